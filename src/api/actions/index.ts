@@ -1,0 +1,2 @@
+// Importing this module registers every implemented action in the action table.
+import './regions.js';

@@ -1,0 +1,70 @@
+// `openslb` command line. `openslb serve` is what `npm start` runs.
+import { Command, InvalidArgumentError } from 'commander';
+import { parseHostPort, startServer } from '../server.js';
+
+const hostPort = (v: string) => {
+  try {
+    return parseHostPort(v);
+  } catch {
+    throw new InvalidArgumentError('expected HOST:PORT');
+  }
+};
+const positive = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+};
+
+const program = new Command('openslb').description('Self-hostable Server Load Balancer speaking the Alibaba Cloud SLB API');
+
+program
+  .command('serve', { isDefault: true })
+  .description('run the API server (and, later, the data plane)')
+  .option('--listen <host:port>', 'API address', hostPort, parseHostPort('127.0.0.1:8080'))
+  .option('--tls-listen <host:port>', 'also serve the API over HTTPS, with a CA generated into the data dir', hostPort)
+  .option('--data-dir <dir>', 'state directory', './data')
+  .option('--log-level <level>', 'pino log level', 'info')
+  .option('--user-rate-limit <rps>', 'requests per second per account (Throttling.User); default: no limit', positive)
+  .option('--api-rate-limit <rps>', 'requests per second per account and action (Throttling.Api); default: no limit', positive)
+  .action(async (opts: { listen: { host: string; port: number }; tlsListen?: { host: string; port: number }; dataDir: string; logLevel: string; userRateLimit?: number; apiRateLimit?: number }) => {
+    const id = process.env['OPENSLB_ACCESS_KEY_ID'];
+    const secret = process.env['OPENSLB_ACCESS_KEY_SECRET'];
+    if ((id && !secret) || (!id && secret)) {
+      console.error('openslb: set both OPENSLB_ACCESS_KEY_ID and OPENSLB_ACCESS_KEY_SECRET, or neither');
+      process.exit(2);
+    }
+    const server = await startServer({
+      listen: opts.listen,
+      tlsListen: opts.tlsListen,
+      dataDir: opts.dataDir,
+      logLevel: opts.logLevel,
+      userRateLimit: opts.userRateLimit,
+      apiRateLimit: opts.apiRateLimit,
+      accessKey: id && secret ? { id, secret } : undefined,
+      onRootKeyGenerated: (keyId, keySecret, accountId) => {
+        process.stdout.write(
+          `\nGenerated the root account's AccessKey pair (shown once; it is stored in the data dir):\n` +
+            `  account id:        ${accountId}\n  AccessKeyId:       ${keyId}\n  AccessKeySecret:   ${keySecret}\n\n`,
+        );
+      },
+    });
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      server.close().then(
+        () => {
+          process.stdout.write(`openslb: stopped (${signal})\n`);
+          process.exit(0);
+        },
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  console.error(`openslb: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

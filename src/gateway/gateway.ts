@@ -1,0 +1,197 @@
+// The RPC wire: parameters, signatures, replay and time checks, AccessKey → account, envelopes.
+// It knows nothing about load balancers: it hands typed parameters to the action table.
+import { ApiError, anchorOf, apiError, recordEmitted } from '../errors/catalog.js';
+import { getAction, type Ctx } from '../api/registry.js';
+import { parseParams, SPECS } from '../api/spec.js';
+import { shapeResponse } from '../api/shape.js';
+import type { Clock } from '../util/clock.js';
+import { requestId as newRequestId, type IdGenerator } from '../util/ids.js';
+import type { Store } from '../state/store.js';
+import type { KeyResolver } from '../world/accounts.js';
+import { parseForm } from './encoding.js';
+import { renderError, renderSuccess, type Format, type Rendered } from './envelope.js';
+import { NonceCache, TokenBuckets, WINDOW_MS } from './guards.js';
+import { parseV3Authorization, safeEqual, v1Sign, v1StringToSign, v3Sign, v3StringToSign } from './signature.js';
+
+export const API_VERSION = '2014-05-15';
+
+export interface GatewayOptions {
+  store: Store;
+  keys: KeyResolver;
+  clock: Clock;
+  ids: IdGenerator;
+  /** requests per second per account (Throttling.User); unset = no limit */
+  userRateLimit?: number;
+  /** requests per second per action and account (Throttling.Api); unset = no limit */
+  apiRateLimit?: number;
+  log?: (obj: Record<string, unknown>, msg: string) => void;
+}
+
+export interface RawRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  scheme: 'http' | 'https';
+}
+
+export interface GatewayResponse extends Rendered {
+  requestId: string;
+  action?: string;
+  code?: string;
+}
+
+const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
+
+export function parseTimestamp(s: string): number | undefined {
+  const m = TIMESTAMP_RE.exec(s);
+  if (!m) return undefined;
+  const t = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`);
+  if (Number.isNaN(t)) return undefined;
+  // reject values Date.parse silently rolls over (e.g. 2024-02-31)
+  const d = new Date(t);
+  if (d.getUTCDate() !== Number(m[3]) || d.getUTCHours() !== Number(m[4])) return undefined;
+  return t;
+}
+
+const header = (h: RawRequest['headers'], n: string): string | undefined => {
+  const v = h[n];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+export class Gateway {
+  private nonces: NonceCache;
+  private userBuckets?: TokenBuckets;
+  private apiBuckets?: TokenBuckets;
+
+  constructor(private o: GatewayOptions) {
+    this.nonces = new NonceCache(o.clock);
+    if (o.userRateLimit) this.userBuckets = new TokenBuckets(o.userRateLimit, o.clock);
+    if (o.apiRateLimit) this.apiBuckets = new TokenBuckets(o.apiRateLimit, o.clock);
+  }
+
+  async handle(req: RawRequest): Promise<GatewayResponse> {
+    const requestId = newRequestId();
+    const host = header(req.headers, 'host') ?? 'localhost';
+    const hostId = host.replace(/:\d+$/, '');
+    let format: Format = 'JSON';
+    let action: string | undefined;
+    try {
+      const qIndex = req.url.indexOf('?');
+      const query = qIndex >= 0 ? parseForm(req.url.slice(qIndex + 1)) : {};
+      const params: Record<string, string> = { ...query };
+      const ctype = (header(req.headers, 'content-type') ?? '').toLowerCase();
+      if (req.body.length && ctype.startsWith('application/x-www-form-urlencoded')) {
+        parseForm(req.body.toString('utf8'), params);
+      }
+      const auth = header(req.headers, 'authorization');
+      const isV3 = auth !== undefined && /^ACS3-/i.test(auth.trim());
+      action = isV3 ? (header(req.headers, 'x-acs-action') ?? params['Action']) : params['Action'];
+      const version = isV3 ? (header(req.headers, 'x-acs-version') ?? params['Version']) : params['Version'];
+
+      const fmt = params['Format'];
+      if (fmt !== undefined) {
+        const f = fmt.toUpperCase();
+        if (f === 'JSON' || f === 'XML') format = f;
+      } else if (isV3 && /xml/i.test(header(req.headers, 'accept') ?? '')) {
+        format = 'XML';
+      }
+
+      if (req.method !== 'GET' && req.method !== 'POST') throw apiError('UnsupportedHTTPMethod');
+      if (!action) throw this.missing('Action');
+      if (!version) throw this.missing('Version');
+      if (version !== API_VERSION) throw apiError('InvalidVersion');
+      if (!SPECS[action]) throw apiError('InvalidAction.NotFound');
+      if (fmt !== undefined && !/^(json|xml)$/i.test(fmt)) throw apiError('InvalidParameter.Format');
+
+      const who = isV3 ? await this.verifyV3(req, auth!, query) : await this.verifyV1(req, params);
+
+      if (this.userBuckets && !this.userBuckets.take(who.accountId)) throw apiError('Throttling.User');
+      if (this.apiBuckets && !this.apiBuckets.take(`${who.accountId}\u0000${action}`)) throw apiError('Throttling.Api');
+
+      const def = getAction(action);
+      if (!def) throw apiError('UnsupportedOperation', 'The specified action is not supported.');
+      const typed = parseParams(action, params, def.errors as never);
+      const ctx: Ctx = {
+        caller: who,
+        requestId,
+        clock: this.o.clock,
+        ids: this.o.ids,
+        store: this.o.store,
+        language: params['AcceptLanguage'],
+      };
+      const result = await def.handler(ctx, typed as never);
+      const shaped = shapeResponse(SPECS[action]!.response.fields, result);
+      return { ...renderSuccess(action, requestId, shaped, format), requestId, action };
+    } catch (e) {
+      let err: ApiError;
+      if (e instanceof ApiError) err = e;
+      else {
+        this.o.log?.({ err: e, requestId, action }, 'unexpected error while handling a request');
+        err = apiError('InternalError', 'The request processing has failed due to some unknown error.');
+      }
+      recordEmitted(err.entry);
+      const recommend = `${req.scheme}://${host}/error-center#${encodeURIComponent(anchorOf(err.entry))}`;
+      return { ...renderError(err, requestId, hostId, recommend, format), requestId, action, code: err.code };
+    }
+  }
+
+  private missing(name: string): ApiError {
+    return apiError('MissingParameter', 'The input parameter "{name}" that is mandatory for processing this request is not supplied.', { name });
+  }
+
+  private checkTime(ts: string): void {
+    const t = parseTimestamp(ts);
+    if (t === undefined) throw apiError('InvalidTimeStamp.Format');
+    if (Math.abs(this.o.clock.now() - t) > WINDOW_MS) throw apiError('InvalidTimeStamp.Expired');
+  }
+
+  private async credential(accessKeyId: string, securityToken: string | undefined) {
+    if (securityToken !== undefined) {
+      // STS tokens are issued only by OpenSLB's own STS (accounts issue); an unknown one is refused.
+      throw apiError('InvalidSecurityToken.Malformed');
+    }
+    const found = await this.o.keys.resolve(accessKeyId);
+    if (!found) throw apiError('InvalidAccessKeyId.NotFound');
+    if (found.key.Status !== 'Active' || !found.account || found.account.Status !== 'active') throw apiError('InvalidAccessKeyId.Inactive');
+    return found.key;
+  }
+
+  private async verifyV1(req: RawRequest, params: Record<string, string>) {
+    for (const n of ['AccessKeyId', 'Signature', 'SignatureMethod', 'SignatureNonce', 'Timestamp'] as const) {
+      if (!params[n]) throw this.missing(n);
+    }
+    if (params['SignatureMethod'] !== 'HMAC-SHA1') throw apiError('InvalidSignatureMethod');
+    if (params['SignatureVersion'] !== undefined && params['SignatureVersion'] !== '1.0') throw apiError('UnsupportedSignatureVersion');
+    this.checkTime(params['Timestamp']!);
+    const key = await this.credential(params['AccessKeyId']!, params['SecurityToken']);
+    const sts = v1StringToSign(req.method, params);
+    if (!safeEqual(v1Sign(key.AccessKeySecret, sts), params['Signature']!)) {
+      throw apiError('SignatureDoesNotMatch', 'Specified signature is not matched with our calculation. server string to sign is:{stringToSign}', { stringToSign: sts });
+    }
+    if (!this.nonces.use(key.AccessKeyId, params['SignatureNonce']!)) throw apiError('SignatureNonceUsed');
+    return { accountId: key.AccountId, accessKeyId: key.AccessKeyId };
+  }
+
+  private async verifyV3(req: RawRequest, auth: string, query: Record<string, string>) {
+    const a = parseV3Authorization(auth);
+    if (!a) throw apiError('IncompleteSignature');
+    if (a.algorithm !== 'ACS3-HMAC-SHA256') throw apiError('InvalidSignatureMethod');
+    const date = header(req.headers, 'x-acs-date');
+    const nonce = header(req.headers, 'x-acs-signature-nonce');
+    if (!date) throw this.missing('x-acs-date');
+    if (!nonce) throw this.missing('x-acs-signature-nonce');
+    if (!a.signedHeaders.includes('host') || a.signedHeaders.some((h) => h.startsWith('x-acs-') === false && h !== 'host' && h !== 'content-type')) {
+      throw apiError('IncompleteSignature');
+    }
+    this.checkTime(date);
+    const key = await this.credential(a.credential, header(req.headers, 'x-acs-security-token'));
+    const sts = v3StringToSign(req.method, (req.url.split('?')[0] ?? '/') || '/', query, req.headers, a.signedHeaders, req.body);
+    if (!safeEqual(v3Sign(key.AccessKeySecret, sts), a.signature.toLowerCase())) {
+      throw apiError('SignatureDoesNotMatch', 'Specified signature does not match our calculation. server StringToSign is [{stringToSign}]', { stringToSign: sts });
+    }
+    if (!this.nonces.use(key.AccessKeyId, nonce)) throw apiError('SignatureNonceUsed');
+    return { accountId: key.AccountId, accessKeyId: key.AccessKeyId };
+  }
+}
+

@@ -1,0 +1,44 @@
+// Replay protection and optional throttling for the gateway.
+import type { Clock } from '../util/clock.js';
+
+export const WINDOW_MS = 15 * 60 * 1000;
+
+/** Remembers (AccessKeyId, nonce) pairs for the 15-minute timestamp window. */
+export class NonceCache {
+  private seen = new Map<string, number>();
+  private lastSweep = 0;
+  constructor(private clock: Clock) {}
+  /** Returns false when the nonce was already used inside the window; records it otherwise. */
+  use(accessKeyId: string, nonce: string): boolean {
+    const now = this.clock.now();
+    if (now - this.lastSweep > 60_000 || this.seen.size > 1_000_000) this.sweep(now);
+    const k = `${accessKeyId}\u0000${nonce}`;
+    const at = this.seen.get(k);
+    if (at !== undefined && now - at < WINDOW_MS) return false;
+    this.seen.set(k, now);
+    return true;
+  }
+  private sweep(now: number) {
+    this.lastSweep = now;
+    for (const [k, at] of this.seen) if (now - at >= WINDOW_MS) this.seen.delete(k);
+  }
+}
+
+/** A token bucket: `rate` requests per second, bursts up to `rate`. */
+export class TokenBuckets {
+  private buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(
+    private rate: number,
+    private clock: Clock,
+  ) {}
+  take(key: string): boolean {
+    const now = this.clock.now();
+    const b = this.buckets.get(key) ?? { tokens: this.rate, at: now };
+    b.tokens = Math.min(this.rate, b.tokens + ((now - b.at) / 1000) * this.rate);
+    b.at = now;
+    this.buckets.set(key, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+}

@@ -1,0 +1,167 @@
+// Assembles OpenSLB: store, accounts, gateway and the HTTP(S) servers that carry the API.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import './api/actions/index.js';
+import { errorCenterHtml, errorCenterJson } from './control/error-center.js';
+import { Gateway } from './gateway/gateway.js';
+import { SqliteStore } from './state/sqlite-store.js';
+import type { Store } from './state/store.js';
+import { isoSeconds, systemClock, type Clock } from './util/clock.js';
+import { randomIds, type IdGenerator } from './util/ids.js';
+import { createCA, issueLeaf } from './util/pki.js';
+import { bootstrapRoot, KeyResolver } from './world/accounts.js';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export function parseHostPort(s: string): HostPort {
+  const m = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(s.trim());
+  if (!m || Number(m[2]) > 65535) throw new RangeError(`expected HOST:PORT, got "${s}"`);
+  return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
+}
+
+export interface ServerConfig {
+  listen: HostPort;
+  tlsListen?: HostPort;
+  dataDir: string;
+  accessKey?: { id: string; secret: string };
+  clock?: Clock;
+  ids?: IdGenerator;
+  logLevel?: string;
+  userRateLimit?: number;
+  apiRateLimit?: number;
+  /** print the generated root key pair (CLI sets this) */
+  onRootKeyGenerated?: (id: string, secret: string, accountId: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  tlsUrl?: string;
+  /** PEM of the CA that signed the HTTPS API certificate */
+  caFile?: string;
+  rootAccountId: string;
+  rootKey: { id: string; secret: string };
+  store: Store;
+  close(): Promise<void>;
+}
+
+const MAX_HEADER = 256 * 1024; // certificate PEMs travel in the query string
+
+function tlsMaterial(dataDir: string, host: string): { key: string; cert: string; caFile: string } {
+  const dir = join(dataDir, 'tls');
+  mkdirSync(dir, { recursive: true });
+  const caCert = join(dir, 'ca.pem');
+  const caKey = join(dir, 'ca-key.pem');
+  if (!existsSync(caCert) || !existsSync(caKey)) {
+    const ca = createCA();
+    writeFileSync(caKey, ca.keyPem, { mode: 0o600 });
+    writeFileSync(caCert, ca.certPem);
+  }
+  const names = [...new Set(['localhost', '127.0.0.1', '::1', host].filter((h) => h && h !== '0.0.0.0' && h !== '::'))];
+  const tag = names.join(',');
+  const leafCert = join(dir, 'server.pem');
+  const leafKey = join(dir, 'server-key.pem');
+  const tagFile = join(dir, 'server.names');
+  if (!existsSync(leafCert) || !existsSync(tagFile) || readFileSync(tagFile, 'utf8') !== tag) {
+    const leaf = issueLeaf({ certPem: readFileSync(caCert, 'utf8'), keyPem: readFileSync(caKey, 'utf8') }, names);
+    writeFileSync(leafKey, leaf.keyPem, { mode: 0o600 });
+    writeFileSync(leafCert, leaf.certPem);
+    writeFileSync(tagFile, tag);
+  }
+  return { key: readFileSync(leafKey, 'utf8'), cert: readFileSync(leafCert, 'utf8'), caFile: caCert };
+}
+
+function buildApp(gateway: Gateway, scheme: 'http' | 'https', factory: (h: http.RequestListener) => http.Server, logLevel: string): FastifyInstance {
+  const app = Fastify({
+    logger: { level: logLevel },
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 8 * 1024 * 1024,
+    serverFactory: (handler) => factory(handler),
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1000 },
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.get('/error-center.json', async () => errorCenterJson());
+  app.get('/error-center', async (_req, reply) => reply.type('text/html; charset=utf-8').send(errorCenterHtml()));
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    url: '/',
+    handler: async (req, reply) => {
+      const out = await gateway.handle({
+        method: req.method,
+        url: req.raw.url ?? '/',
+        headers: req.headers,
+        body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+        scheme,
+      });
+      return reply
+        .status(out.status)
+        .header('content-type', out.contentType)
+        .header('x-acs-request-id', out.requestId)
+        .send(out.body);
+    },
+  });
+  return app;
+}
+
+export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
+  const dataDir = resolve(cfg.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const clock = cfg.clock ?? systemClock;
+  const store = new SqliteStore(join(dataDir, 'openslb.db'));
+  const root = await bootstrapRoot(store, cfg.accessKey, isoSeconds(clock.now()));
+  if (root.generated) cfg.onRootKeyGenerated?.(root.key.AccessKeyId, root.key.AccessKeySecret, root.account.AccountId);
+  const keys = new KeyResolver(store);
+  const logLevel = cfg.logLevel ?? 'info';
+  const apps: FastifyInstance[] = [];
+  const gateway = new Gateway({
+    store,
+    keys,
+    clock,
+    ids: cfg.ids ?? randomIds,
+    userRateLimit: cfg.userRateLimit,
+    apiRateLimit: cfg.apiRateLimit,
+    log: (obj, msg) => apps[0]?.log.error(obj, msg),
+  });
+
+  const plain = buildApp(gateway, 'http', (h) => http.createServer({ maxHeaderSize: MAX_HEADER }, h), logLevel);
+  apps.push(plain);
+  await plain.listen({ host: cfg.listen.host, port: cfg.listen.port, listenTextResolver: (a) => `OpenSLB API listening on ${a}` });
+  const addr = plain.server.address() as AddressInfo;
+  const fmt = (a: AddressInfo) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
+  const url = `http://${fmt(addr)}`;
+
+  let tlsUrl: string | undefined;
+  let caFile: string | undefined;
+  if (cfg.tlsListen) {
+    const m = tlsMaterial(dataDir, cfg.tlsListen.host);
+    caFile = m.caFile;
+    const secure = buildApp(gateway, 'https', (h) => https.createServer({ key: m.key, cert: m.cert, maxHeaderSize: MAX_HEADER }, h) as unknown as http.Server, logLevel);
+    apps.push(secure);
+    await secure.listen({ host: cfg.tlsListen.host, port: cfg.tlsListen.port, listenTextResolver: (a) => `OpenSLB API listening on ${a} (HTTPS; CA: ${caFile})` });
+    tlsUrl = `https://${fmt(secure.server.address() as AddressInfo)}`;
+  }
+
+  let closed = false;
+  return {
+    url,
+    tlsUrl,
+    caFile,
+    rootAccountId: root.account.AccountId,
+    rootKey: { id: root.key.AccessKeyId, secret: root.key.AccessKeySecret },
+    store,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all(apps.map((a) => a.close()));
+      await store.close();
+    },
+  };
+}
