@@ -1,0 +1,71 @@
+// Stored document shapes shared between resource families. Each lives in the (account, region)
+// scope of its resource; `kind` is the store's kind string. Field names follow the API's own.
+import { fail } from '../errors/catalog.js';
+import type { Scope, Tx } from '../state/store.js';
+
+/** kind 'loadBalancer', id = LoadBalancerId */
+export interface LoadBalancerDoc {
+  LoadBalancerId: string;
+  LoadBalancerName: string;
+  RegionId: string;
+  Address: string;
+  AddressType: 'internet' | 'intranet';
+  AddressIPVersion: 'ipv4' | 'ipv6';
+  NetworkType: 'vpc' | 'classic';
+  VpcId: string;
+  VSwitchId: string;
+  LoadBalancerStatus: 'active' | 'inactive' | 'locked';
+  /** why a locked instance is locked: 'financial' → "Locked for any Business Reason.", 'security' → "…Operate Reason." */
+  LockReason?: 'financial' | 'security';
+  LoadBalancerSpec: string;
+  InstanceChargeType: 'PayBySpec' | 'PayByCLCU';
+  InternetChargeType: 'paybytraffic' | 'paybybandwidth';
+  Bandwidth: number;
+  PayType: 'PayOnDemand' | 'PrePay';
+  MasterZoneId: string;
+  SlaveZoneId: string;
+  DeleteProtection: 'on' | 'off';
+  ModificationProtectionStatus: 'NonProtection' | 'ConsoleProtection';
+  ModificationProtectionReason: string;
+  ResourceGroupId: string;
+  CreateTime: string;
+  CreateTimeStamp: number;
+  /** the default server group (AddBackendServers & co.) */
+  BackendServers: BackendServerDoc[];
+  ClientToken?: string;
+  ClientTokenHash?: string;
+}
+
+export interface BackendServerDoc {
+  ServerId: string;
+  Weight: number;
+  Type: 'ecs' | 'eni' | 'eci';
+  ServerIp?: string;
+  Port?: number;
+  Description?: string;
+}
+
+/** kind 'instance' (the world's backend inventory), id = InstanceId */
+export interface InstanceDoc {
+  InstanceId: string;
+  RegionId: string;
+  PrivateIpAddress: string;
+  NetworkType: 'vpc' | 'classic';
+  VpcId?: string;
+  VSwitchId?: string;
+  ZoneId?: string;
+  Status: 'Running' | 'Stopped' | 'Starting' | 'Stopping';
+  Type: 'ecs' | 'eni' | 'eci';
+}
+
+/** Loads a load balancer of the caller; a missing one is the real 404. */
+export async function requireLoadBalancer(tx: Tx, account: string, id: string | undefined, region?: string): Promise<{ scope: Scope; lb: LoadBalancerDoc }> {
+  if (!id) fail('InvalidLoadBalancerId.NotFound');
+  if (region) {
+    const lb = await tx.get<LoadBalancerDoc>('loadBalancer', { account, region }, id);
+    if (lb) return { scope: { account, region }, lb };
+  }
+  const found = await tx.find<LoadBalancerDoc>('loadBalancer', account, id);
+  if (!found || (region && found.region !== region)) fail('InvalidLoadBalancerId.NotFound');
+  return { scope: { account, region: found.region }, lb: found.doc };
+}
