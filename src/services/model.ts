@@ -69,3 +69,47 @@ export async function requireLoadBalancer(tx: Tx, account: string, id: string | 
   if (!found || (region && found.region !== region)) fail('InvalidLoadBalancerId.NotFound');
   return { scope: { account, region: found.region }, lb: found.doc };
 }
+
+/**
+ * Store kinds, one per resource type, so families can find each other's documents:
+ * loadBalancer (LoadBalancerId) · listener (`${LoadBalancerId}_${protocol}_${port}`, protocol
+ * lower-case — also the listener's ResourceId for tagging) · vServerGroup, masterSlaveServerGroup
+ * (rsp-…) · rule (rule-…) · acl (acl-…) · serverCertificate, caCertificate · domainExtension (de-…) ·
+ * tlsCipherPolicy (tls-…) · accessLogsDownload (LoadBalancerId) · hdMonitor (LoadBalancerId) ·
+ * instance, vpc, vswitch, resourceGroup (the world) · tags (src/services/tags.ts).
+ */
+export const KINDS = {
+  loadBalancer: 'loadBalancer',
+  listener: 'listener',
+  vServerGroup: 'vServerGroup',
+  masterSlaveServerGroup: 'masterSlaveServerGroup',
+  rule: 'rule',
+  acl: 'acl',
+  serverCertificate: 'serverCertificate',
+  caCertificate: 'caCertificate',
+  domainExtension: 'domainExtension',
+  tlsCipherPolicy: 'tlsCipherPolicy',
+  accessLogsDownload: 'accessLogsDownload',
+  hdMonitor: 'hdMonitor',
+  instance: 'instance',
+  vpc: 'vpc',
+  vswitch: 'vswitch',
+  resourceGroup: 'resourceGroup',
+} as const;
+
+export const listenerId = (lbId: string, protocol: string, port: number) => `${lbId}_${protocol.toLowerCase()}_${port}`;
+
+/** kind 'listener'. The listeners family owns the rest of the fields (per-protocol config). */
+export interface ListenerDoc {
+  LoadBalancerId: string;
+  ListenerPort: number;
+  ListenerProtocol: 'tcp' | 'udp' | 'http' | 'https';
+  Status: 'running' | 'stopped' | 'starting' | 'stopping' | 'configuring';
+  Description?: string;
+  ListenerForward?: 'on' | 'off';
+  ForwardPort?: number;
+  BackendServerPort?: number;
+  VServerGroupId?: string;
+  MasterSlaveServerGroupId?: string;
+  [field: string]: unknown;
+}
