@@ -2180,5 +2180,37 @@ export const CATALOG = [
   "descriptionZh": "指定的负载均衡实例不存在。",
   "note": "text and status from real responses quoted in terraform-provider-alicloud issues",
   "source": "openslb"
+ },
+ {
+  "code": "InvalidResourceId.NotFound",
+  "http": 404,
+  "message": "The specified ResourceId is not found in our records.",
+  "descriptionZh": "指定的资源不存在。",
+  "note": "code, status and text of the Alibaba Cloud tag service as quoted in real responses (alibaba/terraform-provider issue #120); OpenSLB answers it for a TagResources/UntagResources ResourceId that does not exist in the caller's region",
+  "source": "openslb"
+ },
+ {
+  "code": "InvalidParameter.TagKey",
+  "http": 400,
+  "message": "The specified tag key is invalid.",
+  "descriptionZh": "指定的标签键无效。",
+  "note": "from the error table of the SLB AddTags API reference; OpenSLB uses it on every tag action for an empty key or one starting with aliyun, acs:, http:// or https://",
+  "source": "openslb"
+ },
+ {
+  "code": "InvalidParameter.TagValue",
+  "http": 400,
+  "message": "The specified tag value is illegal.",
+  "descriptionZh": "指定的标签值无效。",
+  "note": "from the error table of the SLB AddTags API reference; OpenSLB uses it on every tag action for a value starting with aliyun, acs:, http:// or https://",
+  "source": "openslb"
+ },
+ {
+  "code": "Duplicate.TagKey",
+  "http": 400,
+  "message": "The Tag.N.Key contain duplicate key.",
+  "descriptionZh": "标签键重复。",
+  "note": "from the error table of the SLB AddTags API reference; OpenSLB answers it when one call names the same tag key twice",
+  "source": "openslb"
  }
 ] as const;
