@@ -74,6 +74,7 @@ for (const [action, spec] of Object.entries(api)) {
 // on without a published text; OpenSLB fixes one text for each and says so in `note`.
 const openslb: Omit<Entry, 'source'>[] = [
   { code: 'InvalidLoadBalancerId.NotFound', http: 404, message: 'The specified LoadBalancerId does not exist.', descriptionZh: '指定的负载均衡实例不存在。', note: 'text and status from real responses quoted in terraform-provider-alicloud issues' },
+  { code: 'InvalidParameter', http: 404, message: 'The specified MasterSlaveGroupId does not exist.', descriptionZh: '指定的主备服务器组不存在。', note: 'terraform-provider-alicloud matches the text "The specified MasterSlaveGroupId does not exist" (code InvalidParameter) on Describe/DeleteMasterSlaveServerGroup; status 404 and the final period follow the sibling seed row for VServerGroupId' },
   // Tags (src/services/tags.ts, docs/tags.md).
   { code: 'InvalidResourceId.NotFound', http: 404, message: 'The specified ResourceId is not found in our records.', descriptionZh: '指定的资源不存在。', note: 'code, status and text of the Alibaba Cloud tag service as quoted in real responses (alibaba/terraform-provider issue #120); OpenSLB answers it for a TagResources/UntagResources ResourceId that does not exist in the caller\'s region' },
   { code: 'InvalidParameter.TagKey', http: 400, message: 'The specified tag key is invalid.', descriptionZh: '指定的标签键无效。', note: 'from the error table of the SLB AddTags API reference; OpenSLB uses it on every tag action for an empty key or one starting with aliyun, acs:, http:// or https://' },

@@ -2182,6 +2182,14 @@ export const CATALOG = [
   "source": "openslb"
  },
  {
+  "code": "InvalidParameter",
+  "http": 404,
+  "message": "The specified MasterSlaveGroupId does not exist.",
+  "descriptionZh": "指定的主备服务器组不存在。",
+  "note": "terraform-provider-alicloud matches the text \"The specified MasterSlaveGroupId does not exist\" (code InvalidParameter) on Describe/DeleteMasterSlaveServerGroup; status 404 and the final period follow the sibling seed row for VServerGroupId",
+  "source": "openslb"
+ },
+ {
   "code": "InvalidResourceId.NotFound",
   "http": 404,
   "message": "The specified ResourceId is not found in our records.",
