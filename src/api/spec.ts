@@ -53,6 +53,11 @@ export interface ParamErrors {
   tooMany?: () => ApiError;
   /** absent while required */
   missing?: () => ApiError;
+  /**
+   * Accept the parameter absent although the spec marks it required; the handler decides
+   * (e.g. Terraform's trailing chunk without BackendServers, see docs/server-groups.md).
+   */
+  absentOk?: boolean;
 }
 
 const missing = (name: string) => apiError('MissingParameter', 'The input parameter "{name}" that is mandatory for processing this request is not supplied.', { name });
@@ -146,7 +151,7 @@ export function parseParams(action: string, raw: Record<string, string>, overrid
     }
     let req = p.required === true;
     if (p.required === 'conditional' && p.requiredWhen) req = conditionHolds(p.requiredWhen, raw) === true;
-    if (req && !present(p.name)) throw (errs.missing ?? (() => missing(p.name)))();
+    if (req && !present(p.name) && !errs.absentOk) throw (errs.missing ?? (() => missing(p.name)))();
   }
   for (const p of spec.params) {
     const errs = overrides[p.name] ?? {};
