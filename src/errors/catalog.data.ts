@@ -2220,5 +2220,61 @@ export const CATALOG = [
   "descriptionZh": "标签键重复。",
   "note": "from the error table of the SLB AddTags API reference; OpenSLB answers it when one call names the same tag key twice",
   "source": "openslb"
+ },
+ {
+  "code": "InvalidParameter.DomainExtensionId",
+  "http": 400,
+  "message": "The specified DomainExtensionId does not exist.",
+  "descriptionZh": "指定的扩展域名不存在。",
+  "note": "from the error tables of the SLB DeleteDomainExtension and SetDomainExtensionAttribute API reference; OpenSLB answers it on every domain-extension action for an id that does not exist in the caller's region",
+  "source": "openslb"
+ },
+ {
+  "code": "DomainExtensionProcessing",
+  "http": 400,
+  "message": "A previous configuration of the DomainExtension is pending, please try again later.",
+  "descriptionZh": "指定的扩展域名正在变配中，请稍后重试。",
+  "note": "from the error tables of the SLB Create/Delete/SetDomainExtension(Attribute) API reference; answered while an extension of the listener is still being applied",
+  "source": "openslb"
+ },
+ {
+  "code": "InvalidParameter.ServerCertificateId",
+  "http": 400,
+  "message": "The specified ServerCertificateId does not exist.",
+  "descriptionZh": "指定的服务器证书不存在。",
+  "note": "from the error tables of the SLB CreateDomainExtension and SetDomainExtensionAttribute API reference",
+  "source": "openslb"
+ },
+ {
+  "code": "InvalidParameter.Domain",
+  "http": 400,
+  "message": "The specified Domain exists.",
+  "descriptionZh": "指定的域名已存在。",
+  "note": "from the error table of the SLB CreateDomainExtension API reference; answered for a second extension with the same domain on one listener",
+  "source": "openslb"
+ },
+ {
+  "code": "Operation.NotAllowed",
+  "http": 400,
+  "message": "The AccessLogDownloadAttribute already exists.",
+  "descriptionZh": "访问日志配置已存在。",
+  "note": "from the error table of the SLB SetAccessLogsDownloadAttribute API reference",
+  "source": "openslb"
+ },
+ {
+  "code": "InvalidProject.NotExist",
+  "http": 400,
+  "message": "The specified project does not exist.",
+  "descriptionZh": "指定的日志项目不存在。",
+  "note": "from the error table of the SLB SetAccessLogsDownloadAttribute API reference; OpenSLB also answers it on Enable/ModifyHighDefinationMonitor for a log project missing from the world registry",
+  "source": "openslb"
+ },
+ {
+  "code": "OperationNotAllowed.HighDefinitionMonitorEnabled",
+  "http": 400,
+  "message": "The operation is not allowed because HighDefinitionMonitor is already enabled in this region.",
+  "descriptionZh": "当前地域的秒级监控已经被开启。",
+  "note": "from the error table of the SLB EnableHighDefinationMonitor API reference",
+  "source": "openslb"
  }
 ] as const;
