@@ -4,10 +4,11 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { apiError } from './errors/catalog.js';
 import './api/actions/index.js';
 import { errorCenterHtml, errorCenterJson } from './control/error-center.js';
-import { Gateway } from './gateway/gateway.js';
+import { Gateway, type GatewayResponse } from './gateway/gateway.js';
 import { SqliteStore } from './state/sqlite-store.js';
 import type { Store } from './state/store.js';
 import { isoSeconds, systemClock, type Clock } from './util/clock.js';
@@ -90,23 +91,32 @@ function buildApp(gateway: Gateway, scheme: 'http' | 'https', factory: (h: http.
   app.get('/error-center.json', async () => errorCenterJson());
   app.get('/error-center', async (_req, reply) => reply.type('text/html; charset=utf-8').send(errorCenterHtml()));
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.route({
-    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
-    url: '/',
-    handler: async (req, reply) => {
-      const out = await gateway.handle({
+  const send = (reply: FastifyReply, out: GatewayResponse) =>
+    reply.status(out.status).header('content-type', out.contentType).header('x-acs-request-id', out.requestId).send(out.body);
+  const api = async (req: FastifyRequest, reply: FastifyReply) =>
+    send(
+      reply,
+      await gateway.handle({
         method: req.method,
         url: req.raw.url ?? '/',
         headers: req.headers,
         body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
         scheme,
-      });
-      return reply
-        .status(out.status)
-        .header('content-type', out.contentType)
-        .header('x-acs-request-id', out.requestId)
-        .send(out.body);
-    },
+      }),
+    );
+  app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'], url: '/', handler: api });
+  // Any other path or method still gets an API envelope with a RequestId (InvalidAction.NotFound /
+  // UnsupportedHTTPMethod), never fastify's own 404 body.
+  app.setNotFoundHandler(api);
+  // Requests fastify rejects before routing (bad Content-Length, body over the limit…).
+  app.setErrorHandler((e: FastifyError, req, reply) => {
+    const status = e.statusCode ?? 500;
+    if (status >= 500) app.log.error({ err: e }, 'unexpected error in the HTTP layer');
+    const err =
+      status < 500
+        ? apiError('InvalidParameter', 'Specified parameter is not valid.')
+        : apiError('InternalError', 'The request processing has failed due to some unknown error.');
+    return send(reply, gateway.failure({ headers: req.headers, scheme }, err));
   });
   return app;
 }
@@ -133,35 +143,68 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
 
   const plain = buildApp(gateway, 'http', (h) => http.createServer({ maxHeaderSize: MAX_HEADER }, h), logLevel);
   apps.push(plain);
-  await plain.listen({ host: cfg.listen.host, port: cfg.listen.port, listenTextResolver: (a) => `OpenSLB API listening on ${a}` });
-  const addr = plain.server.address() as AddressInfo;
-  const fmt = (a: AddressInfo) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
-  const url = `http://${fmt(addr)}`;
-
   let tlsUrl: string | undefined;
   let caFile: string | undefined;
-  if (cfg.tlsListen) {
-    const m = tlsMaterial(dataDir, cfg.tlsListen.host);
-    caFile = m.caFile;
-    const secure = buildApp(gateway, 'https', (h) => https.createServer({ key: m.key, cert: m.cert, maxHeaderSize: MAX_HEADER }, h) as unknown as http.Server, logLevel);
-    apps.push(secure);
-    await secure.listen({ host: cfg.tlsListen.host, port: cfg.tlsListen.port, listenTextResolver: (a) => `OpenSLB API listening on ${a} (HTTPS; CA: ${caFile})` });
-    tlsUrl = `https://${fmt(secure.server.address() as AddressInfo)}`;
+  try {
+    const url = await bind(plain, cfg.listen, 'http');
+    if (cfg.tlsListen) {
+      const m = tlsMaterial(dataDir, cfg.tlsListen.host);
+      caFile = m.caFile;
+      const secure = buildApp(gateway, 'https', (h) => https.createServer({ key: m.key, cert: m.cert, maxHeaderSize: MAX_HEADER }, h) as unknown as http.Server, logLevel);
+      apps.push(secure);
+      tlsUrl = await bind(secure, cfg.tlsListen, 'https');
+    }
+    // The one ready line: printed once every listener accepts connections.
+    plain.log.info({ url, ...(tlsUrl ? { tlsUrl, caFile } : {}) }, `OpenSLB API listening on ${url}${tlsUrl ? ` and ${tlsUrl} (CA: ${caFile})` : ''}`);
+    return running(url);
+  } catch (e) {
+    await Promise.all(apps.map((a) => unbind(a)));
+    await store.close();
+    throw e;
   }
 
-  let closed = false;
-  return {
-    url,
-    tlsUrl,
-    caFile,
-    rootAccountId: root.account.AccountId,
-    rootKey: { id: root.key.AccessKeyId, secret: root.key.AccessKeySecret },
-    store,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await Promise.all(apps.map((a) => a.close()));
-      await store.close();
-    },
-  };
+  function running(url: string): RunningServer {
+    let closed = false;
+    return {
+      url,
+      tlsUrl,
+      caFile,
+      rootAccountId: root.account.AccountId,
+      rootKey: { id: root.key.AccessKeyId, secret: root.key.AccessKeySecret },
+      store,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await Promise.all(apps.map((a) => unbind(a)));
+        await store.close();
+      },
+    };
+  }
+}
+
+const fmtAddress = (a: AddressInfo) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
+
+/** Binds an app's server (fastify's own listen would log one line per interface, without TLS scheme). */
+async function bind(app: FastifyInstance, at: HostPort, scheme: 'http' | 'https'): Promise<string> {
+  await app.ready();
+  await new Promise<void>((resolveListen, reject) => {
+    const onError = (e: Error) => reject(e);
+    app.server.once('error', onError);
+    app.server.listen({ host: at.host, port: at.port }, () => {
+      app.server.off('error', onError);
+      resolveListen();
+    });
+  });
+  return `${scheme}://${fmtAddress(app.server.address() as AddressInfo)}`;
+}
+
+/** Stops accepting, lets in-flight requests finish, drops idle keep-alive connections. */
+async function unbind(app: FastifyInstance): Promise<void> {
+  const srv = app.server;
+  if (srv.listening) {
+    const done = new Promise<void>((r) => srv.close(() => r()));
+    srv.closeIdleConnections();
+    await done;
+  }
+  await app.close();
 }

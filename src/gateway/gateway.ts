@@ -72,12 +72,11 @@ export class Gateway {
 
   async handle(req: RawRequest): Promise<GatewayResponse> {
     const requestId = newRequestId();
-    const host = header(req.headers, 'host') ?? 'localhost';
-    const hostId = host.replace(/:\d+$/, '');
     let format: Format = 'JSON';
     let action: string | undefined;
     try {
       const qIndex = req.url.indexOf('?');
+      const path = qIndex >= 0 ? req.url.slice(0, qIndex) : req.url;
       const query = qIndex >= 0 ? parseForm(req.url.slice(qIndex + 1)) : {};
       const params: Record<string, string> = { ...query };
       const ctype = (header(req.headers, 'content-type') ?? '').toLowerCase();
@@ -97,14 +96,18 @@ export class Gateway {
         format = 'XML';
       }
 
+      // Check order (docs/protocol.md §2): method → path → Action/Version → Format → signature
+      // material → method/version of the signature → timestamp → STS token → AccessKey → signature →
+      // nonce → throttling → action implemented → parameters.
       if (req.method !== 'GET' && req.method !== 'POST') throw apiError('UnsupportedHTTPMethod');
+      if (path !== '/') throw apiError('InvalidAction.NotFound');
       if (!action) throw this.missing('Action');
       if (!version) throw this.missing('Version');
       if (version !== API_VERSION) throw apiError('InvalidVersion');
       if (!SPECS[action]) throw apiError('InvalidAction.NotFound');
       if (fmt !== undefined && !/^(json|xml)$/i.test(fmt)) throw apiError('InvalidParameter.Format');
 
-      const who = isV3 ? await this.verifyV3(req, auth!, query) : await this.verifyV1(req, params);
+      const who = isV3 ? await this.verifyV3(req, auth!, path, query) : await this.verifyV1(req, params);
 
       if (this.userBuckets && !this.userBuckets.take(who.accountId)) throw apiError('Throttling.User');
       if (this.apiBuckets && !this.apiBuckets.take(`${who.accountId}\u0000${action}`)) throw apiError('Throttling.Api');
@@ -130,10 +133,18 @@ export class Gateway {
         this.o.log?.({ err: e, requestId, action }, 'unexpected error while handling a request');
         err = apiError('InternalError', 'The request processing has failed due to some unknown error.');
       }
-      recordEmitted(err.entry);
-      const recommend = `${req.scheme}://${host}/error-center#${encodeURIComponent(anchorOf(err.entry))}`;
-      return { ...renderError(err, requestId, hostId, recommend, format), requestId, action, code: err.code };
+      return this.failure(req, err, { requestId, format, action });
     }
+  }
+
+  /** The error envelope for `err` (also used by the HTTP layer for requests it rejects itself). */
+  failure(req: Pick<RawRequest, 'headers' | 'scheme'>, err: ApiError, o: { requestId?: string; format?: Format; action?: string } = {}): GatewayResponse {
+    const requestId = o.requestId ?? newRequestId();
+    const host = header(req.headers, 'host') ?? 'localhost';
+    const hostId = host.replace(/:\d+$/, '');
+    recordEmitted(err.entry);
+    const recommend = `${req.scheme}://${host}/error-center#${encodeURIComponent(anchorOf(err.entry))}`;
+    return { ...renderError(err, requestId, hostId, recommend, o.format ?? 'JSON'), requestId, action: o.action, code: err.code };
   }
 
   private missing(name: string): ApiError {
@@ -166,14 +177,15 @@ export class Gateway {
     this.checkTime(params['Timestamp']!);
     const key = await this.credential(params['AccessKeyId']!, params['SecurityToken']);
     const sts = v1StringToSign(req.method, params);
-    if (!safeEqual(v1Sign(key.AccessKeySecret, sts), params['Signature']!)) {
+    // base64 never holds a space: a raw `+` on the wire was decoded as one by form decoding
+    if (!safeEqual(v1Sign(key.AccessKeySecret, sts), params['Signature']!.replace(/ /g, '+'))) {
       throw apiError('SignatureDoesNotMatch', 'Specified signature is not matched with our calculation. server string to sign is:{stringToSign}', { stringToSign: sts });
     }
     if (!this.nonces.use(key.AccessKeyId, params['SignatureNonce']!)) throw apiError('SignatureNonceUsed');
     return { accountId: key.AccountId, accessKeyId: key.AccessKeyId };
   }
 
-  private async verifyV3(req: RawRequest, auth: string, query: Record<string, string>) {
+  private async verifyV3(req: RawRequest, auth: string, path: string, query: Record<string, string>) {
     const a = parseV3Authorization(auth);
     if (!a) throw apiError('IncompleteSignature');
     if (a.algorithm !== 'ACS3-HMAC-SHA256') throw apiError('InvalidSignatureMethod');
@@ -181,12 +193,15 @@ export class Gateway {
     const nonce = header(req.headers, 'x-acs-signature-nonce');
     if (!date) throw this.missing('x-acs-date');
     if (!nonce) throw this.missing('x-acs-signature-nonce');
-    if (!a.signedHeaders.includes('host') || a.signedHeaders.some((h) => h.startsWith('x-acs-') === false && h !== 'host' && h !== 'content-type')) {
+    // host and the x-acs-* headers that carry the request's identity must be signed; clients may
+    // sign further headers (the list they declare is what is verified).
+    const mustSign = ['host', 'x-acs-action', 'x-acs-version', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-security-token'];
+    if (mustSign.some((h) => header(req.headers, h) !== undefined && !a.signedHeaders.includes(h)) || !a.signedHeaders.includes('host')) {
       throw apiError('IncompleteSignature');
     }
     this.checkTime(date);
     const key = await this.credential(a.credential, header(req.headers, 'x-acs-security-token'));
-    const sts = v3StringToSign(req.method, (req.url.split('?')[0] ?? '/') || '/', query, req.headers, a.signedHeaders, req.body);
+    const sts = v3StringToSign(req.method, path, query, req.headers, a.signedHeaders, req.body);
     if (!safeEqual(v3Sign(key.AccessKeySecret, sts), a.signature.toLowerCase())) {
       throw apiError('SignatureDoesNotMatch', 'Specified signature does not match our calculation. server StringToSign is [{stringToSign}]', { stringToSign: sts });
     }
