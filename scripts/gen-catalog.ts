@@ -63,10 +63,48 @@ const gateway: Omit<Entry, 'source'>[] = [
 ];
 for (const g of gateway) add({ ...g, source: 'gateway' });
 
-// Action-specific rows read from the per-action documentation.
+// Action-specific rows read from the per-action documentation. That documentation gives English
+// only; the Chinese descriptions below are OpenSLB's own wording, so the error center is bilingual.
+const actionZh: Record<string, string> = {
+  'InvalidParam.AclEntryExists': '该访问控制条目已存在于访问控制策略组中。',
+  IllegalEntry: '条目版本与访问控制策略组的版本冲突。',
+  'Abs.VServerGroupIdAndMasterSlaveServerGroupId.MissMatch': '参数 VServerGroupId 与 MasterSlaveServerGroupId 不匹配。',
+  LbNotSupportTcpssl: '该负载均衡实例不能创建 TCPSSL 类型的监听。',
+  LbSupportTcpsslOnly: '该负载均衡实例仅支持 TCPSSL 类型的监听。',
+  ListenerNotSupportRule: '该监听不能创建转发规则。',
+  'InvalidParamLength.HealthCheckReq': '参数 HealthCheckReq 的长度无效。',
+  VipNotSupportQuicVersion: '该监听不支持参数 QuicVersion。',
+  BACKEND_SERVERS_NUM_MUST_BE_TWO: '后端服务器的数量必须为 2。',
+  BACKEND_SERVERS_HAVE_SAME_PORT_AND_SERVERID: '后端服务器的端口和服务器 ID 重复。',
+  BACKEND_SERVERS_CAN_ONLY_CONTAIN_ONE_MASTER_AND_ONE_SLAVE: '后端服务器只能包含一台主服务器和一台备服务器。',
+  BACKEND_SERVER_ID_CAN_NOT_EMPTY: '后端服务器 ID 不能为空。',
+  INVALID_SERVER_TYPE: '服务器类型无效。',
+  BACKEND_SERVER_PORT_CAN_NOT_EMPTY: '后端服务器端口不能为空。',
+  RealServerPortNotSupport: '不支持该后端服务器端口。',
+  'OperationFailed.ListenerStatusNotSupport': '监听当前的状态不支持该操作，请稍后再试。',
+  'OperationDenied.DeleteProtectionIsOn': '该负载均衡实例已开启删除保护，不能删除。',
+  ListenerForwardExist: '该监听被其他监听转发，请先删除监听转发关系。',
+  TooManyListeners: '找到多个监听，请指定更明确的条件。',
+  'Operation.NotAllowed\u0000The specified listener is not allowed to operate.': '不允许操作该监听。',
+  'Operation.NotAllowed\u0000The specified rules must be in the same listener.': '指定的转发规则必须属于同一个监听。',
+  'Operation.NotAllowed\u0000Operation Denied. Unfinished purchase exists.': '操作被拒绝：存在未完成的订单。',
+  'OperationFailed.ListenerConflict': '存在相同端口的监听，该转发规则不支持此操作。',
+  CertificateAndPrivateKeyIsRefered: '该证书已被监听引用，不能删除。',
+  'InvalidParameter\u0000Illegal parameter, query.namespace is not auth.': '参数非法：无权访问 query.namespace。',
+  ModifySpecNotAllowed: '该实例不允许修改为此规格。',
+  ChangeLbSpecNotAllowed: '不能修改该负载均衡实例的规格。',
+  'OperationFailed.UnpaidBillsExist': '账户存在未支付的账单，请先支付欠费账单。',
+  'OperationFailed.ActionNotSupport': 'IPv6 类型的负载均衡实例不支持该操作。',
+  'OperationUnsupported.SetAccessControl': 'singleTunnel/anyTunnel 类型的负载均衡实例不支持配置访问控制。',
+  'OperationUnsupported.DeleteProtectionForPrePayInstance': '预付费实例不支持删除保护。',
+  'OperationUnsupported.SetLoadBalancerStatus': '该负载均衡实例所在的可用区不支持此操作。',
+  'InvalidParamLength.HealthCheckExp': '参数 HealthCheckExp 的长度无效。',
+  'Operation.Deny': '该监听正在配置中，请稍后再试。',
+};
 for (const [action, spec] of Object.entries(api)) {
   for (const e of spec.errors) {
-    add({ code: e.code, http: e.http, message: e.message, descriptionZh: '', source: 'action', actions: [action] });
+    const descriptionZh = actionZh[key(e.code, e.message)] ?? actionZh[e.code] ?? '';
+    add({ code: e.code, http: e.http, message: e.message, descriptionZh, source: 'action', actions: [action] });
   }
 }
 

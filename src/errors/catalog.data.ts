@@ -1816,7 +1816,7 @@ export const CATALOG = [
   "code": "InvalidParam.AclEntryExists",
   "http": 400,
   "message": "The specified aclEntry already exists in the acl.",
-  "descriptionZh": "",
+  "descriptionZh": "该访问控制条目已存在于访问控制策略组中。",
   "source": "action",
   "actions": [
    "AddAccessControlListEntry"
@@ -1826,7 +1826,7 @@ export const CATALOG = [
   "code": "IllegalEntry",
   "http": 400,
   "message": "Entry version is conflict to the acl version.",
-  "descriptionZh": "",
+  "descriptionZh": "条目版本与访问控制策略组的版本冲突。",
   "source": "action",
   "actions": [
    "AddAccessControlListEntry"
@@ -1836,7 +1836,7 @@ export const CATALOG = [
   "code": "Abs.VServerGroupIdAndMasterSlaveServerGroupId.MissMatch",
   "http": 400,
   "message": "The parameters VServerGroupId or MasterSlaveServerGroupId miss match.",
-  "descriptionZh": "",
+  "descriptionZh": "参数 VServerGroupId 与 MasterSlaveServerGroupId 不匹配。",
   "source": "action",
   "actions": [
    "CreateLoadBalancerTCPListener",
@@ -1847,7 +1847,7 @@ export const CATALOG = [
   "code": "LbNotSupportTcpssl",
   "http": 400,
   "message": "You cannot create a TCP SSL type listener for the specified load balancer.",
-  "descriptionZh": "",
+  "descriptionZh": "该负载均衡实例不能创建 TCPSSL 类型的监听。",
   "source": "action",
   "actions": [
    "CreateLoadBalancerUDPListener"
@@ -1857,7 +1857,7 @@ export const CATALOG = [
   "code": "LbSupportTcpsslOnly",
   "http": 400,
   "message": "The specified load balancer supports TCP SSL type listener only.",
-  "descriptionZh": "",
+  "descriptionZh": "该负载均衡实例仅支持 TCPSSL 类型的监听。",
   "source": "action",
   "actions": [
    "CreateLoadBalancerUDPListener"
@@ -1867,7 +1867,7 @@ export const CATALOG = [
   "code": "ListenerNotSupportRule",
   "http": 400,
   "message": "You cannot create a rule for the specified listener.",
-  "descriptionZh": "",
+  "descriptionZh": "该监听不能创建转发规则。",
   "source": "action",
   "actions": [
    "CreateLoadBalancerUDPListener"
@@ -1877,7 +1877,7 @@ export const CATALOG = [
   "code": "InvalidParamLength.HealthCheckReq",
   "http": 400,
   "message": "The length of the parameter HealthCheckReq is invalid.",
-  "descriptionZh": "",
+  "descriptionZh": "参数 HealthCheckReq 的长度无效。",
   "source": "action",
   "actions": [
    "CreateLoadBalancerUDPListener",
@@ -1888,7 +1888,7 @@ export const CATALOG = [
   "code": "VipNotSupportQuicVersion",
   "http": 400,
   "message": "The listener does not support the parameter of QuicVersion.",
-  "descriptionZh": "",
+  "descriptionZh": "该监听不支持参数 QuicVersion。",
   "source": "action",
   "actions": [
    "CreateLoadBalancerUDPListener",
@@ -1899,7 +1899,7 @@ export const CATALOG = [
   "code": "BACKEND_SERVERS_NUM_MUST_BE_TWO",
   "http": 400,
   "message": "Backend servers num must be 2.",
-  "descriptionZh": "",
+  "descriptionZh": "后端服务器的数量必须为 2。",
   "source": "action",
   "actions": [
    "CreateMasterSlaveServerGroup"
@@ -1909,7 +1909,7 @@ export const CATALOG = [
   "code": "BACKEND_SERVERS_HAVE_SAME_PORT_AND_SERVERID",
   "http": 400,
   "message": "Backend servers have same port and serverId.",
-  "descriptionZh": "",
+  "descriptionZh": "后端服务器的端口和服务器 ID 重复。",
   "source": "action",
   "actions": [
    "CreateMasterSlaveServerGroup"
@@ -1919,7 +1919,7 @@ export const CATALOG = [
   "code": "BACKEND_SERVERS_CAN_ONLY_CONTAIN_ONE_MASTER_AND_ONE_SLAVE",
   "http": 400,
   "message": "Backend servers can only contain one master and one slave.",
-  "descriptionZh": "",
+  "descriptionZh": "后端服务器只能包含一台主服务器和一台备服务器。",
   "source": "action",
   "actions": [
    "CreateMasterSlaveServerGroup"
@@ -1929,7 +1929,7 @@ export const CATALOG = [
   "code": "BACKEND_SERVER_ID_CAN_NOT_EMPTY",
   "http": 400,
   "message": "Backend server id can not empty.",
-  "descriptionZh": "",
+  "descriptionZh": "后端服务器 ID 不能为空。",
   "source": "action",
   "actions": [
    "CreateMasterSlaveServerGroup"
@@ -1939,7 +1939,7 @@ export const CATALOG = [
   "code": "INVALID_SERVER_TYPE",
   "http": 400,
   "message": "Invalid server type.",
-  "descriptionZh": "",
+  "descriptionZh": "服务器类型无效。",
   "source": "action",
   "actions": [
    "CreateMasterSlaveServerGroup"
@@ -1949,7 +1949,7 @@ export const CATALOG = [
   "code": "BACKEND_SERVER_PORT_CAN_NOT_EMPTY",
   "http": 400,
   "message": "Backend server port can not empty.",
-  "descriptionZh": "",
+  "descriptionZh": "后端服务器端口不能为空。",
   "source": "action",
   "actions": [
    "CreateMasterSlaveServerGroup"
@@ -1959,7 +1959,7 @@ export const CATALOG = [
   "code": "RealServerPortNotSupport",
   "http": 400,
   "message": "Real server port not support.",
-  "descriptionZh": "",
+  "descriptionZh": "不支持该后端服务器端口。",
   "source": "action",
   "actions": [
    "CreateMasterSlaveServerGroup"
@@ -1969,7 +1969,7 @@ export const CATALOG = [
   "code": "OperationFailed.ListenerStatusNotSupport",
   "http": 400,
   "message": "The status of the listener does not support this operation. Please try again later.",
-  "descriptionZh": "",
+  "descriptionZh": "监听当前的状态不支持该操作，请稍后再试。",
   "source": "action",
   "actions": [
    "CreateRules",
@@ -1980,7 +1980,7 @@ export const CATALOG = [
   "code": "OperationDenied.DeleteProtectionIsOn",
   "http": 400,
   "message": "The loadbalancer can't be deleted due to DeleteProtection is enabled.",
-  "descriptionZh": "",
+  "descriptionZh": "该负载均衡实例已开启删除保护，不能删除。",
   "source": "action",
   "actions": [
    "DeleteLoadBalancer"
@@ -1990,7 +1990,7 @@ export const CATALOG = [
   "code": "ListenerForwardExist",
   "http": 400,
   "message": "The specified listener is forwarded by the other listener, the ListenerForward relationship should be deleted firstly.",
-  "descriptionZh": "",
+  "descriptionZh": "该监听被其他监听转发，请先删除监听转发关系。",
   "source": "action",
   "actions": [
    "DeleteLoadBalancerListener"
@@ -2000,7 +2000,7 @@ export const CATALOG = [
   "code": "TooManyListeners",
   "http": 400,
   "message": "More than 1 listener is found, please be more specified.",
-  "descriptionZh": "",
+  "descriptionZh": "找到多个监听，请指定更明确的条件。",
   "source": "action",
   "actions": [
    "DeleteLoadBalancerListener",
@@ -2012,7 +2012,7 @@ export const CATALOG = [
   "code": "Operation.NotAllowed",
   "http": 400,
   "message": "The specified listener is not allowed to operate.",
-  "descriptionZh": "",
+  "descriptionZh": "不允许操作该监听。",
   "source": "action",
   "actions": [
    "DeleteLoadBalancerListener",
@@ -2024,7 +2024,7 @@ export const CATALOG = [
   "code": "Operation.NotAllowed",
   "http": 400,
   "message": "The specified rules must be in the same listener.",
-  "descriptionZh": "",
+  "descriptionZh": "指定的转发规则必须属于同一个监听。",
   "source": "action",
   "actions": [
    "DeleteRules"
@@ -2034,7 +2034,7 @@ export const CATALOG = [
   "code": "OperationFailed.ListenerConflict",
   "http": 400,
   "message": "The rule does not support this operation because of same port listener.",
-  "descriptionZh": "",
+  "descriptionZh": "存在相同端口的监听，该转发规则不支持此操作。",
   "source": "action",
   "actions": [
    "DeleteRules"
@@ -2044,7 +2044,7 @@ export const CATALOG = [
   "code": "CertificateAndPrivateKeyIsRefered",
   "http": 400,
   "message": "The specified certificate is bound to listeners. You cannot delete it.",
-  "descriptionZh": "",
+  "descriptionZh": "该证书已被监听引用，不能删除。",
   "source": "action",
   "actions": [
    "DeleteServerCertificate"
@@ -2054,7 +2054,7 @@ export const CATALOG = [
   "code": "InvalidParameter",
   "http": 400,
   "message": "Illegal parameter, query.namespace is not auth.",
-  "descriptionZh": "",
+  "descriptionZh": "参数非法：无权访问 query.namespace。",
   "source": "action",
   "actions": [
    "DescribeRegions",
@@ -2065,7 +2065,7 @@ export const CATALOG = [
   "code": "ModifySpecNotAllowed",
   "http": 400,
   "message": "LoadBalancerSpec not allowed for this instance",
-  "descriptionZh": "",
+  "descriptionZh": "该实例不允许修改为此规格。",
   "source": "action",
   "actions": [
    "ModifyLoadBalancerInstanceSpec"
@@ -2075,7 +2075,7 @@ export const CATALOG = [
   "code": "Operation.NotAllowed",
   "http": 400,
   "message": "Operation Denied. Unfinished purchase exists.",
-  "descriptionZh": "",
+  "descriptionZh": "操作被拒绝：存在未完成的订单。",
   "source": "action",
   "actions": [
    "ModifyLoadBalancerInstanceSpec",
@@ -2087,7 +2087,7 @@ export const CATALOG = [
   "code": "ChangeLbSpecNotAllowed",
   "http": 400,
   "message": "You cannot change the specification for the specified load balancer.",
-  "descriptionZh": "",
+  "descriptionZh": "不能修改该负载均衡实例的规格。",
   "source": "action",
   "actions": [
    "ModifyLoadBalancerInstanceSpec"
@@ -2097,7 +2097,7 @@ export const CATALOG = [
   "code": "OperationFailed.UnpaidBillsExist",
   "http": 400,
   "message": "The account has unpaid bills. Please pay your overdue bill first.",
-  "descriptionZh": "",
+  "descriptionZh": "账户存在未支付的账单，请先支付欠费账单。",
   "source": "action",
   "actions": [
    "ModifyLoadBalancerInternetSpec"
@@ -2107,7 +2107,7 @@ export const CATALOG = [
   "code": "TooManyListeners",
   "http": 400,
   "message": "More than 1 listener is found, please be more specified",
-  "descriptionZh": "",
+  "descriptionZh": "找到多个监听，请指定更明确的条件。",
   "source": "action",
   "actions": [
    "SetListenerAccessControlStatus"
@@ -2117,7 +2117,7 @@ export const CATALOG = [
   "code": "OperationFailed.ActionNotSupport",
   "http": 400,
   "message": "The loadbalancer of ipv6 does not support such action.",
-  "descriptionZh": "",
+  "descriptionZh": "IPv6 类型的负载均衡实例不支持该操作。",
   "source": "action",
   "actions": [
    "SetListenerAccessControlStatus"
@@ -2127,7 +2127,7 @@ export const CATALOG = [
   "code": "OperationUnsupported.SetAccessControl",
   "http": 400,
   "message": "The singleTunnel/anyTunnel loadbalancer does not support config AccessControlList.",
-  "descriptionZh": "",
+  "descriptionZh": "singleTunnel/anyTunnel 类型的负载均衡实例不支持配置访问控制。",
   "source": "action",
   "actions": [
    "SetListenerAccessControlStatus"
@@ -2137,7 +2137,7 @@ export const CATALOG = [
   "code": "OperationUnsupported.DeleteProtectionForPrePayInstance",
   "http": 400,
   "message": "The operation failed because prepay instance does not support delete protection.",
-  "descriptionZh": "",
+  "descriptionZh": "预付费实例不支持删除保护。",
   "source": "action",
   "actions": [
    "SetLoadBalancerDeleteProtection"
@@ -2147,7 +2147,7 @@ export const CATALOG = [
   "code": "OperationUnsupported.SetLoadBalancerStatus",
   "http": 400,
   "message": "The zone of the loadBalancer does not support this operation.",
-  "descriptionZh": "",
+  "descriptionZh": "该负载均衡实例所在的可用区不支持此操作。",
   "source": "action",
   "actions": [
    "SetLoadBalancerStatus"
@@ -2157,7 +2157,7 @@ export const CATALOG = [
   "code": "InvalidParamLength.HealthCheckExp",
   "http": 400,
   "message": "The length of the parameter HealthCheckExp is invalid.",
-  "descriptionZh": "",
+  "descriptionZh": "参数 HealthCheckExp 的长度无效。",
   "source": "action",
   "actions": [
    "SetLoadBalancerUDPListenerAttribute"
@@ -2167,7 +2167,7 @@ export const CATALOG = [
   "code": "Operation.Deny",
   "http": 400,
   "message": "The specified listener is configuring, please try again later.",
-  "descriptionZh": "",
+  "descriptionZh": "该监听正在配置中，请稍后再试。",
   "source": "action",
   "actions": [
    "StartLoadBalancerListener"
