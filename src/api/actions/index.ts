@@ -1,2 +1,3 @@
 // Importing this module registers every implemented action in the action table.
 import './regions.js';
+import './tags.js';
