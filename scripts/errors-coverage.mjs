@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// `npm run errors:coverage [-- test/api …]`: runs the test suite with OPENSLB_ERROR_COVERAGE set to
+// a fresh file. src/errors/catalog.ts appends the seed row number of every error a server answers
+// with (in-process test servers and spawned `openslb serve` children alike inherit the variable;
+// each record is one small O_APPEND write, so concurrent test files do not interleave). Then prints
+// `N/205 seed rows emitted` and every row that no test made the server answer.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { register } from 'tsx/esm/api';
+
+register();
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { CATALOG } = await import('../src/errors/catalog.data.ts');
+
+const dir = mkdtempSync(join(tmpdir(), 'openslb-coverage-'));
+const file = join(dir, 'emitted.txt');
+writeFileSync(file, '');
+const run = spawnSync(process.execPath, [join(root, 'scripts', 'run-tests.mjs'), ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: ['ignore', process.env.COVERAGE_VERBOSE ? 'inherit' : 'pipe', 'inherit'],
+  maxBuffer: 256 * 1024 * 1024,
+  env: { ...process.env, OPENSLB_ERROR_COVERAGE: file },
+});
+// the test report is shown only when something failed (or with COVERAGE_VERBOSE=1)
+if (run.status !== 0 && run.stdout) process.stderr.write(run.stdout);
+
+const emitted = new Set(
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map(Number),
+);
+rmSync(dir, { recursive: true, force: true });
+
+const seed = CATALOG.filter((e) => e.source === 'seed').sort((a, b) => a.row - b.row);
+const hit = seed.filter((e) => emitted.has(e.row));
+const missed = seed.filter((e) => !emitted.has(e.row));
+console.log(`${hit.length}/${seed.length} seed rows emitted`);
+if (missed.length) {
+  console.log(`\nnot emitted by any test (${missed.length}):`);
+  const w = Math.max(...missed.map((e) => e.code.length));
+  for (const e of missed) console.log(`  row ${String(e.row).padStart(3)}  ${e.code.padEnd(w)}  ${e.message}`);
+}
+if (run.status !== 0) {
+  console.error(`\nerrors:coverage: the test suite failed (exit ${run.status ?? run.signal}); the numbers above cover the tests that ran.`);
+  process.exit(run.status || 1);
+}
