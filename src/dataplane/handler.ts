@@ -1,0 +1,46 @@
+// The plug-in point for protocols. The reconciler owns lifecycles (bind, update, drain, close);
+// a ProtocolHandler only knows how to run one listener of its protocol. tcp and udp are built in;
+// http/https register theirs with `DataPlane.register()` (or the `handlers` option).
+import type { AclMatcher } from './acl.js';
+import type { DataPlaneClock } from './clock.js';
+import type { ListenerCounters } from './counters.js';
+import type { BackendPool } from './pool.js';
+import type { ListenerProtocol, ListenerSnapshot, LoadBalancerSnapshot, Snapshot } from './snapshot.js';
+
+export interface ListenerContext<L extends ListenerSnapshot = ListenerSnapshot> {
+  readonly snapshot: Snapshot;
+  readonly loadBalancer: LoadBalancerSnapshot;
+  readonly listener: L;
+  /** the local address to bind (loadBalancer.bindAddress ?? address) */
+  readonly bindAddress: string;
+  /** compiled ACL of this listener (ALLOW_ALL when AclStatus is off or the lists are empty) */
+  readonly acl: AclMatcher;
+  /** the listener's own pool (its VServerGroupId / MasterSlaveServerGroupId / default group) */
+  readonly pool: BackendPool;
+  /** HTTP/HTTPS: one pool per forwarding rule, by ruleId (rule overrides already applied) */
+  readonly rulePools: ReadonlyMap<string, BackendPool>;
+  readonly counters: ListenerCounters;
+  readonly clock: DataPlaneClock;
+}
+
+export interface ListenerRuntime {
+  /** Binds. Rejects (EADDRINUSE, EADDRNOTAVAIL…) without leaving anything open. */
+  listen(): Promise<void>;
+  /** New configuration: applies to new connections/requests only. Never drops established ones. */
+  update(ctx: ListenerContext): void;
+  /**
+   * Stops accepting at once (the port is free when this returns's promise is created), then lets
+   * established connections run for up to `drainMs` before destroying them; resolves when none is
+   * left. drainMs 0 destroys them immediately.
+   */
+  close(drainMs: number): Promise<void>;
+  /** Aborts everything now. Idempotent. */
+  destroy(): void;
+  /** connections (TCP/HTTP) or flows (UDP) open now */
+  readonly active: number;
+}
+
+export interface ProtocolHandler {
+  readonly protocol: ListenerProtocol;
+  create(ctx: ListenerContext): ListenerRuntime;
+}
