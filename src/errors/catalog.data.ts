@@ -2047,7 +2047,8 @@ export const CATALOG = [
   "descriptionZh": "该证书已被监听引用，不能删除。",
   "source": "action",
   "actions": [
-   "DeleteServerCertificate"
+   "DeleteServerCertificate",
+   "DeleteCACertificate"
   ]
  },
  {
@@ -2275,6 +2276,94 @@ export const CATALOG = [
   "message": "The operation is not allowed because HighDefinitionMonitor is already enabled in this region.",
   "descriptionZh": "当前地域的秒级监控已经被开启。",
   "note": "from the error table of the SLB EnableHighDefinationMonitor API reference",
+  "source": "openslb"
+ },
+ {
+  "code": "AclNotExist",
+  "http": 400,
+  "message": "The specified acl does not exist.",
+  "descriptionZh": "指定的访问控制策略组不存在。",
+  "note": "code from terraform-provider-alicloud (SlbAclNotExists: read/delete treat it as gone); no published text was found, so OpenSLB chose this one",
+  "source": "openslb"
+ },
+ {
+  "code": "AclNameExist",
+  "http": 400,
+  "message": "The specified acl name already exists.",
+  "descriptionZh": "访问控制策略组名称已存在。",
+  "note": "code from terraform-provider-alicloud (SlbAclNameExist); text chosen by OpenSLB; answered when an ACL name is taken in the region",
+  "source": "openslb"
+ },
+ {
+  "code": "AclNumberOverLimit",
+  "http": 400,
+  "message": "The number of acls exceeds the limit.",
+  "descriptionZh": "访问控制策略组数量超过限制。",
+  "note": "code from terraform-provider-alicloud (SlbAclNumberOverLimit on CreateAccessControlList); text chosen by OpenSLB; limit 50 ACLs per region (CreateAccessControlList API reference)",
+  "source": "openslb"
+ },
+ {
+  "code": "AclEntryEmpty",
+  "http": 400,
+  "message": "Acl does not have any entry.",
+  "descriptionZh": "访问控制策略组中不存在指定条目。",
+  "note": "text from the SLB 2014-05-15 error-code reference (help.aliyun.com); Terraform treats it as success on RemoveAccessControlListEntry; OpenSLB answers it when none of the entries to remove is in the ACL",
+  "source": "openslb"
+ },
+ {
+  "code": "AclEntryExceedLimit",
+  "http": 400,
+  "message": "The maximum number of ACL entries is exceeded.",
+  "descriptionZh": "访问控制条目数量超过限制。",
+  "note": "text from the SLB 2014-05-15 error-code reference (help.aliyun.com); answered when an ACL would hold more than 300 entries",
+  "source": "openslb"
+ },
+ {
+  "code": "OperationFailed.AclBindedWithVip",
+  "http": 400,
+  "message": "The ACL has binded with vip.",
+  "descriptionZh": "操作失败，访问控制策略组已与监听绑定。",
+  "note": "error table of the DeleteAccessControlList API reference (help.aliyun.com); answered when a listener still references the ACL",
+  "source": "openslb"
+ },
+ {
+  "code": "ServerCertificateId.NotFound",
+  "http": 404,
+  "message": "The specified ServerCertificateId does not exist.",
+  "descriptionZh": "指定的服务器证书不存在。",
+  "note": "code from terraform-provider-alicloud (delete treats it as gone); no published text was found: OpenSLB chose the text, status 404 as for the other *.NotFound codes",
+  "source": "openslb"
+ },
+ {
+  "code": "CACertificateId.NotFound",
+  "http": 404,
+  "message": "The specified CACertificateId does not exist.",
+  "descriptionZh": "指定的CA证书不存在。",
+  "note": "code from terraform-provider-alicloud (delete treats it as gone); no published text was found: OpenSLB chose the text, status 404 as for the other *.NotFound codes",
+  "source": "openslb"
+ },
+ {
+  "code": "InvalidTLSPolicyId.NotExist",
+  "http": 400,
+  "message": "The specified TLS cipher policy does not exist.",
+  "descriptionZh": "指定的TLS策略不存在。",
+  "note": "error table of the DeleteTLSCipherPolicy API reference (help.aliyun.com); OpenSLB answers it on every TLS cipher policy action that names a missing policy",
+  "source": "openslb"
+ },
+ {
+  "code": "TLSPolicyBeingUsed",
+  "http": 400,
+  "message": "The specified TLS cipher policy is being used.",
+  "descriptionZh": "指定的TLSCipherPolicy正在使用中。",
+  "note": "error table of the DeleteTLSCipherPolicy API reference; OpenSLB answers it when a running HTTPS listener uses the policy",
+  "source": "openslb"
+ },
+ {
+  "code": "TLSPolicyRelated",
+  "http": 400,
+  "message": "The specified TLS cipher policy is related with listeners.",
+  "descriptionZh": "指定的TLSCipherPolicy已关联监听。",
+  "note": "error table of the DeleteTLSCipherPolicy API reference; OpenSLB answers it when only listeners that are not running reference the policy",
   "source": "openslb"
  }
 ] as const;

@@ -1,3 +1,4 @@
 // Importing this module registers every implemented action in the action table.
 import './regions.js';
 import './tags.js';
+import './acls.js';
