@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { apiError } from './errors/catalog.js';
 import './api/actions/index.js';
+import { ensureOperatorToken, loadWorldFile, registerOperatorApi } from './control/operator-api.js';
 import { errorCenterHtml, errorCenterJson } from './control/error-center.js';
 import { Gateway, type GatewayResponse } from './gateway/gateway.js';
 import { SqliteStore } from './state/sqlite-store.js';
@@ -39,6 +40,14 @@ export interface ServerConfig {
   apiRateLimit?: number;
   /** print the generated root key pair (CLI sets this) */
   onRootKeyGenerated?: (id: string, secret: string, accountId: string) => void;
+  /** world file loaded at start (docs/world.md) */
+  world?: string;
+  /** operator API token; default: env OPENSLB_OPERATOR_TOKEN, else stored in the data dir (generated on first start) */
+  operatorToken?: string;
+  /** let the operator API answer non-loopback peers */
+  operatorRemote?: boolean;
+  /** print the generated operator token (CLI sets this) */
+  onOperatorTokenGenerated?: (token: string, file: string) => void;
 }
 
 export interface RunningServer {
@@ -48,6 +57,8 @@ export interface RunningServer {
   caFile?: string;
   rootAccountId: string;
   rootKey: { id: string; secret: string };
+  /** bearer token of the operator API (/_openslb/…) */
+  operatorToken: string;
   store: Store;
   close(): Promise<void>;
 }
@@ -128,6 +139,12 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const store = new SqliteStore(join(dataDir, 'openslb.db'));
   const root = await bootstrapRoot(store, cfg.accessKey, isoSeconds(clock.now()));
   if (root.generated) cfg.onRootKeyGenerated?.(root.key.AccessKeyId, root.key.AccessKeySecret, root.account.AccountId);
+  const operator = ensureOperatorToken(dataDir, cfg.operatorToken ?? process.env['OPENSLB_OPERATOR_TOKEN']);
+  if (operator.generated) cfg.onOperatorTokenGenerated?.(operator.token, operator.file);
+  if (cfg.world) await loadWorldFile(store, cfg.world, root.account.AccountId, clock, cfg.ids ?? randomIds).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
   const keys = new KeyResolver(store);
   const logLevel = cfg.logLevel ?? 'info';
   const apps: FastifyInstance[] = [];
@@ -143,6 +160,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
 
   const plain = buildApp(gateway, 'http', (h) => http.createServer({ maxHeaderSize: MAX_HEADER }, h), logLevel);
   apps.push(plain);
+  registerOperatorApi(plain, { store, clock, ids: cfg.ids ?? randomIds, token: operator.token, rootAccountId: root.account.AccountId, allowRemote: cfg.operatorRemote });
   let tlsUrl: string | undefined;
   let caFile: string | undefined;
   try {
@@ -171,6 +189,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       caFile,
       rootAccountId: root.account.AccountId,
       rootKey: { id: root.key.AccessKeyId, secret: root.key.AccessKeySecret },
+      operatorToken: operator.token,
       store,
       async close() {
         if (closed) return;

@@ -2,3 +2,4 @@
 import './regions.js';
 import './tags.js';
 import './acls.js';
+import './load-balancers.js';

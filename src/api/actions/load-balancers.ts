@@ -1,0 +1,394 @@
+// The load balancer instance family: create, find, change and delete instances.
+// Rules live in src/services/load-balancers.ts and the world in src/world/world.ts.
+import { apiError, fail } from '../../errors/catalog.js';
+import { KINDS, requireLoadBalancer, type InstanceDoc, type ListenerDoc, type LoadBalancerDoc } from '../../services/model.js';
+import {
+  baseView,
+  checkBandwidth,
+  checkLoadBalancerName,
+  checkProtectionReason,
+  CLCU_SPEC,
+  createLoadBalancer,
+  deleteLoadBalancerCascade,
+  lbTags,
+  ON_DEMAND_END,
+  optionalRegion,
+  placePrePayOrder,
+  requireUnlocked,
+  tagView,
+} from '../../services/load-balancers.js';
+import { scopeOf } from '../../services/scope.js';
+import { listTagged, type Tag } from '../../services/tags.js';
+import { findRegion } from '../../world/regions.js';
+import { checkStock, findResourceGroup, getSettings, moveStock, putSettings, releaseLease, SPECS } from '../../world/world.js';
+import { defineAction, type Ctx } from '../registry.js';
+import { SPECS as ACTION_SPECS } from '../spec.js';
+
+// The reference data lists PayType PayOnDemand only (the international site's documentation); the
+// China site also sells subscriptions (PrePay). Accept the value so that it reaches the commerce
+// plug (src/services/load-balancers.ts setPrePayHandler) instead of failing enum validation.
+for (const action of ['CreateLoadBalancer', 'ModifyLoadBalancerPayType']) {
+  const p = ACTION_SPECS[action]?.params.find((x) => x.name === 'PayType');
+  if (p?.enum && !p.enum.includes('PrePay')) p.enum.push('PrePay');
+}
+
+const bandwidthInvalid = { invalid: () => apiError('InvalidParameter', 'The specified Bandwidth is invalid.') };
+const nameInvalid = { length: () => apiError('InvalidParameter', 'The Lb Name is Not supported.') };
+
+/** Loads an LB of the caller for a change: present, region cross-checked, not locked. */
+async function lbForChange(ctx: Ctx, tx: Parameters<typeof requireLoadBalancer>[0], id: string, region: string | undefined) {
+  const found = await requireLoadBalancer(tx, ctx.caller.accountId, id, optionalRegion(region));
+  requireUnlocked(found.lb);
+  return found;
+}
+
+defineAction({
+  name: 'CreateLoadBalancer',
+  errors: { Bandwidth: bandwidthInvalid, LoadBalancerName: nameInvalid },
+  async handler(ctx, p) {
+    return ctx.store.write((tx) =>
+      createLoadBalancer(
+        tx,
+        { account: ctx.caller.accountId, now: ctx.clock.now(), newId: () => ctx.ids.next('lb-', 23) },
+        { ...p, RegionId: p.RegionId ?? '' } as Parameters<typeof createLoadBalancer>[2],
+      ),
+    );
+  },
+});
+
+defineAction({
+  name: 'DeleteLoadBalancer',
+  async handler(ctx, p) {
+    await ctx.store.write(async (tx) => {
+      const { scope, lb } = await lbForChange(ctx, tx, p.LoadBalancerId, p.RegionId);
+      if (lb.DeleteProtection === 'on') fail('OperationDenied.DeleteProtectionIsOn', "The loadbalancer can't be deleted due to DeleteProtection is enabled.");
+      await deleteLoadBalancerCascade(tx, scope, lb);
+      await releaseLease(tx, lb.Address, lb.LoadBalancerId);
+    });
+    return {};
+  },
+});
+
+const splitList = (s: string | undefined) =>
+  (s ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+function hasTags(have: Tag[], want: { Key: string; Value?: string }[]): boolean {
+  return want.every((w) => have.some((t) => t.Key === w.Key && (w.Value === undefined || t.Value === w.Value)));
+}
+
+defineAction({
+  name: 'DescribeLoadBalancers',
+  async handler(ctx, p) {
+    const region = findRegion(p.RegionId);
+    if (!region) fail('InvalidRegionId.NotFound');
+    const scope = scopeOf(ctx, region.RegionId);
+    const want: { Key: string; Value?: string }[] = [];
+    for (const t of p.Tag ?? []) if (t.Key) want.push({ Key: t.Key, ...(t.Value !== undefined ? { Value: t.Value } : {}) });
+    for (const t of p.Tags ?? []) {
+      if (typeof t !== 'object' || t.TagKey === undefined || t.TagKey === null || t.TagKey === '') continue;
+      want.push({ Key: String(t.TagKey), ...(t.TagValue !== undefined && t.TagValue !== null ? { Value: String(t.TagValue) } : {}) });
+    }
+    const ids = splitList(p.LoadBalancerId);
+    const names = splitList(p.LoadBalancerName);
+    const serverIps = splitList(p.ServerIntranetAddress);
+    return ctx.store.read(async (tx) => {
+      const all = await tx.list<LoadBalancerDoc>(KINDS.loadBalancer, scope);
+      const tagged = new Map((await listTagged(tx, scope, 'instance')).map((d) => [d.ResourceId, d.Tags]));
+      let servers: Map<string, Set<string>> | undefined;
+      let instIp: Map<string, string> | undefined;
+      if (p.ServerId || serverIps.length) {
+        // backend servers of each LB: the default group and its vServer / master-slave groups
+        servers = new Map(all.map((lb) => [lb.LoadBalancerId, new Set(lb.BackendServers.map((s) => s.ServerId))]));
+        for (const kind of [KINDS.vServerGroup, KINDS.masterSlaveServerGroup]) {
+          for (const g of await tx.list<Record<string, unknown>>(kind, scope)) {
+            const set = servers.get(String(g['LoadBalancerId']));
+            const list = (g['BackendServers'] ?? g['MasterSlaveBackendServers']) as { ServerId?: string }[] | undefined;
+            if (set && Array.isArray(list)) for (const s of list) if (s.ServerId) set.add(s.ServerId);
+          }
+        }
+        instIp = new Map((await tx.list<InstanceDoc>(KINDS.instance, scope)).map((i) => [i.InstanceId, i.PrivateIpAddress]));
+      }
+      const match = (lb: LoadBalancerDoc) => {
+        if (ids.length && !ids.includes(lb.LoadBalancerId)) return false;
+        if (names.length && !names.includes(lb.LoadBalancerName)) return false;
+        if (p.Address && lb.Address !== p.Address) return false;
+        if (p.AddressIPVersion && lb.AddressIPVersion !== p.AddressIPVersion) return false;
+        if (p.AddressType && lb.AddressType !== p.AddressType) return false;
+        if (p.InternetChargeType && lb.InternetChargeType !== p.InternetChargeType) return false;
+        if (p.LoadBalancerStatus && lb.LoadBalancerStatus !== p.LoadBalancerStatus) return false;
+        if (p.MasterZoneId && lb.MasterZoneId !== p.MasterZoneId) return false;
+        if (p.SlaveZoneId && lb.SlaveZoneId !== p.SlaveZoneId) return false;
+        if (p.NetworkType && lb.NetworkType !== p.NetworkType.toLowerCase()) return false;
+        if (p.PayType && lb.PayType !== p.PayType) return false;
+        if (p.ResourceGroupId && lb.ResourceGroupId !== p.ResourceGroupId) return false;
+        if (p.VpcId && lb.VpcId !== p.VpcId) return false;
+        if (p.VSwitchId && lb.VSwitchId !== p.VSwitchId) return false;
+        if (p.ServerId && !servers!.get(lb.LoadBalancerId)!.has(p.ServerId)) return false;
+        if (serverIps.length) {
+          const ips = new Set<string>();
+          for (const s of servers!.get(lb.LoadBalancerId)!) {
+            const ip = instIp!.get(s);
+            if (ip) ips.add(ip);
+          }
+          for (const s of lb.BackendServers) if (s.ServerIp) ips.add(s.ServerIp);
+          if (!serverIps.some((ip) => ips.has(ip))) return false;
+        }
+        if (want.length && !hasTags(tagged.get(lb.LoadBalancerId) ?? [], want)) return false;
+        return true;
+      };
+      // newest first, as the console and the real API list them
+      const hits = all.filter(match).sort((a, b) => b.CreateTimeStamp - a.CreateTimeStamp || (a.LoadBalancerId < b.LoadBalancerId ? -1 : 1));
+      const pageNumber = p.PageNumber ?? 1;
+      const pageSize = p.PageSize ?? 10;
+      const page = hits.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+      return {
+        PageNumber: pageNumber,
+        PageSize: pageSize,
+        TotalCount: hits.length,
+        LoadBalancers: { LoadBalancer: page.map((lb) => ({ ...baseView(lb), Tags: tagView(tagged.get(lb.LoadBalancerId) ?? []) })) },
+      };
+    });
+  },
+});
+
+defineAction({
+  name: 'DescribeLoadBalancerAttribute',
+  async handler(ctx, p) {
+    return ctx.store.read(async (tx) => {
+      const { scope, lb } = await requireLoadBalancer(tx, ctx.caller.accountId, p.LoadBalancerId, optionalRegion(p.RegionId));
+      const listeners = (await tx.list<ListenerDoc>(KINDS.listener, scope))
+        .filter((l) => l.LoadBalancerId === lb.LoadBalancerId)
+        .sort((a, b) => a.ListenerPort - b.ListenerPort || (a.ListenerProtocol < b.ListenerProtocol ? -1 : 1));
+      const instances = new Map((await tx.list<InstanceDoc>(KINDS.instance, scope)).map((i) => [i.InstanceId, i]));
+      return {
+        ...baseView(lb),
+        ...(lb.PayType === 'PayOnDemand' ? ON_DEMAND_END : {}),
+        ListenerPorts: { ListenerPort: [...new Set(listeners.map((l) => l.ListenerPort))] },
+        ListenerPortsAndProtocal: { ListenerPortAndProtocal: listeners.map((l) => ({ ListenerPort: l.ListenerPort, ListenerProtocal: l.ListenerProtocol })) },
+        ListenerPortsAndProtocol: {
+          ListenerPortAndProtocol: listeners.map((l) => ({
+            ListenerPort: l.ListenerPort,
+            ListenerProtocol: l.ListenerProtocol,
+            ...(l.ListenerForward ? { ListenerForward: l.ListenerForward } : {}),
+            ...(l.ForwardPort !== undefined ? { ForwardPort: l.ForwardPort } : {}),
+            ...(l.Description !== undefined ? { Description: l.Description } : {}),
+          })),
+        },
+        BackendServers: {
+          BackendServer: lb.BackendServers.map((s) => {
+            const inst = instances.get(s.ServerId);
+            return {
+              ServerId: s.ServerId,
+              Weight: s.Weight,
+              Type: s.Type,
+              ...(s.ServerIp ? { ServerIp: s.ServerIp } : {}),
+              ...(inst?.VpcId ? { VpcId: inst.VpcId } : {}),
+              Description: s.Description ?? '',
+            };
+          }),
+        },
+        Tags: tagView(await lbTags(tx, scope, lb.LoadBalancerId)),
+      };
+    });
+  },
+});
+
+defineAction({
+  name: 'SetLoadBalancerName',
+  errors: { LoadBalancerName: nameInvalid },
+  async handler(ctx, p) {
+    checkLoadBalancerName(p.LoadBalancerName);
+    await ctx.store.write(async (tx) => {
+      const { scope, lb } = await lbForChange(ctx, tx, p.LoadBalancerId, p.RegionId);
+      const settings = await getSettings(tx);
+      if (settings.UniqueLoadBalancerNames && lb.LoadBalancerName !== p.LoadBalancerName) {
+        const taken = (await tx.list<LoadBalancerDoc>(KINDS.loadBalancer, scope)).some((l) => l.LoadBalancerName === p.LoadBalancerName);
+        if (taken) fail('ServiceUnavailable', 'The specified loadbalancer name has been used.');
+      }
+      lb.LoadBalancerName = p.LoadBalancerName;
+      await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, lb);
+    });
+    return {};
+  },
+});
+
+defineAction({
+  name: 'SetLoadBalancerStatus',
+  async handler(ctx, p) {
+    await ctx.store.write(async (tx) => {
+      const { scope, lb } = await lbForChange(ctx, tx, p.LoadBalancerId, p.RegionId);
+      lb.LoadBalancerStatus = p.LoadBalancerStatus as 'active' | 'inactive';
+      await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, lb);
+    });
+    return {};
+  },
+});
+
+defineAction({
+  name: 'SetLoadBalancerDeleteProtection',
+  async handler(ctx, p) {
+    await ctx.store.write(async (tx) => {
+      const { scope, lb } = await lbForChange(ctx, tx, p.LoadBalancerId, p.RegionId);
+      if (lb.PayType === 'PrePay' && p.DeleteProtection === 'on') fail('OperationUnsupported.DeleteProtectionForPrePayInstance', 'The operation failed because prepay instance does not support delete protection.');
+      lb.DeleteProtection = p.DeleteProtection as 'on' | 'off';
+      await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, lb);
+    });
+    return {};
+  },
+});
+
+defineAction({
+  name: 'SetLoadBalancerModificationProtection',
+  async handler(ctx, p) {
+    const status = p.ModificationProtectionStatus as 'NonProtection' | 'ConsoleProtection';
+    const reason = status === 'ConsoleProtection' ? (p.ModificationProtectionReason ?? '') : '';
+    if (reason) checkProtectionReason(reason);
+    await ctx.store.write(async (tx) => {
+      const { scope, lb } = await lbForChange(ctx, tx, p.LoadBalancerId, p.RegionId);
+      lb.ModificationProtectionStatus = status;
+      lb.ModificationProtectionReason = reason;
+      await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, lb);
+    });
+    return {};
+  },
+});
+
+defineAction({
+  name: 'ModifyLoadBalancerInternetSpec',
+  errors: { Bandwidth: bandwidthInvalid },
+  async handler(ctx, p) {
+    await ctx.store.write(async (tx) => {
+      const { scope, lb } = await lbForChange(ctx, tx, p.LoadBalancerId, p.RegionId);
+      if (lb.AddressType === 'intranet') {
+        if (p.InternetChargeType === 'paybybandwidth') fail('ActionNotAllowed', "The Intranet LB's InternetChargeType is not allowed change to paybybandwidth.");
+        if (p.Bandwidth !== undefined) fail('InvalidParameter', 'The specified bandwidth is not valid.');
+        return;
+      }
+      const type = p.InternetChargeType ?? lb.InternetChargeType;
+      if (type === 'paybybandwidth') {
+        if (lb.InstanceChargeType === 'PayByCLCU') fail('ActionNotAllowed', 'The action is not allowed.');
+        const bw = p.Bandwidth ?? (lb.InternetChargeType === 'paybybandwidth' ? lb.Bandwidth : undefined);
+        if (bw === undefined) fail('InvalidParameter', 'The specified Bandwidth is invalid.');
+        checkBandwidth(await getSettings(tx), ctx.caller.accountId, bw);
+        lb.Bandwidth = bw;
+      } else {
+        lb.Bandwidth = 5120;
+      }
+      lb.InternetChargeType = type as LoadBalancerDoc['InternetChargeType'];
+      await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, lb);
+    });
+    return {};
+  },
+});
+
+defineAction({
+  name: 'ModifyLoadBalancerInstanceSpec',
+  async handler(ctx, p) {
+    await ctx.store.write(async (tx) => {
+      const { scope, lb } = await lbForChange(ctx, tx, p.LoadBalancerId, p.RegionId);
+      if (lb.InstanceChargeType === 'PayByCLCU') fail('ActionNotAllowed', 'The load balancer instance does not allow to be upgrade.');
+      if (lb.LoadBalancerSpec === p.LoadBalancerSpec) return;
+      const settings = await getSettings(tx);
+      const sold = settings.RegionSpecs[scope.region] ?? [...SPECS];
+      if (!sold.includes(p.LoadBalancerSpec)) fail('PRODUCT.INSTANCE_TYPE_NOT_EXIST', "The Instance type doesn't exist.");
+      const stock = checkStock(settings, scope.region, lb.MasterZoneId, p.LoadBalancerSpec);
+      if (stock === 'zone') fail('InsufficientCapacity', 'There is insufficient capacity available for the requested');
+      if (stock === 'spec') fail('PRODUCT.INSUFFICIENT_STOCK', 'The product stock is insufficient.');
+      if (settings.Stock.length) {
+        moveStock(settings, scope.region, lb.MasterZoneId, lb.LoadBalancerSpec, +1);
+        moveStock(settings, scope.region, lb.MasterZoneId, p.LoadBalancerSpec, -1);
+        await putSettings(tx, settings);
+      }
+      lb.LoadBalancerSpec = p.LoadBalancerSpec;
+      await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, lb);
+    });
+    return {};
+  },
+});
+
+defineAction({
+  name: 'ModifyLoadBalancerPayType',
+  async handler(ctx, p) {
+    return ctx.store.write(async (tx) => {
+      const { scope, lb } = await lbForChange(ctx, tx, p.LoadBalancerId, p.RegionId);
+      const target = p.PayType ?? 'PayOnDemand';
+      if (target === lb.PayType) return {};
+      if (target === 'PrePay') {
+        const order = await placePrePayOrder(tx, {
+          account: ctx.caller.accountId,
+          region: scope.region,
+          action: 'ModifyLoadBalancerPayType',
+          LoadBalancerId: lb.LoadBalancerId,
+          LoadBalancerSpec: lb.LoadBalancerSpec,
+          AddressType: lb.AddressType,
+          InternetChargeType: lb.InternetChargeType,
+          Bandwidth: lb.Bandwidth,
+          PricingCycle: p.PricingCycle,
+          Duration: p.Duration,
+          AutoPay: p.AutoPay ?? false,
+        });
+        lb.PayType = 'PrePay';
+        await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, lb);
+        return { OrderId: order.OrderId };
+      }
+      // subscription → pay-as-you-go takes effect at the end of the paid period (commerce issue)
+      fail('ActionNotAllowed', 'The action is not allowed.');
+    });
+  },
+});
+
+defineAction({
+  name: 'ModifyLoadBalancerInstanceChargeType',
+  async handler(ctx, p) {
+    await ctx.store.write(async (tx) => {
+      const { scope, lb } = await lbForChange(ctx, tx, p.LoadBalancerId, p.RegionId);
+      if (lb.InstanceChargeType === 'PayByCLCU' || lb.PayType === 'PrePay') fail('ActionNotAllowed', 'The action is not allowed.');
+      // pay-by-LCU instances are billed by traffic: a bandwidth-billed one must say so explicitly
+      if (lb.AddressType === 'internet' && lb.InternetChargeType === 'paybybandwidth' && p.InternetChargeType !== 'paybytraffic') fail('ActionNotAllowed', 'The action is not allowed.');
+      lb.InstanceChargeType = 'PayByCLCU';
+      lb.LoadBalancerSpec = CLCU_SPEC;
+      lb.InternetChargeType = 'paybytraffic';
+      lb.Bandwidth = 5120;
+      await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, lb);
+    });
+    return {};
+  },
+});
+
+defineAction({
+  name: 'MoveResourceGroup',
+  async handler(ctx, p) {
+    const region = findRegion(p.RegionId);
+    if (!region) fail('InvalidRegionId.NotFound');
+    const scope = scopeOf(ctx, region.RegionId);
+    await ctx.store.write(async (tx) => {
+      if (!(await findResourceGroup(tx, ctx.caller.accountId, p.NewResourceGroupId))) fail('InvalidParameter', 'The specified resource does not exist.');
+      if (p.ResourceType === 'loadbalancer') {
+        const { lb } = await requireLoadBalancer(tx, ctx.caller.accountId, p.ResourceId, scope.region);
+        requireUnlocked(lb);
+        lb.ResourceGroupId = p.NewResourceGroupId;
+        await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, lb);
+        return;
+      }
+      if (p.ResourceType === 'acl') {
+        const acl = await tx.get<Record<string, unknown>>(KINDS.acl, scope, p.ResourceId);
+        if (!acl) fail('AclNotExist', 'The specified acl does not exist.');
+        acl['ResourceGroupId'] = p.NewResourceGroupId;
+        await tx.put(KINDS.acl, scope, p.ResourceId, acl);
+        return;
+      }
+      for (const kind of [KINDS.serverCertificate, KINDS.caCertificate]) {
+        const cert = await tx.get<Record<string, unknown>>(kind, scope, p.ResourceId);
+        if (!cert) continue;
+        cert['ResourceGroupId'] = p.NewResourceGroupId;
+        await tx.put(kind, scope, p.ResourceId, cert);
+        return;
+      }
+      fail('ServerCertificateId.NotFound', 'The specified ServerCertificateId does not exist.');
+    });
+    return {};
+  },
+});
