@@ -3,3 +3,7 @@ import './regions.js';
 import './tags.js';
 import './acls.js';
 import './load-balancers.js';
+import './rules.js';
+import './domain-extensions.js';
+import './access-logs.js';
+import './hd-monitor.js';
