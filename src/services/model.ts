@@ -113,3 +113,22 @@ export interface ListenerDoc {
   MasterSlaveServerGroupId?: string;
   [field: string]: unknown;
 }
+
+/** kind 'vServerGroup', id = VServerGroupId (`rsp-…`). Rules: src/services/server-groups.ts. */
+export interface VServerGroupDoc {
+  VServerGroupId: string;
+  VServerGroupName: string;
+  LoadBalancerId: string;
+  CreateTime: string;
+  /** every entry has a Port; (ServerId, Port) is unique in a group */
+  BackendServers: BackendServerDoc[];
+}
+
+/** kind 'masterSlaveServerGroup', id = MasterSlaveServerGroupId (`rsp-…`): exactly one Master and one Slave. */
+export interface MasterSlaveServerGroupDoc {
+  MasterSlaveServerGroupId: string;
+  MasterSlaveServerGroupName: string;
+  LoadBalancerId: string;
+  CreateTime: string;
+  MasterSlaveBackendServers: (BackendServerDoc & { Port: number; ServerType: 'Master' | 'Slave' })[];
+}
