@@ -7,3 +7,6 @@ import './rules.js';
 import './domain-extensions.js';
 import './access-logs.js';
 import './hd-monitor.js';
+import './backend-servers.js';
+import './vserver-groups.js';
+import './master-slave-groups.js';
