@@ -1,6 +1,7 @@
 // `openslb` command line. `openslb serve` is what `npm start` runs.
 import { Command, InvalidArgumentError } from 'commander';
 import { parseHostPort, startServer } from '../server.js';
+import { addWorldCommands } from './world.js';
 
 const hostPort = (v: string) => {
   try {
@@ -26,7 +27,9 @@ program
   .option('--log-level <level>', 'pino log level', 'info')
   .option('--user-rate-limit <rps>', 'requests per second per account (Throttling.User); default: no limit', positive)
   .option('--api-rate-limit <rps>', 'requests per second per account and action (Throttling.Api); default: no limit', positive)
-  .action(async (opts: { listen: { host: string; port: number }; tlsListen?: { host: string; port: number }; dataDir: string; logLevel: string; userRateLimit?: number; apiRateLimit?: number }) => {
+  .option('--world <file>', 'load a world file (VPCs, vSwitches, instances, pools, stock, quotas; docs/world.md) at start')
+  .option('--operator-remote', 'let the operator API (/_openslb/…) answer non-loopback clients')
+  .action(async (opts: { listen: { host: string; port: number }; tlsListen?: { host: string; port: number }; dataDir: string; logLevel: string; userRateLimit?: number; apiRateLimit?: number; world?: string; operatorRemote?: boolean }) => {
     const id = process.env['OPENSLB_ACCESS_KEY_ID'];
     const secret = process.env['OPENSLB_ACCESS_KEY_SECRET'];
     if ((id && !secret) || (!id && secret)) {
@@ -41,6 +44,11 @@ program
       userRateLimit: opts.userRateLimit,
       apiRateLimit: opts.apiRateLimit,
       accessKey: id && secret ? { id, secret } : undefined,
+      world: opts.world,
+      operatorRemote: opts.operatorRemote,
+      onOperatorTokenGenerated: (token, file) => {
+        process.stdout.write(`\nGenerated the operator API token (shown once; stored in ${file}):\n  ${token}\n\n`);
+      },
       onRootKeyGenerated: (keyId, keySecret, accountId) => {
         process.stdout.write(
           `\nGenerated the root account's AccessKey pair (shown once; it is stored in the data dir):\n` +
@@ -63,6 +71,8 @@ program
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });
+
+addWorldCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`openslb: ${e instanceof Error ? e.message : String(e)}`);
