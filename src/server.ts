@@ -10,6 +10,7 @@ import './api/actions/index.js';
 import { ensureOperatorToken, loadWorldFile, registerOperatorApi } from './control/operator-api.js';
 import { errorCenterHtml, errorCenterJson } from './control/error-center.js';
 import { Gateway, type GatewayResponse } from './gateway/gateway.js';
+import { loadOrCreateKey, registerSecrets, SecretBox } from './state/secrets.js';
 import { SqliteStore } from './state/sqlite-store.js';
 import type { Store } from './state/store.js';
 import { isoSeconds, systemClock, type Clock } from './util/clock.js';
@@ -40,6 +41,8 @@ export interface ServerConfig {
   apiRateLimit?: number;
   /** print the generated root key pair (CLI sets this) */
   onRootKeyGenerated?: (id: string, secret: string, accountId: string) => void;
+  /** 32-byte key sealing secrets at rest (certificate private keys); default: DATA_DIR/secret.key, created on first start */
+  secretKey?: Buffer;
   /** world file loaded at start (docs/world.md) */
   world?: string;
   /** operator API token; default: env OPENSLB_OPERATOR_TOKEN, else stored in the data dir (generated on first start) */
@@ -137,6 +140,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   mkdirSync(dataDir, { recursive: true });
   const clock = cfg.clock ?? systemClock;
   const store = new SqliteStore(join(dataDir, 'openslb.db'));
+  registerSecrets(store, new SecretBox(cfg.secretKey ?? loadOrCreateKey(join(dataDir, 'secret.key'))));
   const root = await bootstrapRoot(store, cfg.accessKey, isoSeconds(clock.now()));
   if (root.generated) cfg.onRootKeyGenerated?.(root.key.AccessKeyId, root.key.AccessKeySecret, root.account.AccountId);
   const operator = ensureOperatorToken(dataDir, cfg.operatorToken ?? process.env['OPENSLB_OPERATOR_TOKEN']);

@@ -10,3 +10,4 @@ import './hd-monitor.js';
 import './backend-servers.js';
 import './vserver-groups.js';
 import './master-slave-groups.js';
+import './certificates.js';

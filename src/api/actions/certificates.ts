@@ -1,0 +1,268 @@
+// Server and CA certificates: UploadServerCertificate, DeleteServerCertificate,
+// DescribeServerCertificates, SetServerCertificateName, UploadCACertificate, DeleteCACertificate,
+// DescribeCACertificates, SetCACertificateName. Rules in src/services/certificates.ts.
+import { randomInt } from 'node:crypto';
+import { apiError, fail } from '../../errors/catalog.js';
+import {
+  certificateId,
+  certificateUses,
+  certInfo,
+  checkKeyMatches,
+  parseCertificatePem,
+  parsePrivateKeyPem,
+  sealKey,
+  type CACertificateDoc,
+  type ServerCertificateDoc,
+} from '../../services/certificates.js';
+import { matchesTags, readCreateTags, tagsOut } from '../../services/create-tags.js';
+import { KINDS } from '../../services/model.js';
+import { checkName, nameMatcher } from '../../services/names.js';
+import { dropTags, getTags, putTags } from '../../services/tags.js';
+import type { Scope, Tx } from '../../state/store.js';
+import { isoSeconds } from '../../util/clock.js';
+import { defaultResourceGroupId } from '../../world/resource-groups.js';
+import { defineAction, type Ctx } from '../registry.js';
+import { requireRegion } from './regions.js';
+
+const UPLOAD_NAME = nameMatcher(['letters', 'digits', '-', '_', '.'], true);
+const RENAME = nameMatcher(['letters', 'digits', '-', '_', '.', '/', '*']);
+const CA_NAME = nameMatcher(['letters', 'digits', '-', '_', '.'], true);
+const badValue = () => apiError('InvalidParameter', 'The specified parameter is not valid.');
+const rand = () => randomInt(0, 0x7fffffff) / 0x80000000;
+
+const scopeIn = (ctx: Ctx, region: string): Scope => ({ account: ctx.caller.accountId, region });
+
+/** The scopes a Describe looks in: the named region, or every region of the account. */
+async function regionsOf(ctx: Ctx, tx: Tx, kind: string, regionId: string | undefined): Promise<string[]> {
+  if (regionId) return [requireRegion(regionId).RegionId];
+  return [...new Set((await tx.listAccount(kind, ctx.caller.accountId)).map((x) => x.region))];
+}
+
+function serverCertOut(c: ServerCertificateDoc) {
+  return {
+    ServerCertificateId: c.ServerCertificateId,
+    ServerCertificateName: c.ServerCertificateName,
+    Fingerprint: c.Fingerprint,
+    CommonName: c.CommonName,
+    SubjectAlternativeNames: { SubjectAlternativeName: c.SubjectAlternativeNames },
+    ExpireTime: c.ExpireTime,
+    ExpireTimeStamp: c.ExpireTimeStamp,
+    CreateTime: c.CreateTime,
+    CreateTimeStamp: c.CreateTimeStamp,
+    RegionId: c.RegionId,
+    RegionIdAlias: c.RegionId,
+    ResourceGroupId: c.ResourceGroupId,
+    IsAliCloudCertificate: 0,
+    AliCloudCertificateId: '',
+    AliCloudCertificateName: '',
+  };
+}
+
+function caCertOut(c: CACertificateDoc) {
+  return {
+    CACertificateId: c.CACertificateId,
+    CACertificateName: c.CACertificateName,
+    Fingerprint: c.Fingerprint,
+    CommonName: c.CommonName,
+    ExpireTime: c.ExpireTime,
+    ExpireTimeStamp: c.ExpireTimeStamp,
+    CreateTime: c.CreateTime,
+    CreateTimeStamp: c.CreateTimeStamp,
+    RegionId: c.RegionId,
+    ResourceGroupId: c.ResourceGroupId,
+  };
+}
+
+/** A ServerCertificateId that is only blanks reaches the handler (the validator drops empty ones). */
+function serverCertIdOf(id: string): string {
+  const t = id.trim();
+  if (!t) fail('InvalidParameter', 'The specified parameter ServerCertificateId is empty.');
+  return t;
+}
+
+async function findServerCert(ctx: Ctx, tx: Tx, id: string, regionId?: string): Promise<{ scope: Scope; cert: ServerCertificateDoc }> {
+  const region = regionId ? requireRegion(regionId).RegionId : undefined;
+  const found = await tx.find<ServerCertificateDoc>(KINDS.serverCertificate, ctx.caller.accountId, id);
+  if (found && (!region || found.region === region)) return { scope: scopeIn(ctx, found.region), cert: found.doc };
+  // The id of a CA certificate is not a server certificate id (seed row 137).
+  const ca = await tx.find<CACertificateDoc>(KINDS.caCertificate, ctx.caller.accountId, id);
+  if (ca && (!region || ca.region === region)) fail('InvalidParameter', 'The specified parameter ServerCertificateId is not Support.');
+  fail('ServerCertificateId.NotFound', 'The specified ServerCertificateId does not exist.');
+}
+
+async function findCaCert(ctx: Ctx, tx: Tx, id: string, regionId: string | undefined): Promise<{ scope: Scope; cert: CACertificateDoc }> {
+  const region = regionId ? requireRegion(regionId).RegionId : undefined;
+  const found = await tx.find<CACertificateDoc>(KINDS.caCertificate, ctx.caller.accountId, id.trim());
+  if (!found || (region && found.region !== region)) fail('CACertificateId.NotFound', 'The specified CACertificateId does not exist.');
+  return { scope: scopeIn(ctx, found.region), cert: found.doc };
+}
+
+defineAction({
+  name: 'UploadServerCertificate',
+  errors: { ServerCertificateName: { length: badValue } },
+  async handler(ctx, p) {
+    const region = requireRegion(p.RegionId).RegionId;
+    // OpenSLB has no certificate service to fetch a certificate from (docs/acls-certificates.md).
+    if (p.AliCloudCertificateId || p.AliCloudCertificateName) fail('UnsupportedParameter', 'The specified parameter is not unsupported.');
+    checkName(p.ServerCertificateName, UPLOAD_NAME);
+    const tags = readCreateTags(p.Tag);
+    if (!p.ServerCertificate?.trim() || !p.PrivateKey?.trim()) fail('InvalidParameter', 'The specified parameter ServerCertificate or Key is empty.');
+    const cert = parseCertificatePem(p.ServerCertificate);
+    const key = parsePrivateKeyPem(p.PrivateKey);
+    checkKeyMatches(cert.leaf, key.key);
+    const now = ctx.clock.now();
+    const id = certificateId(ctx.caller.accountId, now, rand);
+    const doc: ServerCertificateDoc = {
+      ServerCertificateId: id,
+      ServerCertificateName: p.ServerCertificateName ?? '',
+      RegionId: region,
+      ResourceGroupId: p.ResourceGroupId || defaultResourceGroupId(ctx.caller.accountId),
+      CreateTime: isoSeconds(now),
+      CreateTimeStamp: now,
+      ...certInfo(cert.leaf),
+      CertificatePem: cert.pem,
+      PrivateKeySealed: sealKey(ctx.store, id, key.pem),
+    };
+    const scope = scopeIn(ctx, region);
+    await ctx.store.write(async (tx) => {
+      await tx.put(KINDS.serverCertificate, scope, id, doc);
+      if (tags.length) await putTags(tx, scope, 'certificate', id, tags);
+    });
+    return serverCertOut(doc);
+  },
+});
+
+defineAction({
+  name: 'DeleteServerCertificate',
+  async handler(ctx, p) {
+    const id = serverCertIdOf(p.ServerCertificateId);
+    await ctx.store.write(async (tx) => {
+      const { scope, cert } = await findServerCert(ctx, tx, id, p.RegionId);
+      const uses = await certificateUses(tx, scope, cert.ServerCertificateId, 'ServerCertificateId');
+      if (uses.listeners.length) fail('CertificateAndPrivateKeyIsRefered', 'The specified certificate is bound to listeners. You cannot delete it.');
+      if (uses.domainExtensions) fail('CertificateAndPrivateKeyIsRefered', 'Certificate and PrivateKey Is Refered.');
+      await tx.delete(KINDS.serverCertificate, scope, cert.ServerCertificateId);
+      await dropTags(tx, scope, 'certificate', cert.ServerCertificateId);
+    });
+    return {};
+  },
+});
+
+defineAction({
+  name: 'SetServerCertificateName',
+  errors: { ServerCertificateName: { length: badValue } },
+  async handler(ctx, p) {
+    const id = serverCertIdOf(p.ServerCertificateId);
+    checkName(p.ServerCertificateName, RENAME);
+    await ctx.store.write(async (tx) => {
+      const { scope, cert } = await findServerCert(ctx, tx, id, p.RegionId);
+      await tx.put(KINDS.serverCertificate, scope, cert.ServerCertificateId, { ...cert, ServerCertificateName: p.ServerCertificateName });
+    });
+    return {};
+  },
+});
+
+defineAction({
+  name: 'DescribeServerCertificates',
+  async handler(ctx, p) {
+    const ids = p.ServerCertificateId ? new Set(p.ServerCertificateId.split(',').map((s) => s.trim()).filter(Boolean)) : undefined;
+    return ctx.store.read(async (tx) => {
+      const out: unknown[] = [];
+      for (const region of await regionsOf(ctx, tx, KINDS.serverCertificate, p.RegionId)) {
+        const scope = scopeIn(ctx, region);
+        for (const c of await tx.list<ServerCertificateDoc>(KINDS.serverCertificate, scope)) {
+          if (ids && !ids.has(c.ServerCertificateId)) continue;
+          if (p.ResourceGroupId && c.ResourceGroupId !== p.ResourceGroupId) continue;
+          const tags = await getTags(tx, scope, 'certificate', c.ServerCertificateId);
+          if (!matchesTags(tags, p.Tag)) continue;
+          out.push({
+            ...serverCertOut(c),
+            EncryptionAlgorithm: c.EncryptionAlgorithm,
+            EncryptionKeyLength: c.EncryptionKeyLength,
+            Tags: tagsOut(tags),
+          });
+        }
+      }
+      return { ServerCertificates: { ServerCertificate: out } };
+    });
+  },
+});
+
+defineAction({
+  name: 'UploadCACertificate',
+  errors: { CACertificateName: { length: badValue } },
+  async handler(ctx, p) {
+    const region = requireRegion(p.RegionId).RegionId;
+    if (p.CACertificateName !== undefined && [...p.CACertificateName].length > 80) fail('InvalidParameterLength', 'The specified parameter length is not valid.');
+    checkName(p.CACertificateName, CA_NAME);
+    const tags = readCreateTags(p.Tag);
+    const cert = parseCertificatePem(p.CACertificate);
+    const now = ctx.clock.now();
+    const id = certificateId(ctx.caller.accountId, now, rand);
+    const doc: CACertificateDoc = {
+      CACertificateId: id,
+      CACertificateName: p.CACertificateName ?? '',
+      RegionId: region,
+      ResourceGroupId: p.ResourceGroupId || defaultResourceGroupId(ctx.caller.accountId),
+      CreateTime: isoSeconds(now),
+      CreateTimeStamp: now,
+      ...certInfo(cert.leaf),
+      CertificatePem: cert.pem,
+    };
+    const scope = scopeIn(ctx, region);
+    await ctx.store.write(async (tx) => {
+      await tx.put(KINDS.caCertificate, scope, id, doc);
+      if (tags.length) await putTags(tx, scope, 'certificate', id, tags);
+    });
+    const { RegionId: _region, ...answer } = caCertOut(doc);
+    return answer;
+  },
+});
+
+defineAction({
+  name: 'DeleteCACertificate',
+  async handler(ctx, p) {
+    await ctx.store.write(async (tx) => {
+      const { scope, cert } = await findCaCert(ctx, tx, p.CACertificateId, p.RegionId);
+      const uses = await certificateUses(tx, scope, cert.CACertificateId, 'CACertificateId');
+      if (uses.listeners.length) fail('CertificateAndPrivateKeyIsRefered', 'The specified certificate is bound to listeners. You cannot delete it.');
+      await tx.delete(KINDS.caCertificate, scope, cert.CACertificateId);
+      await dropTags(tx, scope, 'certificate', cert.CACertificateId);
+    });
+    return {};
+  },
+});
+
+defineAction({
+  name: 'SetCACertificateName',
+  async handler(ctx, p) {
+    if ([...p.CACertificateName].length > 80) fail('InvalidParameterLength', 'The specified parameter length is not valid.');
+    checkName(p.CACertificateName, CA_NAME);
+    await ctx.store.write(async (tx) => {
+      const { scope, cert } = await findCaCert(ctx, tx, p.CACertificateId, p.RegionId);
+      await tx.put(KINDS.caCertificate, scope, cert.CACertificateId, { ...cert, CACertificateName: p.CACertificateName });
+    });
+    return {};
+  },
+});
+
+defineAction({
+  name: 'DescribeCACertificates',
+  async handler(ctx, p) {
+    const ids = p.CACertificateId ? new Set(p.CACertificateId.split(',').map((s) => s.trim()).filter(Boolean)) : undefined;
+    return ctx.store.read(async (tx) => {
+      const out: unknown[] = [];
+      for (const region of await regionsOf(ctx, tx, KINDS.caCertificate, p.RegionId)) {
+        const scope = scopeIn(ctx, region);
+        for (const c of await tx.list<CACertificateDoc>(KINDS.caCertificate, scope)) {
+          if (ids && !ids.has(c.CACertificateId)) continue;
+          if (p.ResourceGroupId && c.ResourceGroupId !== p.ResourceGroupId) continue;
+          const tags = await getTags(tx, scope, 'certificate', c.CACertificateId);
+          if (!matchesTags(tags, p.Tag)) continue;
+          out.push({ ...caCertOut(c), EncryptionAlgorithm: c.EncryptionAlgorithm, EncryptionKeyLength: c.EncryptionKeyLength, StandardType: 'INTERNATIONAL', Tags: tagsOut(tags) });
+        }
+      }
+      return { CACertificates: { CACertificate: out } };
+    });
+  },
+});
