@@ -18,6 +18,8 @@ export interface ParamSpec {
   maxLength?: number;
   maxItems?: number;
   requiredWhen?: string;
+  /** 'comma-separated': the value is a list whose items are checked against `enum` one by one */
+  listEncoding?: string;
   repeat?: { wire: string; elementFields?: (JsonFieldSpec & { maxLength?: number })[] };
   jsonString?: { encoding: string; maxItems?: number; elementFields?: JsonFieldSpec[]; elementType?: string };
 }
@@ -140,6 +142,16 @@ export function parseParams(action: string, raw: Record<string, string>, overrid
   const spec = SPECS[action];
   if (!spec) return {};
   const out: Record<string, unknown> = {};
+  // Clients disagree on the casing of a few names (`healthCheckInterval` in the SDK's TCP/UDP
+  // create vs `HealthCheckInterval` from Terraform, dataplane.md §0.12): a parameter the spec names
+  // is also read under another casing when the exact name is absent.
+  const lower = new Map<string, string>();
+  for (const k of Object.keys(raw)) if (!lower.has(k.toLowerCase())) lower.set(k.toLowerCase(), k);
+  for (const p of spec.params) {
+    if (p.type === 'RepeatList' || raw[p.name] !== undefined) continue;
+    const alt = lower.get(p.name.toLowerCase());
+    if (alt !== undefined) raw = { ...raw, [p.name]: raw[alt]! };
+  }
   const present = (n: string) => raw[n] !== undefined && raw[n] !== '';
   // Required parameters first, so a request missing one always gets MissingParameter.
   for (const p of spec.params) {
@@ -199,7 +211,11 @@ export function parseParams(action: string, raw: Record<string, string>, overrid
       out[p.name] = list;
       continue;
     }
-    if (p.enum && v !== '' && !p.enum.map(String).includes(v)) throw (errs.invalid ?? badValue)();
+    if (p.enum && v !== '') {
+      const allowed = p.enum.map(String);
+      const items = p.listEncoding === 'comma-separated' ? v.split(',') : [v];
+      if (!items.every((x) => allowed.includes(x))) throw (errs.invalid ?? badValue)();
+    }
     const len = [...v].length;
     if (v !== '' && ((p.maxLength !== undefined && len > p.maxLength) || (p.minLength !== undefined && len < p.minLength))) {
       throw (errs.length ?? badLength)();

@@ -111,6 +111,21 @@ export interface ListenerDoc {
   BackendServerPort?: number;
   VServerGroupId?: string;
   MasterSlaveServerGroupId?: string;
+  /** -1 = unlimited (pay-by-traffic), otherwise Mbit/s */
+  Bandwidth?: number;
+  Scheduler?: string;
+  AclStatus?: 'on' | 'off';
+  AclType?: 'white' | 'black';
+  AclId?: string;
+  ServerCertificateId?: string;
+  CACertificateId?: string;
+  TLSCipherPolicy?: string;
+  /** legacy whitelist (SetListenerAccessControlStatus & co.) */
+  AccessControlStatus?: 'open_white_list' | 'close';
+  SourceItems?: string[];
+  CreateTime?: string;
+  /** a change still being applied (src/services/listener-lifecycle.ts) */
+  Pending?: { op: string; target: 'running' | 'stopped'; since: number; observed: number };
   [field: string]: unknown;
 }
 

@@ -11,3 +11,4 @@ import './backend-servers.js';
 import './vserver-groups.js';
 import './master-slave-groups.js';
 import './certificates.js';
+import './listeners.js';

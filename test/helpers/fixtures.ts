@@ -1,0 +1,102 @@
+// Fixtures for the listener tests: a load balancer made with the real CreateLoadBalancer when that
+// action is implemented (otherwise written straight into the store), and the documents of other
+// families a listener refers to (server groups, ACLs, certificates, TLS policies), written
+// directly so these tests do not depend on those families' create actions.
+import type { LoadBalancerDoc } from '../../src/services/model.js';
+import { KINDS } from '../../src/services/model.js';
+import type { TestServer } from './server.js';
+
+export const REGION = 'cn-hangzhou';
+
+let seq = 0;
+const next = () => `${process.pid.toString(36)}${(++seq).toString(36)}`.padStart(8, '0');
+
+const scope = (s: TestServer, region = REGION) => ({ account: s.rootAccountId, region });
+
+/** A load balancer of the root account: through CreateLoadBalancer, or a stored document. */
+export async function createLbFixture(s: TestServer, over: Partial<LoadBalancerDoc> = {}): Promise<LoadBalancerDoc> {
+  if (Object.keys(over).length === 0) {
+    try {
+      const r = (await s.call('CreateLoadBalancer', { RegionId: REGION, LoadBalancerName: `fx-${next()}` })) as { LoadBalancerId: string };
+      const lb = await s.store.read((tx) => tx.get<LoadBalancerDoc>(KINDS.loadBalancer, scope(s), r.LoadBalancerId));
+      if (lb) return lb;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'UnsupportedOperation') throw e;
+    }
+  }
+  return putLbDoc(s, over);
+}
+
+export async function putLbDoc(s: TestServer, over: Partial<LoadBalancerDoc> = {}): Promise<LoadBalancerDoc> {
+  const doc: LoadBalancerDoc = {
+    LoadBalancerId: `lb-bp1lsn${next()}${next()}`.slice(0, 26),
+    LoadBalancerName: 'listener-fixture',
+    RegionId: REGION,
+    Address: '47.1.2.3',
+    AddressType: 'internet',
+    AddressIPVersion: 'ipv4',
+    NetworkType: 'classic',
+    VpcId: '',
+    VSwitchId: '',
+    LoadBalancerStatus: 'active',
+    LoadBalancerSpec: 'slb.s1.small',
+    InstanceChargeType: 'PayBySpec',
+    InternetChargeType: 'paybytraffic',
+    Bandwidth: 5120,
+    PayType: 'PayOnDemand',
+    MasterZoneId: 'cn-hangzhou-b',
+    SlaveZoneId: 'cn-hangzhou-c',
+    DeleteProtection: 'off',
+    ModificationProtectionStatus: 'NonProtection',
+    ModificationProtectionReason: '',
+    ResourceGroupId: 'rg-fixture',
+    CreateTime: '2026-11-29T00:00:00Z',
+    CreateTimeStamp: Date.parse('2026-11-29T00:00:00Z'),
+    BackendServers: [],
+    ...over,
+  };
+  await s.store.write((tx) => tx.put(KINDS.loadBalancer, scope(s, doc.RegionId), doc.LoadBalancerId, doc));
+  return doc;
+}
+
+export async function patchLbDoc(s: TestServer, id: string, patch: Partial<LoadBalancerDoc>): Promise<void> {
+  await s.store.write(async (tx) => {
+    const lb = await tx.get<LoadBalancerDoc>(KINDS.loadBalancer, scope(s), id);
+    await tx.put(KINDS.loadBalancer, scope(s), id, { ...lb!, ...patch });
+  });
+}
+
+/** A document of another family, written as that family stores it (at least these fields). */
+export async function putDoc(s: TestServer, kind: string, id: string, doc: Record<string, unknown>): Promise<void> {
+  await s.store.write((tx) => tx.put(kind, scope(s), id, doc));
+}
+
+export async function vServerGroupFixture(s: TestServer, lbId: string): Promise<string> {
+  const id = `rsp-vs${next()}`;
+  await putDoc(s, KINDS.vServerGroup, id, { VServerGroupId: id, VServerGroupName: 'fx', LoadBalancerId: lbId, BackendServers: [] });
+  return id;
+}
+
+export async function masterSlaveGroupFixture(s: TestServer, lbId: string): Promise<string> {
+  const id = `rsp-ms${next()}`;
+  await putDoc(s, KINDS.masterSlaveServerGroup, id, { MasterSlaveServerGroupId: id, MasterSlaveServerGroupName: 'fx', LoadBalancerId: lbId, BackendServers: [] });
+  return id;
+}
+
+export async function aclFixture(s: TestServer, ipVersion: 'ipv4' | 'ipv6' = 'ipv4'): Promise<string> {
+  const id = `acl-bp1fx${next()}`;
+  await putDoc(s, KINDS.acl, id, { AclId: id, AclName: 'fx', AddressIPVersion: ipVersion, AclEntrys: [] });
+  return id;
+}
+
+export async function serverCertFixture(s: TestServer): Promise<string> {
+  const id = `1234567890_fx${next()}_server`;
+  await putDoc(s, KINDS.serverCertificate, id, { ServerCertificateId: id, ServerCertificateName: 'fx' });
+  return id;
+}
+
+export async function caCertFixture(s: TestServer): Promise<string> {
+  const id = `1234567890_fx${next()}_ca`;
+  await putDoc(s, KINDS.caCertificate, id, { CACertificateId: id, CACertificateName: 'fx' });
+  return id;
+}
