@@ -53,12 +53,15 @@ async function requireGroup(tx: Tx, ctx: Ctx, region: string | undefined, id: st
   return { scope, group: group!, lb: lb! };
 }
 
-/** Adds or replaces entries (key: ServerId + Port); an entry already there keeps what the input leaves out. */
-function upsert(current: BackendServerDoc[], input: ServerInput[], ips: Map<string, string>, previous: BackendServerDoc[] = []): BackendServerDoc[] {
+/**
+ * Adds or replaces entries (key: ServerId + Port); an entry already there keeps what the input
+ * leaves out (Weight, Description). `previous(s, n)` names the entry a replacement inherits from.
+ */
+function upsert(current: BackendServerDoc[], input: ServerInput[], ips: Map<string, string>, previous: (s: ServerInput, n: number) => BackendServerDoc | undefined = () => undefined): BackendServerDoc[] {
   const next = current.map((b) => ({ ...b }));
-  for (const s of input) {
+  for (const [n, s] of input.entries()) {
     const i = next.findIndex((b) => sameEntry(b, s));
-    const prev = i >= 0 ? next[i] : previous.find((b) => sameEntry(b, s));
+    const prev = i >= 0 ? next[i] : previous(s, n);
     const doc = toDoc(s, ips.get(s.ServerId)!, prev);
     if (i >= 0) next[i] = doc;
     else next.push(doc);
@@ -225,10 +228,14 @@ defineAction({
     const newOnes = readServers(p.NewBackendServers!, 'vserver');
     return changeServers(ctx, p.RegionId, p.VServerGroupId, async (group, lb, tx, scope) => {
       requireMembers(group, oldOnes);
-      const removed = group.BackendServers.filter((b) => oldOnes.some((s) => sameEntry(b, s)));
+      const removed = oldOnes.map((o) => group.BackendServers.find((b) => sameEntry(b, o))!);
       const kept = group.BackendServers.filter((b) => !oldOnes.some((s) => sameEntry(b, s)));
       const ips = await resolveForAttach(tx, scope, lb, newOnes);
-      return upsert(kept, newOnes, ips, removed);
+      // A new server inherits what it leaves out from the old one it replaces: the same server and
+      // port, else the same server at the same position of equally long lists (a port move).
+      const paired = (s: ServerInput, n: number) =>
+        removed.find((b) => sameEntry(b, s)) ?? (oldOnes.length === newOnes.length && removed[n]?.ServerId === s.ServerId ? removed[n] : undefined);
+      return upsert(kept, newOnes, ips, paired);
     });
   },
 });
