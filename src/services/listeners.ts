@@ -341,3 +341,13 @@ function isAddressOrCidr(s: string): boolean {
   if (!/^\d{1,3}$/.test(len)) return false;
   return Number(len) <= (v4 ? 32 : 128);
 }
+
+/**
+ * The listener DescribeHealthStatus reports on when a ListenerPort is given: none on that port (of
+ * that protocol) is CheckedListenerNotFound, the code the real service answers for health queries.
+ */
+export async function requireHealthCheckedListener(tx: Tx, scope: Scope, lbId: string, port: number, protocol?: Protocol): Promise<ListenerDoc[]> {
+  const found = (await onPort(tx, scope, lbId, port)).filter((l) => !protocol || l.ListenerProtocol === protocol);
+  if (found.length === 0) fail('CheckedListenerNotFound');
+  return found;
+}
