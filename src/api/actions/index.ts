@@ -12,3 +12,4 @@ import './vserver-groups.js';
 import './master-slave-groups.js';
 import './certificates.js';
 import './listeners.js';
+import './tls-cipher-policies.js';
