@@ -95,7 +95,7 @@ test('access-log download attributes', async (t) => {
     const s2 = await startTestServer();
     try {
       await putLogStores(s2, 'pager', ['logs']);
-      const lbs = [];
+      const lbs: Awaited<ReturnType<typeof putLb>>[] = [];
       for (let i = 0; i < 5; i++) lbs.push(await putLb(s2));
       await s2.call('SetAccessLogsDownloadAttribute', { RegionId: REGION, LogsDownloadAttributes: JSON.stringify(lbs.map((x) => ({ LogProject: 'pager', LogStore: 'logs', LoadBalancerId: x.LoadBalancerId }))) });
       const p2 = plain(await s2.call('DescribeAccessLogsDownloadAttribute', { RegionId: REGION, PageNumber: 2, PageSize: 2 }));
