@@ -55,7 +55,17 @@ test('listeners', async (t) => {
     const seen: string[] = [];
     await pollUntil(describe, (b) => (seen.push(String(b['Status'])), b['Status'] === 'running'));
     assert.deepEqual(seen, ['starting', 'running'], 'the first read after Start sees the transition');
-    // the provider asks DescribeLoadBalancerAttribute for the listener when the LB action exists
+    // the provider's read finds the listener in the LB's ListenerPortsAndProtocol first
+    const inLb = async () => {
+      const a = await call('DescribeLoadBalancerAttribute', { RegionId: REGION, LoadBalancerId: id }).catch((e: { code?: string }) => {
+        if (e.code === 'UnsupportedOperation') return undefined;
+        throw e;
+      });
+      if (!a) return undefined;
+      const pairs = (a['ListenerPortsAndProtocol'] as { ListenerPortAndProtocol: Body[] }).ListenerPortAndProtocol;
+      return pairs.some((x) => x['ListenerPort'] === 80 && x['ListenerProtocol'] === 'http');
+    };
+    assert.notEqual(await inLb(), false);
     await call('SetLoadBalancerHTTPListenerAttribute', {
       RegionId: REGION, LoadBalancerId: id, ListenerPort: '80', Bandwidth: '20', Scheduler: 'rr', StickySession: 'on', StickySessionType: 'insert',
       CookieTimeout: '3600', HealthCheck: 'on', Gzip: 'off', XForwardedFor_SLBIP: 'on', XForwardedFor_SLBID: 'on', XForwardedFor_proto: 'on',
@@ -80,6 +90,7 @@ test('listeners', async (t) => {
     assert.deepEqual(b['Rules'], { Rule: [] });
     assert.deepEqual(shapeProblems('DescribeLoadBalancerHTTPListenerAttribute', b), []);
     await call('DeleteLoadBalancerListener', { RegionId: REGION, LoadBalancerId: id, ListenerPort: 80, ListenerProtocol: 'http' }, { method: 'POST' });
+    assert.notEqual(await inLb(), true);
     const gone = await errOf(describe);
     assert.equal(gone.code, 'InvalidParameter');
     assert.ok(gone.message.includes('The specified resource does not exist'));

@@ -4,6 +4,8 @@
 // directly so these tests do not depend on those families' create actions.
 import type { LoadBalancerDoc } from '../../src/services/model.js';
 import { KINDS } from '../../src/services/model.js';
+import { createCA, issueLeaf, type Issued } from '../../src/util/pki.js';
+import { putInstances } from './fixtures-servers.js';
 import type { TestServer } from './server.js';
 
 export const REGION = 'cn-hangzhou';
@@ -71,32 +73,69 @@ export async function putDoc(s: TestServer, kind: string, id: string, doc: Recor
   await s.store.write((tx) => tx.put(kind, scope(s), id, doc));
 }
 
-export async function vServerGroupFixture(s: TestServer, lbId: string): Promise<string> {
-  const id = `rsp-vs${next()}`;
-  await putDoc(s, KINDS.vServerGroup, id, { VServerGroupId: id, VServerGroupName: 'fx', LoadBalancerId: lbId, BackendServers: [] });
-  return id;
+/** Runs the real create action; falls back to `write` while that action is not implemented yet. */
+async function viaAction<T>(s: TestServer, action: string, params: Record<string, unknown>, pick: (r: Record<string, unknown>) => T, write: () => Promise<T>): Promise<T> {
+  try {
+    return pick(await s.call(action, params, { method: 'POST' }));
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'UnsupportedOperation') throw e;
+    return write();
+  }
 }
 
+export async function vServerGroupFixture(s: TestServer, lbId: string): Promise<string> {
+  return viaAction(s, 'CreateVServerGroup', { RegionId: REGION, LoadBalancerId: lbId, VServerGroupName: `fx-${next()}` }, (r) => String(r['VServerGroupId']), async () => {
+    const id = `rsp-vs${next()}`;
+    await putDoc(s, KINDS.vServerGroup, id, { VServerGroupId: id, VServerGroupName: 'fx', LoadBalancerId: lbId, BackendServers: [] });
+    return id;
+  });
+}
+
+/** Master-slave groups need two running instances of the world inventory. */
 export async function masterSlaveGroupFixture(s: TestServer, lbId: string): Promise<string> {
-  const id = `rsp-ms${next()}`;
-  await putDoc(s, KINDS.masterSlaveServerGroup, id, { MasterSlaveServerGroupId: id, MasterSlaveServerGroupName: 'fx', LoadBalancerId: lbId, BackendServers: [] });
-  return id;
+  const [a, b] = await putInstances(s, 2, { NetworkType: 'classic', VpcId: undefined, VSwitchId: undefined });
+  const servers = JSON.stringify([
+    { ServerId: a!.InstanceId, Port: 80, Weight: 100, ServerType: 'Master' },
+    { ServerId: b!.InstanceId, Port: 80, Weight: 100, ServerType: 'Slave' },
+  ]);
+  return viaAction(s, 'CreateMasterSlaveServerGroup', { RegionId: REGION, LoadBalancerId: lbId, MasterSlaveServerGroupName: `fx-${next()}`, MasterSlaveBackendServers: servers }, (r) => String(r['MasterSlaveServerGroupId']), async () => {
+    const id = `rsp-ms${next()}`;
+    await putDoc(s, KINDS.masterSlaveServerGroup, id, { MasterSlaveServerGroupId: id, MasterSlaveServerGroupName: 'fx', LoadBalancerId: lbId, BackendServers: [] });
+    return id;
+  });
 }
 
 export async function aclFixture(s: TestServer, ipVersion: 'ipv4' | 'ipv6' = 'ipv4'): Promise<string> {
-  const id = `acl-bp1fx${next()}`;
-  await putDoc(s, KINDS.acl, id, { AclId: id, AclName: 'fx', AddressIPVersion: ipVersion, AclEntrys: [] });
-  return id;
+  return viaAction(s, 'CreateAccessControlList', { RegionId: REGION, AclName: `fx-${next()}`, AddressIPVersion: ipVersion }, (r) => String(r['AclId']), async () => {
+    const id = `acl-bp1fx${next()}`;
+    await putDoc(s, KINDS.acl, id, { AclId: id, AclName: 'fx', AddressIPVersion: ipVersion, AclEntrys: [] });
+    return id;
+  });
 }
 
+let pem: { ca: Issued; leaf: Issued } | undefined;
+const material = () => {
+  if (!pem) {
+    const ca = createCA('listener fixture CA');
+    pem = { ca, leaf: issueLeaf(ca, ['www.example.com']) };
+  }
+  return pem;
+};
+
 export async function serverCertFixture(s: TestServer): Promise<string> {
-  const id = `1234567890_fx${next()}_server`;
-  await putDoc(s, KINDS.serverCertificate, id, { ServerCertificateId: id, ServerCertificateName: 'fx' });
-  return id;
+  const { leaf } = material();
+  return viaAction(s, 'UploadServerCertificate', { RegionId: REGION, ServerCertificateName: `fx-${next()}`, ServerCertificate: leaf.certPem, PrivateKey: leaf.keyPem }, (r) => String(r['ServerCertificateId']), async () => {
+    const id = `1234567890_fx${next()}_server`;
+    await putDoc(s, KINDS.serverCertificate, id, { ServerCertificateId: id, ServerCertificateName: 'fx' });
+    return id;
+  });
 }
 
 export async function caCertFixture(s: TestServer): Promise<string> {
-  const id = `1234567890_fx${next()}_ca`;
-  await putDoc(s, KINDS.caCertificate, id, { CACertificateId: id, CACertificateName: 'fx' });
-  return id;
+  const { ca } = material();
+  return viaAction(s, 'UploadCACertificate', { RegionId: REGION, CACertificateName: `fx-${next()}`, CACertificate: ca.certPem }, (r) => String(r['CACertificateId']), async () => {
+    const id = `1234567890_fx${next()}_ca`;
+    await putDoc(s, KINDS.caCertificate, id, { CACertificateId: id, CACertificateName: 'fx' });
+    return id;
+  });
 }
