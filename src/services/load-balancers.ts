@@ -406,7 +406,6 @@ export function baseView(lb: LoadBalancerDoc): Record<string, unknown> {
     MasterZoneId: lb.MasterZoneId,
     SlaveZoneId: lb.SlaveZoneId,
     InternetChargeType: lb.InternetChargeType,
-    InternetChargeTypeAlias: lb.InternetChargeType,
     CreateTime: lb.CreateTime,
     CreateTimeStamp: lb.CreateTimeStamp,
     PayType: lb.PayType,

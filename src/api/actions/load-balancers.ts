@@ -148,7 +148,7 @@ defineAction({
         PageNumber: pageNumber,
         PageSize: pageSize,
         TotalCount: hits.length,
-        LoadBalancers: { LoadBalancer: page.map((lb) => ({ ...baseView(lb), Tags: tagView(tagged.get(lb.LoadBalancerId) ?? []) })) },
+        LoadBalancers: { LoadBalancer: page.map((lb) => ({ ...baseView(lb), InternetChargeTypeAlias: lb.InternetChargeType, Tags: tagView(tagged.get(lb.LoadBalancerId) ?? []) })) },
       };
     });
   },
