@@ -148,7 +148,7 @@ test('access control lists through pop-core and openapi-client', async (t) => {
     assert.equal((await rejects(() => call('SetAccessControlListAttribute', { RegionId: R, AclId: other, AclName: 'dup-name' }))).code, 'AclNameExist');
     await call('SetAccessControlListAttribute', { RegionId: R, AclId: id, AclName: 'dup-name' }); // its own name: fine
     assert.equal((await rejects(() => create('bad name!'))).code, 'InvalidParameter');
-    assert.equal((await rejects(() => create('x'.repeat(81)))).code, 'InvalidParameter');
+    assert.equal((await rejects(() => create('x'.repeat(81)))).code, 'InvalidParameterLength');
     assert.match(await create('中文名称/ok.1'), /^acl-/);
     assert.equal((await rejects(() => create('v', { AddressIPVersion: 'ipv5' }))).code, 'InvalidParameter');
     assert.equal((await rejects(() => call('CreateAccessControlList', { RegionId: R }))).code, 'MissingParameter');

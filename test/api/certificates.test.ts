@@ -129,7 +129,7 @@ test('server and CA certificates through pop-core and openapi-client', async (t)
       [{ ServerCertificate: leaf.certPem, PrivateKey: pkcs1Enc }, 'PrivateKeyEncryption|Key has Encrypted .'],
       [{ ServerCertificate: leaf.certPem, PrivateKey: other.keyPem }, 'CertificateNotMatchPrivateKey|Certificate and key does not match.'],
       [{ ServerCertificate: leaf.certPem, PrivateKey: leaf.keyPem, ServerCertificateName: '1starts-with-digit' }, 'InvalidParameter|The specified parameter is not valid.'],
-      [{ ServerCertificate: leaf.certPem, PrivateKey: leaf.keyPem, ServerCertificateName: 'x'.repeat(81) }, 'InvalidParameter|The specified parameter is not valid.'],
+      [{ ServerCertificate: leaf.certPem, PrivateKey: leaf.keyPem, ServerCertificateName: 'x'.repeat(81) }, 'InvalidParameterLength|The specified parameter length is not valid.'],
       [{ AliCloudCertificateId: '123', AliCloudCertificateName: 'cas-cert', AliCloudCertificateRegionId: R }, 'UnsupportedParameter|The specified parameter is not unsupported.'],
       [{ ServerCertificate: leaf.certPem, PrivateKey: leaf.keyPem, 'Tag.1.Key': 'acs:x' }, 'InvalidParameter.TagKey|The specified tag key is invalid.'],
     ];

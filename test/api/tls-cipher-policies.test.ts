@@ -76,8 +76,8 @@ test('TLS cipher policies through pop-core and openapi-client', async (t) => {
     assert.equal(await tryCreate(['TLSv1.4'], ['AES128-SHA']), bad);
     assert.equal(await tryCreate(['TLSv1.2'], ['NOT-A-CIPHER']), bad);
     assert.equal(await tryCreate(['TLSv1.2'], ['AES128-SHA'], '1bad'), bad, 'name must start with a letter');
-    assert.equal(await tryCreate(['TLSv1.2'], ['AES128-SHA'], 'x'), 'InvalidParameter|The specified parameter is not valid.', 'too short');
-    assert.equal(await tryCreate(['TLSv1.2'], ['AES128-SHA'], `a${'b'.repeat(200)}`), 'InvalidParameter|The specified parameter is not valid.', 'too long');
+    assert.equal(await tryCreate(['TLSv1.2'], ['AES128-SHA'], 'x'), 'InvalidParameterLength|The specified parameter length is not valid.', 'too short');
+    assert.equal(await tryCreate(['TLSv1.2'], ['AES128-SHA'], `a${'b'.repeat(200)}`), 'InvalidParameterLength|The specified parameter length is not valid.', 'too long');
     const tls12 = ['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA', 'ECDHE-RSA-AES128-SHA', 'ECDHE-RSA-AES256-SHA', 'AES128-SHA', 'AES256-SHA', 'DES-CBC3-SHA', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-AES128-SHA256', 'ECDHE-ECDSA-AES256-SHA384', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES128-SHA256', 'ECDHE-RSA-AES256-SHA384', 'AES128-GCM-SHA256', 'AES256-GCM-SHA384', 'AES128-SHA256', 'AES256-SHA256'];
     const tls13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'];
     const all = await create('every-suite', ['TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'], [...tls12, ...tls13]);

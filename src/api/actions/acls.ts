@@ -52,7 +52,6 @@ const region = (ctx: Ctx, id: string | undefined) => scopeOf(ctx, requireRegion(
 
 defineAction({
   name: 'CreateAccessControlList',
-  errors: { AclName: { length: badValue } },
   async handler(ctx, p) {
     const scope = region(ctx, p.RegionId);
     checkName(p.AclName, ACL_NAME);
@@ -92,7 +91,6 @@ defineAction({
 
 defineAction({
   name: 'SetAccessControlListAttribute',
-  errors: { AclName: { length: badValue } },
   async handler(ctx, p) {
     const scope = region(ctx, p.RegionId);
     if ([...p.AclName].length > 80) fail('InvalidParameterLength', 'The specified parameter length is not valid.');

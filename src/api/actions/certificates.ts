@@ -2,7 +2,7 @@
 // DescribeServerCertificates, SetServerCertificateName, UploadCACertificate, DeleteCACertificate,
 // DescribeCACertificates, SetCACertificateName. Rules in src/services/certificates.ts.
 import { randomInt } from 'node:crypto';
-import { apiError, fail } from '../../errors/catalog.js';
+import { fail } from '../../errors/catalog.js';
 import {
   certificateId,
   certificateUses,
@@ -27,7 +27,6 @@ import { requireRegion } from './regions.js';
 const UPLOAD_NAME = nameMatcher(['letters', 'digits', '-', '_', '.'], true);
 const RENAME = nameMatcher(['letters', 'digits', '-', '_', '.', '/', '*']);
 const CA_NAME = nameMatcher(['letters', 'digits', '-', '_', '.'], true);
-const badValue = () => apiError('InvalidParameter', 'The specified parameter is not valid.');
 const rand = () => randomInt(0, 0x7fffffff) / 0x80000000;
 
 const scopeIn = (ctx: Ctx, region: string): Scope => ({ account: ctx.caller.accountId, region });
@@ -99,7 +98,6 @@ async function findCaCert(ctx: Ctx, tx: Tx, id: string, regionId: string | undef
 
 defineAction({
   name: 'UploadServerCertificate',
-  errors: { ServerCertificateName: { length: badValue } },
   async handler(ctx, p) {
     const region = requireRegion(p.RegionId).RegionId;
     // OpenSLB has no certificate service to fetch a certificate from (docs/acls-certificates.md).
@@ -150,7 +148,6 @@ defineAction({
 
 defineAction({
   name: 'SetServerCertificateName',
-  errors: { ServerCertificateName: { length: badValue } },
   async handler(ctx, p) {
     const id = serverCertIdOf(p.ServerCertificateId);
     checkName(p.ServerCertificateName, RENAME);
@@ -190,7 +187,6 @@ defineAction({
 
 defineAction({
   name: 'UploadCACertificate',
-  errors: { CACertificateName: { length: badValue } },
   async handler(ctx, p) {
     const region = requireRegion(p.RegionId).RegionId;
     if (p.CACertificateName !== undefined && [...p.CACertificateName].length > 80) fail('InvalidParameterLength', 'The specified parameter length is not valid.');

@@ -20,7 +20,6 @@ async function requirePolicy(tx: Tx, scope: Scope, id: string): Promise<TLSCiphe
 
 defineAction({
   name: 'CreateTLSCipherPolicy',
-  errors: { Name: { length: badValue }, Ciphers: { tooMany: badValue }, TLSVersions: { tooMany: badValue } },
   async handler(ctx, p) {
     const scope = scopeOf(ctx, requireRegion(p.RegionId).RegionId);
     checkName(p.Name, NAME);
@@ -33,7 +32,6 @@ defineAction({
 
 defineAction({
   name: 'SetTLSCipherPolicyAttribute',
-  errors: { Name: { length: badValue }, Ciphers: { tooMany: badValue }, TLSVersions: { tooMany: badValue } },
   async handler(ctx, p) {
     const scope = scopeOf(ctx, requireRegion(p.RegionId).RegionId);
     checkName(p.Name, NAME);
