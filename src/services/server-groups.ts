@@ -1,8 +1,8 @@
 // Rules shared by the three kinds of server group: the default group of a load balancer
 // (LoadBalancerDoc.BackendServers), vServer groups and master-slave groups. Pure: no HTTP.
 // Decisions where the real service is not documented are in docs/server-groups.md.
-import { fail, type ApiError } from '../errors/catalog.js';
-import { apiError } from '../errors/catalog.js';
+import { apiError, fail, type ApiError } from '../errors/catalog.js';
+import { observeAll } from './listeners.js';
 import { intField, strField, type JsonList, type JsonScalar } from '../api/json-param.js';
 import type { Scope, Tx } from '../state/store.js';
 import {
@@ -136,12 +136,15 @@ export async function rulesOf(tx: Tx, scope: Scope, lbId: string): Promise<RuleL
 const usesDefaultGroup = (l: ListenerDoc) => !l.VServerGroupId && !l.MasterSlaveServerGroupId;
 
 /**
- * Refuses a change to a group while a listener that forwards to it is itself changing: the
- * busy codes Terraform retries on. Changes through the API are serialized by the store, so
- * concurrent calls never lose an update; these codes only appear while a listener's own
- * transition (starting / stopping / configuring, owned by the listener family) is in progress.
+ * The busy error for a change to a group while a listener that forwards to it is itself changing
+ * (the codes Terraform retries on), or undefined. Changes through the API are serialized by the
+ * store, so concurrent calls never lose an update; these codes only appear while a listener's own
+ * transition (starting / stopping / configuring, src/services/listener-lifecycle.ts) is pending.
+ * The listeners are observed first, as every call that looks at them does, and the observation
+ * must be committed even when the call is refused: callers return the error out of their write
+ * transaction and throw it afterwards.
  */
-export async function assertGroupNotBusy(tx: Tx, scope: Scope, lb: LoadBalancerDoc, group: { vServerGroupId?: string }): Promise<void> {
+export async function groupBusy(tx: Tx, scope: Scope, lb: LoadBalancerDoc, group: { vServerGroupId?: string }, now: number): Promise<ApiError | undefined> {
   const listeners = await listenersOf(tx, scope, lb.LoadBalancerId);
   let users: ListenerDoc[];
   if (group.vServerGroupId) {
@@ -152,13 +155,15 @@ export async function assertGroupNotBusy(tx: Tx, scope: Scope, lb: LoadBalancerD
   } else {
     users = listeners.filter(usesDefaultGroup);
   }
-  if (users.some((l) => l.Status === 'stopping')) fail('ServiceIsStopping');
+  await observeAll(tx, scope, users, now);
+  if (users.some((l) => l.Status === 'stopping')) return apiError('ServiceIsStopping');
   if (group.vServerGroupId) {
-    if (users.some((l) => l.Status === 'configuring' || l.Status === 'starting')) fail('VServerGroupProcessing');
-    return;
+    if (users.some((l) => l.Status === 'configuring' || l.Status === 'starting')) return apiError('VServerGroupProcessing');
+    return undefined;
   }
-  if (users.some((l) => l.Status === 'configuring')) fail('BackendServer.configuring');
-  if (users.some((l) => l.Status === 'starting')) fail('ServiceIsConfiguring');
+  if (users.some((l) => l.Status === 'configuring')) return apiError('BackendServer.configuring');
+  if (users.some((l) => l.Status === 'starting')) return apiError('ServiceIsConfiguring', 'A previous configuration is pending; please try again later.');
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 // alicloud_slb_backend_server and alicloud_slb_attachment flows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer } from '../helpers/server.js';
+import { rejects, startTestServer } from '../helpers/server.js';
 import {
   REGION,
   expectError,
@@ -210,6 +210,19 @@ test('default server group through the real clients', async (t) => {
     await expectError(s, 'SetBackendServers', body, { code: 'ServiceIsConfiguring', status: 400, message: 'A previous configuration is pending; please try again later.' });
     await putListener(s, lb.LoadBalancerId, { ListenerPort: 80, ListenerProtocol: 'tcp', Status: 'running' });
     await s.call('RemoveBackendServers', body);
+  });
+
+  await t.test('busy follows the listener lifecycle: a just-started listener is seen starting once, then running', async () => {
+    const lb = await putLoadBalancer(s);
+    const [i] = await putInstances(s, 1);
+    const body = { LoadBalancerId: lb.LoadBalancerId, BackendServers: JSON.stringify([{ ServerId: i!.InstanceId }]) };
+    // what StartLoadBalancerListener leaves behind (src/services/listener-lifecycle.ts, default policy)
+    await putListener(s, lb.LoadBalancerId, { ListenerPort: 80, ListenerProtocol: 'tcp', Status: 'starting', Pending: { op: 'start', target: 'running', since: Date.now(), observed: 0 } });
+    const e = await rejects(() => s.v3('AddBackendServers', body));
+    assert.equal(e.code, 'ServiceIsConfiguring');
+    // the refused call's observation was committed: Terraform's retry goes through
+    const r = (await s.call('AddBackendServers', body)) as Listed;
+    assert.equal(r.BackendServers.BackendServer.length, 1);
   });
 
   await t.test('parallel adds on one load balancer are serialized: no update is lost', async () => {

@@ -1,12 +1,13 @@
 // The default server group of a load balancer (AddBackendServers, RemoveBackendServers,
 // SetBackendServers) and DescribeHealthStatus. Rules in src/services/server-groups.ts; decisions
 // in docs/server-groups.md.
+import { ApiError } from '../../errors/catalog.js';
 import { healthView, reportedHealth } from '../../services/health-view.js';
 import { KINDS, requireLoadBalancer, type BackendServerDoc, type ListenerDoc, type LoadBalancerDoc, type MasterSlaveServerGroupDoc, type VServerGroupDoc } from '../../services/model.js';
 import {
-  assertGroupNotBusy,
   assertUnlocked,
   backendServersMalformed,
+  groupBusy,
   listenersOf,
   notAMember,
   readServers,
@@ -39,16 +40,20 @@ async function changeDefaultGroup(
   p: { LoadBalancerId: string; RegionId?: string; BackendServers?: JsonList },
   change: (lb: LoadBalancerDoc, tx: Tx, scope: Scope) => Promise<BackendServerDoc[]>,
 ) {
-  return ctx.store.write(async (tx) => {
+  const out = await ctx.store.write(async (tx) => {
     const { scope, lb } = await requireLoadBalancer(tx, ctx.caller.accountId, p.LoadBalancerId, p.RegionId);
     const current = lb.BackendServers ?? [];
     if (!p.BackendServers || p.BackendServers.length === 0) return { LoadBalancerId: lb.LoadBalancerId, BackendServers: listed(current) };
     assertUnlocked(lb);
-    await assertGroupNotBusy(tx, scope, lb, {});
+    // returned, not thrown, so that the listeners' observation is committed (see groupBusy)
+    const busy = await groupBusy(tx, scope, lb, {}, ctx.clock.now());
+    if (busy) return busy;
     const next = await change(lb, tx, scope);
     await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, { ...lb, BackendServers: next });
     return { LoadBalancerId: lb.LoadBalancerId, BackendServers: listed(next) };
   });
+  if (out instanceof ApiError) throw out;
+  return out;
 }
 
 defineAction({

@@ -1,13 +1,13 @@
 // vServer groups: CreateVServerGroup, DeleteVServerGroup, DescribeVServerGroups,
 // DescribeVServerGroupAttribute, SetVServerGroupAttribute, Add/Remove/ModifyVServerGroupBackendServers.
 // Rules in src/services/server-groups.ts; decisions in docs/server-groups.md.
-import { fail } from '../../errors/catalog.js';
+import { ApiError, fail } from '../../errors/catalog.js';
 import { KINDS, requireLoadBalancer, type BackendServerDoc, type LoadBalancerDoc, type VServerGroupDoc } from '../../services/model.js';
 import { scopeOf } from '../../services/scope.js';
 import {
-  assertGroupNotBusy,
   assertUnlocked,
   backendServersMalformed,
+  groupBusy,
   listenersOf,
   notAMember,
   readServers,
@@ -167,14 +167,18 @@ defineAction({
 
 /** Runs a change of a group's servers in one transaction (locked and busy checks first). */
 async function changeServers(ctx: Ctx, region: string | undefined, id: string, change: (group: VServerGroupDoc, lb: LoadBalancerDoc, tx: Tx, scope: Scope) => Promise<BackendServerDoc[]>) {
-  return ctx.store.write(async (tx) => {
+  const out = await ctx.store.write(async (tx) => {
     const { scope, group, lb } = await requireGroup(tx, ctx, region, id);
     assertUnlocked(lb);
-    await assertGroupNotBusy(tx, scope, lb, { vServerGroupId: group.VServerGroupId });
+    // returned, not thrown, so that the listeners' observation is committed (see groupBusy)
+    const busy = await groupBusy(tx, scope, lb, { vServerGroupId: group.VServerGroupId }, ctx.clock.now());
+    if (busy) return busy;
     const next = await change(group, lb, tx, scope);
     await tx.put(KINDS.vServerGroup, scope, group.VServerGroupId, { ...group, BackendServers: next });
     return { VServerGroupId: group.VServerGroupId, BackendServers: listed(next) };
   });
+  if (out instanceof ApiError) throw out;
+  return out;
 }
 
 function requireMembers(group: VServerGroupDoc, input: { ServerId: string; Port?: number }[]): void {
@@ -247,13 +251,14 @@ defineAction({
     const name = p.VServerGroupName;
     if (name !== undefined && name !== '' && [...name].length > 80) fail('InvalidParameterLength', 'The specified parameter length is not valid.');
     const input = isEmpty(p.BackendServers) ? [] : readServers(p.BackendServers!, 'vserver');
-    return ctx.store.write(async (tx) => {
+    const out = await ctx.store.write(async (tx) => {
       const { scope, group, lb } = await requireGroup(tx, ctx, p.RegionId, p.VServerGroupId);
       const next: VServerGroupDoc = { ...group, BackendServers: group.BackendServers.map((b) => ({ ...b })) };
       if (name) next.VServerGroupName = name;
       if (input.length || name) assertUnlocked(lb);
       if (input.length) {
-        await assertGroupNotBusy(tx, scope, lb, { vServerGroupId: group.VServerGroupId });
+        const busy = await groupBusy(tx, scope, lb, { vServerGroupId: group.VServerGroupId }, ctx.clock.now());
+        if (busy) return busy;
         requireMembers(group, input);
         for (const s of input) {
           const cur = next.BackendServers.find((b) => sameEntry(b, s))!;
@@ -264,5 +269,7 @@ defineAction({
       await tx.put(KINDS.vServerGroup, scope, group.VServerGroupId, next);
       return { VServerGroupId: next.VServerGroupId, VServerGroupName: next.VServerGroupName, BackendServers: listed(next.BackendServers) };
     });
+    if (out instanceof ApiError) throw out;
+    return out;
   },
 });
