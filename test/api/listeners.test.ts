@@ -469,6 +469,45 @@ test('listeners', async (t) => {
     assert.equal(reopen.code, 'IncorrectListenerAccessControlStatusStatus');
   });
 
+  await t.test('parallel changes to one listener are serialized: every field lands, or the caller is told it is busy', async () => {
+    const lb = await createLbFixture(s);
+    const id = lb.LoadBalancerId;
+    await call('CreateLoadBalancerHTTPListener', { LoadBalancerId: id, ListenerPort: 8080, BackendServerPort: 80, HealthCheck: 'on' });
+    const changes: Body[] = [
+      { Scheduler: 'rr' }, { Gzip: 'off' }, { IdleTimeout: 33 }, { RequestTimeout: 99 }, { XForwardedFor_SLBIP: 'on' },
+      { XForwardedFor_SLBID: 'on' }, { XForwardedFor_proto: 'on' }, { HealthyThreshold: 9 }, { UnhealthyThreshold: 8 }, { Description: 'parallel' },
+    ];
+    // a stopped listener applies each change at once
+    await Promise.all(changes.map((c) => call('SetLoadBalancerHTTPListenerAttribute', { LoadBalancerId: id, ListenerPort: 8080, ...c }, { method: 'POST' })));
+    const d = await call('DescribeLoadBalancerHTTPListenerAttribute', { LoadBalancerId: id, ListenerPort: 8080 });
+    for (const c of changes) for (const [k, v] of Object.entries(c)) assert.equal(d[k], v, k);
+    // a running one takes one change at a time; the others get the busy code Terraform retries
+    await call('StartLoadBalancerListener', { LoadBalancerId: id, ListenerPort: 8080 });
+    await pollUntil(() => call('DescribeLoadBalancerHTTPListenerAttribute', { LoadBalancerId: id, ListenerPort: 8080 }), (b) => b['Status'] === 'running');
+    const held = new HeldTransitions();
+    const restore = setLifecyclePolicy(held);
+    let results: PromiseSettledResult<unknown>[];
+    try {
+      results = await Promise.allSettled([10, 20, 30].map((bw) => s.v3('SetLoadBalancerHTTPListenerAttribute', { LoadBalancerId: id, ListenerPort: 8080, Bandwidth: bw })));
+    } finally {
+      held.release();
+      restore();
+    }
+    const won = results.findIndex((r) => r.status === 'fulfilled');
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1, 'one change at a time');
+    for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as { code: string }).code, 'OperationFailed.ListenerStatusNotSupport');
+    const after = await pollUntil(() => call('DescribeLoadBalancerHTTPListenerAttribute', { LoadBalancerId: id, ListenerPort: 8080 }), (b) => b['Status'] === 'running');
+    assert.equal(after['Bandwidth'], [10, 20, 30][won], 'the accepted change is the stored one');
+    assert.equal(after['Description'], 'parallel', 'earlier changes are kept');
+  });
+
+  await t.test('IPv6 instances refuse the legacy whitelist', async () => {
+    const lb = await putLbDoc(s, { AddressIPVersion: 'ipv6' });
+    await call('CreateLoadBalancerTCPListener', { LoadBalancerId: lb.LoadBalancerId, ListenerPort: 80, BackendServerPort: 80, Bandwidth: -1 });
+    const e = await v3Err(s, 'SetListenerAccessControlStatus', { LoadBalancerId: lb.LoadBalancerId, ListenerPort: 80, AccessControlStatus: 'open_white_list' });
+    assert.deepEqual(e, { code: 'OperationFailed.ActionNotSupport', status: 400, message: 'The loadbalancer of ipv6 does not support such action.' });
+  });
+
   await t.test('tags on creation and as a filter; refused calls leave state untouched', async () => {
     const lb = await createLbFixture(s);
     const id = lb.LoadBalancerId;
