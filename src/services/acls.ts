@@ -40,7 +40,7 @@ export function parseEntry(text: string): { cidr: string; version: 'ipv4' | 'ipv
     if (prefix > 32 || (m[2] !== undefined && m[2].length > 1 && m[2].startsWith('0'))) return undefined;
     return { cidr: `${host}/${prefix}`, version: 'ipv4' };
   }
-  if (!host.includes(':') || !ipaddr.IPv6.isValid(host)) return undefined;
+  if (!/^[0-9a-fA-F:.]+$/.test(host) || !host.includes(':') || !ipaddr.IPv6.isValid(host)) return undefined;
   const prefix = m[2] === undefined ? 128 : Number(m[2]);
   if (prefix > 128 || (m[2] !== undefined && m[2].length > 1 && m[2].startsWith('0'))) return undefined;
   return { cidr: `${ipaddr.IPv6.parse(host).toString()}/${prefix}`, version: 'ipv6' };
