@@ -260,7 +260,7 @@ export function registerOperatorApi(app: FastifyInstance, o: OperatorApiOptions)
     (s) => ({ UniqueLoadBalancerNames: s.UniqueLoadBalancerNames, RegionSpecs: s.RegionSpecs, UnavailableZones: s.UnavailableZones, DefaultVpc: s.DefaultVpc, DefaultVpcCidrBlock: s.DefaultVpcCidrBlock }),
     ['UniqueLoadBalancerNames', 'RegionSpecs', 'UnavailableZones', 'DefaultVpc', 'DefaultVpcCidrBlock'],
   );
-  route('GET', '/world/leases', async () => ({ Leases: await o.store.read((t) => t.list<AddressLease>('addressLease', GLOBAL)) }), false);
+  route('GET', '/world/leases', async (_req, tx) => ({ Leases: await tx.list<AddressLease>('addressLease', GLOBAL) }), false);
 
   // -- load balancer test hooks
   route('PUT', '/load-balancers/:LoadBalancerId/lock', async (req, tx) => {
