@@ -2,9 +2,10 @@
 // rule and domain-extension actions need: the listener on a port, the load balancer's write guard,
 // the VServer group a rule points at. Pure: no HTTP, only a store transaction.
 // Decisions where the real service is unknown are written down in docs/rules-and-extensions.md.
-import { fail } from '../errors/catalog.js';
+import { ApiError, apiError, fail } from '../errors/catalog.js';
 import type { JsonScalar } from '../api/json-param.js';
-import type { Scope, Tx } from '../state/store.js';
+import type { Scope, Store, Tx } from '../state/store.js';
+import { isTransitional, observe } from './listener-lifecycle.js';
 import { KINDS, listenerId, type ListenerDoc, type LoadBalancerDoc } from './model.js';
 
 /** Forwarding rules per HTTP/HTTPS listener (CLB limits page: 40, not adjustable). */
@@ -196,11 +197,23 @@ export async function findListener(tx: Tx, scope: Scope, lbId: string, port: num
   return found[0]!;
 }
 
-/** Rules and domain extensions change only on a listener that is not in the middle of a change. */
-export function assertListenerSettled(l: ListenerDoc): void {
-  if (l.Status !== 'running' && l.Status !== 'stopped') {
-    fail('OperationFailed.ListenerStatusNotSupport', 'The status of the listener does not support this operation. Please try again later.');
-  }
+/**
+ * Rules and domain extensions change only on a listener that is not in the middle of a change.
+ * Looking at the listener is an observation in the listener lifecycle (src/services/listener-lifecycle.ts):
+ * its pending change may complete now. That observation must be kept even when the call is refused,
+ * so the busy error is returned, not thrown: run the transaction with `writeKeepingBusy`.
+ */
+export async function observeListener(tx: Tx, scope: Scope, l: ListenerDoc, now: number): Promise<ApiError | undefined> {
+  if (observe(l, now)) await tx.put(KINDS.listener, scope, listenerId(l.LoadBalancerId, l.ListenerProtocol, l.ListenerPort), l);
+  if (isTransitional(l.Status)) return apiError('OperationFailed.ListenerStatusNotSupport', 'The status of the listener does not support this operation. Please try again later.');
+  return undefined;
+}
+
+/** Runs a write whose busy answer (returned as an ApiError) commits before it is thrown. */
+export async function writeKeepingBusy<T>(store: Store, fn: (tx: Tx) => Promise<T | ApiError>): Promise<T> {
+  const out = await store.write(fn);
+  if (out instanceof ApiError) throw out;
+  return out;
 }
 
 interface VServerGroupRef {

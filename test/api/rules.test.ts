@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KINDS } from '../../src/services/model.js';
 import { dropListenerChildren } from '../../src/services/rules.js';
-import { countKind, putLb, putListener, putVServerGroup, REGION, scopeIn, setListener } from '../helpers/fixtures-rules.js';
+import { countKind, putLb, putListener, putServerCertificate, putVServerGroup, REGION, scopeIn, setListener } from '../helpers/fixtures-rules.js';
 import { rejects, startTestServer, type TestServer } from '../helpers/server.js';
 
 type Body = Record<string, unknown>;
@@ -322,4 +322,38 @@ test('forwarding rules', async (t) => {
     const xml = await s.v3('DescribeRules', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 80, Format: 'XML' }, { xml: true });
     assert.match(String(xml.body), /<DescribeRulesResponse>[\s\S]*<RequestId>/);
   });
+});
+
+test('rules and domain extensions with the real listener and server-group actions', async (t) => {
+  const s = await startTestServer();
+  t.after(() => s.stop());
+  const lb = await putLb(s);
+  const cert = await putServerCertificate(s);
+  const cert2 = await putServerCertificate(s);
+  const group = (await s.v3('CreateVServerGroup', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, VServerGroupName: 'web' })).body['VServerGroupId'] as string;
+  await s.v3('CreateLoadBalancerHTTPSListener', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 443, BackendServerPort: 8443, Bandwidth: -1, HealthCheck: 'off', StickySession: 'off', ServerCertificateId: cert });
+  await s.v3('StartLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 443 });
+
+  // The listener is still starting: the first rule change observes it and is refused with the
+  // code Terraform retries; the retry finds it running.
+  const create = () => s.v3('CreateRules', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 443, RuleList: ruleList({ Domain: 'api.example.com', VServerGroupId: group, RuleName: 'api' }) });
+  assert.deepEqual(await fails(create), { code: 'OperationFailed.ListenerStatusNotSupport', message: 'The status of the listener does not support this operation. Please try again later.', status: 400 });
+  const ruleId = ((await create()).body as { Rules: { Rule: Body[] } }).Rules.Rule[0]!['RuleId'] as string;
+  const listener = (await s.v3('DescribeLoadBalancerHTTPSListenerAttribute', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 443 })).body;
+  assert.equal(listener['Status'], 'running');
+
+  const de = (await s.v3('CreateDomainExtension', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 443, Domain: 'www.example.org', ServerCertificateId: cert2 })).body['DomainExtensionId'] as string;
+  // The server-group family reads the rule's VServerGroupId.
+  assert.equal((await fails(() => s.v3('DeleteVServerGroup', { RegionId: REGION, VServerGroupId: group }))).code, 'RspoolRuleExist');
+
+  // A listener change in progress (Set on a running listener) holds rule changes until observed.
+  await s.v3('SetLoadBalancerHTTPSListenerAttribute', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 443, Description: 'changed' });
+  assert.equal((await fails(() => s.v3('SetRule', { RegionId: REGION, RuleId: ruleId, RuleName: 'api2' }))).code, 'OperationFailed.ListenerStatusNotSupport');
+  await s.v3('SetRule', { RegionId: REGION, RuleId: ruleId, RuleName: 'api2' });
+
+  // Deleting the listener takes its rules and domain extensions with it.
+  await s.v3('DeleteLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 443 });
+  assert.equal((await fails(() => s.v3('DescribeRuleAttribute', { RegionId: REGION, RuleId: ruleId }))).code, 'InvalidRuleId.NotFound');
+  assert.equal((await fails(() => s.v3('DescribeDomainExtensionAttribute', { RegionId: REGION, DomainExtensionId: de }))).code, 'InvalidParameter.DomainExtensionId');
+  await s.v3('DeleteVServerGroup', { RegionId: REGION, VServerGroupId: group });
 });

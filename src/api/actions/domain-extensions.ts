@@ -3,7 +3,8 @@
 // Decisions where the real service is unknown: docs/rules-and-extensions.md.
 import { fail } from '../../errors/catalog.js';
 import { KINDS, listenerId, requireLoadBalancer, type ListenerDoc } from '../../services/model.js';
-import { assertListenerSettled, assertWritable, domainExtensionsOfListener, findListener, isValidDomain, type DomainExtensionDoc } from '../../services/rules.js';
+import { assertWritable, domainExtensionsOfListener, findListener, isValidDomain, observeListener, writeKeepingBusy, type DomainExtensionDoc } from '../../services/rules.js';
+import type { ApiError } from '../../errors/catalog.js';
 import { scopeOf } from '../../services/scope.js';
 import type { Scope, Tx } from '../../state/store.js';
 import { isoSeconds } from '../../util/clock.js';
@@ -29,10 +30,10 @@ function assertNotProcessing(d: DomainExtensionDoc): void {
   if (d.Status === 'configuring') fail('DomainExtensionProcessing', 'A previous configuration of the DomainExtension is pending, please try again later.');
 }
 
-/** The HTTPS listener of an extension; rules out a listener in the middle of a change. */
-async function settledListener(tx: Tx, scope: Scope, d: DomainExtensionDoc): Promise<void> {
+/** The HTTPS listener of an extension, observed: its busy error while it is in the middle of a change. */
+async function listenerBusy(tx: Tx, scope: Scope, d: DomainExtensionDoc, now: number): Promise<ApiError | undefined> {
   const l = await tx.get<ListenerDoc>(KINDS.listener, scope, listenerId(d.LoadBalancerId, 'https', d.ListenerPort));
-  if (l) assertListenerSettled(l);
+  return l ? observeListener(tx, scope, l, now) : undefined;
 }
 
 const view = (d: DomainExtensionDoc) => ({ DomainExtensionId: d.DomainExtensionId, Domain: d.Domain, ServerCertificateId: d.ServerCertificateId });
@@ -45,12 +46,13 @@ defineAction({
     const domain = p.Domain.trim();
     if (!isValidDomain(domain)) fail('InvalidParameter', 'The specified parameter is not valid.');
     const now = ctx.clock.now();
-    return ctx.store.write(async (tx) => {
+    return writeKeepingBusy(ctx.store, async (tx) => {
       const { scope, lb } = await requireLoadBalancer(tx, ctx.caller.accountId, p.LoadBalancerId, p.RegionId);
       assertWritable(lb);
       const l = await findListener(tx, scope, lb.LoadBalancerId, p.ListenerPort);
       if (l.ListenerProtocol !== 'https') fail('UnsupportedOperationonfixedprotocalport', 'The operation is not supported by the protocol of the specified port.');
-      assertListenerSettled(l);
+      const busy = await observeListener(tx, scope, l, now);
+      if (busy) return busy;
       const existing = await domainExtensionsOfListener(tx, scope, lb.LoadBalancerId, l.ListenerPort);
       existing.forEach(assertNotProcessing);
       await requireServerCertificate(tx, scope, certId);
@@ -76,12 +78,14 @@ defineAction({
   async handler(ctx, p) {
     requireRegion(p.RegionId);
     const scope = scopeOf(ctx, p.RegionId!);
-    return ctx.store.write(async (tx) => {
+    const now = ctx.clock.now();
+    return writeKeepingBusy(ctx.store, async (tx) => {
       const d = await requireDomainExtension(tx, scope, p.DomainExtensionId);
       assertNotProcessing(d);
       const { lb } = await requireLoadBalancer(tx, ctx.caller.accountId, d.LoadBalancerId, scope.region);
       assertWritable(lb);
-      await settledListener(tx, scope, d);
+      const busy = await listenerBusy(tx, scope, d, now);
+      if (busy) return busy;
       await tx.delete(KINDS.domainExtension, scope, d.DomainExtensionId);
       return {};
     });
@@ -94,12 +98,14 @@ defineAction({
     requireRegion(p.RegionId);
     const certId = p.ServerCertificateId?.trim() || missing('ServerCertificateId');
     const scope = scopeOf(ctx, p.RegionId!);
-    return ctx.store.write(async (tx) => {
+    const now = ctx.clock.now();
+    return writeKeepingBusy(ctx.store, async (tx) => {
       const d = await requireDomainExtension(tx, scope, p.DomainExtensionId);
       assertNotProcessing(d);
       const { lb } = await requireLoadBalancer(tx, ctx.caller.accountId, d.LoadBalancerId, scope.region);
       assertWritable(lb);
-      await settledListener(tx, scope, d);
+      const busy = await listenerBusy(tx, scope, d, now);
+      if (busy) return busy;
       await requireServerCertificate(tx, scope, certId);
       if (d.ServerCertificateId !== certId) await tx.put(KINDS.domainExtension, scope, d.DomainExtensionId, { ...d, ServerCertificateId: certId });
       return {};

@@ -5,7 +5,6 @@ import { KINDS, listenerId, requireLoadBalancer, type ListenerDoc } from '../../
 import {
   MAX_RULES_PER_LISTENER,
   OVERRIDE_FIELDS,
-  assertListenerSettled,
   assertWritable,
   findListener,
   isValidRuleName,
@@ -13,6 +12,8 @@ import {
   requireVServerGroup,
   ruleKey,
   ruleView,
+  observeListener,
+  writeKeepingBusy,
   rulesOfListener,
   type RuleDoc,
 } from '../../services/rules.js';
@@ -49,13 +50,14 @@ defineAction({
     const items = p.RuleList.map(parseRuleItem);
     if (items.length === 0) throw ruleListMalformed();
     const now = ctx.clock.now();
-    return ctx.store.write(async (tx) => {
+    return writeKeepingBusy(ctx.store, async (tx) => {
       const { scope, lb } = await requireLoadBalancer(tx, ctx.caller.accountId, p.LoadBalancerId, p.RegionId);
       assertWritable(lb);
       const l = await findListener(tx, scope, lb.LoadBalancerId, p.ListenerPort, p.ListenerProtocol);
       if (l.ListenerProtocol !== 'http' && l.ListenerProtocol !== 'https') fail('RuleNotSupport', 'Rule is not support in the tcp type listener.');
       assertNotForwarded(l);
-      assertListenerSettled(l);
+      const busy = await observeListener(tx, scope, l, now);
+      if (busy) return busy;
       for (const g of new Set(items.map((i) => i.VServerGroupId))) await requireVServerGroup(tx, scope, lb.LoadBalancerId, g);
       const existing = await rulesOfListener(tx, scope, lb.LoadBalancerId, l.ListenerPort, l.ListenerProtocol);
       const keys = new Set(existing.map((r) => ruleKey(r.Domain, r.Url)));
@@ -99,7 +101,8 @@ defineAction({
     const ids = [...new Set(p.RuleIds.map((x) => String(x).trim()).filter((x) => x !== ''))];
     if (ids.length === 0) throw badValue();
     const scope = scopeOf(ctx, p.RegionId!);
-    return ctx.store.write(async (tx) => {
+    const now = ctx.clock.now();
+    return writeKeepingBusy(ctx.store, async (tx) => {
       const rules: RuleDoc[] = [];
       for (const id of ids) rules.push(await requireRule(tx, scope, id));
       const first = rules[0]!;
@@ -110,7 +113,8 @@ defineAction({
       const l = await listenerOf(tx, scope, first);
       if (l) {
         assertNotForwarded(l);
-        assertListenerSettled(l);
+        const busy = await observeListener(tx, scope, l, now);
+        if (busy) return busy;
       }
       for (const r of rules) await tx.delete(KINDS.rule, scope, r.RuleId);
       return {};
@@ -134,14 +138,16 @@ defineAction({
     if (given(p.HealthCheckDomain) !== undefined && !validHealthCheckDomain(p.HealthCheckDomain!)) throw badValue();
     if (given(p.HealthCheckURI) !== undefined && !validHealthCheckUri(p.HealthCheckURI!)) throw badValue();
     const scope = scopeOf(ctx, p.RegionId!);
-    return ctx.store.write(async (tx) => {
+    const now = ctx.clock.now();
+    return writeKeepingBusy(ctx.store, async (tx) => {
       const rule = await requireRule(tx, scope, p.RuleId);
       const { lb } = await requireLoadBalancer(tx, ctx.caller.accountId, rule.LoadBalancerId, scope.region);
       assertWritable(lb);
       const l = await listenerOf(tx, scope, rule);
       if (!l) fail('ListenerNotFound', 'You have not created a listener for the specified port of the load balancer.');
       assertNotForwarded(l);
-      assertListenerSettled(l);
+      const busy = await observeListener(tx, scope, l, now);
+      if (busy) return busy;
       const group = given(p.VServerGroupId);
       if (group !== undefined) await requireVServerGroup(tx, scope, rule.LoadBalancerId, group);
       if (name !== undefined && name !== rule.RuleName) {
