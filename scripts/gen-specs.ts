@@ -6,10 +6,18 @@ import { resolve } from 'node:path';
 
 const ref = resolve(process.argv[2] ?? '../shared/reference');
 const api = JSON.parse(readFileSync(`${ref}/slb-api.json`, 'utf8')) as Record<string, Record<string, unknown>>;
+// Corrections to the reference data, each with its reason.
+const PARAM_PATCHES: Record<string, Record<string, Record<string, unknown>>> = {
+  // Rule-level health-check codes are a comma-separated list like the listeners' (Terraform's
+  // alicloud_slb_rule validates and sends "http_2xx,http_3xx"); the reference omits listEncoding here.
+  SetRule: { HealthCheckHttpCode: { listEncoding: 'comma-separated' } },
+};
 const out: Record<string, unknown> = {};
 for (const name of Object.keys(api).sort()) {
   const a = api[name]!;
-  out[name] = { params: a['params'], sdkExtraParams: a['sdkExtraParams'], response: a['response'] };
+  const patches = PARAM_PATCHES[name] ?? {};
+  const params = (a['params'] as { name: string }[]).map((p) => (patches[p.name] ? { ...p, ...patches[p.name] } : p));
+  out[name] = { params, sdkExtraParams: a['sdkExtraParams'], response: a['response'] };
 }
 writeFileSync('src/api/slb-api.data.json', JSON.stringify(out, null, 1) + '\n');
 console.log(`specs: ${Object.keys(out).length} actions`);

@@ -294,6 +294,10 @@ test('forwarding rules', async (t) => {
     assert.deepEqual(await set({ HealthyThreshold: 11 }), invalid);
     assert.deepEqual(await set({ ListenerSync: 'off', Scheduler: 'wrr', StickySession: 'on', StickySessionType: 'server', Cookie: 'a;b', HealthCheck: 'off' }), invalid);
     assert.deepEqual(await set({ HealthCheckURI: 'no-slash' }), invalid);
+    // Health-check codes are a comma-separated list, as Terraform sends them.
+    await s.v3('SetRule', { RegionId: REGION, RuleId: a, ListenerSync: 'off', Scheduler: 'wrr', StickySession: 'off', HealthCheck: 'on', HealthCheckHttpCode: 'http_2xx,http_3xx', HealthCheckInterval: 2, HealthCheckTimeout: 5, HealthCheckURI: '/', HealthyThreshold: 3, UnhealthyThreshold: 3 });
+    assert.equal((await s.v3('DescribeRuleAttribute', { RegionId: REGION, RuleId: a })).body['HealthCheckHttpCode'], 'http_2xx,http_3xx');
+    assert.deepEqual(await set({ HealthCheckHttpCode: 'http_2xx,http_6xx' }), invalid);
     // Server cookies are kept.
     await s.v3('SetRule', { RegionId: REGION, RuleId: a, ListenerSync: 'off', Scheduler: 'wrr', StickySession: 'on', StickySessionType: 'server', Cookie: 'SESSIONID', HealthCheck: 'off' });
     const attr = (await s.v3('DescribeRuleAttribute', { RegionId: REGION, RuleId: a })).body;
