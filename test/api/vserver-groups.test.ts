@@ -292,3 +292,42 @@ test('vServer groups through the real clients', async (t) => {
     assert.deepEqual(attr.BackendServers.BackendServer.map((b) => b.ServerId).sort(), list.map((x) => x.InstanceId).sort());
   });
 });
+
+test('on the real actions: world instances, CreateLoadBalancer, listeners, then teardown', async (t) => {
+  const { defaultVSwitches, opOk } = await import('../helpers/operator.js');
+  const s = await startTestServer();
+  t.after(() => s.stop());
+  const vsw = (await defaultVSwitches(s, REGION))[0]!;
+  const base = vsw.CidrBlock.split('/')[0]!.split('.').slice(0, 3).join('.');
+  const inst = [];
+  for (const n of [11, 12]) inst.push((await opOk(s, 'POST', '/world/instances', { RegionId: REGION, VSwitchId: vsw.VSwitchId, PrivateIpAddress: `${base}.${n}` })) as unknown as { InstanceId: string; PrivateIpAddress: string });
+  const { LoadBalancerId: lbId } = (await s.call('CreateLoadBalancer', { RegionId: REGION, AddressType: 'intranet', VSwitchId: vsw.VSwitchId, LoadBalancerName: 'e2e' })) as { LoadBalancerId: string };
+
+  // alicloud_slb_attachment reads the default group back from DescribeLoadBalancerAttribute
+  await s.call('AddBackendServers', { RegionId: REGION, LoadBalancerId: lbId, BackendServers: tfServers(inst.map((i) => ({ ServerId: i.InstanceId, Weight: 100, Type: 'ecs' }))) });
+  const lbAttr = (await s.call('DescribeLoadBalancerAttribute', { RegionId: REGION, LoadBalancerId: lbId })) as { BackendServers: { BackendServer: { ServerId: string; Weight: number }[] } };
+  assert.deepEqual(lbAttr.BackendServers.BackendServer.map((b) => [b.ServerId, b.Weight]), inst.map((i) => [i.InstanceId, 100]));
+
+  const { VServerGroupId: gid } = (await s.call('CreateVServerGroup', { RegionId: REGION, LoadBalancerId: lbId, VServerGroupName: 'web', BackendServers: JSON.stringify(inst.map((i) => ({ ServerId: i.InstanceId, Port: 8080 }))) })) as { VServerGroupId: string };
+  await s.call('CreateLoadBalancerTCPListener', { RegionId: REGION, LoadBalancerId: lbId, ListenerPort: 80, VServerGroupId: gid, Bandwidth: -1 });
+  await s.call('StartLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lbId, ListenerPort: 80 });
+  // poll like Terraform until the listener is running (the lifecycle's transitional state)
+  for (let n = 0; n < 20; n++) {
+    const l = (await s.call('DescribeLoadBalancerTCPListenerAttribute', { RegionId: REGION, LoadBalancerId: lbId, ListenerPort: 80 })) as { Status: string };
+    if (l.Status === 'running') break;
+  }
+  await expectError(s, 'DeleteVServerGroup', { RegionId: REGION, VServerGroupId: gid }, { code: 'RspoolVipExist', status: 400, message: 'there are vips associating with this vServer group.' });
+  const groups = (await s.call('DescribeVServerGroups', { RegionId: REGION, LoadBalancerId: lbId, IncludeListener: true })) as { VServerGroups: { VServerGroup: { AssociatedObjects: unknown }[] } };
+  assert.deepEqual(plain(groups.VServerGroups.VServerGroup[0]!.AssociatedObjects), { Listeners: { Listener: [{ Port: 80, Protocol: 'tcp' }] }, Rules: { Rule: [] } });
+  const health = (await s.call('DescribeHealthStatus', { RegionId: REGION, LoadBalancerId: lbId })) as { BackendServers: { BackendServer: Record<string, unknown>[] } };
+  assert.deepEqual(
+    plain(health.BackendServers.BackendServer),
+    inst.map((i) => ({ ListenerPort: 80, Protocol: 'tcp', ServerId: i.InstanceId, Port: 8080, ServerIp: i.PrivateIpAddress, ServerHealthStatus: 'unavailable' })),
+  );
+
+  await s.call('DeleteLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lbId, ListenerPort: 80 });
+  await s.call('DeleteVServerGroup', { RegionId: REGION, VServerGroupId: gid });
+  const { VServerGroupId: gid2 } = (await s.call('CreateVServerGroup', { RegionId: REGION, LoadBalancerId: lbId })) as { VServerGroupId: string };
+  await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lbId });
+  await expectError(s, 'DescribeVServerGroupAttribute', { RegionId: REGION, VServerGroupId: gid2 }, NOT_FOUND);
+});
