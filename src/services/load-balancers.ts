@@ -23,6 +23,7 @@ import {
   type VSwitchDoc,
   type WorldSettings,
 } from '../world/world.js';
+import { readCreateTags } from './create-tags.js';
 import { KINDS, listenerId, type LoadBalancerDoc } from './model.js';
 import { dropTags, getTags, putTags, type ResourceType, type Tag } from './tags.js';
 
@@ -158,12 +159,6 @@ function checkVpcStatus(vpc: VpcDoc): void {
   if (vpc.Status === 'Deleted') fail('InvalidParameter', 'The specified vpc cloud instance has deleted');
 }
 
-export function normalizeTags(tags: CreateInput['Tag']): Tag[] {
-  const out = new Map<string, string>();
-  for (const t of tags ?? []) if (t.Key) out.set(t.Key, t.Value ?? '');
-  return [...out].map(([Key, Value]) => ({ Key, Value }));
-}
-
 export async function countAccountLbs(tx: Tx, account: string): Promise<{ region: number; total: number; byRegion: Map<string, number> }> {
   const all = await tx.listAccount<LoadBalancerDoc>(KINDS.loadBalancer, account);
   const byRegion = new Map<string, number>();
@@ -186,6 +181,8 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
       return t.Response;
     }
   }
+  // tags are checked like TagResources checks them, before anything is written
+  const tags = readCreateTags(p.Tag);
   const nowIso = isoSeconds(env.now);
   await ensureRegion(tx, scope, nowIso);
   const settings = await getSettings(tx);
@@ -329,7 +326,6 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
   await lease(tx, { Address: alloc.address, AccountId: env.account, RegionId: region.RegionId, LoadBalancerId: id, ...(vsw ? { VSwitchId: vsw.VSwitchId } : {}) });
   moveStock(settings, region.RegionId, master, spec, -1);
   if (settings.Stock.length) await putSettings(tx, settings);
-  const tags = normalizeTags(p.Tag);
   if (tags.length) await putTags(tx, scope, 'instance', id, tags);
 
   const response: Record<string, unknown> = {

@@ -485,6 +485,12 @@ test('load balancer instances through pop-core and openapi-client', async (t) =>
     const before = (await list({ PageSize: 100, PageNumber: 1 })).TotalCount;
     await err('CreateLoadBalancer', { RegionId: R, AddressType: 'intranet', VSwitchId: 'vsw-nope', 'Tag.1.Key': 'k', 'Tag.1.Value': 'v' });
     assert.equal((await list({ PageSize: 100, PageNumber: 1 })).TotalCount, before);
+    // Tag.N follows the TagResources rules, checked before anything is written
+    const reserved = await err('CreateLoadBalancer', { RegionId: R, 'Tag.1.Key': 'acs:reserved', 'Tag.1.Value': 'v' });
+    assert.equal(reserved.code, 'InvalidParameter.TagKey');
+    const dup = await err('CreateLoadBalancer', { RegionId: R, 'Tag.1.Key': 'k', 'Tag.2.Key': 'k' });
+    assert.equal(dup.code, 'Duplicate.TagKey');
+    assert.equal((await list({ PageSize: 100, PageNumber: 1 })).TotalCount, before);
   });
 });
 

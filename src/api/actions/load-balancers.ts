@@ -18,7 +18,7 @@ import {
   tagView,
 } from '../../services/load-balancers.js';
 import { scopeOf } from '../../services/scope.js';
-import { listTagged, type Tag } from '../../services/tags.js';
+import { hasAllTags, listTagged } from '../../services/tags.js';
 import { findRegion } from '../../world/regions.js';
 import { checkStock, findResourceGroup, getSettings, moveStock, putSettings, releaseLease, SPECS } from '../../world/world.js';
 import { defineAction, type Ctx } from '../registry.js';
@@ -74,10 +74,6 @@ const splitList = (s: string | undefined) =>
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
-
-function hasTags(have: Tag[], want: { Key: string; Value?: string }[]): boolean {
-  return want.every((w) => have.some((t) => t.Key === w.Key && (w.Value === undefined || t.Value === w.Value)));
-}
 
 defineAction({
   name: 'DescribeLoadBalancers',
@@ -136,7 +132,7 @@ defineAction({
           for (const s of lb.BackendServers) if (s.ServerIp) ips.add(s.ServerIp);
           if (!serverIps.some((ip) => ips.has(ip))) return false;
         }
-        if (want.length && !hasTags(tagged.get(lb.LoadBalancerId) ?? [], want)) return false;
+        if (want.length && !hasAllTags(tagged.get(lb.LoadBalancerId) ?? [], want)) return false;
         return true;
       };
       // newest first, as the console and the real API list them
