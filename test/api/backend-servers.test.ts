@@ -125,6 +125,7 @@ test('default server group through the real clients', async (t) => {
     }
     await expectError(s, 'AddBackendServers', { ...base, BackendServers: JSON.stringify([{ ServerId: i!.InstanceId, Type: 'vm' }]) }, { code: 'InvalidParameter', status: 400, message: 'The specified BackendServers is invalid.' });
     await expectError(s, 'AddBackendServers', { ...base, BackendServers: JSON.stringify([{ ServerId: i!.InstanceId }, { ServerId: i!.InstanceId }]) }, { code: 'InvalidParameter', status: 400, message: 'The specified BackendServers is invalid.' });
+    await expectError(s, 'AddBackendServers', { ...base, BackendServers: JSON.stringify([{ ServerId: i!.InstanceId, Description: 'd'.repeat(81) }]) }, { code: 'InvalidParameter', status: 400, message: 'The specified BackendServers is invalid.' });
     await expectError(s, 'AddBackendServers', { ...base, BackendServers: JSON.stringify([{ ServerId: '', Weight: 1 }]) }, { code: 'InvalidParameter', status: 400, message: 'The VmName is emtpy.' });
     await expectError(s, 'AddBackendServers', { ...base, LoadBalancerId: 'lb-nope', BackendServers: JSON.stringify([{ ServerId: i!.InstanceId }]) }, { code: 'InvalidLoadBalancerId.NotFound', status: 404, message: 'The specified LoadBalancerId does not exist.' });
     assert.deepEqual((await getLoadBalancer(s, lb.LoadBalancerId))!.BackendServers, []);
