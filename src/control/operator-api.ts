@@ -13,6 +13,7 @@ import type { IdGenerator } from '../util/ids.js';
 import type { Account } from '../world/accounts.js';
 import { REGIONS } from '../world/regions.js';
 import { applyWorld, mergeSettings } from '../world/world-file.js';
+import { createLogProject, createLogStore, deleteLogProject, deleteLogStore, getLogProject, listLogProjects, LogStoreRegistryError } from '../world/log-stores.js';
 import {
   createVpc,
   createVSwitch,
@@ -261,6 +262,56 @@ export function registerOperatorApi(app: FastifyInstance, o: OperatorApiOptions)
     ['UniqueLoadBalancerNames', 'RegionSpecs', 'UnavailableZones', 'DefaultVpc', 'DefaultVpcCidrBlock'],
   );
   route('GET', '/world/leases', async (_req, tx) => ({ Leases: await tx.list<AddressLease>('addressLease', GLOBAL) }), false);
+
+  // -- Log Service projects and logstores (targets of access-log attributes and the HD monitor)
+  const logStores = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof LogStoreRegistryError) throw new WorldError(400, 'InvalidLogStore', e.message);
+      throw e;
+    }
+  };
+  route('GET', '/world/log-projects', async (req, tx) => {
+    const acct = await account(tx, req);
+    const out = [];
+    for (const region of regionsOf(req)) for (const d of await listLogProjects(tx, { account: acct, region })) out.push({ RegionId: region, ...d });
+    return { LogProjects: out };
+  }, false);
+  route('POST', '/world/log-projects', async (req, tx) => {
+    const acct = await account(tx, req);
+    const b = body(req);
+    const region = requireKnownRegion(b['RegionId'] as string).RegionId;
+    const scope = { account: acct, region };
+    const name = String(b['ProjectName'] ?? '');
+    const stores = Array.isArray(b['LogStores']) ? b['LogStores'].map(String) : [];
+    return logStores(async () => {
+      await createLogProject(tx, scope, name, now(), typeof b['Description'] === 'string' ? b['Description'] : '');
+      for (const st of stores) await createLogStore(tx, scope, name, st);
+      return { RegionId: region, ...(await getLogProject(tx, scope, name)) };
+    });
+  });
+  route('DELETE', '/world/log-projects/:RegionId/:ProjectName', async (req, tx) => {
+    const acct = await account(tx, req);
+    const { RegionId, ProjectName } = req.params as Record<string, string>;
+    if (!(await deleteLogProject(tx, { account: acct, region: requireKnownRegion(RegionId).RegionId }, ProjectName!))) throw new WorldError(404, 'LogProjectNotFound', `no log project ${ProjectName} in ${RegionId}`);
+    return {};
+  });
+  route('POST', '/world/log-projects/:RegionId/:ProjectName/logstores', async (req, tx) => {
+    const acct = await account(tx, req);
+    const { RegionId, ProjectName } = req.params as Record<string, string>;
+    const region = requireKnownRegion(RegionId).RegionId;
+    const scope = { account: acct, region };
+    if (!(await getLogProject(tx, scope, ProjectName!))) throw new WorldError(404, 'LogProjectNotFound', `no log project ${ProjectName} in ${region}`);
+    const d = await logStores(() => createLogStore(tx, scope, ProjectName!, String(body(req)['LogStoreName'] ?? '')));
+    return { RegionId: region, ...d };
+  });
+  route('DELETE', '/world/log-projects/:RegionId/:ProjectName/logstores/:LogStoreName', async (req, tx) => {
+    const acct = await account(tx, req);
+    const { RegionId, ProjectName, LogStoreName } = req.params as Record<string, string>;
+    if (!(await deleteLogStore(tx, { account: acct, region: requireKnownRegion(RegionId).RegionId }, ProjectName!, LogStoreName!))) throw new WorldError(404, 'LogStoreNotFound', `no logstore ${LogStoreName} in ${ProjectName}`);
+    return {};
+  });
 
   // -- load balancer test hooks
   route('PUT', '/load-balancers/:LoadBalancerId/lock', async (req, tx) => {

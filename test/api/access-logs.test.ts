@@ -7,6 +7,7 @@ import { putTags } from '../../src/services/tags.js';
 import { dropLoadBalancerChildren } from '../../src/services/rules.js';
 import { deleteLogStore, lookupLogStore } from '../../src/world/log-stores.js';
 import { countKind, putLb, putLogStores, REGION, scopeIn } from '../helpers/fixtures-rules.js';
+import { op, opOk } from '../helpers/operator.js';
 import { rejects, startTestServer } from '../helpers/server.js';
 
 type Body = Record<string, unknown>;
@@ -117,5 +118,26 @@ test('access-log download attributes', async (t) => {
     } finally {
       await s2.stop();
     }
+  });
+  await t.test('the operator manages log projects and logstores (/_openslb/world/log-projects)', async () => {
+    const region = 'cn-qingdao';
+    const made = await opOk(s, 'POST', '/world/log-projects', { RegionId: region, ProjectName: 'qd-logs', LogStores: ['slb-access'] });
+    assert.deepEqual({ ...made, CreateTime: undefined }, { RegionId: region, ProjectName: 'qd-logs', Description: '', LogStores: ['slb-access'], CreateTime: undefined });
+    await opOk(s, 'POST', `/world/log-projects/${region}/qd-logs/logstores`, { LogStoreName: 'slb-second' });
+    const listed = await opOk(s, 'GET', `/world/log-projects?RegionId=${region}`);
+    assert.deepEqual((listed['LogProjects'] as Body[]).map((p) => p['LogStores']), [['slb-access', 'slb-second']]);
+    const lb = await putLb(s, { RegionId: region });
+    await s.v3('SetAccessLogsDownloadAttribute', { RegionId: region, LogsDownloadAttributes: JSON.stringify([{ LogProject: 'qd-logs', LogStore: 'slb-second', LoadBalancerId: lb.LoadBalancerId }]) });
+    assert.equal((await s.v3('DescribeAccessLogsDownloadAttribute', { RegionId: region })).body['TotalCount'], 1);
+    // Bad names and missing targets are the operator's 400/404, never an RPC error.
+    assert.equal((await op(s, 'POST', '/world/log-projects', { RegionId: region, ProjectName: 'Bad Name' })).status, 400);
+    assert.equal((await op(s, 'POST', `/world/log-projects/${region}/nothere/logstores`, { LogStoreName: 'x1' })).status, 404);
+    assert.equal((await op(s, 'DELETE', `/world/log-projects/${region}/qd-logs/logstores/nothere`)).status, 404);
+    assert.equal((await op(s, 'DELETE', `/world/log-projects/${region}/qd-logs/logstores/slb-access`)).status, 200);
+    await opOk(s, 'DELETE', `/world/log-projects/${region}/qd-logs`);
+    assert.equal((await op(s, 'DELETE', `/world/log-projects/${region}/qd-logs`)).status, 404);
+    const lb2 = await putLb(s, { RegionId: region });
+    assert.equal((await fails(() => s.v3('SetAccessLogsDownloadAttribute', { RegionId: region, LogsDownloadAttributes: JSON.stringify([{ LogProject: 'qd-logs', LogStore: 'slb-second', LoadBalancerId: lb2.LoadBalancerId }]) }))).code, 'InvalidProject.NotExist');
+    assert.equal((await op(s, 'GET', '/world/log-projects', undefined, 'wrong-token')).status, 401);
   });
 });
