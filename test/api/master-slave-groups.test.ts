@@ -43,8 +43,8 @@ test('master-slave server groups through the real clients', async (t) => {
     assert.deepEqual(attr['Tags'], { Tag: [{ TagKey: 'team', TagValue: 'a' }] });
     assert.deepEqual(attr['MasterSlaveBackendServers'], {
       MasterSlaveBackendServer: [
-        { ServerId: m!.InstanceId, Port: 80, Weight: 100, Type: 'ecs', ServerType: 'Master', ServerIp: m!.PrivateIpAddress },
-        { ServerId: sl!.InstanceId, Port: 80, Weight: 100, Type: 'ecs', ServerType: 'Slave', ServerIp: sl!.PrivateIpAddress },
+        { ServerId: m!.InstanceId, Port: 80, Weight: 100, Type: 'ecs', ServerType: 'Master' },
+        { ServerId: sl!.InstanceId, Port: 80, Weight: 100, Type: 'ecs', ServerType: 'Slave' },
       ],
     });
 

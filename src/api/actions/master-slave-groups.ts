@@ -65,13 +65,13 @@ function readMasterSlave(list: JsonList | undefined): (ServerInput & { Port: num
   return out as (ServerInput & { Port: number; ServerType: 'Master' | 'Slave' })[];
 }
 
-const member = (m: Member, withIp = false) => ({
+// ServerIp is a field of the v1 SDK's merged struct only (slb-api.json inV2Model: false): not listed.
+const member = (m: Member) => ({
   ServerId: m.ServerId,
   Port: m.Port,
   Weight: m.Weight,
   Type: m.Type,
   ServerType: m.ServerType,
-  ...(withIp && m.ServerIp !== undefined ? { ServerIp: m.ServerIp } : {}),
   ...(m.Description !== undefined ? { Description: m.Description } : {}),
 });
 const tagList = (tags: { Key: string; Value: string }[]) => ({ Tag: tags.map((t) => ({ TagKey: t.Key, TagValue: t.Value })) });
@@ -170,7 +170,7 @@ defineAction({
         MasterSlaveServerGroupName: group.MasterSlaveServerGroupName,
         LoadBalancerId: group.LoadBalancerId,
         CreateTime: group.CreateTime,
-        MasterSlaveBackendServers: { MasterSlaveBackendServer: group.MasterSlaveBackendServers.map((m) => member(m, true)) },
+        MasterSlaveBackendServers: { MasterSlaveBackendServer: group.MasterSlaveBackendServers.map((m) => member(m)) },
         Tags: tagList(await getTags(tx, scope, 'masterslaveservergroup', group.MasterSlaveServerGroupId)),
       };
     });
