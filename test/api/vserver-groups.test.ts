@@ -331,3 +331,49 @@ test('on the real actions: world instances, CreateLoadBalancer, listeners, then 
   await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lbId });
   await expectError(s, 'DescribeVServerGroupAttribute', { RegionId: REGION, VServerGroupId: gid2 }, NOT_FOUND);
 });
+
+test('every server-group response conforms field by field to its response tree (both clients)', async (t) => {
+  const { shapeProblems } = await import('../helpers/response-shape.js');
+  const s = await startTestServer();
+  t.after(() => s.stop());
+  const lb = await putLoadBalancer(s);
+  const [a, b] = await putInstances(s, 2);
+  const calls: [string, Record<string, unknown>][] = [];
+  const run = async (action: string, params: Record<string, unknown>) => {
+    const v3 = (await s.v3(action, params)).body;
+    calls.push([action, v3]);
+    return v3;
+  };
+  const lbp = { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId };
+  await run('AddBackendServers', { ...lbp, BackendServers: JSON.stringify([{ ServerId: a!.InstanceId, Description: 'x' }]) });
+  await run('SetBackendServers', { ...lbp, BackendServers: JSON.stringify([{ ServerId: a!.InstanceId, Weight: 5 }]) });
+  await putListener(s, lb.LoadBalancerId, { ListenerPort: 80, ListenerProtocol: 'tcp', Status: 'running', BackendServerPort: 80 });
+  await run('DescribeHealthStatus', lbp);
+  await run('RemoveBackendServers', { ...lbp, BackendServers: JSON.stringify([{ ServerId: a!.InstanceId }]) });
+  const g = (await run('CreateVServerGroup', { ...lbp, VServerGroupName: 'g', 'Tag.1.Key': 'k', BackendServers: JSON.stringify([{ ServerId: a!.InstanceId, Port: 80, Description: 'd' }]) })) as { VServerGroupId: string };
+  const gp = { RegionId: REGION, VServerGroupId: g.VServerGroupId };
+  await run('AddVServerGroupBackendServers', { ...gp, BackendServers: JSON.stringify([{ ServerId: b!.InstanceId, Port: 81 }]) });
+  await run('SetVServerGroupAttribute', { ...gp, VServerGroupName: 'g2', BackendServers: JSON.stringify([{ ServerId: b!.InstanceId, Port: 81, Weight: 1 }]) });
+  await run('ModifyVServerGroupBackendServers', { ...gp, OldBackendServers: JSON.stringify([{ ServerId: b!.InstanceId, Port: 81 }]), NewBackendServers: JSON.stringify([{ ServerId: b!.InstanceId, Port: 82 }]) });
+  await putListener(s, lb.LoadBalancerId, { ListenerPort: 81, ListenerProtocol: 'http', Status: 'running', VServerGroupId: g.VServerGroupId });
+  await putRule(s, { RuleName: 'r', LoadBalancerId: lb.LoadBalancerId, ListenerPort: 81, ListenerProtocol: 'http', Domain: 'a.example', Url: '/', VServerGroupId: g.VServerGroupId });
+  await run('DescribeVServerGroups', { ...lbp, IncludeListener: true, IncludeRule: true });
+  await run('DescribeVServerGroupAttribute', gp);
+  await run('RemoveVServerGroupBackendServers', { ...gp, BackendServers: JSON.stringify([{ ServerId: b!.InstanceId, Port: 82 }]) });
+  const ms = (await run('CreateMasterSlaveServerGroup', { ...lbp, MasterSlaveServerGroupName: 'm', MasterSlaveBackendServers: JSON.stringify([{ ServerId: a!.InstanceId, Port: 90, ServerType: 'Master', Description: 'p' }, { ServerId: b!.InstanceId, Port: 90, ServerType: 'Slave' }]) })) as { MasterSlaveServerGroupId: string };
+  await putListener(s, lb.LoadBalancerId, { ListenerPort: 90, ListenerProtocol: 'tcp', Status: 'running', MasterSlaveServerGroupId: ms.MasterSlaveServerGroupId });
+  await run('DescribeMasterSlaveServerGroups', { ...lbp, IncludeListener: true });
+  await run('DescribeMasterSlaveServerGroupAttribute', { RegionId: REGION, MasterSlaveServerGroupId: ms.MasterSlaveServerGroupId });
+  await deleteListener(s, lb.LoadBalancerId, 'tcp', 90);
+  await run('DeleteMasterSlaveServerGroup', { RegionId: REGION, MasterSlaveServerGroupId: ms.MasterSlaveServerGroupId });
+  const g2 = (await run('CreateVServerGroup', { ...lbp })) as { VServerGroupId: string };
+  await run('DeleteVServerGroup', { RegionId: REGION, VServerGroupId: g2.VServerGroupId });
+
+  assert.equal(new Set(calls.map(([n]) => n)).size, 16);
+  for (const [action, body] of calls) {
+    assert.deepEqual(shapeProblems(action, body, ['RequestId']), [], action);
+    assert.ok(!('Code' in body), action);
+  }
+  const popBody = (await s.call('DescribeVServerGroupAttribute', gp)) as Record<string, unknown>;
+  assert.deepEqual(shapeProblems('DescribeVServerGroupAttribute', plain(popBody), ['RequestId', 'VServerGroupId', 'BackendServers', 'Tags']), []);
+});
