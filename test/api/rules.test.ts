@@ -217,6 +217,18 @@ test('forwarding rules', async (t) => {
     await s.call('CreateRules', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 80, RuleList: ruleList({ RuleName: 'third', Url: '/x', VServerGroupId: g2 }) });
   });
 
+  await t.test('concurrent CreateRules on one listener: serialized, the quota holds, nothing lost', async () => {
+    const { lb, g1 } = await setup(s);
+    const batch = (b: number) => JSON.stringify(Array.from({ length: 10 }, (_, i) => ({ RuleName: `c${b}-${i}`, Url: `/c${b}/${i}`, VServerGroupId: g1 })));
+    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, b) => s.call('CreateRules', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 80, RuleList: batch(b) }, { method: 'POST' })));
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 4);
+    for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as { code: string }).code, 'TooManyRules');
+    const all = (await s.call('DescribeRules', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 80 })) as { Rules: { Rule: Body[] } };
+    assert.equal(all.Rules.Rule.length, 40);
+    assert.equal(new Set(all.Rules.Rule.map((r) => r['RuleId'])).size, 40);
+    assert.deepEqual(await fails(() => s.v3('CreateRules', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 80, ListenerProtocol: 'ftp', RuleList: batch(9) })), { code: 'InvalidParameter', message: 'The specified protocol is not valid.', status: 400 });
+  });
+
   await t.test('TooManyRules at 40 per listener', async () => {
     const { lb, g1 } = await setup(s);
     for (let batch = 0; batch < 4; batch++) {
