@@ -5,6 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GLOBAL } from '../../src/state/store.js';
+import { createCA, issueLeaf } from '../../src/util/pki.js';
+import { putInstances } from '../helpers/fixtures-servers.js';
 import { rejects, startTestServer, type TestServer } from '../helpers/server.js';
 
 const REGION = 'cn-hangzhou';
@@ -22,7 +24,15 @@ async function call(s: TestServer, action: string, params: Record<string, unknow
 }
 
 let lbSeq = 0;
+/**
+ * A load balancer: the real CreateLoadBalancer for the root account; a store fixture for an
+ * account without keys (the "another account's resource" case).
+ */
 async function seedLb(s: TestServer, where: { account?: string; region?: string } = {}): Promise<string> {
+  if (!where.account) {
+    const r = await call(s, 'CreateLoadBalancer', { RegionId: where.region ?? REGION, LoadBalancerName: `tags-${++lbSeq}` });
+    return r['LoadBalancerId'] as string;
+  }
   const id = `lb-tagtest${String(++lbSeq).padStart(10, '0')}`;
   await seed(s, 'loadBalancer', id, { LoadBalancerId: id, LoadBalancerName: id, RegionId: where.region ?? REGION, BackendServers: [] }, where);
   return id;
@@ -413,6 +423,65 @@ test('tags through pop-core and openapi-client', async (t) => {
       [{ Tags: 'nope' }, 'InvalidParameter'],
     ];
     for (const [params, code] of errs) assert.equal((await rejects(() => call(s, 'DescribeTags', { RegionId: region, ...params }))).code, code, JSON.stringify(params));
+  });
+
+  await t.test('real resources end to end: created by their own actions, tagged, found, deleted', async () => {
+    // A load balancer created with Tag.N: those tags are the same tag set TagResources writes.
+    const lb = (await call(s, 'CreateLoadBalancer', { RegionId: REGION, LoadBalancerName: 'tags-e2e', 'Tag.1.Key': 'created', 'Tag.1.Value': 'with-lb' }))['LoadBalancerId'] as string;
+    assert.deepEqual(await tagsOf(s, 'instance', lb), { created: 'with-lb' });
+    await call(s, 'TagResources', { RegionId: REGION, ResourceType: 'instance', 'ResourceId.1': lb, ...tagParams({ team: 'e2e' }) });
+    await call(s, 'AddTags', { RegionId: REGION, LoadBalancerId: lb, Tags: JSON.stringify([{ TagKey: 'kubernetes.do.not.delete', TagValue: 'svc-e2e' }]) });
+    // CCM's lookup: DescribeLoadBalancers with the legacy Tags JSON; Terraform's: Tag.N.
+    type Lbs = { LoadBalancers: { LoadBalancer: { LoadBalancerId: string }[] } };
+    const byJson = (await call(s, 'DescribeLoadBalancers', { RegionId: REGION, Tags: JSON.stringify([{ TagKey: 'kubernetes.do.not.delete', TagValue: 'svc-e2e' }]) })) as unknown as Lbs;
+    assert.deepEqual(byJson.LoadBalancers.LoadBalancer.map((l) => l.LoadBalancerId), [lb]);
+    const byTag = (await call(s, 'DescribeLoadBalancers', { RegionId: REGION, 'Tag.1.Key': 'team', 'Tag.1.Value': 'e2e' })) as unknown as Lbs;
+    assert.deepEqual(byTag.LoadBalancers.LoadBalancer.map((l) => l.LoadBalancerId), [lb]);
+    const sets = (await call(s, 'DescribeTags', { RegionId: REGION, LoadBalancerId: lb })) as { TotalCount: number };
+    assert.equal(sets.TotalCount, 3);
+
+    // Every other taggable type, each created by its own action.
+    await call(s, 'CreateLoadBalancerTCPListener', { RegionId: REGION, LoadBalancerId: lb, ListenerPort: 80, BackendServerPort: 80, Bandwidth: -1 });
+    const vsg = (await call(s, 'CreateVServerGroup', { RegionId: REGION, LoadBalancerId: lb, VServerGroupName: 'tags-e2e' }))['VServerGroupId'] as string;
+    const acl = (await call(s, 'CreateAccessControlList', { RegionId: REGION, AclName: 'tags-e2e' }))['AclId'] as string;
+    const ca = createCA('OpenSLB tags test CA');
+    const leaf = issueLeaf(ca, ['tags.example.com']);
+    const caCert = (await call(s, 'UploadCACertificate', { RegionId: REGION, CACertificate: ca.certPem }, { method: 'POST' }))['CACertificateId'] as string;
+    const srvCert = (await call(s, 'UploadServerCertificate', { RegionId: REGION, ServerCertificate: leaf.certPem, PrivateKey: leaf.keyPem }, { method: 'POST' }))['ServerCertificateId'] as string;
+    const targets: [string, string][] = [
+      ['listener', `${lb}_tcp_80`],
+      ['vservergroup', vsg],
+      ['acl', acl],
+      ['certificate', caCert],
+      ['certificate', srvCert],
+    ];
+    const [m, sl] = await putInstances(s, 2, { NetworkType: 'classic', VpcId: '', VSwitchId: '' });
+    const ms = await s.call('CreateMasterSlaveServerGroup', {
+      RegionId: REGION,
+      LoadBalancerId: lb,
+      MasterSlaveServerGroupName: 'tags-e2e',
+      MasterSlaveBackendServers: JSON.stringify([
+        { ServerId: m!.InstanceId, Port: 80, ServerType: 'Master' },
+        { ServerId: sl!.InstanceId, Port: 80, ServerType: 'Slave' },
+      ]),
+    }).then((r) => (r as { MasterSlaveServerGroupId: string }).MasterSlaveServerGroupId);
+    targets.push(['masterslaveservergroup', ms]);
+    for (const [type, id] of targets) {
+      await s.v3('TagResources', { RegionId: REGION, ResourceType: type, ResourceId: [id], Tag: [{ Key: 'e2e', Value: type }] });
+      assert.deepEqual(await tagsOf(s, type, id), { e2e: type }, `${type} ${id}`);
+    }
+
+    // Deleting the load balancer takes its tags, and its listener's and groups' tags, with it.
+    await call(s, 'DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lb });
+    assert.deepEqual(await tagsOf(s, 'instance', lb), {});
+    assert.deepEqual(await tagsOf(s, 'listener', `${lb}_tcp_80`), {});
+    assert.deepEqual(await tagsOf(s, 'vservergroup', vsg), {});
+    assert.deepEqual(await tagsOf(s, 'masterslaveservergroup', ms), {});
+    const gone = await rejects(() => s.call('TagResources', { RegionId: REGION, ResourceType: 'instance', 'ResourceId.1': lb, ...tagParams({ a: 'b' }) }));
+    assert.equal(gone.code, 'InvalidResourceId.NotFound');
+    assert.equal((await rejects(() => s.call('AddTags', { RegionId: REGION, LoadBalancerId: lb, Tags: '[{"TagKey":"a"}]' }))).code, 'InvalidLoadBalancerId.NotFound');
+    // The ACL and certificates outlive the load balancer, tags included.
+    assert.deepEqual(await tagsOf(s, 'acl', acl), { e2e: 'acl' });
   });
 
   await t.test('tags of a resource that no longer exists are not listed', async () => {
