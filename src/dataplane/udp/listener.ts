@@ -19,6 +19,8 @@ interface Flow {
   header: Buffer | null;
   bytesIn: number;
   bytesOut: number;
+  /** datagrams that arrived before the flow's socket finished connecting */
+  pending: Buffer[] | null;
   destroy(): void;
 }
 
@@ -35,7 +37,13 @@ export class UdpListenerRuntime implements ListenerRuntime {
   constructor(ctx: ListenerContext) {
     this.ctx = ctx as ListenerContext<UdpListenerSnapshot>;
     this.sock = dgram.createSocket({ type: net.isIPv6(ctx.bindAddress) ? 'udp6' : 'udp4' });
-    this.sock.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    this.sock.on('message', (msg, rinfo) => {
+      try {
+        this.onMessage(msg, rinfo);
+      } catch {
+        this.ctx.counters.backendErrors++; // one bad datagram never takes the listener down
+      }
+    });
   }
 
   get active(): number {
@@ -99,7 +107,9 @@ export class UdpListenerRuntime implements ListenerRuntime {
     flow.lastSeen = ctx.clock.now();
     c.requests++;
     flow.bytesIn += msg.length;
-    flow.upstream.send(flow.header ? Buffer.concat([flow.header, msg]) : msg);
+    const out = flow.header ? Buffer.concat([flow.header, msg]) : msg;
+    if (flow.pending) flow.pending.push(out);
+    else flow.upstream.send(out, (e) => void e);
   }
 
   private openFlow(ctx: ListenerContext<UdpListenerSnapshot>, key: string, rinfo: dgram.RemoteInfo, m: PoolMember): Flow {
@@ -117,6 +127,7 @@ export class UdpListenerRuntime implements ListenerRuntime {
       header: l.proxyProtocolV2 ? proxyV2Header('udp', rinfo.address, rinfo.port, ctx.bindAddress, l.port) : null,
       bytesIn: 0,
       bytesOut: 0,
+      pending: [],
       destroy: () => {
         if (this.flows.get(key) !== flow) return;
         this.flows.delete(key);
@@ -139,7 +150,12 @@ export class UdpListenerRuntime implements ListenerRuntime {
       flow.bytesOut += reply.length;
       this.sock.send(reply, flow.port, flow.address);
     });
-    upstream.connect(m.port, m.ip);
+    upstream.connect(m.port, m.ip, () => {
+      const queued = flow.pending ?? [];
+      flow.pending = null;
+      if (this.flows.get(key) !== flow) return;
+      for (const d of queued) upstream.send(d, (e) => void e);
+    });
     this.flows.set(key, flow);
     untrack = ctx.pool.track(m, flow);
     c.live.add(live);

@@ -1,0 +1,117 @@
+// UDP listeners on loopback. LB address 127.0.0.60, backends 127.0.0.61+, clients 127.0.0.7x.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { DataPlane } from '../../src/dataplane/reconciler.js';
+import { parseProxyV2 } from '../../src/dataplane/proxy-protocol.js';
+import { fastHealth, freePort, snapshot, udpAsk, UdpBackend, udpListener, waitFor } from './helpers.js';
+
+const LB = '127.0.0.60';
+const planes: DataPlane[] = [];
+const backends: UdpBackend[] = [];
+after(async () => {
+  for (const p of planes) p.destroy();
+  for (const b of backends) await b.stop().catch(() => {});
+});
+const plane = () => {
+  const p = new DataPlane();
+  planes.push(p);
+  return p;
+};
+const backend = async (ip: string, name: string) => {
+  const b = await new UdpBackend(ip, name).start();
+  backends.push(b);
+  return b;
+};
+
+test('UDP echo through the listener; one flow per client address:port, replies come back to it', async () => {
+  const a = await backend('127.0.0.61', 'a');
+  const port = await freePort(LB, 'udp');
+  const dp = plane();
+  await dp.apply(snapshot({ address: LB, listeners: [udpListener(port)], servers: [a.member()] }));
+  assert.equal(await udpAsk(LB, port, 'hello'), 'a:hello');
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.71', () => r()));
+  assert.equal(await udpAsk(LB, port, 'one', { sock: s }), 'a:one');
+  assert.equal(await udpAsk(LB, port, 'two', { sock: s }), 'a:two');
+  s.close();
+  const c = dp.counters.read(`lb-test_udp_${port}`)!;
+  assert.equal(c.newConnections, 2);
+  assert.equal(c.requests, 3);
+  dp.destroy();
+});
+
+test('UDP: flows spread by weight (wrr 1:1 over new flows) and expire after the idle timeout', async () => {
+  const [a, b] = [await backend('127.0.0.62', 'a'), await backend('127.0.0.63', 'b')];
+  const port = await freePort(LB, 'udp');
+  const dp = plane();
+  await dp.apply(snapshot({ address: LB, listeners: [udpListener(port, { flowIdleTimeoutMs: 200 })], servers: [a.member(), b.member()] }));
+  const seen = new Map<string, number>();
+  for (let i = 0; i < 10; i++) {
+    const r = (await udpAsk(LB, port, 'x'))!.split(':')[0]!;
+    seen.set(r, (seen.get(r) ?? 0) + 1);
+  }
+  assert.deepEqual(Object.fromEntries(seen), { a: 5, b: 5 });
+  await waitFor(() => dp.runtime(`lb-test_udp_${port}`)!.active === 0, 3000, 'flows expired');
+  dp.destroy();
+});
+
+test('UDP health check with healthCheckReq/healthCheckExp: a silent backend turns abnormal and gets no flows', async () => {
+  const [a, b] = [await backend('127.0.0.64', 'a'), await backend('127.0.0.65', 'b')];
+  const port = await freePort(LB, 'udp');
+  const dp = plane();
+  const hc = fastHealth({ type: 'udp', udp: { request: 'ping', expect: 'pong-' } });
+  await dp.apply(snapshot({ address: LB, listeners: [udpListener(port, { healthCheck: hc })], servers: [a.member(), b.member()] }));
+  await waitFor(() => dp.healthStatus().every((r) => r.status === 'normal'), 5000, 'both normal');
+  await a.stop();
+  await waitFor(() => dp.healthStatus().find((r) => r.serverId === 'a')?.status === 'abnormal', 5000, 'a abnormal');
+  for (let i = 0; i < 4; i++) assert.equal(await udpAsk(LB, port, 'q'), 'b:q');
+  await a.start();
+  await waitFor(() => dp.healthStatus().find((r) => r.serverId === 'a')?.status === 'normal', 5000, 'a back');
+  // an unexpected reply is not healthy
+  const hc2 = fastHealth({ type: 'udp', udp: { request: 'ping', expect: 'nope' } });
+  await dp.apply(snapshot({ address: LB, listeners: [udpListener(port, { healthCheck: hc2 })], servers: [a.member(), b.member()] }));
+  await waitFor(() => dp.healthStatus().every((r) => r.status === 'abnormal'), 5000, 'both abnormal');
+  assert.equal(await udpAsk(LB, port, 'dropped', { timeoutMs: 300 }), undefined);
+  dp.destroy();
+});
+
+test('UDP ACL (white) and PROXY v2 per datagram', async () => {
+  const a = await backend('127.0.0.66', 'a');
+  const port = await freePort(LB, 'udp');
+  const dp = plane();
+  const acls = { 'acl-u': { aclId: 'acl-u', addressIPVersion: 'ipv4' as const, entries: ['127.0.0.72'] } };
+  await dp.apply(snapshot({ address: LB, acls, listeners: [udpListener(port, { acl: { type: 'white', aclIds: ['acl-u'] }, proxyProtocolV2: true })], servers: [a.member()] }));
+  assert.equal(await udpAsk(LB, port, 'no', { localAddress: '127.0.0.73', timeoutMs: 300 }), undefined);
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.72', () => r()));
+  const reply = await udpAsk(LB, port, 'yes', { sock: s });
+  assert.ok(reply?.startsWith('a:'));
+  const got = a.received.at(-1)!;
+  const h = parseProxyV2(got)!;
+  assert.deepEqual(h, { transport: 'udp', src: '127.0.0.72', srcPort: s.address().port, dst: LB, dstPort: port, length: 28 });
+  assert.equal(got.subarray(h.length).toString(), 'yes');
+  s.close();
+  dp.destroy();
+});
+
+test('UDP qch: datagrams carrying the same QUIC connection id from different client ports reach the same backend', async () => {
+  const bs = [await backend('127.0.0.67', 'a'), await backend('127.0.0.68', 'b'), await backend('127.0.0.69', 'c')];
+  const port = await freePort(LB, 'udp');
+  const dp = plane();
+  await dp.apply(snapshot({ address: LB, listeners: [udpListener(port, { scheduler: 'qch' })], servers: bs.map((b) => b.member()) }));
+  const cid = Buffer.from('a1b2c3d4e5f60718', 'hex');
+  const long = Buffer.concat([Buffer.from([0xc3, 0, 0, 0, 1, 8]), cid, Buffer.from([0])]);
+  const names = new Set<string>();
+  for (let i = 0; i < 6; i++) {
+    const s = dgram.createSocket('udp4');
+    const r = await new Promise<string>((res) => {
+      s.on('message', (m) => res(m.toString('latin1').split(':')[0]!));
+      s.send(long, port, LB);
+    });
+    names.add(r);
+    s.close();
+  }
+  assert.equal(names.size, 1);
+  dp.destroy();
+});
