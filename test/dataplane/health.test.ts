@@ -150,6 +150,6 @@ test('udp prober: expected reply → ok; wrong reply → timeout; closed port �
   assert.deepEqual(await udpProber.probe({ ip: '127.0.0.85', port: closed }, fastHealth({ type: 'udp', timeoutMs: 500, udp: { request: 'ping', expect: '' } })), { ok: false, reason: 'ECONNREFUSED' });
   const silent = await import('node:dgram').then((d) => d.createSocket('udp4'));
   await new Promise<void>((r) => silent.bind(0, '127.0.0.86', () => r()));
-  cleanups.push(() => silent.close());
+  cleanups.push(() => void silent.close());
   assert.deepEqual(await udpProber.probe({ ip: '127.0.0.86', port: silent.address().port }, fastHealth({ type: 'udp', timeoutMs: 200, udp: { request: 'x', expect: '' } })), { ok: true });
 });

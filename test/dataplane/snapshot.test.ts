@@ -25,8 +25,9 @@ test('a well-formed snapshot has no problems, and freezing makes it immutable', 
 });
 
 test('every reference is checked', () => {
+  const { redirect: _r, ...base } = httpListener(443);
   const https: HttpsListenerSnapshot = {
-    ...httpListener(443), listenerId: 'lb-test_https_443', protocol: 'https', redirect: undefined as never,
+    ...base, listenerId: 'lb-test_https_443', protocol: 'https',
     serverCertificateId: 'cert-x', caCertificateId: 'ca-x', domainExtensions: [{ domainExtensionId: 'de-1', domain: '*.a.com', serverCertificateId: 'cert-y' }],
     tlsCipherPolicy: 'tls-nope', enableHttp2: true,
   };
