@@ -1,0 +1,136 @@
+// A standalone OpenSLB data plane for benchmarks: applies one snapshot with TCP listeners in front
+// of the ../shared/bench backends (and an HTTP listener when an HTTP protocol handler is
+// available), then runs until SIGTERM. WORKERS=N (N > 1) runs N processes with node:cluster; they
+// share each listening socket (SCHED_NONE: the kernel hands accepted connections to whichever
+// worker accepts first — Node 20 has no SO_REUSEPORT).
+//   PORT_BASE=18300 WORKERS=1 node --import tsx bench/dataplane-runner.ts
+// listeners: PORT_BASE → 127.0.0.1:18081/18082 (tcp, wrr), PORT_BASE+10 → 127.0.0.1:15201 (tcp,
+// iperf3), PORT_BASE+1 → 18081/18082 (http, XFF on, one rule, ACL on) when available.
+import cluster from 'node:cluster';
+import { DataPlane } from '../src/dataplane/reconciler.js';
+import type { ProtocolHandler } from '../src/dataplane/handler.js';
+import type { HealthCheckSnapshot, ListenerSnapshot, Snapshot, TcpListenerSnapshot } from '../src/dataplane/snapshot.js';
+
+const WORKERS = Number(process.env.WORKERS ?? 1);
+const BASE = Number(process.env.PORT_BASE ?? 18300);
+const HOST = '127.0.0.1';
+
+async function findHttpHandler(): Promise<ProtocolHandler | undefined> {
+  for (const p of ['../src/dataplane/http/index.js', '../src/dataplane/http/listener.js']) {
+    try {
+      const mod = (await import(p)) as Record<string, unknown>;
+      for (const v of Object.values(mod)) {
+        const h = v as ProtocolHandler;
+        if (h && typeof h === 'object' && h.protocol === 'http' && typeof h.create === 'function') return h;
+      }
+    } catch {
+      /* not built yet */
+    }
+  }
+  return undefined;
+}
+
+const tcpHealth: HealthCheckSnapshot = { enabled: true, type: 'tcp', connectPort: null, intervalMs: 2000, timeoutMs: 5000, healthyThreshold: 3, unhealthyThreshold: 3 };
+
+function tcp(port: number, group: string): TcpListenerSnapshot {
+  return {
+    listenerId: `lb-bench_tcp_${port}`,
+    protocol: 'tcp',
+    port,
+    status: 'running',
+    scheduler: 'wrr',
+    bandwidth: -1,
+    acl: null,
+    healthCheck: tcpHealth,
+    serverGroupId: group,
+    backendServerPort: null,
+    persistenceTimeoutMs: 0,
+    establishedTimeoutMs: 900_000,
+    proxyProtocolV2: false,
+    connectionDrain: { enabled: false, timeoutMs: 0 },
+  };
+}
+
+function buildSnapshot(withHttp: boolean): Snapshot {
+  const listeners: ListenerSnapshot[] = [tcp(BASE, 'rsp-web'), tcp(BASE + 10, 'rsp-iperf')];
+  if (withHttp) {
+    listeners.push({
+      listenerId: `lb-bench_http_${BASE + 1}`,
+      protocol: 'http',
+      port: BASE + 1,
+      status: 'running',
+      scheduler: 'wrr',
+      bandwidth: -1,
+      acl: { type: 'white', aclIds: ['acl-bench'] },
+      healthCheck: { ...tcpHealth, type: 'http', http: { method: 'head', uri: '/hello', domain: null, httpCodes: ['http_2xx', 'http_3xx'] } },
+      serverGroupId: 'rsp-web',
+      backendServerPort: null,
+      stickySession: null,
+      forwardedHeaders: { xForwardedFor: true, xForwardedProto: false, slbIp: false, slbId: false, xForwardedPort: false, xForwardedClientSrcPort: false },
+      gzip: false,
+      idleTimeoutMs: 15_000,
+      requestTimeoutMs: 60_000,
+      rules: [{ ruleId: 'rule-bench', ruleName: 'bench', domain: null, url: '/hello', serverGroupId: 'rsp-web', override: null }],
+      redirect: null,
+    });
+  }
+  const web = (id: string, port: number) => ({ serverId: id, ip: HOST, port, weight: 100, type: 'ecs' as const });
+  return {
+    version: 1,
+    loadBalancers: [
+      {
+        loadBalancerId: 'lb-bench',
+        address: HOST,
+        addressIPVersion: 'ipv4',
+        status: 'active',
+        serverGroups: {
+          'rsp-web': { serverGroupId: 'rsp-web', kind: 'vserver', servers: [web('a', 18081), web('b', 18082)] },
+          'rsp-iperf': { serverGroupId: 'rsp-iperf', kind: 'vserver', servers: [web('iperf', 15201)] },
+        },
+        listeners,
+      },
+    ],
+    acls: { 'acl-bench': { aclId: 'acl-bench', addressIPVersion: 'ipv4', entries: ['127.0.0.0/8'] } },
+    serverCertificates: {},
+    caCertificates: {},
+    tlsCipherPolicies: {},
+  };
+}
+
+async function runPlane() {
+  const http = await findHttpHandler();
+  const dp = new DataPlane({ handlers: http ? [http] : [] });
+  const r = await dp.apply(buildSnapshot(!!http));
+  if (r.failed.length) {
+    console.error('bind failed', r.failed);
+    process.exit(1);
+  }
+  const stop = () => {
+    dp.destroy();
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  return { http: !!http, bound: r.bound };
+}
+
+if (WORKERS > 1 && cluster.isPrimary) {
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  let ready = 0;
+  const workers = Array.from({ length: WORKERS }, () => cluster.fork());
+  for (const w of workers) {
+    w.on('message', (m: { ready?: boolean; http?: boolean }) => {
+      if (m.ready && ++ready === WORKERS) console.log(`openslb dataplane ready workers=${WORKERS} http=${m.http ? 1 : 0} base=${BASE}`);
+    });
+  }
+  const stop = () => {
+    for (const w of workers) w.process.kill('SIGTERM');
+    setTimeout(() => process.exit(0), 200).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+} else {
+  const info = await runPlane();
+  if (cluster.isWorker) process.send?.({ ready: true, http: info.http });
+  else console.log(`openslb dataplane ready workers=1 http=${info.http ? 1 : 0} base=${BASE}`);
+}
