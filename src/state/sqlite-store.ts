@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import Database from 'better-sqlite3';
 import type { Change, Scope, Store, Tx } from './store.js';
 
@@ -11,16 +12,29 @@ const MIGRATIONS: string[] = [
    CREATE INDEX resources_by_seq ON resources (kind, account, region, seq);`,
 ];
 
-/** A FIFO mutex: better-sqlite3 is synchronous, so one queue gives serializable transactions. */
+/**
+ * A FIFO mutex: better-sqlite3 is synchronous, so one queue gives serializable transactions.
+ * Starting a transaction from inside another one would wait for itself forever; that is refused.
+ */
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
+  // The marker stays attached to work started inside a transaction (timers, promises); it is
+  // switched off when the transaction ends so that such later work is not mistaken for nesting.
+  private inside = new AsyncLocalStorage<{ active: boolean }>();
   run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn);
+    if (this.inside.getStore()?.active) return Promise.reject(new Error('nested transaction: read/write called inside another read/write of the same store'));
+    const result = this.tail.then(() => {
+      const mark = { active: true };
+      return this.inside.run(mark, () => fn().finally(() => (mark.active = false)));
+    });
     this.tail = result.then(
       () => undefined,
       () => undefined,
     );
     return result;
+  }
+  outside(fn: () => void): void {
+    this.inside.exit(fn);
   }
 }
 
@@ -65,53 +79,97 @@ export class SqliteStore implements Store {
     });
   }
 
-  private tx(touched: Set<string> | null): Tx {
+  /**
+   * A transaction handle. `live.open` turns false when the transaction ends, so a handle that
+   * escapes its callback cannot read or write outside a transaction later.
+   */
+  private tx(touched: Set<string> | null, live: { open: boolean }): Tx {
     const s = this.stmts;
     const parse = <T>(row: unknown): T => JSON.parse((row as { doc: string }).doc) as T;
+    const check = () => {
+      if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
+    };
+    const writable = () => {
+      check();
+      if (!touched) throw new Error('write outside a write transaction');
+      return touched;
+    };
     return {
       get: async <T>(kind: string, scope: Scope, id: string) => {
+        check();
         const row = s.get.get(kind, scope.account, scope.region, id);
         return row ? parse<T>(row) : undefined;
       },
-      list: async <T>(kind: string, scope: Scope) => s.list.all(kind, scope.account, scope.region).map((r) => parse<T>(r)),
-      listAccount: async <T>(kind: string, account: string) =>
-        s.listAccount.all(kind, account).map((r) => ({ region: (r as { region: string }).region, doc: parse<T>(r) })),
+      list: async <T>(kind: string, scope: Scope) => {
+        check();
+        return s.list.all(kind, scope.account, scope.region).map((r) => parse<T>(r));
+      },
+      listAccount: async <T>(kind: string, account: string) => {
+        check();
+        return s.listAccount.all(kind, account).map((r) => ({ region: (r as { region: string }).region, doc: parse<T>(r) }));
+      },
       find: async <T>(kind: string, account: string, id: string) => {
+        check();
         const row = s.find.get(kind, account, id) as { region: string; doc: string } | undefined;
         return row ? { region: row.region, doc: JSON.parse(row.doc) as T } : undefined;
       },
       put: async <T>(kind: string, scope: Scope, id: string, doc: T) => {
-        if (!touched) throw new Error('write outside a write transaction');
-        s.insert.run(kind, scope.account, scope.region, id, ++this.seq, JSON.stringify(doc));
-        touched.add(kind);
+        const t = writable();
+        const json = JSON.stringify(doc);
+        if (json === undefined) throw new TypeError(`cannot store ${typeof doc} as a document`);
+        s.insert.run(kind, scope.account, scope.region, id, ++this.seq, json);
+        t.add(kind);
       },
       delete: async (kind: string, scope: Scope, id: string) => {
-        if (!touched) throw new Error('write outside a write transaction');
-        touched.add(kind);
-        return s.del.run(kind, scope.account, scope.region, id).changes > 0;
+        const t = writable();
+        const gone = s.del.run(kind, scope.account, scope.region, id).changes > 0;
+        if (gone) t.add(kind);
+        return gone;
       },
     };
   }
 
   read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.mutex.run(() => fn(this.tx(null)));
+    return this.mutex.run(async () => {
+      const live = { open: true };
+      try {
+        return await fn(this.tx(null, live));
+      } finally {
+        live.open = false;
+      }
+    });
   }
 
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.mutex.run(async () => {
       const touched = new Set<string>();
       const seqBefore = this.seq;
+      const live = { open: true };
       this.db.exec('BEGIN IMMEDIATE');
+      let out: T;
       try {
-        const out = await fn(this.tx(touched));
+        out = await fn(this.tx(touched, live));
+        live.open = false;
         this.db.exec('COMMIT');
-        if (touched.size) for (const l of this.listeners) l({ kinds: touched });
-        return out;
       } catch (e) {
-        this.db.exec('ROLLBACK');
+        live.open = false;
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
         this.seq = seqBefore;
         throw e;
       }
+      // after the commit only; a failing listener neither undoes the write nor hides it from others
+      if (touched.size) {
+        for (const l of [...this.listeners]) {
+          try {
+            const change = { kinds: new Set(touched) };
+            // outside the transaction's context, so a listener may start its own read/write
+            this.mutex.outside(() => l(change));
+          } catch {
+            // listeners are notifications; their failures are theirs
+          }
+        }
+      }
+      return out;
     });
   }
 

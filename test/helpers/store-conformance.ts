@@ -1,0 +1,264 @@
+// The conformance suite every Store implementation must pass (SQLite today, PostgreSQL later).
+// Call `storeConformance(harness)` from a test file; the harness creates fresh, empty stores and
+// can reopen one (same underlying database) to check migrations and durability.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Change, Scope, Store } from '../../src/state/store.js';
+
+export interface StoreHandle {
+  store: Store;
+  /** closes nothing; opens a second handle on the same database (the caller closes the old one first) */
+  reopen(): Promise<Store>;
+  /** removes the database */
+  cleanup(): Promise<void>;
+}
+
+export interface StoreHarness {
+  name: string;
+  create(): Promise<StoreHandle>;
+}
+
+const A: Scope = { account: '1000000000000001', region: 'cn-hangzhou' };
+const A2: Scope = { account: A.account, region: 'cn-beijing' };
+const B: Scope = { account: '1000000000000002', region: 'cn-hangzhou' };
+
+interface Doc {
+  Name: string;
+  N?: number;
+  Nested?: { List: number[]; Zh?: string };
+}
+
+/** A promise plus its resolver, to hold a transaction open at a chosen point. */
+function gate() {
+  let open!: () => void;
+  const p = new Promise<void>((r) => (open = r));
+  return { p, open };
+}
+
+export function storeConformance(h: StoreHarness): void {
+  const withStore = async (fn: (s: Store, handle: StoreHandle) => Promise<void>) => {
+    const handle = await h.create();
+    let current = handle.store;
+    const tracked: StoreHandle = {
+      store: handle.store,
+      reopen: async () => (current = await handle.reopen()),
+      cleanup: handle.cleanup,
+    };
+    try {
+      await fn(handle.store, tracked);
+    } finally {
+      await current.close().catch(() => undefined);
+      await handle.cleanup();
+    }
+  };
+
+  test(`${h.name}: get/put/delete round-trip JSON documents as copies`, () =>
+    withStore(async (s) => {
+      const doc: Doc = { Name: 'a', N: 1, Nested: { List: [1, 2], Zh: '中文 \u0000 "q"' } };
+      await s.write((tx) => tx.put('lb', A, 'lb-1', doc));
+      doc.Name = 'mutated after put';
+      const got = await s.read((tx) => tx.get<Doc>('lb', A, 'lb-1'));
+      assert.deepEqual(got, { Name: 'a', N: 1, Nested: { List: [1, 2], Zh: '中文 \u0000 "q"' } });
+      got!.Name = 'mutated after get';
+      assert.equal((await s.read((tx) => tx.get<Doc>('lb', A, 'lb-1')))!.Name, 'a');
+      assert.equal(await s.read((tx) => tx.get('lb', A, 'missing')), undefined);
+      // put replaces
+      await s.write((tx) => tx.put('lb', A, 'lb-1', { Name: 'b' }));
+      assert.deepEqual(await s.read((tx) => tx.get('lb', A, 'lb-1')), { Name: 'b' });
+      // delete says whether something was there
+      assert.equal(await s.write((tx) => tx.delete('lb', A, 'lb-1')), true);
+      assert.equal(await s.write((tx) => tx.delete('lb', A, 'lb-1')), false);
+      assert.equal(await s.read((tx) => tx.get('lb', A, 'lb-1')), undefined);
+      // the kind is part of the address
+      await s.write((tx) => tx.put('listener', A, 'x', { Name: 'l' }));
+      assert.equal(await s.read((tx) => tx.get('lb', A, 'x')), undefined);
+    }));
+
+  test(`${h.name}: list keeps insertion order (a replace keeps the place), listAccount and find span regions of one account only`, () =>
+    withStore(async (s) => {
+      await s.write(async (tx) => {
+        for (const id of ['c', 'a', 'b']) await tx.put('lb', A, id, { Name: id });
+        await tx.put('lb', A2, 'z', { Name: 'z' });
+        await tx.put('lb', B, 'a', { Name: 'other account' });
+      });
+      await s.write((tx) => tx.put('lb', A, 'c', { Name: 'c2' }));
+      assert.deepEqual((await s.read((tx) => tx.list<Doc>('lb', A))).map((d) => d.Name), ['c2', 'a', 'b']);
+      assert.deepEqual((await s.read((tx) => tx.list<Doc>('lb', A2))).map((d) => d.Name), ['z']);
+      assert.deepEqual((await s.read((tx) => tx.list<Doc>('lb', B))).map((d) => d.Name), ['other account']);
+      assert.deepEqual(await s.read((tx) => tx.list('lb', { account: A.account, region: 'ap-south-1' })), []);
+      const all = await s.read((tx) => tx.listAccount<Doc>('lb', A.account));
+      assert.deepEqual(
+        all.map((x) => `${x.region}/${x.doc.Name}`).sort(),
+        ['cn-beijing/z', 'cn-hangzhou/a', 'cn-hangzhou/b', 'cn-hangzhou/c2'],
+      );
+      assert.deepEqual(await s.read((tx) => tx.find<Doc>('lb', A.account, 'z')), { region: 'cn-beijing', doc: { Name: 'z' } });
+      assert.deepEqual(await s.read((tx) => tx.find<Doc>('lb', B.account, 'a')), { region: 'cn-hangzhou', doc: { Name: 'other account' } });
+      assert.equal(await s.read((tx) => tx.find('lb', B.account, 'z')), undefined);
+      assert.equal(await s.read((tx) => tx.find('lb', '1000000000000003', 'a')), undefined);
+    }));
+
+  test(`${h.name}: scoping — the same id in another account or region is another document`, () =>
+    withStore(async (s) => {
+      await s.write(async (tx) => {
+        await tx.put('lb', A, 'same', { Name: 'A' });
+        await tx.put('lb', A2, 'same', { Name: 'A2' });
+        await tx.put('lb', B, 'same', { Name: 'B' });
+      });
+      assert.equal((await s.read((tx) => tx.get<Doc>('lb', A, 'same')))!.Name, 'A');
+      assert.equal((await s.read((tx) => tx.get<Doc>('lb', A2, 'same')))!.Name, 'A2');
+      assert.equal((await s.read((tx) => tx.get<Doc>('lb', B, 'same')))!.Name, 'B');
+      await s.write((tx) => tx.delete('lb', A, 'same'));
+      assert.equal((await s.read((tx) => tx.get<Doc>('lb', A2, 'same')))!.Name, 'A2');
+      assert.equal((await s.read((tx) => tx.get<Doc>('lb', B, 'same')))!.Name, 'B');
+    }));
+
+  test(`${h.name}: a write is all or nothing when its callback throws`, () =>
+    withStore(async (s) => {
+      await s.write((tx) => tx.put('lb', A, 'keep', { Name: 'before' }));
+      const boom = new Error('boom');
+      await assert.rejects(
+        s.write(async (tx) => {
+          await tx.put('lb', A, 'keep', { Name: 'changed' });
+          await tx.put('lb', A, 'new', { Name: 'new' });
+          await tx.delete('lb', A, 'keep');
+          // the transaction sees its own writes
+          assert.equal(await tx.get('lb', A, 'keep'), undefined);
+          assert.deepEqual(await tx.get('lb', A, 'new'), { Name: 'new' });
+          throw boom;
+        }),
+        (e) => e === boom,
+      );
+      assert.deepEqual(await s.read((tx) => tx.get('lb', A, 'keep')), { Name: 'before' });
+      assert.equal(await s.read((tx) => tx.get('lb', A, 'new')), undefined);
+      assert.deepEqual((await s.read((tx) => tx.list<Doc>('lb', A))).map((d) => d.Name), ['before']);
+      // the store is usable afterwards and the value of a successful write is returned
+      assert.equal(await s.write(async (tx) => (await tx.put('lb', A, 'after', { Name: 'x' }), 42)), 42);
+      // writing in a read transaction is refused and leaves nothing behind
+      await assert.rejects(s.read((tx) => tx.put('lb', A, 'ro', { Name: 'ro' })));
+      assert.equal(await s.read((tx) => tx.get('lb', A, 'ro')), undefined);
+    }));
+
+  test(`${h.name}: concurrent read-modify-write transactions are serializable (50 increments end exact)`, () =>
+    withStore(async (s) => {
+      await s.write((tx) => tx.put('counter', A, 'c', { Name: 'c', N: 0 }));
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, i) =>
+          s.write(async (tx) => {
+            const d = (await tx.get<Doc>('counter', A, 'c'))!;
+            // yield between read and write, so an unserialized store would lose updates
+            await new Promise((r) => setImmediate(r));
+            if (i % 7 === 0) await new Promise((r) => setTimeout(r, 1));
+            await tx.put('counter', A, 'c', { ...d, N: d.N! + 1 });
+          }),
+        ),
+      );
+      assert.equal((await s.read((tx) => tx.get<Doc>('counter', A, 'c')))!.N, 50);
+      // interleaved failures do not disturb the others
+      await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          s.write(async (tx) => {
+            const d = (await tx.get<Doc>('counter', A, 'c'))!;
+            await tx.put('counter', A, 'c', { ...d, N: d.N! + 1 });
+            if (i % 2) throw new Error('rolled back');
+          }),
+        ),
+      );
+      assert.equal((await s.read((tx) => tx.get<Doc>('counter', A, 'c')))!.N, 60);
+    }));
+
+  test(`${h.name}: readers never see part of a write`, () =>
+    withStore(async (s) => {
+      const g = gate();
+      const reached = gate();
+      const w = s.write(async (tx) => {
+        await tx.put('lb', A, 'one', { Name: '1' });
+        reached.open();
+        await g.p;
+        await tx.put('lb', A, 'two', { Name: '2' });
+      });
+      await reached.p;
+      const r = s.read(async (tx) => [await tx.get('lb', A, 'one'), await tx.get('lb', A, 'two')]);
+      g.open();
+      await w;
+      const [one, two] = await r;
+      assert.equal(one === undefined, two === undefined, 'both documents or neither');
+    }));
+
+  test(`${h.name}: onChange runs after the commit only, with the kinds changed`, () =>
+    withStore(async (s) => {
+      const seen: { kinds: string[]; visible: unknown }[] = [];
+      let inside = 0;
+      const off = s.onChange((c: Change) => {
+        seen.push({ kinds: [...c.kinds].sort(), visible: undefined });
+        // a listener may read what was committed
+        const entry = seen[seen.length - 1]!;
+        void s.read((tx) => tx.get('lb', A, 'x')).then((v) => (entry.visible = v));
+      });
+      await s.write(async (tx) => {
+        await tx.put('lb', A, 'x', { Name: 'x' });
+        await tx.put('listener', A, 'y', { Name: 'y' });
+        inside = seen.length;
+      });
+      assert.equal(inside, 0, 'not called before the commit');
+      assert.equal(seen.length, 1);
+      assert.deepEqual(seen[0]!.kinds, ['lb', 'listener']);
+      await s.read((tx) => tx.get('lb', A, 'x'));
+      assert.deepEqual(seen[0]!.visible, { Name: 'x' }, 'the listener sees the committed state');
+      // not for a rolled-back write, a read, or a write that changed nothing
+      await assert.rejects(
+        s.write(async (tx) => {
+          await tx.put('lb', A, 'z', { Name: 'z' });
+          throw new Error('no');
+        }),
+      );
+      await s.read((tx) => tx.list('lb', A));
+      await s.write(async () => undefined);
+      assert.equal(seen.length, 1);
+      // a throwing listener does not undo or fail the write
+      const off2 = s.onChange(() => {
+        throw new Error('listener failure');
+      });
+      await s.write((tx) => tx.put('lb', A, 'w', { Name: 'w' }));
+      assert.deepEqual(await s.read((tx) => tx.get('lb', A, 'w')), { Name: 'w' });
+      assert.equal(seen.length, 2);
+      off2();
+      off();
+      await s.write((tx) => tx.put('lb', A, 'v', { Name: 'v' }));
+      assert.equal(seen.length, 2, 'unsubscribed');
+    }));
+
+  test(`${h.name}: misuse is refused instead of corrupting or deadlocking`, () =>
+    withStore(async (s) => {
+      let escaped: Parameters<Parameters<Store['write']>[0]>[0] | undefined;
+      await s.write(async (tx) => {
+        escaped = tx;
+      });
+      await assert.rejects(escaped!.put('lb', A, 'late', { Name: 'late' }));
+      assert.equal(await s.read((tx) => tx.get('lb', A, 'late')), undefined);
+      await assert.rejects(s.write(() => s.read((tx) => tx.get('lb', A, 'x'))), /nested/);
+      // work started inside a transaction but run after it is not nesting
+      let later: Promise<unknown> | undefined;
+      await s.write(async (tx) => {
+        await tx.put('lb', A, 'p', { Name: 'p' });
+        later = new Promise((r) => setTimeout(r, 0)).then(() => s.read((t2) => t2.get('lb', A, 'p')));
+      });
+      assert.deepEqual(await later, { Name: 'p' });
+    }));
+
+  test(`${h.name}: state survives reopen and migrations are idempotent`, () =>
+    withStore(async (s, handle) => {
+      await s.write(async (tx) => {
+        await tx.put('lb', A, 'a', { Name: 'a', Nested: { List: [3] } });
+        await tx.put('lb', A2, 'b', { Name: 'b' });
+      });
+      await s.close();
+      const s2 = await handle.reopen();
+      assert.deepEqual(await s2.read((tx) => tx.get('lb', A, 'a')), { Name: 'a', Nested: { List: [3] } });
+      await s2.write((tx) => tx.put('lb', A, 'c', { Name: 'c' }));
+      await s2.close();
+      const s3 = await handle.reopen();
+      // insertion order continues across reopen
+      assert.deepEqual((await s3.read((tx) => tx.list<Doc>('lb', A))).map((d) => d.Name), ['a', 'c']);
+      assert.deepEqual((await s3.read((tx) => tx.listAccount<Doc>('lb', A.account))).length, 3);
+    }));
+}
