@@ -158,7 +158,7 @@ export function parseJsonList(text: string, fields: JsonFieldSpec[] | undefined,
 export function intField(item: Record<string, JsonScalar>, name: string): number | undefined | null {
   const v = item[name];
   if (v === undefined || v === '') return undefined;
-  if (typeof v === 'number') return Number.isInteger(v) ? v : null;
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : null; // 1e20 is not an integer we can hold
   if (typeof v === 'string' && /^-?\d{1,15}$/.test(v.trim())) return Number(v.trim());
   return null;
 }
