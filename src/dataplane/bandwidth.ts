@@ -53,4 +53,5 @@ export function throttledPipe(src: Readable, dst: Writable, bucket: TokenBucket)
   });
   src.once('end', () => dst.end());
   src.once('close', () => clearTimeout(timer));
+  src.resume(); // a socket accepted with pauseOnConnect does not start flowing on 'data' alone
 }

@@ -304,3 +304,34 @@ test('close() drains and destroy() aborts; both idempotent', async () => {
   dp.destroy();
   await assert.rejects(dp.apply(snapshot({ address: LB, listeners: [] })), /closed/);
 });
+
+test('fast path: 16 MiB of random bytes echo back intact, half-close travels both ways, byte counters add up', async () => {
+  const { createHash, randomBytes } = await import('node:crypto');
+  const a = await backend('127.0.0.53', 'a');
+  const port = await freePort(LB);
+  const dp = plane();
+  await dp.apply(snapshot({ address: LB, listeners: [tcpListener(port)], servers: [a.member()] }));
+  const data = randomBytes(16 * 1024 * 1024);
+  const s = net.connect(port, LB);
+  const h = createHash('sha256');
+  let got = 0;
+  let greet = true;
+  const ended = new Promise<void>((r) => s.on('end', r));
+  s.on('data', (d: Buffer) => {
+    if (greet) {
+      d = d.subarray(2); // "a\n"
+      greet = false;
+    }
+    got += d.length;
+    h.update(d);
+  });
+  s.end(data); // FIN after the data: the backend echoes everything, then ends (it ends on end)
+  await ended;
+  assert.equal(got, data.length);
+  assert.equal(h.digest('hex'), createHash('sha256').update(data).digest('hex'));
+  await waitFor(() => dp.counters.read(`lb-test_tcp_${port}`)!.activeConnections === 0, 5000, 'connection finished');
+  const c = dp.counters.read(`lb-test_tcp_${port}`)!;
+  assert.equal(c.bytesIn, data.length);
+  assert.equal(c.bytesOut, data.length + 2);
+  dp.destroy();
+});

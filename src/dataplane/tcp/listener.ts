@@ -1,8 +1,14 @@
 // TCP listener: a full proxy. Per accepted connection: ACL on the source address, pick a member
 // (persistence, scheduler, health, weight), connect, optionally send a PROXY v2 header, then
-// splice the two sockets with stream.pipe (the zero-copy fast path: no per-chunk JS beyond
-// libuv reads/writes) or, with a Bandwidth cap, a token-bucket-paced pipe.
+// splice the two sockets:
+// - fast path (no Bandwidth cap): each socket reads into its own fixed buffer (net `onread`), the
+//   bytes are written straight to the other socket from that buffer, and reading pauses only while
+//   such a write is still pending (so the buffer is never reused under a pending write). No
+//   allocation and no stream machinery per chunk: about 1.6–2× the throughput of socket.pipe()
+//   here (see docs/dataplane.md). Buffers shrink as connections grow (tcp/buffers.ts).
+// - Bandwidth cap: a token-bucket-paced pipe.
 import net from 'node:net';
+import { acquireBuffers, adoptWithUserBuffer, type Splice } from './buffers.js';
 import { TokenBucket, throttledPipe } from '../bandwidth.js';
 import type { ListenerContext, ListenerRuntime, ProtocolHandler } from '../handler.js';
 import type { PoolMember } from '../pool.js';
@@ -27,7 +33,8 @@ export class TcpListenerRuntime implements ListenerRuntime {
   constructor(ctx: ListenerContext) {
     this.ctx = ctx as ListenerContext<TcpListenerSnapshot>;
     this.setBandwidth(this.ctx.listener.bandwidth);
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s));
+    // paused on connect so the fast path can take the handle over before any byte is read
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (s) => this.accept(s));
     this.server.on('error', () => {});
   }
 
@@ -83,13 +90,44 @@ export class TcpListenerRuntime implements ListenerRuntime {
     }
     c.newConnections++;
     c.activeConnections++;
+    const header = l.proxyProtocolV2 ? proxyV2Header('tcp', srcIp, srcPort, dstIp, dstPort) : null;
+    if (!this.buckets) {
+      const fast = this.spliceFast(ctx, m, client, header);
+      if (fast) return;
+    }
     const upstream = net.connect({ host: m.ip, port: m.port, allowHalfOpen: true, noDelay: true });
     upstream.on('error', () => {});
-    if (l.proxyProtocolV2) upstream.write(proxyV2Header('tcp', srcIp, srcPort, dstIp, dstPort));
-    this.splice(ctx, m, client, upstream);
+    if (header) upstream.write(header);
+    this.splice(ctx, m, client, upstream, null);
   }
 
-  private splice(ctx: ListenerContext<TcpListenerSnapshot>, m: PoolMember, client: net.Socket, upstream: net.Socket) {
+  /** The fast path; undefined when the accepted socket cannot be adopted (then the pipe path runs). */
+  private spliceFast(ctx: ListenerContext<TcpListenerSnapshot>, m: PoolMember, accepted: net.Socket, header: Buffer | null): true | undefined {
+    const bufs = acquireBuffers();
+    const splice: Splice = { toUpstream: null, toClient: null };
+    const client = adoptWithUserBuffer(accepted, bufs.client, (n, b) => splice.toUpstream!(n, b));
+    if (!client) {
+      bufs.release();
+      return undefined;
+    }
+    client.on('error', () => {});
+    const upstream = net.connect({ host: m.ip, port: m.port, allowHalfOpen: true, noDelay: true, onread: { buffer: bufs.upstream, callback: (n, b) => splice.toClient!(n, b) } });
+    upstream.on('error', () => {});
+    if (header) upstream.write(header);
+    const bytes = { in: 0, out: 0 };
+    splice.toUpstream = relay(client, upstream, (n) => (bytes.in += n));
+    splice.toClient = relay(upstream, client, (n) => (bytes.out += n));
+    this.splice(ctx, m, client, upstream, { bytes, release: bufs.release });
+    return true;
+  }
+
+  private splice(
+    ctx: ListenerContext<TcpListenerSnapshot>,
+    m: PoolMember,
+    client: net.Socket,
+    upstream: net.Socket,
+    fast: { bytes: { in: number; out: number }; release: () => void } | null,
+  ) {
     const c = ctx.counters;
     let closed = 0;
     let connected = false;
@@ -101,7 +139,7 @@ export class TcpListenerRuntime implements ListenerRuntime {
         upstream.destroy();
       },
     };
-    const live = { bytesIn: () => client.bytesRead, bytesOut: () => client.bytesWritten };
+    const live = fast ? { bytesIn: () => fast.bytes.in, bytesOut: () => fast.bytes.out } : { bytesIn: () => client.bytesRead, bytesOut: () => client.bytesWritten };
     this.conns.add(conn);
     c.live.add(live);
     const untrack = ctx.pool.track(m, conn);
@@ -111,8 +149,9 @@ export class TcpListenerRuntime implements ListenerRuntime {
       this.conns.delete(conn);
       c.live.delete(live);
       c.activeConnections--;
-      c.bytesIn += client.bytesRead;
-      c.bytesOut += client.bytesWritten;
+      c.bytesIn += live.bytesIn();
+      c.bytesOut += live.bytesOut();
+      fast?.release();
       if (this.conns.size === 0) this.idleResolve?.();
     };
     upstream.once('connect', () => (connected = true));
@@ -125,7 +164,13 @@ export class TcpListenerRuntime implements ListenerRuntime {
     client.once('close', finish);
     upstream.once('close', finish);
     client.setTimeout(ctx.listener.establishedTimeoutMs, () => conn.destroy());
-    if (this.buckets) {
+    if (fast) {
+      // half-close travels as in pipe(): EOF on one side ends the other's writable side
+      client.once('end', () => upstream.end());
+      upstream.once('end', () => client.end());
+      client.resume();
+      upstream.resume();
+    } else if (this.buckets) {
       throttledPipe(client, upstream, this.buckets.up);
       throttledPipe(upstream, client, this.buckets.down);
     } else {
@@ -156,6 +201,30 @@ export class TcpListenerRuntime implements ListenerRuntime {
     for (const c of [...this.conns]) c.destroy();
     clearTimeout(this.drainTimer);
   }
+}
+
+/**
+ * Writes what `src` read (into its fixed buffer) to `dst`. While the write is pending the buffer
+ * is still referenced by it, so reading pauses (return false) until the write completes.
+ */
+function relay(src: net.Socket, dst: net.Socket, count: (n: number) => void): (n: number, buf: Uint8Array) => boolean {
+  let paused = false;
+  const resume = () => {
+    if (paused) {
+      paused = false;
+      if (!src.destroyed) src.resume();
+    }
+  };
+  return (n, buf) => {
+    count(n);
+    if (dst.destroyed || !dst.writable) return true;
+    dst.write(buf.subarray(0, n), resume);
+    if (dst.writableLength > 0) {
+      paused = true;
+      return false;
+    }
+    return true;
+  };
 }
 
 export const tcpHandler: ProtocolHandler = {
