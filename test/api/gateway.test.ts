@@ -311,6 +311,17 @@ test('gateway: wire protocol and every gateway error', async (t) => {
     assert.equal(v.statusCode, 200);
   });
 
+  await t.test('limits: a 200 KB query passes; requests fastify refuses still get an API envelope', async () => {
+    const r = await v1Request(s.url, 'DescribeRegions', { Padding: 'y'.repeat(200 * 1024) }, key);
+    assert.equal(r.status, 200);
+    // a form body over the 8 MB body limit
+    const big = await send(s.url, { method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.alloc(9 * 1024 * 1024, 0x61) });
+    assertError(big, 400, 'InvalidParameter', 'Specified parameter is not valid.');
+    // request line + headers over the 256 KB limit: Node answers 431 itself, before any API code
+    const huge = await send(s.url, { method: 'GET', path: `/?Padding=${'z'.repeat(300 * 1024)}` });
+    assert.equal(huge.status, 431);
+  });
+
   await t.test('unknown parameters are accepted and ignored', async () => {
     const r = await s.call('DescribeRegions', { NotAParameter: 'x', OwnerId: '123', ResourceOwnerAccount: 'a', Tag: [{ Key: 'k', Value: 'v' }] });
     assert.ok(regionsOf(r).length > 0);

@@ -44,12 +44,15 @@ export interface RawResponse {
 export function send(base: string, o: { method: string; path?: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<RawResponse> {
   const u = new URL(o.path ?? '/', base);
   return new Promise((resolve, reject) => {
+    let responded = false;
     const req = http.request(
       { host: u.hostname, port: u.port, method: o.method, path: `${u.pathname}${u.search}`, headers: o.headers, agent: false },
       (res) => {
+        responded = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
+        // 'close' also covers a server that answers early and then drops the rest of a large upload
+        res.on('close', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let json: Record<string, unknown> | undefined;
           try {
@@ -61,7 +64,9 @@ export function send(base: string, o: { method: string; path?: string; headers?:
         });
       },
     );
-    req.on('error', reject);
+    req.on('error', (e) => {
+      if (!responded) reject(e);
+    });
     if (o.body !== undefined) req.write(o.body);
     req.end();
   });
