@@ -24,17 +24,22 @@ export class NonceCache {
   }
 }
 
-/** A token bucket: `rate` requests per second, bursts up to `rate`. */
+/** A token bucket: `rate` requests per second, bursts up to `rate` (at least one request). */
 export class TokenBuckets {
   private buckets = new Map<string, { tokens: number; at: number }>();
+  private capacity: number;
   constructor(
     private rate: number,
     private clock: Clock,
-  ) {}
+  ) {
+    // a fractional rate (0.5/s) still lets one request through every 1/rate seconds
+    this.capacity = Math.max(1, rate);
+  }
   take(key: string): boolean {
     const now = this.clock.now();
-    const b = this.buckets.get(key) ?? { tokens: this.rate, at: now };
-    b.tokens = Math.min(this.rate, b.tokens + ((now - b.at) / 1000) * this.rate);
+    if (this.buckets.size > 100_000) this.buckets.clear();
+    const b = this.buckets.get(key) ?? { tokens: this.capacity, at: now };
+    b.tokens = Math.min(this.capacity, b.tokens + (Math.max(0, now - b.at) / 1000) * this.rate);
     b.at = now;
     this.buckets.set(key, b);
     if (b.tokens < 1) return false;
