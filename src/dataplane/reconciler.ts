@@ -353,6 +353,29 @@ export class DataPlane {
     return rows;
   }
 
+  /**
+   * One server's health on one listener, in the shape of src/services/health-view.ts's HealthKey
+   * (so `setHealthView({ get: (k) => dataPlane.serverHealth(k) })` wires DescribeHealthStatus).
+   * When a server sits in several pools of the listener (the listener's and rules'), any `normal`
+   * wins, then `abnormal`. undefined: the listener does not forward here, or the server is unknown.
+   */
+  serverHealth(k: { loadBalancerId: string; listenerPort: number; protocol: string; serverId: string; port: number }): ApiHealthStatus | undefined {
+    const proto = k.protocol.toLowerCase();
+    let found: ApiHealthStatus | undefined;
+    for (const e of this.live.values()) {
+      if (e.lbId !== k.loadBalancerId || e.listener.port !== k.listenerPort || e.listener.protocol !== proto) continue;
+      for (const p of [e.pool, ...e.rulePools.values()]) {
+        for (const m of p.members()) {
+          if (m.serverId !== k.serverId || m.port !== k.port) continue;
+          const st = toApiStatus(m.health);
+          if (st === 'normal') return st;
+          if (st === 'abnormal' || !found) found = st;
+        }
+      }
+    }
+    return found;
+  }
+
   /** The runtime of a bound listener (tests, L7 introspection). */
   runtime(listenerId: string): ListenerRuntime | undefined {
     return this.live.get(listenerId)?.runtime;

@@ -335,3 +335,17 @@ test('fast path: 16 MiB of random bytes echo back intact, half-close travels bot
   assert.equal(c.bytesOut, data.length + 2);
   dp.destroy();
 });
+
+test('serverHealth answers in the API health view shape (listener port/protocol, server, backend port)', async () => {
+  const a = await backend('127.0.0.54', 'a');
+  const port = await freePort(LB);
+  const dp = plane();
+  await dp.apply(snapshot({ address: LB, listeners: [tcpListener(port, { healthCheck: fastHealth() })], servers: [a.member('i-a')] }));
+  const key = { loadBalancerId: 'lb-test', listenerPort: port, protocol: 'TCP', serverId: 'i-a', port: a.port };
+  await waitFor(() => dp.serverHealth(key) === 'normal', 5000, 'normal');
+  assert.equal(dp.serverHealth({ ...key, port: 1 }), undefined);
+  assert.equal(dp.serverHealth({ ...key, protocol: 'udp' }), undefined);
+  await a.stop();
+  await waitFor(() => dp.serverHealth(key) === 'abnormal', 5000, 'abnormal');
+  dp.destroy();
+});
