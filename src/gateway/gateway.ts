@@ -158,7 +158,8 @@ export class Gateway {
   }
 
   private async credential(accessKeyId: string, securityToken: string | undefined) {
-    if (securityToken !== undefined) {
+    if (securityToken) {
+      // (an empty SecurityToken= is treated as absent, as SDKs that always send the field expect)
       // STS tokens are issued only by OpenSLB's own STS (accounts issue); an unknown one is refused.
       throw apiError('InvalidSecurityToken.Malformed');
     }

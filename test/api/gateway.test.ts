@@ -297,6 +297,8 @@ test('gateway: wire protocol and every gateway error', async (t) => {
     assert.equal(v.code, 'InvalidSecurityToken.Malformed');
     assert.equal(v.statusCode, 400);
     assertError(await v1Request(s.url, 'DescribeRegions', { SecurityToken: 'x' }, { id: 'STS.NTest', secret: 's' }), 400, 'InvalidSecurityToken.Malformed', MSG.sts);
+    // an empty SecurityToken is no token
+    assert.equal((await v1Request(s.url, 'DescribeRegions', { SecurityToken: '' }, key)).status, 200);
   });
 
   await t.test('URLs of several KB: a 10 KB parameter in the query (GET and Go-SDK style POST)', async () => {
