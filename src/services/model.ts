@@ -124,8 +124,12 @@ export interface ListenerDoc {
   AccessControlStatus?: 'open_white_list' | 'close';
   SourceItems?: string[];
   CreateTime?: string;
-  /** a change still being applied (src/services/listener-lifecycle.ts) */
-  Pending?: { op: string; target: 'running' | 'stopped'; since: number; observed: number };
+  /**
+   * A change still being applied (src/services/listener-lifecycle.ts). `Status` always holds the
+   * state the listener is going to (desired state: what the data plane serves); the API shows
+   * `Pending.status` (starting / stopping / configuring) until the change is applied.
+   */
+  Pending?: { op: string; status: 'starting' | 'stopping' | 'configuring'; since: number; observed: number };
   [field: string]: unknown;
 }
 
