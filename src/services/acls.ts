@@ -53,16 +53,21 @@ export interface EntryInput {
 
 /**
  * Checks a whole AclEntrys list against an ACL before anything changes: every entry must be an
- * address or CIDR block (IpListItemFormatError) of the ACL's IP version (IllegalEntry).
+ * address or CIDR block (IpListItemFormatError) of the ACL's IP version (IllegalEntry); at most 50
+ * blocks in one call.
  */
 export function readEntries(items: EntryInput[], version: 'ipv4' | 'ipv6'): AclEntry[] {
   const out: AclEntry[] = [];
   for (const it of items) {
-    const p = it.entry === undefined ? undefined : parseEntry(it.entry);
-    if (!p) fail('IpListItemFormatError', 'please check the ip list item format error.');
-    if (p.version !== version) fail('IllegalEntry', 'Entry version is conflict to the acl version.');
-    out.push({ AclEntryIP: p.cidr, AclEntryComment: it.comment ?? '' });
+    // One `entry` may carry several blocks separated by commas (the API reference); they share the comment.
+    for (const part of it.entry === undefined ? [undefined] : it.entry.split(',')) {
+      const p = part === undefined ? undefined : parseEntry(part);
+      if (!p) fail('IpListItemFormatError', 'please check the ip list item format error.');
+      if (p.version !== version) fail('IllegalEntry', 'Entry version is conflict to the acl version.');
+      out.push({ AclEntryIP: p.cidr, AclEntryComment: it.comment ?? '' });
+    }
   }
+  if (out.length > MAX_ENTRIES_PER_CALL) fail('InvalidParameter', 'The specified parameter is not valid.');
   return out;
 }
 

@@ -31,6 +31,12 @@ test('entries: version check, skip exact duplicates, conflict on another comment
   assert.equal(code(() => readEntries([{ entry: '::1' }], 'ipv4')), 'IllegalEntry');
   assert.equal(code(() => readEntries([{ entry: 'nope' }], 'ipv4')), 'IpListItemFormatError');
   assert.equal(code(() => readEntries([{}], 'ipv4')), 'IpListItemFormatError');
+  assert.deepEqual(readEntries([{ entry: '1.1.1.1/32, 2.2.2.0/24', comment: 'two' }], 'ipv4'), [
+    { AclEntryIP: '1.1.1.1/32', AclEntryComment: 'two' },
+    { AclEntryIP: '2.2.2.0/24', AclEntryComment: 'two' },
+  ]);
+  assert.equal(code(() => readEntries([{ entry: '1.1.1.1/32,' }], 'ipv4')), 'IpListItemFormatError');
+  assert.equal(code(() => readEntries([{ entry: Array.from({ length: 51 }, (_, i) => `10.0.0.${i}`).join(',') }], 'ipv4')), 'InvalidParameter');
   assert.equal(addEntries(acl, [{ AclEntryIP: '1.1.1.1/32', AclEntryComment: 'x' }]).length, 1);
   assert.equal(code(() => addEntries(acl, [{ AclEntryIP: '1.1.1.1/32', AclEntryComment: 'y' }])), 'InvalidParam.AclEntryExists');
   const full = { ...acl, Entries: Array.from({ length: 300 }, (_, i) => ({ AclEntryIP: `10.0.${i % 256}.${Math.floor(i / 256)}/32`, AclEntryComment: '' })) };
