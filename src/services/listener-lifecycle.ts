@@ -7,10 +7,6 @@
 // that observation completes it. No timers, no sleeps: clients that poll (Terraform) see the real
 // sequence, and tests can hold or release transitions deterministically.
 // `OPENSLB_LISTENER_TRANSITION_MS=<n>` switches to a delay measured by ctx.clock instead.
-// The stored `Status` is the state the listener is going to (what the data plane should serve,
-// and what other families read); the transitional state lives in `Pending` and is what the API
-// shows (`displayStatus`) until the change is applied. So a reader that does not observe can
-// never be held up by a transition nobody completes.
 import { apiError, type ApiError } from '../errors/catalog.js';
 import type { ListenerDoc } from './model.js';
 
@@ -64,11 +60,6 @@ export function setLifecyclePolicy(p: LifecyclePolicy): () => void {
   };
 }
 
-/** The status the API shows: the transition still being applied, else the stable state. */
-export function displayStatus(l: ListenerDoc): ListenerStatus {
-  return l.Pending?.status ?? l.Status;
-}
-
 export function isTransitional(s: ListenerStatus): boolean {
   return s === 'starting' || s === 'stopping' || s === 'configuring';
 }
@@ -81,6 +72,7 @@ export function observe(l: ListenerDoc, now: number): boolean {
   const p = l.Pending;
   if (!p) return false;
   if (policy.applied(p, now, l)) {
+    l.Status = p.target;
     delete l.Pending;
   } else {
     l.Pending = { ...p, observed: p.observed + 1 };
@@ -96,7 +88,7 @@ export type ListenerOp = 'start' | 'stop' | 'set' | 'delete' | 'whitelist';
  * ProcessingSameRequest.
  */
 export function busyError(l: ListenerDoc, op: ListenerOp, fingerprint?: string): ApiError | undefined {
-  const s = displayStatus(l);
+  const s = l.Status;
   if (!isTransitional(s)) return undefined;
   if (fingerprint !== undefined && l.Pending?.op === fingerprint) return apiError('ProcessingSameRequest');
   if (s === 'stopping') {
@@ -119,16 +111,16 @@ export function busyError(l: ListenerDoc, op: ListenerOp, fingerprint?: string):
  * stopped one change nothing; a change to a stopped listener has nothing to apply.
  */
 export function begin(l: ListenerDoc, op: 'start' | 'stop' | 'set', now: number, fingerprint: string): void {
-  const shown = displayStatus(l);
   if (op === 'start') {
-    if (shown !== 'stopped') return;
-    l.Status = 'running';
-    l.Pending = { op: fingerprint, status: 'starting', since: now, observed: 0 };
+    if (l.Status !== 'stopped') return;
+    l.Status = 'starting';
+    l.Pending = { op: fingerprint, target: 'running', since: now, observed: 0 };
   } else if (op === 'stop') {
-    if (shown !== 'running') return;
-    l.Status = 'stopped';
-    l.Pending = { op: fingerprint, status: 'stopping', since: now, observed: 0 };
-  } else if (shown === 'running') {
-    l.Pending = { op: fingerprint, status: 'configuring', since: now, observed: 0 };
+    if (l.Status !== 'running') return;
+    l.Status = 'stopping';
+    l.Pending = { op: fingerprint, target: 'stopped', since: now, observed: 0 };
+  } else if (l.Status === 'running') {
+    l.Status = 'configuring';
+    l.Pending = { op: fingerprint, target: 'running', since: now, observed: 0 };
   }
 }

@@ -4,7 +4,7 @@
 import { apiError, fail, type ApiError } from '../errors/catalog.js';
 import type { Scope, Tx } from '../state/store.js';
 import { isoSeconds } from '../util/clock.js';
-import { displayStatus, observe } from './listener-lifecycle.js';
+import { observe } from './listener-lifecycle.js';
 import { KINDS, listenerId, requireLoadBalancer, type ListenerDoc, type LoadBalancerDoc } from './model.js';
 
 export type Protocol = ListenerDoc['ListenerProtocol'];
@@ -267,7 +267,6 @@ export function attributeView(l: ListenerDoc): Record<string, unknown> {
     if (v === undefined || INTERNAL.has(k)) continue;
     out[k] = v;
   }
-  out['Status'] = displayStatus(l);
   const l7 = l.ListenerProtocol === 'http' || l.ListenerProtocol === 'https';
   // An L7 listener with health checks off shows only HealthCheck=off.
   if (l7 && l['HealthCheck'] === 'off') for (const k of L7_HEALTH) delete out[k];

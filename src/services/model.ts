@@ -125,11 +125,11 @@ export interface ListenerDoc {
   SourceItems?: string[];
   CreateTime?: string;
   /**
-   * A change still being applied (src/services/listener-lifecycle.ts). `Status` always holds the
-   * state the listener is going to (desired state: what the data plane serves); the API shows
-   * `Pending.status` (starting / stopping / configuring) until the change is applied.
+   * A change still being applied (src/services/listener-lifecycle.ts): `Status` shows the
+   * transition (starting / stopping / configuring) and `target` the state it leads to. Families
+   * that gate on the status call `observe` first, so their retries complete the transition.
    */
-  Pending?: { op: string; status: 'starting' | 'stopping' | 'configuring'; since: number; observed: number };
+  Pending?: { op: string; target: 'running' | 'stopped'; since: number; observed: number };
   [field: string]: unknown;
 }
 

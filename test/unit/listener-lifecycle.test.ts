@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterDelay, begin, busyError, displayStatus, HeldTransitions, immediate, observe, observeOnce, setLifecyclePolicy, type ListenerOp } from '../../src/services/listener-lifecycle.js';
+import { afterDelay, begin, busyError, HeldTransitions, immediate, observe, observeOnce, setLifecyclePolicy, type ListenerOp } from '../../src/services/listener-lifecycle.js';
 import { checkBandwidth, parseSourceItems, requireHealthCheckedListener } from '../../src/services/listeners.js';
 import { KINDS, listenerId, type ListenerDoc, type LoadBalancerDoc } from '../../src/services/model.js';
 import { SqliteStore } from '../../src/state/sqlite-store.js';
@@ -18,28 +18,27 @@ test('Start → starting → running and Stop → stopping → stopped under the
   try {
     const l = fresh();
     begin(l, 'start', 0, 'start');
-    assert.equal(displayStatus(l), 'starting');
-    assert.equal(l.Status, 'running', 'the stored status is where the listener is going: other readers are never held up');
+    assert.equal(l.Status, 'starting');
     assert.equal(observe(l, 0), true);
-    assert.equal(displayStatus(l), 'starting', 'the first observer still sees the transition');
+    assert.equal(l.Status, 'starting', 'the first observer still sees the transition');
     observe(l, 0);
-    assert.equal(displayStatus(l), 'running');
+    assert.equal(l.Status, 'running');
     assert.equal(l.Pending, undefined);
     assert.equal(observe(l, 0), false, 'a settled listener needs no write');
     begin(l, 'set', 0, 'set:x');
-    assert.equal(displayStatus(l), 'configuring');
+    assert.equal(l.Status, 'configuring');
     observe(l, 0);
     observe(l, 0);
-    assert.equal(displayStatus(l), 'running');
+    assert.equal(l.Status, 'running');
     begin(l, 'stop', 0, 'stop');
-    assert.equal(displayStatus(l), 'stopping');
+    assert.equal(l.Status, 'stopping');
     observe(l, 0);
     observe(l, 0);
-    assert.equal(displayStatus(l), 'stopped');
+    assert.equal(l.Status, 'stopped');
     begin(l, 'set', 0, 'set:y');
-    assert.equal(displayStatus(l), 'stopped', 'a change to a stopped listener has nothing to apply');
+    assert.equal(l.Status, 'stopped', 'a change to a stopped listener has nothing to apply');
     begin(l, 'stop', 0, 'stop');
-    assert.equal(displayStatus(l), 'stopped', 'Stop on a stopped listener changes nothing');
+    assert.equal(l.Status, 'stopped', 'Stop on a stopped listener changes nothing');
   } finally {
     restore();
   }
@@ -51,29 +50,29 @@ test('afterDelay completes by the injected clock; immediate never shows a transi
   const l = fresh();
   begin(l, 'start', clock.now(), 'start');
   for (let i = 0; i < 5; i++) observe(l, clock.now());
-  assert.equal(displayStatus(l), 'starting');
+  assert.equal(l.Status, 'starting');
   clock.advance(499);
   observe(l, clock.now());
-  assert.equal(displayStatus(l), 'starting');
+  assert.equal(l.Status, 'starting');
   clock.advance(1);
   observe(l, clock.now());
-  assert.equal(displayStatus(l), 'running');
+  assert.equal(l.Status, 'running');
   restore();
 
   restore = setLifecyclePolicy(immediate);
   begin(l, 'stop', clock.now(), 'stop');
   observe(l, clock.now());
-  assert.equal(displayStatus(l), 'stopped');
+  assert.equal(l.Status, 'stopped');
   restore();
 
   const held = new HeldTransitions();
   restore = setLifecyclePolicy(held);
   begin(l, 'start', clock.now(), 'start');
   for (let i = 0; i < 10; i++) observe(l, clock.now());
-  assert.equal(displayStatus(l), 'starting');
+  assert.equal(l.Status, 'starting');
   held.release();
   observe(l, clock.now());
-  assert.equal(displayStatus(l), 'running');
+  assert.equal(l.Status, 'running');
   restore();
 });
 
@@ -87,17 +86,14 @@ test('busy code of every operation in every transitional state', () => {
   };
   for (const [status, row] of Object.entries(table)) {
     for (const [op, code] of Object.entries(row)) {
-      const transitional = status === 'starting' || status === 'stopping' || status === 'configuring';
-      const l: ListenerDoc = transitional
-        ? { ...fresh(), Status: status === 'stopping' ? 'stopped' : 'running', Pending: { op: 'other', status, since: 0, observed: 0 } }
-        : { ...fresh(), Status: status as ListenerDoc['Status'] };
+      const l = { ...fresh(), Status: status as ListenerDoc['Status'], Pending: { op: 'other', target: 'running' as const, since: 0, observed: 0 } };
       assert.equal(busyError(l, op as ListenerOp)?.code, code, `${op} while ${status}`);
     }
   }
-  const l: ListenerDoc = { ...fresh(), Status: 'running', Pending: { op: 'set:same', status: 'configuring', since: 0, observed: 0 } };
+  const l = { ...fresh(), Status: 'configuring' as const, Pending: { op: 'set:same', target: 'running' as const, since: 0, observed: 0 } };
   assert.equal(busyError(l, 'set', 'set:same')?.code, 'ProcessingSameRequest', 'the same request while it is applied');
   assert.equal(busyError(l, 'stop', 'stop')?.http, 400);
-  assert.equal(busyError({ ...l, Status: 'stopped', Pending: { ...l.Pending!, status: 'stopping' } }, 'delete')?.http, 409);
+  assert.equal(busyError({ ...l, Status: 'stopping' }, 'delete')?.http, 409);
 });
 
 test('bandwidth against the instance and legacy whitelist items', () => {
