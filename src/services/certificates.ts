@@ -44,15 +44,34 @@ export interface CACertificateDoc extends CertInfo {
   CertificatePem: string;
 }
 
-const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-
-/** PEM blocks of a text; `whole` is re-wrapped (64 columns, LF) so stray blank lines or CRLF do not matter. */
+/**
+ * PEM blocks of a text, read line by line (linear in the input, whatever it holds); `whole` is
+ * re-wrapped (64 columns, LF) so stray blank lines or CRLF do not matter. Header lines inside a
+ * block (`Proc-Type: …`) are kept in `body`.
+ */
 function blocks(text: string): { label: string; body: string; whole: string }[] {
-  return [...text.matchAll(BLOCK)].map((m) => {
-    const label = m[1]!;
-    const b64 = m[2]!.replace(/\s+/g, '');
-    return { label, body: m[2]!, whole: `-----BEGIN ${label}-----\n${(b64.match(/.{1,64}/g) ?? []).join('\n')}\n-----END ${label}-----` };
-  });
+  const out: { label: string; body: string; whole: string }[] = [];
+  let label: string | undefined;
+  let lines: string[] = [];
+  for (const raw of text.split(/\r\n|\r|\n/)) {
+    const line = raw.trim();
+    const begin = /^-----BEGIN ([A-Z0-9 ]{1,40})-----$/.exec(line);
+    if (begin) {
+      label = begin[1]!;
+      lines = [];
+      continue;
+    }
+    if (label === undefined) continue;
+    if (line === `-----END ${label}-----`) {
+      const body = lines.join('\n');
+      const b64 = lines.filter((l) => !l.includes(':')).join('').replace(/\s+/g, '');
+      out.push({ label, body, whole: `-----BEGIN ${label}-----\n${(b64.match(/.{1,64}/g) ?? []).join('\n')}\n-----END ${label}-----` });
+      label = undefined;
+      continue;
+    }
+    lines.push(line);
+  }
+  return out;
 }
 
 /**

@@ -134,6 +134,9 @@ test('server and CA certificates through pop-core and openapi-client', async (t)
       [{ ServerCertificate: leaf.certPem, PrivateKey: leaf.keyPem, 'Tag.1.Key': 'acs:x' }, 'InvalidParameter.TagKey|The specified tag key is invalid.'],
     ];
     for (const [p, want] of cases) assert.equal(await err(() => upload(p, 'POST')), want, JSON.stringify(Object.keys(p)));
+    // a megabyte of unterminated PEM headers is read in linear time and refused like any non-PEM
+    const junk = '-----BEGIN CERTIFICATE-----\n'.repeat(40_000);
+    assert.equal(await err(() => upload({ ServerCertificate: junk, PrivateKey: leaf.keyPem }, 'POST')), 'InvalidParameter|The specified parameter ServerCertificate format is error.');
     // the same through openapi-client: status 400
     const v3 = await rejects(() => s.v3('UploadServerCertificate', { RegionId: R, ServerCertificate: leaf.certPem, PrivateKey: pkcs8Enc }));
     assert.equal(v3.code, 'PrivateKeyEncryption');
