@@ -60,6 +60,21 @@ export function setLifecyclePolicy(p: LifecyclePolicy): () => void {
   };
 }
 
+/**
+ * The status the API shows for a listener. The stored `Status` is that status (the transition
+ * while one is pending, `Pending.target` being where it leads); kept as a function so callers do
+ * not depend on where the transition is stored.
+ */
+export function displayStatus(l: ListenerDoc): ListenerStatus {
+  return l.Status;
+}
+
+/** The stable state a listener is in or going to: what the data plane should serve. */
+export function targetStatus(l: ListenerDoc): 'running' | 'stopped' {
+  if (l.Pending) return l.Pending.target;
+  return l.Status === 'running' || l.Status === 'configuring' || l.Status === 'starting' ? 'running' : 'stopped';
+}
+
 export function isTransitional(s: ListenerStatus): boolean {
   return s === 'starting' || s === 'stopping' || s === 'configuring';
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterDelay, begin, busyError, HeldTransitions, immediate, observe, observeOnce, setLifecyclePolicy, type ListenerOp } from '../../src/services/listener-lifecycle.js';
+import { afterDelay, begin, busyError, displayStatus, HeldTransitions, targetStatus, immediate, observe, observeOnce, setLifecyclePolicy, type ListenerOp } from '../../src/services/listener-lifecycle.js';
 import { checkBandwidth, parseSourceItems, requireHealthCheckedListener } from '../../src/services/listeners.js';
 import { KINDS, listenerId, type ListenerDoc, type LoadBalancerDoc } from '../../src/services/model.js';
 import { SqliteStore } from '../../src/state/sqlite-store.js';
@@ -122,5 +122,21 @@ test('a health query on a port without a listener is CheckedListenerNotFound', a
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('displayStatus shows the transition; targetStatus is where it leads', () => {
+  const restore = setLifecyclePolicy(observeOnce);
+  try {
+    const l = fresh();
+    assert.deepEqual([displayStatus(l), targetStatus(l)], ['stopped', 'stopped']);
+    begin(l, 'start', 0, 'start');
+    assert.deepEqual([displayStatus(l), targetStatus(l)], ['starting', 'running']);
+    observe(l, 0);
+    observe(l, 0);
+    begin(l, 'stop', 0, 'stop');
+    assert.deepEqual([displayStatus(l), targetStatus(l)], ['stopping', 'stopped']);
+  } finally {
+    restore();
   }
 });
