@@ -22,7 +22,8 @@ const run = spawnSync(process.execPath, [join(root, 'scripts', 'run-tests.mjs'),
   cwd: root,
   stdio: ['ignore', process.env.COVERAGE_VERBOSE ? 'inherit' : 'pipe', 'inherit'],
   maxBuffer: 256 * 1024 * 1024,
-  env: { ...process.env, OPENSLB_ERROR_COVERAGE: file },
+  // NODE_TEST_CONTEXT would make the inner runner report to a parent test runner instead of running normally
+  env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), OPENSLB_ERROR_COVERAGE: file },
 });
 // the test report is shown only when something failed (or with COVERAGE_VERBOSE=1)
 if (run.status !== 0 && run.stdout) process.stderr.write(run.stdout);

@@ -161,6 +161,14 @@ test('gateway: wire protocol and every gateway error', async (t) => {
     const v = await rejects(() => openapi(s, 'DescribeRegions', {}, { id: off.AccessKeyId, secret: off.AccessKeySecret }));
     assert.equal(v.statusCode, 400);
     assert.equal(v.code, 'InvalidAccessKeyId.Inactive');
+    // an active key of a disabled account is refused the same way
+    const acct = { AccountId: '1999999999999999', Name: 'off', Status: 'disabled', Root: false, CreatedAt: '2024-01-01T00:00:00Z' };
+    const k2 = { ...off, AccessKeyId: 'LTAIdisabledAccount01', AccountId: acct.AccountId, Status: 'Active' };
+    await s.store.write(async (tx) => {
+      await tx.put('account', GLOBAL, acct.AccountId, acct);
+      await tx.put('accessKey', GLOBAL, k2.AccessKeyId, k2);
+    });
+    assertError(await v1Request(s.url, 'DescribeRegions', {}, { id: k2.AccessKeyId, secret: k2.AccessKeySecret }), 400, 'InvalidAccessKeyId.Inactive', MSG.inactive);
     // enabling it again takes effect at once (the key cache follows the store)
     await s.store.write((tx) => tx.put('accessKey', GLOBAL, off.AccessKeyId, { ...off, Status: 'Active' }));
     const ok = await pop(s, { id: off.AccessKeyId, secret: off.AccessKeySecret }).request('DescribeRegions', {});
