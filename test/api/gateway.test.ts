@@ -99,6 +99,15 @@ test('gateway: wire protocol and every gateway error', async (t) => {
     const v3 = await v3Request(s.url, 'DescribeRegions', { ...key, query: { AcceptLanguage: 'en-US' } });
     assert.equal(v3.status, 200, v3.text);
     assert.equal(v3.headers['x-acs-request-id'], v3.json!['RequestId']);
+    // V3 over GET, and business parameters in a V3 form body
+    const g = await openapi(s, 'DescribeRegions', { AcceptLanguage: 'en-US' }, { method: 'GET' });
+    assert.equal(g.statusCode, 200);
+    const fb = await v3Request(s.url, 'DescribeZones', { ...key, body: { RegionId: 'cn-shanghai' } });
+    assert.equal(fb.status, 200, fb.text);
+    // V1: the signed Action wins over an x-acs-action header that disagrees
+    const h = await v1Request(s.url, 'DescribeRegions', {}, { ...key, headers: { 'x-acs-action': 'DeleteLoadBalancer', 'x-acs-version': '2099-01-01' } });
+    assert.equal(h.status, 200);
+    assert.ok(regionsOf(h.json).length > 0);
   });
 
   await t.test('Format=XML (any case): the XML success envelope', async () => {
