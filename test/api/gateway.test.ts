@@ -228,6 +228,9 @@ test('gateway: wire protocol and every gateway error', async (t) => {
   await t.test('InvalidSignatureMethod for V1 and V3', async () => {
     assertError(await v1Request(s.url, 'DescribeRegions', {}, { ...key, common: { SignatureMethod: 'HMAC-SHA256' } }), 400, 'InvalidSignatureMethod', MSG.method);
     assertError(await v3Request(s.url, 'DescribeRegions', { ...key, algorithm: 'ACS3-HMAC-SM3' }), 400, 'InvalidSignatureMethod', MSG.method);
+    // a SignatureVersion other than 1.0 (absent is accepted)
+    assertError(await v1Request(s.url, 'DescribeRegions', {}, { ...key, common: { SignatureVersion: '2.0' } }), 400, 'UnsupportedSignatureVersion', 'Specified signature version is not supported.');
+    assert.equal((await v1Request(s.url, 'DescribeRegions', {}, { ...key, common: { SignatureVersion: undefined } })).status, 200);
   });
 
   await t.test('SignatureNonceUsed on replay (V1 and V3); a failed signature does not burn the nonce', async () => {
