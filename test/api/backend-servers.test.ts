@@ -247,7 +247,7 @@ test('default server group through the real clients', async (t) => {
     await putListener(s, lb.LoadBalancerId, { ListenerPort: 80, ListenerProtocol: 'tcp', Status: 'running', BackendServerPort: 8080 });
     await putListener(s, lb.LoadBalancerId, { ListenerPort: 81, ListenerProtocol: 'http', Status: 'stopped', BackendServerPort: 8081 });
     await putListener(s, lb.LoadBalancerId, { ListenerPort: 82, ListenerProtocol: 'http', Status: 'running', BackendServerPort: 8082, HealthCheck: 'off' });
-    await putListener(s, lb.LoadBalancerId, { ListenerPort: 443, ListenerProtocol: 'https', Status: 'running', VServerGroupId: g.VServerGroupId });
+    await putListener(s, lb.LoadBalancerId, { ListenerPort: 443, ListenerProtocol: 'https', Status: 'configuring', VServerGroupId: g.VServerGroupId });
     await putRule(s, { RuleName: 'r', LoadBalancerId: lb.LoadBalancerId, ListenerPort: 82, ListenerProtocol: 'http', Domain: 'a.example', Url: '/x', VServerGroupId: g.VServerGroupId });
 
     const view = new MemoryHealthView();

@@ -3,6 +3,7 @@
 // in docs/server-groups.md.
 import { ApiError } from '../../errors/catalog.js';
 import { healthView, reportedHealth } from '../../services/health-view.js';
+import { displayStatus } from '../../services/listener-lifecycle.js';
 import { KINDS, requireLoadBalancer, type BackendServerDoc, type ListenerDoc, type LoadBalancerDoc, type MasterSlaveServerGroupDoc, type VServerGroupDoc } from '../../services/model.js';
 import {
   assertUnlocked,
@@ -120,6 +121,11 @@ interface HealthRow {
 }
 
 const healthCheckOn = (l: ListenerDoc) => l['HealthCheck'] !== 'off' && l['HealthCheckSwitch'] !== 'off';
+// A running listener being reconfigured keeps serving (and probing); starting and stopping ones do not.
+const serving = (l: ListenerDoc) => {
+  const st = displayStatus(l);
+  return st === 'running' || st === 'configuring';
+};
 
 defineAction({
   name: 'DescribeHealthStatus',
@@ -167,7 +173,7 @@ defineAction({
             ServerId: m.ServerId,
             Port: m.Port,
             ServerIp: m.ServerIp ?? '',
-            ServerHealthStatus: reportedHealth(key, { running: l.Status === 'running', healthCheckOn: healthCheckOn(l) }, view),
+            ServerHealthStatus: reportedHealth(key, { running: serving(l), healthCheckOn: healthCheckOn(l) }, view),
           });
         }
       }
