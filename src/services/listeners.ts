@@ -327,7 +327,8 @@ export function newListener(lbId: string, port: number, protocol: Protocol, now:
 /** Legacy whitelist items: IPv4/IPv6 addresses or CIDR blocks, comma-separated. */
 export function parseSourceItems(v: string): string[] {
   const items = v.split(',').map((s) => s.trim());
-  if (items.some((s) => s === '' || !isAddressOrCidr(s))) fail('InvalidParameter', 'The specified SourceItems is invalid.');
+  // 0.0.0.0 and 0.0.0.0/0 are refused (API reference): closing the whitelist is the way to allow all
+  if (items.some((s) => s === '' || s === '0.0.0.0' || s === '0.0.0.0/0' || !isAddressOrCidr(s))) fail('InvalidParameter', 'The specified SourceItems is invalid.');
   return [...new Set(items)];
 }
 

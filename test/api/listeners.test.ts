@@ -446,16 +446,19 @@ test('listeners', async (t) => {
     assert.equal(first['AccessControlStatus'], 'close');
     assert.equal(first['SourceItems'], '');
     assert.deepEqual(shapeProblems('DescribeListenerAccessControlAttribute', first), []);
-    const closed = await v3Err(s, 'AddListenerWhiteListItem', { LoadBalancerId: id, ListenerPort: 22, SourceItems: '10.0.0.1' });
-    assert.deepEqual(closed, { code: 'ActionNotAllowed', status: 400, message: 'Listener AccessControl Status is Incorrect.' });
+    // items may be added while the whitelist is closed; they take effect when it opens
+    await call('AddListenerWhiteListItem', { LoadBalancerId: id, ListenerPort: 22, SourceItems: '10.0.0.1,192.168.0.0/16' });
+    assert.equal((await at())['SourceItems'], '10.0.0.1,192.168.0.0/16');
     await call('SetListenerAccessControlStatus', { LoadBalancerId: id, ListenerPort: 22, AccessControlStatus: 'open_white_list' });
     await call('AddListenerWhiteListItem', { LoadBalancerId: id, ListenerPort: 22, SourceItems: '10.0.0.1,192.168.0.0/16,2001:db8::/32' });
     await call('AddListenerWhiteListItem', { LoadBalancerId: id, ListenerPort: 22, SourceItems: '10.0.0.1' });
     assert.deepEqual(await at().then((r) => [r['AccessControlStatus'], r['SourceItems']]), ['open_white_list', '10.0.0.1,192.168.0.0/16,2001:db8::/32']);
     await call('RemoveListenerWhiteListItem', { LoadBalancerId: id, ListenerPort: 22, SourceItems: '192.168.0.0/16,1.1.1.1' });
     assert.equal((await at())['SourceItems'], '10.0.0.1,2001:db8::/32');
-    const bad = await v3Err(s, 'AddListenerWhiteListItem', { LoadBalancerId: id, ListenerPort: 22, SourceItems: '10.0.0.300' });
-    assert.deepEqual(bad, { code: 'InvalidParameter', status: 400, message: 'The specified SourceItems is invalid.' });
+    for (const items of ['10.0.0.300', '0.0.0.0/0', '0.0.0.0', '10.0.0.1,', 'example.com']) {
+      const bad = await v3Err(s, 'AddListenerWhiteListItem', { LoadBalancerId: id, ListenerPort: 22, SourceItems: items });
+      assert.deepEqual(bad, { code: 'InvalidParameter', status: 400, message: 'The specified SourceItems is invalid.' }, items);
+    }
     const many = Array.from({ length: 299 }, (_, i) => `10.1.${Math.floor(i / 250)}.${i % 250}`).join(',');
     const quota = await v3Err(s, 'AddListenerWhiteListItem', { LoadBalancerId: id, ListenerPort: 22, SourceItems: many });
     assert.deepEqual(quota, { code: 'SourceItemsQuotaOverLimit', status: 400, message: 'The maximum number of SourceItems is exceeded.' });
@@ -467,6 +470,10 @@ test('listeners', async (t) => {
     await call('SetLoadBalancerTCPListenerAttribute', { LoadBalancerId: id, ListenerPort: 22, AclStatus: 'on', AclType: 'white', AclId: acl });
     const reopen = await v3Err(s, 'SetListenerAccessControlStatus', { LoadBalancerId: id, ListenerPort: 22, AccessControlStatus: 'open_white_list' });
     assert.equal(reopen.code, 'IncorrectListenerAccessControlStatusStatus');
+    // while an ACL is bound, the legacy items cannot be changed
+    const aclOn = await v3Err(s, 'AddListenerWhiteListItem', { LoadBalancerId: id, ListenerPort: 22, SourceItems: '10.0.0.2' });
+    assert.deepEqual(aclOn, { code: 'ActionNotAllowed', status: 400, message: 'Listener AccessControl Status is Incorrect.' });
+    assert.equal((await v3Err(s, 'RemoveListenerWhiteListItem', { LoadBalancerId: id, ListenerPort: 22, SourceItems: '10.0.0.1' })).code, 'ActionNotAllowed');
   });
 
   await t.test('parallel changes to one listener are serialized: every field lands, or the caller is told it is busy', async () => {

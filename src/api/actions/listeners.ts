@@ -266,7 +266,9 @@ function whitelistChange(action: 'AddListenerWhiteListItem' | 'RemoveListenerWhi
       if (p.ListenerPort < 1 || p.ListenerPort > 65535) throw badPort();
       const items = parseSourceItems(p.SourceItems);
       return onListener(ctx, p as unknown as P, 'whitelist', fingerprint(action, p), async (tx, scope, _lb, l) => {
-        if (l.AccessControlStatus !== 'open_white_list') fail('ActionNotAllowed', 'Listener AccessControl Status is Incorrect.');
+        // the items take effect once the whitelist is open (API reference), so a closed whitelist
+        // accepts them; a listener whose access control is an ACL binding does not
+        if (l.AclStatus === 'on') fail('ActionNotAllowed', 'Listener AccessControl Status is Incorrect.');
         const have = l.SourceItems ?? [];
         const next = action === 'AddListenerWhiteListItem' ? [...new Set([...have, ...items])] : have.filter((x) => !items.includes(x));
         if (next.length > SOURCE_ITEMS_QUOTA) fail('SourceItemsQuotaOverLimit');
