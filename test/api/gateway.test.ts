@@ -125,6 +125,12 @@ test('gateway: wire protocol and every gateway error', async (t) => {
     const v = await openapi(s, 'DescribeRegions', { Format: 'XML' }, { bodyType: 'string' });
     assert.equal(v.statusCode, 200);
     assert.match(v.body as string, /^<\?xml version="1\.0" encoding="UTF-8"\?><DescribeRegionsResponse><RequestId>/);
+    // V3 without Format: an Accept that asks for XML selects XML; Format, when given, wins
+    const ax = await v3Request(s.url, 'DescribeRegions', { ...key, headers: { accept: 'application/xml' } });
+    assert.equal(ax.headers['content-type'], 'text/xml;charset=utf-8');
+    assert.match(ax.text, /^<\?xml version="1\.0" encoding="UTF-8"\?><DescribeRegionsResponse>/);
+    const aj = await v3Request(s.url, 'DescribeRegions', { ...key, query: { Format: 'JSON' }, headers: { accept: 'application/xml' } });
+    assert.equal(aj.headers['content-type'], 'application/json;charset=utf-8');
     // JSON in any case is JSON
     const j = await v1Request(s.url, 'DescribeRegions', { Format: 'json' }, key);
     assert.equal(j.headers['content-type'], 'application/json;charset=utf-8');
