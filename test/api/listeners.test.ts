@@ -167,7 +167,8 @@ test('listeners', async (t) => {
     await call('CreateLoadBalancerTCPListener', { LoadBalancerId: id, ListenerPort: 9000, BackendServerPort: 80, Bandwidth: -1 });
     const notHttps = await errOf(() => call('CreateLoadBalancerHTTPListener', { LoadBalancerId: id, ListenerPort: 80, HealthCheck: 'off', ListenerForward: 'on', ForwardPort: 9000, BackendServerPort: 80 }));
     assert.deepEqual([notHttps.code, notHttps.message], ['InvalidParameter', 'The Protocol is not Support']);
-    await call('CreateLoadBalancerHTTPListener', { LoadBalancerId: id, ListenerPort: 80, HealthCheck: 'off', ListenerForward: 'on', BackendServerPort: 80 });
+    // Terraform's forward request: StickySession/HealthCheck off, the backend port under an empty name
+    await call('CreateLoadBalancerHTTPListener', { RegionId: REGION, LoadBalancerId: id, ListenerPort: 80, StickySession: 'off', HealthCheck: 'off', ListenerForward: 'on', '': '8080' }, { method: 'GET' });
     const http = await call('DescribeLoadBalancerHTTPListenerAttribute', { LoadBalancerId: id, ListenerPort: 80 });
     assert.equal(http['ListenerForward'], 'on');
     assert.equal(http['ForwardPort'], 443, 'ForwardPort defaults to 443');
@@ -402,6 +403,9 @@ test('listeners', async (t) => {
     assert.equal(d['VServerGroupId'], undefined);
     assert.equal(d['AclStatus'], 'off');
     assert.deepEqual(d['AclIds'], { AclId: [] });
+    // without a backend port of its own the listener cannot fall back to the default server group
+    const off = await v3Err(s, 'SetLoadBalancerTCPListenerAttribute', { LoadBalancerId: id, ListenerPort: 200, MasterSlaveServerGroup: 'off' });
+    assert.deepEqual(off, { code: 'MissingParameter', status: 400, message: 'The input parameter "VServerGroupId" that is mandatory for processing this request is not supplied.' });
     const bothOn = await v3Err(s, 'SetLoadBalancerTCPListenerAttribute', { LoadBalancerId: id, ListenerPort: 200, MasterSlaveServerGroup: 'on', MasterSlaveServerGroupId: msg, VServerGroup: 'on', VServerGroupId: vsg });
     assert.equal(bothOn.code, 'Abs.VServerGroupIdAndMasterSlaveServerGroupId.MissMatch');
     const v6 = await aclFixture(s, 'ipv6');

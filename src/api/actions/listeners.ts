@@ -81,7 +81,10 @@ async function createListener(ctx: Ctx, protocol: Protocol, p: P): Promise<Resul
   const vsg = str(p['VServerGroupId']);
   const msg = str(p['MasterSlaveServerGroupId']);
   if (vsg && msg) fail('Abs.VServerGroupIdAndMasterSlaveServerGroupId.MissMatch');
-  if (!vsg && !msg && p['BackendServerPort'] === undefined) throw missing('BackendServerPort');
+  // A redirecting HTTP listener forwards nothing to backends: Terraform's forward request can lose
+  // BackendServerPort (it sends the value under an empty name), so it is not required there.
+  const redirect = protocol === 'http' && p['ListenerForward'] === 'on';
+  if (!vsg && !msg && p['BackendServerPort'] === undefined && !redirect) throw missing('BackendServerPort');
   const tags = readCreateTags(p['Tag'] as never);
   const now = ctx.clock.now();
   await ctx.store.write(async (tx) => {
@@ -138,7 +141,9 @@ async function setListener(ctx: Ctx, action: string, protocol: Protocol, p: P): 
       next.MasterSlaveServerGroupId = str(p['MasterSlaveServerGroupId']);
       delete next.VServerGroupId;
     } else if (p['MasterSlaveServerGroup'] === 'off') delete next.MasterSlaveServerGroupId;
-    if (!next.VServerGroupId && !next.MasterSlaveServerGroupId && next.BackendServerPort === undefined) throw missing('VServerGroupId');
+    // switching a group off falls back to the default server group, which needs a backend port
+    const groupOff = p['VServerGroup'] === 'off' || p['MasterSlaveServerGroup'] === 'off';
+    if (groupOff && !next.VServerGroupId && !next.MasterSlaveServerGroupId && next.BackendServerPort === undefined && next.ListenerForward !== 'on') throw missing('VServerGroupId');
     settleAcl(next);
     checkSticky(next);
     if (p['Bandwidth'] !== undefined) {
