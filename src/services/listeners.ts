@@ -28,8 +28,10 @@ const transport = (p: Protocol) => (p === 'udp' ? 'udp' : 'tcp');
 
 export function parseProtocol(v: string | undefined): Protocol | undefined {
   if (v === undefined || v === '') return undefined;
-  if (!(PROTOCOLS as readonly string[]).includes(v)) throw badProtocol();
-  return v as Protocol;
+  // read case-insensitively, as the rules family does for the same parameter
+  const p = v.toLowerCase();
+  if (!(PROTOCOLS as readonly string[]).includes(p)) throw badProtocol();
+  return p as Protocol;
 }
 
 /** The load balancer a listener call acts on; changes to a locked instance are refused. */

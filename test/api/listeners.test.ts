@@ -237,6 +237,16 @@ test('listeners', async (t) => {
     await pollUntil(listAll, (ls) => ls.every((l) => l['Status'] === 'stopped'));
     await Promise.all(listed.map((l) => call('DeleteLoadBalancerListener', { LoadBalancerId: id, ListenerPort: l['ListenerPort'], ListenerProtocol: l['ListenerProtocol'] })));
     assert.deepEqual(await listAll(), []);
+    // region-wide listing without LoadBalancerId.N; an unknown region is the real 404
+    const other = await createLbFixture(s);
+    await call('CreateLoadBalancerTCPListener', { LoadBalancerId: other.LoadBalancerId, ListenerPort: 1, BackendServerPort: 1, Bandwidth: -1 });
+    const regionWide = await call('DescribeLoadBalancerListeners', { RegionId: REGION, MaxResults: 100 });
+    assert.ok((regionWide['Listeners'] as Body[]).some((l) => l['LoadBalancerId'] === other.LoadBalancerId));
+    const two = await call('DescribeLoadBalancerListeners', { 'LoadBalancerId.1': other.LoadBalancerId, 'LoadBalancerId.2': id });
+    assert.deepEqual((two['Listeners'] as Body[]).map((l) => l['LoadBalancerId']), [other.LoadBalancerId]);
+    assert.equal((await v3Err(s, 'DescribeLoadBalancerListeners', { RegionId: 'mars-north-1' })).code, 'InvalidRegionId.NotFound');
+    // ListenerProtocol is read case-insensitively on the addressing actions
+    await call('StartLoadBalancerListener', { LoadBalancerId: other.LoadBalancerId, ListenerPort: 1, ListenerProtocol: 'TCP' });
     const unknown = await call('DescribeLoadBalancerListeners', { 'LoadBalancerId.1': 'lb-doesnotexist' });
     assert.deepEqual(unknown['Listeners'], []);
     assert.equal(unknown['TotalCount'], 0);
