@@ -263,7 +263,8 @@ test('listeners', async (t) => {
       await call('StartLoadBalancerListener', { LoadBalancerId: id, ListenerPort: 80 });
       assert.equal((await call('DescribeLoadBalancerTCPListenerAttribute', { LoadBalancerId: id, ListenerPort: 80 }))['Status'], 'starting');
       assert.deepEqual(await fails('StartLoadBalancerListener'), { code: 'ProcessingSameRequest', message: 'The same request is being processed. Please try later.', status: undefined });
-      assert.deepEqual((await fails('StopLoadBalancerListener')).code, 'ServiceIsConfiguring');
+      assert.deepEqual(await fails('StopLoadBalancerListener'), { code: 'ServiceIsConfiguring', message: 'A previous configuration is pending; please try again later.', status: undefined });
+      assert.equal((await fails('AddListenerWhiteListItem', { SourceItems: '10.0.0.1' })).code, 'ServiceIsConfiguring');
       assert.deepEqual((await fails('DeleteLoadBalancerListener')).code, 'ServiceIsConfiguring');
       const set = await v3Err(s, 'SetLoadBalancerTCPListenerAttribute', { LoadBalancerId: id, ListenerPort: 80, Bandwidth: 5 });
       assert.deepEqual(set, { code: 'OperationFailed.ListenerStatusNotSupport', status: 400, message: 'The status of the listener does not support this operation. Please try again later.' });
