@@ -27,6 +27,7 @@ import {
   type VSwitchDoc,
   type WorldSettings,
 } from './world.js';
+import { createLogProject, createLogStore, LogStoreRegistryError } from './log-stores.js';
 
 export interface WorldFile {
   /** the account the VPCs, instances and resource groups belong to (default: the root account) */
@@ -43,9 +44,11 @@ export interface WorldFile {
   UniqueLoadBalancerNames?: boolean;
   DefaultVpc?: boolean;
   DefaultVpcCidrBlock?: string;
+  /** Log Service projects and their logstores (targets of access logs and the HD monitor) */
+  LogProjects?: { RegionId: string; ProjectName: string; Description?: string; LogStores?: string[] }[];
 }
 
-const KNOWN = new Set(['AccountId', 'Vpcs', 'Instances', 'ResourceGroups', 'Pools', 'Stock', 'Quotas', 'AccountQuotas', 'RegionSpecs', 'UnavailableZones', 'UniqueLoadBalancerNames', 'DefaultVpc', 'DefaultVpcCidrBlock']);
+const KNOWN = new Set(['AccountId', 'Vpcs', 'Instances', 'ResourceGroups', 'Pools', 'Stock', 'Quotas', 'AccountQuotas', 'RegionSpecs', 'UnavailableZones', 'UniqueLoadBalancerNames', 'DefaultVpc', 'DefaultVpcCidrBlock', 'LogProjects']);
 
 const bad = (msg: string) => new WorldError(400, 'InvalidWorld', msg);
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -184,6 +187,20 @@ export async function applyWorld(tx: Tx, rootAccount: string, raw: unknown, now:
       throw e;
     }
     sum.Instances++;
+  }
+
+  for (const [i, lp] of arr(w.LogProjects, 'LogProjects').entries()) {
+    const what = `LogProjects[${i}]`;
+    if (!isObj(lp)) throw bad(`${what} must be an object`);
+    const scope = { account, region: requireKnownRegion(str(lp, 'RegionId', what)).RegionId };
+    const name = str(lp, 'ProjectName', what)!;
+    try {
+      await createLogProject(tx, scope, name, now, typeof lp['Description'] === 'string' ? lp['Description'] : '');
+      for (const st of arr(lp['LogStores'], `${what}.LogStores`)) await createLogStore(tx, scope, name, String(st));
+    } catch (e) {
+      if (e instanceof LogStoreRegistryError) throw bad(`${what}: ${e.message}`);
+      throw e;
+    }
   }
   return sum;
 }

@@ -140,4 +140,12 @@ test('access-log download attributes', async (t) => {
     assert.equal((await fails(() => s.v3('SetAccessLogsDownloadAttribute', { RegionId: region, LogsDownloadAttributes: JSON.stringify([{ LogProject: 'qd-logs', LogStore: 'slb-second', LoadBalancerId: lb2.LoadBalancerId }]) }))).code, 'InvalidProject.NotExist');
     assert.equal((await op(s, 'GET', '/world/log-projects', undefined, 'wrong-token')).status, 401);
   });
+  await t.test('a world file declares log projects (POST /_openslb/world/load)', async () => {
+    await opOk(s, 'POST', '/world/load', { LogProjects: [{ RegionId: 'cn-chengdu', ProjectName: 'cd-logs', LogStores: ['access'] }] });
+    const lb = await putLb(s, { RegionId: 'cn-chengdu' });
+    await s.v3('SetAccessLogsDownloadAttribute', { RegionId: 'cn-chengdu', LogsDownloadAttributes: JSON.stringify({ LogProject: 'cd-logs', LogStore: 'access', LoadBalancerId: lb.LoadBalancerId }) });
+    await s.v3('EnableHighDefinationMonitor', { RegionId: 'cn-chengdu', LogProject: 'cd-logs', LogStore: 'access' });
+    const bad = await op(s, 'POST', '/world/load', { LogProjects: [{ RegionId: 'cn-chengdu', ProjectName: 'cd-logs', LogStores: ['Bad Store'] }] });
+    assert.equal(bad.status, 400);
+  });
 });
