@@ -156,6 +156,15 @@ export class BackendPool {
     return this.scheduler.pick(eligible, ctx);
   }
 
+  /** The member `id` when it may take new traffic now, else a normal pick. */
+  pickPreferring(id: string | undefined, ctx: PickContext): PoolMember | undefined {
+    if (id) {
+      const m = this.membersById.get(id);
+      if (m && this.eligibleMembers().includes(m)) return m;
+    }
+    return this.pick(ctx);
+  }
+
   /** Counts a live connection on a member; call the returned function once when it ends. */
   track(m: PoolMember, conn: Tracked): () => void {
     m.active++;

@@ -9,8 +9,10 @@ import { fastHealth, freePort, snapshot, udpAsk, UdpBackend, udpListener, waitFo
 const LB = '127.0.0.60';
 const planes: DataPlane[] = [];
 const backends: UdpBackend[] = [];
+const extraSockets: dgram.Socket[] = [];
 after(async () => {
   for (const p of planes) p.destroy();
+  for (const s of extraSockets) s.close();
   for (const b of backends) await b.stop().catch(() => {});
 });
 const plane = () => {
@@ -113,5 +115,50 @@ test('UDP qch: datagrams carrying the same QUIC connection id from different cli
     s.close();
   }
   assert.equal(names.size, 1);
+  dp.destroy();
+});
+
+test('UDP qch learns the connection ids backends choose: a migrated client (new port, short header) returns to the same backend', async () => {
+  // fake QUIC servers: answer a long-header packet with a long header whose SCID is their own id,
+  // and any packet with a datagram naming themselves
+  const names = ['q1', 'q2', 'q3'];
+  const members = [];
+  for (const [i, name] of names.entries()) {
+    const s = dgram.createSocket('udp4');
+    const scid = Buffer.from(`${name}-id-00`.slice(0, 8));
+    s.on('message', (m, r) => {
+      const reply = m[0]! & 0x80 ? Buffer.concat([Buffer.from([0xc1, 0, 0, 0, 1, 0, 8]), scid, Buffer.from(name)]) : Buffer.from(`short:${name}`);
+      s.send(reply, r.port, r.address);
+    });
+    await new Promise<void>((r) => s.bind(0, `127.0.0.${74 + i}`, () => r()));
+    extraSockets.push(s);
+    members.push({ serverId: name, ip: `127.0.0.${74 + i}`, port: s.address().port, weight: 100, type: 'ecs' as const });
+  }
+  const port = await freePort(LB, 'udp');
+  const dp = plane();
+  await dp.apply(snapshot({ address: LB, listeners: [udpListener(port, { scheduler: 'qch' })], servers: members }));
+  const send = (payload: Buffer) =>
+    new Promise<Buffer>((res) => {
+      const s = dgram.createSocket('udp4');
+      s.on('message', (m) => {
+        s.close();
+        res(m);
+      });
+      s.send(payload, port, LB);
+    });
+  const owners = new Map<string, Buffer>(); // backend name → its connection id
+  for (let i = 0; owners.size < 3 && i < 200; i++) {
+    const dcid = Buffer.alloc(8);
+    dcid.writeUInt32BE(i);
+    const reply = await send(Buffer.concat([Buffer.from([0xc3, 0, 0, 0, 1, 8]), dcid, Buffer.from([0])]));
+    owners.set(reply.subarray(15).toString(), reply.subarray(7, 15));
+  }
+  assert.equal(owners.size, 3);
+  for (const [name, cid] of owners) {
+    for (let k = 0; k < 3; k++) {
+      const reply = await send(Buffer.concat([Buffer.from([0x41]), cid, Buffer.from('payload')]));
+      assert.equal(reply.toString(), `short:${name}`);
+    }
+  }
   dp.destroy();
 });

@@ -90,11 +90,12 @@ export class FourTupleHash implements Scheduler {
 
 /**
  * qch: consistent hash of the QUIC destination connection id of the flow's first datagram.
- * Approximation (see docs/dataplane.md): real CLB hashes the connection id of every packet so a
- * migrated client (new address/port) reaches the same server. We pick per flow (client addr:port),
- * so packets of a flow always stay together; a migrated flow keeps its server only when the
- * connection id it carries is the one the flow started with. Non-QUIC datagrams (or a missing
- * datagram) fall back to the 4-tuple hash.
+ * Approximation (see docs/dataplane.md): real CLB routes every packet by connection id so a
+ * migrated client (new address/port) reaches the same server. We pick per flow (client
+ * addr:port); the UDP listener also learns the ids servers choose (the SCID of their long-header
+ * replies, QuicIdTable) and sends a new flow whose destination id is known to that server. Short
+ * headers are read with the learned id lengths (8 bytes when nothing is learned). Non-QUIC
+ * datagrams (or a missing datagram) fall back to the 4-tuple hash.
  */
 export class QuicConnectionIdHash implements Scheduler {
   readonly name = 'qch';

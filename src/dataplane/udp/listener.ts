@@ -8,6 +8,7 @@ import type { TimerHandle } from '../clock.js';
 import type { ListenerContext, ListenerRuntime, ProtocolHandler } from '../handler.js';
 import type { PoolMember } from '../pool.js';
 import { proxyV2Header } from '../proxy-protocol.js';
+import { QuicIdTable } from '../schedulers/quic.js';
 import type { UdpListenerSnapshot } from '../snapshot.js';
 
 interface Flow {
@@ -33,6 +34,8 @@ export class UdpListenerRuntime implements ListenerRuntime {
   private idleResolve: (() => void) | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** qch: connection ids chosen by backends → member (see QuicIdTable) */
+  private quicIds = new QuicIdTable();
 
   constructor(ctx: ListenerContext) {
     this.ctx = ctx as ListenerContext<UdpListenerSnapshot>;
@@ -97,7 +100,8 @@ export class UdpListenerRuntime implements ListenerRuntime {
         return; // L4 deny on UDP: silent drop
       }
       const dstIp = ctx.bindAddress;
-      const m = ctx.pool.pick({ srcIp: rinfo.address, srcPort: rinfo.port, dstIp, dstPort: ctx.listener.port, datagram: msg });
+      const pickCtx = { srcIp: rinfo.address, srcPort: rinfo.port, dstIp, dstPort: ctx.listener.port, datagram: msg };
+      const m = ctx.listener.scheduler === 'qch' ? ctx.pool.pickPreferring(this.quicIds.lookup(msg), pickCtx) : ctx.pool.pick(pickCtx);
       if (!m) {
         c.noBackend++;
         return;
@@ -148,6 +152,7 @@ export class UdpListenerRuntime implements ListenerRuntime {
     upstream.on('message', (reply) => {
       flow.lastSeen = this.ctx.clock.now();
       flow.bytesOut += reply.length;
+      if (this.ctx.listener.scheduler === 'qch' && reply.length > 6 && (reply[0]! & 0xc0) === 0xc0) this.quicIds.learn(reply, m.id);
       this.sock.send(reply, flow.port, flow.address);
     });
     upstream.connect(m.port, m.ip, () => {

@@ -1,0 +1,422 @@
+// The L7 core shared by HTTP and HTTPS listeners: per request, route (forwarding rules), pick a
+// backend (cookie persistence, then the pool's scheduler over healthy weight>0 members), forward
+// with undici (one keep-alive Pool per backend address, Pool.stream() writing the backend body
+// straight into the client response), add the forwarded headers, gzip text, and answer the
+// statuses the load balancer generates itself (302 redirect, 403 ACL, 502 no backend / backend
+// failure, 504 RequestTimeout). WebSocket upgrades are tunnelled as raw bytes after the backend
+// sees the (header-rewritten) handshake.
+//
+// A subclass owns the sockets (http.Server, or TLS/HTTP2 servers fed by a raw net.Server) and
+// calls `accepted()` for each new TCP connection, `onRequest` and `onUpgrade`.
+import net from 'node:net';
+import zlib from 'node:zlib';
+import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Duplex, Writable } from 'node:stream';
+import { Pool, type Dispatcher } from 'undici';
+import type { ListenerContext, ListenerRuntime } from '../handler.js';
+import type { BackendPool, PoolMember, Tracked } from '../pool.js';
+import type { HttpListenerSnapshot, HttpsListenerSnapshot, StickySessionSnapshot } from '../snapshot.js';
+import { plainIp, requestHeaders, responseHeaders, type ForwardInfo } from './headers.js';
+import { compileRules, hostName, type RuleMatcher } from './rules.js';
+import { insertCookie, INSERT_COOKIE, memberByToken, memberToken, readCookie, rewriteSetCookie } from './sticky.js';
+
+export type L7Listener = HttpListenerSnapshot | HttpsListenerSnapshot;
+export type AnyRequest = IncomingMessage | Http2ServerRequest;
+export type AnyResponse = ServerResponse | Http2ServerResponse;
+
+/** Marks a connection refused by the ACL at accept: its requests are answered 403. */
+export const kDenied = Symbol('openslb.aclDenied');
+type Marked = { [kDenied]?: boolean };
+
+/** Content types compressed when Gzip is on (docs/dataplane.md §5.2; text/html is not listed). */
+const GZIP_TYPES = new Set([
+  'text/xml',
+  'text/plain',
+  'text/css',
+  'application/javascript',
+  'application/x-javascript',
+  'application/rss+xml',
+  'application/atom+xml',
+  'application/xml',
+  'application/json',
+]);
+export const GZIP_MIN_BYTES = 1024;
+
+const REASONS: Record<number, string> = { 302: 'Found', 400: 'Bad Request', 403: 'Forbidden', 502: 'Bad Gateway', 504: 'Gateway Time-out' };
+
+/** The body of a status the load balancer answers itself (Tengine's page layout). */
+export function errorPage(code: number): string {
+  const t = `${code} ${REASONS[code] ?? ''}`.trim();
+  return `<html>\r\n<head><title>${t}</title></head>\r\n<body>\r\n<center><h1>${t}</h1></center>\r\n<hr><center>openslb</center>\r\n</body>\r\n</html>\r\n`;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+interface Route {
+  pool: BackendPool;
+  sticky: StickySessionSnapshot | null;
+}
+
+/** One proxied request in flight: the undici `opaque`, and what the pool tracks. */
+class Exchange implements Tracked {
+  untrack: () => void = noop;
+  constructor(
+    readonly rt: L7Runtime,
+    readonly ctx: ListenerContext<L7Listener>,
+    readonly req: AnyRequest,
+    readonly res: AnyResponse,
+    readonly member: PoolMember,
+    readonly sticky: StickySessionSnapshot | null,
+    /** insert mode: the client had no valid token */
+    readonly insert: boolean,
+  ) {}
+  destroy(): void {
+    // a removed/drained backend: requests in flight finish on their own (Tengine reload semantics)
+  }
+}
+
+function noop() {}
+
+export abstract class L7Runtime implements ListenerRuntime {
+  protected ctx: ListenerContext<L7Listener>;
+  protected rules: RuleMatcher;
+  private upstreams = new Map<string, Pool>();
+  protected readonly sockets = new Set<net.Socket>();
+  private tunnels = new Set<Duplex>();
+  private closing: Promise<void> | undefined;
+  private idleResolve: (() => void) | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
+  protected readonly proto: 'http' | 'https';
+
+  constructor(ctx: ListenerContext, proto: 'http' | 'https') {
+    this.ctx = ctx as ListenerContext<L7Listener>;
+    this.proto = proto;
+    this.rules = compileRules(this.ctx.listener.rules);
+  }
+
+  get active(): number {
+    return this.sockets.size;
+  }
+
+  abstract listen(): Promise<void>;
+  protected abstract stopAccepting(): void;
+  /** idle keep-alive connections can be closed at once when closing */
+  protected abstract closeIdle(): void;
+  protected abstract applyConfig(ctx: ListenerContext<L7Listener>, prev: ListenerContext<L7Listener>): void;
+
+  update(ctx: ListenerContext): void {
+    const prev = this.ctx;
+    this.ctx = ctx as ListenerContext<L7Listener>;
+    if (prev.listener.rules !== this.ctx.listener.rules) this.rules = compileRules(this.ctx.listener.rules);
+    this.applyConfig(this.ctx, prev);
+    this.sweepUpstreams();
+  }
+
+  /** Per accepted TCP connection (raw socket): ACL decision, counters, tracking. */
+  protected accepted(socket: net.Socket): void {
+    const ctx = this.ctx;
+    const c = ctx.counters;
+    socket.on('error', noop);
+    if (!ctx.acl.allows(socket.remoteAddress ?? '')) {
+      c.aclDenied++;
+      (socket as Marked)[kDenied] = true;
+    }
+    c.newConnections++;
+    c.activeConnections++;
+    this.sockets.add(socket);
+    const live = { bytesIn: () => socket.bytesRead, bytesOut: () => socket.bytesWritten };
+    c.live.add(live);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      c.live.delete(live);
+      c.activeConnections--;
+      c.bytesIn += socket.bytesRead;
+      c.bytesOut += socket.bytesWritten;
+      if (this.sockets.size === 0) this.idleResolve?.();
+    });
+  }
+
+  /** Whether the connection under `req` was refused by the ACL at accept. */
+  protected abstract denied(req: AnyRequest): boolean;
+
+  private route(ctx: ListenerContext<L7Listener>, req: AnyRequest): Route {
+    const l = ctx.listener;
+    if (this.rules.size > 0) {
+      const r = this.rules.match((req.headers.host ?? req.headers[':authority']) as string | undefined, req.url ?? '/');
+      if (r) {
+        const pool = ctx.rulePools.get(r.ruleId);
+        if (pool) return { pool, sticky: r.override ? r.override.stickySession : l.stickySession };
+      }
+    }
+    return { pool: ctx.pool, sticky: l.stickySession };
+  }
+
+  private choose(ctx: ListenerContext<L7Listener>, route: Route, req: AnyRequest): { member: PoolMember; insert: boolean } | undefined {
+    const s = route.sticky;
+    if (s) {
+      const name = s.type === 'insert' ? INSERT_COOKIE : s.cookie;
+      const cookie = req.headers.cookie;
+      const m = memberByToken(ctx.listener.listenerId, route.pool.eligibleMembers(), readCookie(Array.isArray(cookie) ? cookie.join('; ') : cookie, name));
+      if (m) return { member: m, insert: false };
+    }
+    const sock = req.socket;
+    const member = route.pool.pick({ srcIp: sock.remoteAddress ?? '', srcPort: sock.remotePort ?? 0, dstIp: sock.localAddress ?? '', dstPort: sock.localPort ?? 0 });
+    return member ? { member, insert: s?.type === 'insert' } : undefined;
+  }
+
+  private forwardInfo(ctx: ListenerContext<L7Listener>, req: AnyRequest): ForwardInfo {
+    const sock = req.socket;
+    return {
+      clientIp: plainIp(sock.remoteAddress),
+      clientPort: sock.remotePort ?? 0,
+      proto: this.proto,
+      slbIp: ctx.loadBalancer.address,
+      slbId: ctx.loadBalancer.loadBalancerId,
+      listenerPort: ctx.listener.port,
+    };
+  }
+
+  readonly onRequest = (req: AnyRequest, res: AnyResponse): void => {
+    const ctx = this.ctx;
+    const c = ctx.counters;
+    c.requests++;
+    if (this.denied(req)) return this.reply(req, res, 403, true);
+    const l = ctx.listener;
+    if (l.protocol === 'http' && l.redirect) {
+      const host = hostName((req.headers.host ?? req.headers[':authority']) as string | undefined) || plainIp(req.socket.localAddress);
+      const port = l.redirect.forwardPort;
+      return this.reply(req, res, 302, false, { location: `https://${host}${port === 443 ? '' : `:${port}`}${req.url ?? '/'}` });
+    }
+    const route = this.route(ctx, req);
+    const pick = this.choose(ctx, route, req);
+    if (!pick) {
+      c.noBackend++;
+      return this.reply(req, res, 502);
+    }
+    const ex = new Exchange(this, ctx, req, res, pick.member, route.sticky, pick.insert);
+    ex.untrack = route.pool.track(pick.member, ex);
+    const h = req.headers;
+    const hasBody = h['content-length'] !== undefined ? h['content-length'] !== '0' : h['transfer-encoding'] !== undefined || (req.httpVersionMajor === 2 && !(req as Http2ServerRequest).stream.endAfterHeaders);
+    try {
+      this.upstream(pick.member).stream(
+        {
+          path: req.url ?? '/',
+          method: req.method as Dispatcher.HttpMethod,
+          headers: requestHeaders(h, l.forwardedHeaders, this.forwardInfo(ctx, req)),
+          body: hasBody ? (req as IncomingMessage) : null,
+          opaque: ex,
+          headersTimeout: l.requestTimeoutMs,
+          bodyTimeout: l.requestTimeoutMs,
+        },
+        streamFactory,
+        streamDone,
+      );
+    } catch {
+      ex.untrack();
+      c.backendErrors++;
+      this.reply(req, res, 502);
+    }
+  };
+
+  /** WebSocket (and any other HTTP/1.1 Upgrade): handshake forwarded with our headers, then raw bytes both ways. */
+  readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const ctx = this.ctx;
+    const c = ctx.counters;
+    c.requests++;
+    socket.on('error', noop);
+    const raw = (code: number) => {
+      c.countStatus(code);
+      const body = errorPage(code);
+      socket.end(`HTTP/1.1 ${code} ${REASONS[code]}\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    if (this.denied(req)) return raw(403);
+    const route = this.route(ctx, req);
+    const pick = this.choose(ctx, route, req);
+    if (!pick) {
+      c.noBackend++;
+      return raw(502);
+    }
+    const m = pick.member;
+    const headers = requestHeaders(req.headers, ctx.listener.forwardedHeaders, this.forwardInfo(ctx, req), true);
+    let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
+    for (const k in headers) {
+      const v = headers[k]!;
+      for (const one of Array.isArray(v) ? v : [v]) text += `${k}: ${one}\r\n`;
+    }
+    text += '\r\n';
+    const up = net.connect({ host: m.ip, port: m.port, noDelay: true });
+    const tunnel = { destroy: () => (up.destroy(), socket.destroy()) };
+    const untrack = route.pool.track(m, tunnel);
+    this.tunnels.add(up);
+    let connected = false;
+    up.once('connect', () => {
+      connected = true;
+      up.write(text);
+      if (head.length) up.write(head);
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    up.once('error', () => {
+      if (!connected) {
+        c.backendErrors++;
+        raw(502);
+      } else socket.destroy();
+    });
+    socket.once('close', () => up.destroy());
+    up.once('close', () => {
+      untrack();
+      this.tunnels.delete(up);
+      socket.destroy();
+    });
+    // counted once the backend's status line is visible would need parsing; the handshake answer is
+    // usually 101, counted as 1xx here
+    c.countStatus(101);
+  };
+
+  /** Sends a status the load balancer generates itself. */
+  reply(req: AnyRequest, res: AnyResponse, code: number, close = false, extra: OutgoingHttpHeaders = {}): void {
+    this.ctx.counters.countStatus(code);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = code === 302 ? '' : errorPage(code);
+    const headers: OutgoingHttpHeaders = { 'content-type': 'text/html', 'content-length': Buffer.byteLength(body), ...extra };
+    if (close && req.httpVersionMajor < 2) headers.connection = 'close';
+    (res as ServerResponse).writeHead(code, headers);
+    (res as ServerResponse).end(req.method === 'HEAD' ? undefined : body);
+    // a request body nobody reads would hold the connection: let it drain
+    if (!req.readableEnded) req.resume();
+  }
+
+  private upstream(m: PoolMember): Pool {
+    const key = m.ip.includes(':') ? `[${m.ip}]:${m.port}` : `${m.ip}:${m.port}`;
+    let p = this.upstreams.get(key);
+    if (!p) {
+      p = new Pool(`http://${key}`, {
+        connections: 256,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        connect: { timeout: Math.min(this.ctx.listener.requestTimeoutMs, 10_000), noDelay: true },
+      });
+      p.on('connectionError', noop);
+      this.upstreams.set(key, p);
+    }
+    return p;
+  }
+
+  /** Closes keep-alive pools of backends no pool of this listener references any more (in-flight requests finish first). */
+  private sweepUpstreams() {
+    if (this.upstreams.size === 0) return;
+    const keep = new Set<string>();
+    for (const p of [this.ctx.pool, ...this.ctx.rulePools.values()]) {
+      for (const m of p.members()) keep.add(m.ip.includes(':') ? `[${m.ip}]:${m.port}` : `${m.ip}:${m.port}`);
+    }
+    for (const [k, p] of this.upstreams) {
+      if (keep.has(k)) continue;
+      this.upstreams.delete(k);
+      void p.close().catch(noop);
+    }
+  }
+
+  close(drainMs: number): Promise<void> {
+    if (this.closing) {
+      if (drainMs <= 0) this.destroyConnections();
+      return this.closing;
+    }
+    this.stopAccepting();
+    this.closeIdle();
+    if (drainMs <= 0) this.destroyConnections();
+    this.closing = new Promise<void>((resolve) => {
+      if (this.sockets.size === 0 && this.tunnels.size === 0) return resolve();
+      this.idleResolve = resolve;
+      if (drainMs > 0) {
+        this.drainTimer = setTimeout(() => this.destroyConnections(), drainMs);
+        this.drainTimer.unref();
+      }
+    }).finally(() => {
+      clearTimeout(this.drainTimer);
+      this.closeUpstreams();
+    });
+    return this.closing;
+  }
+
+  private destroyConnections() {
+    for (const t of [...this.tunnels]) t.destroy();
+    for (const s of [...this.sockets]) s.destroy();
+  }
+
+  private closeUpstreams() {
+    for (const p of this.upstreams.values()) void p.destroy().catch(noop);
+    this.upstreams.clear();
+  }
+
+  destroy(): void {
+    this.stopAccepting();
+    this.destroyConnections();
+    clearTimeout(this.drainTimer);
+    this.closeUpstreams();
+  }
+}
+
+function streamFactory({ statusCode, headers, opaque }: Dispatcher.StreamFactoryData<unknown>): Writable {
+  const ex = opaque as Exchange;
+  const { ctx, req, res } = ex;
+  const out = responseHeaders(headers as Record<string, string | string[] | undefined>);
+  const s = ex.sticky;
+  if (s) {
+    if (s.type === 'insert') {
+      if (ex.insert && (statusCode < 400 || statusCode >= 500)) {
+        const cookie = insertCookie(memberToken(ctx.listener.listenerId, ex.member), s.cookieTimeoutMs);
+        const prev = out['set-cookie'];
+        out['set-cookie'] = prev === undefined ? [cookie] : [...(Array.isArray(prev) ? prev : [String(prev)]), cookie];
+      }
+    } else {
+      const rewritten = rewriteSetCookie(out['set-cookie'] as string | string[] | undefined, s.cookie, memberToken(ctx.listener.listenerId, ex.member));
+      if (rewritten) out['set-cookie'] = rewritten;
+    }
+  }
+  ctx.counters.countStatus(statusCode);
+  if (ctx.listener.gzip && shouldGzip(req, statusCode, out)) {
+    delete out['content-length'];
+    out['content-encoding'] = 'gzip';
+    const vary = out.vary;
+    out.vary = vary ? `${String(vary)}, Accept-Encoding` : 'Accept-Encoding';
+    (res as ServerResponse).writeHead(statusCode, out);
+    const gz = zlib.createGzip({ level: 1 });
+    gz.pipe(res as ServerResponse);
+    gz.on('error', () => res.destroy());
+    return gz;
+  }
+  (res as ServerResponse).writeHead(statusCode, out);
+  return res as ServerResponse;
+}
+
+function streamDone(err: Error | null, data: { opaque: unknown }): void {
+  const ex = data.opaque as Exchange;
+  ex.untrack();
+  if (!err) return;
+  const { rt, req, res, ctx } = ex;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const code = (err as NodeJS.ErrnoException).code;
+  if (!code || !TIMEOUT_CODES.has(code)) ctx.counters.backendErrors++;
+  rt.reply(req, res, code && TIMEOUT_CODES.has(code) ? 504 : 502);
+}
+
+function shouldGzip(req: AnyRequest, status: number, h: OutgoingHttpHeaders): boolean {
+  if (status < 200 || status === 204 || status === 304 || req.method === 'HEAD') return false;
+  if (h['content-encoding'] !== undefined) return false;
+  const ae = req.headers['accept-encoding'];
+  if (!ae || !/\bgzip\b/i.test(String(ae))) return false;
+  const ct = h['content-type'];
+  if (!ct) return false;
+  const s = String(ct);
+  const semi = s.indexOf(';');
+  if (!GZIP_TYPES.has((semi < 0 ? s : s.slice(0, semi)).trim().toLowerCase())) return false;
+  const len = h['content-length'];
+  return len === undefined || Number(len) >= GZIP_MIN_BYTES;
+}
