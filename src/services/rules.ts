@@ -277,5 +277,13 @@ export function ruleView(r: RuleDoc, listener: ListenerDoc | undefined): Record<
     const val = src[f];
     if (INT_FIELDS.has(f) ? typeof val === 'number' : typeof val === 'string') v[f] = val;
   }
+  // As the listener Describe does: health-check details only with health checks on, cookie
+  // details only with sticky sessions on and only the one the session type uses.
+  if (v['HealthCheck'] === 'off') for (const f of HEALTH_DETAILS) delete v[f];
+  if (v['StickySession'] !== 'on') for (const f of ['StickySessionType', 'CookieTimeout', 'Cookie']) delete v[f];
+  if (v['StickySessionType'] === 'insert') delete v['Cookie'];
+  if (v['StickySessionType'] === 'server') delete v['CookieTimeout'];
   return v;
 }
+
+const HEALTH_DETAILS: OverrideField[] = ['HealthCheckDomain', 'HealthCheckURI', 'HealthCheckConnectPort', 'HealthyThreshold', 'UnhealthyThreshold', 'HealthCheckTimeout', 'HealthCheckInterval', 'HealthCheckHttpCode'];

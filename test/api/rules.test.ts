@@ -366,6 +366,21 @@ test('rules and domain extensions with the real listener and server-group action
   await s.v3('SetLoadBalancerHTTPSListenerAttribute', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 443, Description: 'changed' });
   assert.equal((await fails(() => s.v3('SetRule', { RegionId: REGION, RuleId: ruleId, RuleName: 'api2' }))).code, 'OperationFailed.ListenerStatusNotSupport');
   await s.v3('SetRule', { RegionId: REGION, RuleId: ruleId, RuleName: 'api2' });
+  // ListenerSync on: the rule shows the listener's settings, filtered as the listener shows them.
+  const attr = (await s.v3('DescribeRuleAttribute', { RegionId: REGION, RuleId: ruleId })).body;
+  assert.deepEqual(attr, {
+    RequestId: attr['RequestId'],
+    RuleId: ruleId,
+    RuleName: 'api2',
+    Domain: 'api.example.com',
+    VServerGroupId: group,
+    ListenerSync: 'on',
+    Scheduler: 'wrr',
+    StickySession: 'off',
+    HealthCheck: 'off',
+    LoadBalancerId: lb.LoadBalancerId,
+    ListenerPort: '443',
+  });
 
   // Deleting the listener takes its rules and domain extensions with it.
   await s.v3('DeleteLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 443 });

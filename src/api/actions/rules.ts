@@ -125,7 +125,8 @@ defineAction({
 /** Cookie names: no ',', ';' or blanks, not starting with '$' (cookie-name rules of RFC 6265). */
 const validCookie = (c: string) => !/[,;\s]/.test(c) && !c.startsWith('$');
 const validHealthCheckDomain = (d: string) => d === '$_ip' || /^[A-Za-z0-9.-]{1,80}$/.test(d);
-const validHealthCheckUri = (u: string) => /^\/[A-Za-z0-9\-/.%?#&]{0,79}$/.test(u);
+// Same character set the listener family accepts for its HealthCheckURI (`_` and `=` included).
+const validHealthCheckUri = (u: string) => /^\/[A-Za-z0-9\-/.%?#&_=]{0,79}$/.test(u);
 
 defineAction({
   name: 'SetRule',
