@@ -75,7 +75,7 @@ export async function requireLoadBalancer(tx: Tx, account: string, id: string | 
  * loadBalancer (LoadBalancerId) · listener (`${LoadBalancerId}_${protocol}_${port}`, protocol
  * lower-case — also the listener's ResourceId for tagging) · vServerGroup, masterSlaveServerGroup
  * (rsp-…) · rule (rule-…) · acl (acl-…) · serverCertificate, caCertificate · domainExtension (de-…) ·
- * tlsCipherPolicy (tls-…) · accessLogsDownload (LoadBalancerId) · hdMonitor (LoadBalancerId) ·
+ * tlsCipherPolicy (tls-…) · accessLogsDownload (LoadBalancerId) · hdMonitor (one per region: id 'region') ·
  * instance, vpc, vswitch, resourceGroup (the world) · tags (src/services/tags.ts).
  */
 export const KINDS = {
