@@ -349,3 +349,27 @@ test('serverHealth answers in the API health view shape (listener port/protocol,
   await waitFor(() => dp.serverHealth(key) === 'abnormal', 5000, 'abnormal');
   dp.destroy();
 });
+
+test('IPv6 load balancer address: binds ::1, IPv6 ACL applies, PROXY v2 carries IPv6 addresses', async () => {
+  const a = await backend('127.0.0.55', 'a');
+  const s0 = net.createServer();
+  await new Promise<void>((r) => s0.listen(0, '::1', () => r()));
+  const port = (s0.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s0.close(() => r()));
+  const dp = plane();
+  const acls = { 'acl-6': { aclId: 'acl-6', addressIPVersion: 'ipv6' as const, entries: ['::1/128'] } };
+  const s = snapshot({ address: '::1', acls, listeners: [tcpListener(port, { acl: { type: 'white', aclIds: ['acl-6'] }, proxyProtocolV2: true })], servers: [a.member()] });
+  await dp.apply({ ...s, loadBalancers: [{ ...s.loadBalancers[0]!, addressIPVersion: 'ipv6' }] });
+  const c = net.connect({ host: '::1', port });
+  await new Promise((r) => c.once('connect', r));
+  c.write('x');
+  await waitFor(() => a.firstBytes.length > 0, 5000, 'bytes at the backend');
+  const h = parseProxyV2(a.firstBytes[0]!)!;
+  assert.equal(h.src, '::1');
+  assert.equal(h.dst, '::1');
+  assert.equal(h.dstPort, port);
+  c.destroy();
+  await dp.apply({ ...s, version: s.version + 1000, acls: { 'acl-6': { ...acls['acl-6'], entries: ['2001:db8::/32'] } } });
+  assert.ok((await ask('::1', port)).error);
+  dp.destroy();
+});
