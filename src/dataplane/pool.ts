@@ -20,7 +20,7 @@ export interface PoolMember extends Candidate {
   readonly port: number;
   weight: number;
   active: number;
-  readonly serverType?: 'Master' | 'Slave';
+  serverType?: 'Master' | 'Slave';
   health: HealthState;
   readonly conns: Set<Tracked>;
   /** pending drain deadline */
@@ -95,6 +95,7 @@ export class BackendPool {
       if (m) {
         const wasTakingTraffic = m.weight > 0;
         m.weight = s.weight;
+        m.serverType = s.serverType; // a master-slave group may swap roles
         if (wasTakingTraffic && s.weight === 0) this.startDrain(m, false);
         if (s.weight > 0 && m.drainTimer && isRoutable(m.health)) this.cancelDrain(m);
       } else {
