@@ -1,0 +1,153 @@
+// TLS for HTTPS listeners: CLB's TLS cipher policies mapped onto Node's TLS options, server
+// certificates (listener default + SNI domain extensions) and the CA for mutual TLS.
+//
+// Where Node 20 / OpenSSL 3 cannot do what a policy says (docs/dataplane-l7.md lists them):
+// - DES-CBC3-SHA is not built into this OpenSSL: silently dropped from every policy.
+// - TLS 1.0/1.1 need OpenSSL security level 0 (`:@SECLEVEL=0`), added when a policy allows them.
+// - A version set with a hole (custom policy TLSv1.0 + TLSv1.2) becomes the range min..max.
+// - A custom policy allowing TLS 1.3 without naming a TLS 1.3 suite gets OpenSSL's default 1.3 suites.
+// - Unknown suite names in a custom policy are dropped; if nothing usable remains the OpenSSL
+//   defaults for the version range apply (the API refuses such policies anyway).
+import tls from 'node:tls';
+import type { HttpsListenerSnapshot, Snapshot } from '../snapshot.js';
+
+type TlsVersion = 'TLSv1.0' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+const SUITES_13 = new Set(['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256']);
+
+const LEGACY = [
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES128-SHA256',
+  'ECDHE-RSA-AES256-SHA384',
+  'AES128-GCM-SHA256',
+  'AES256-GCM-SHA384',
+  'AES128-SHA256',
+  'AES256-SHA256',
+  'ECDHE-RSA-AES128-SHA',
+  'ECDHE-RSA-AES256-SHA',
+  'AES128-SHA',
+  'AES256-SHA',
+  'DES-CBC3-SHA',
+];
+
+/** The built-in policies (docs: TLS security policies of CLB). */
+export const BUILTIN_POLICIES: Record<string, { versions: TlsVersion[]; ciphers: string[] }> = {
+  tls_cipher_policy_1_0: { versions: ['TLSv1.0', 'TLSv1.1', 'TLSv1.2'], ciphers: LEGACY },
+  tls_cipher_policy_1_1: { versions: ['TLSv1.1', 'TLSv1.2'], ciphers: LEGACY },
+  tls_cipher_policy_1_2: { versions: ['TLSv1.2'], ciphers: LEGACY },
+  tls_cipher_policy_1_2_strict: {
+    versions: ['TLSv1.2'],
+    ciphers: ['ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES128-SHA256', 'ECDHE-RSA-AES256-SHA384', 'ECDHE-RSA-AES128-SHA', 'ECDHE-RSA-AES256-SHA'],
+  },
+  tls_cipher_policy_1_2_strict_with_1_3: {
+    versions: ['TLSv1.2', 'TLSv1.3'],
+    ciphers: [
+      'TLS_AES_128_GCM_SHA256',
+      'TLS_AES_256_GCM_SHA384',
+      'TLS_CHACHA20_POLY1305_SHA256',
+      'TLS_AES_128_CCM_SHA256',
+      'TLS_AES_128_CCM_8_SHA256',
+      'ECDHE-ECDSA-AES128-GCM-SHA256',
+      'ECDHE-ECDSA-AES256-GCM-SHA384',
+      'ECDHE-ECDSA-AES128-SHA256',
+      'ECDHE-ECDSA-AES256-SHA384',
+      'ECDHE-RSA-AES128-GCM-SHA256',
+      'ECDHE-RSA-AES256-GCM-SHA384',
+      'ECDHE-RSA-AES128-SHA256',
+      'ECDHE-RSA-AES256-SHA384',
+      'ECDHE-ECDSA-AES128-SHA',
+      'ECDHE-ECDSA-AES256-SHA',
+      'ECDHE-RSA-AES128-SHA',
+      'ECDHE-RSA-AES256-SHA',
+    ],
+  },
+};
+
+const ORDER: TlsVersion[] = ['TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+const NODE_NAME: Record<TlsVersion, tls.SecureVersion> = { 'TLSv1.0': 'TLSv1', 'TLSv1.1': 'TLSv1.1', 'TLSv1.2': 'TLSv1.2', 'TLSv1.3': 'TLSv1.3' };
+
+export interface PolicyOptions {
+  minVersion: tls.SecureVersion;
+  maxVersion: tls.SecureVersion;
+  ciphers?: string;
+  /** suites of the policy this Node cannot offer */
+  dropped: string[];
+}
+
+const usable = new Map<string, boolean>();
+function cipherUsable(name: string): boolean {
+  let ok = usable.get(name);
+  if (ok === undefined) {
+    try {
+      // TLS 1.3 suites only make sense with a 1.3 context; test the classic ones at level 0
+      tls.createSecureContext(SUITES_13.has(name) ? { ciphers: name, minVersion: 'TLSv1.3' } : { ciphers: `${name}:@SECLEVEL=0`, minVersion: 'TLSv1' });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    usable.set(name, ok);
+  }
+  return ok;
+}
+
+/** Node TLS options for a built-in policy name or a custom policy of the snapshot. */
+export function policyOptions(name: string, custom?: Snapshot['tlsCipherPolicies'][string]): PolicyOptions {
+  const p = BUILTIN_POLICIES[name] ?? (custom ? { versions: [...custom.tlsVersions], ciphers: [...custom.ciphers] } : BUILTIN_POLICIES.tls_cipher_policy_1_0!);
+  const idx = p.versions.map((v) => ORDER.indexOf(v)).filter((i) => i >= 0);
+  const min = ORDER[idx.length ? Math.min(...idx) : 2]!;
+  const max = ORDER[idx.length ? Math.max(...idx) : 2]!;
+  const keep: string[] = [];
+  const dropped: string[] = [];
+  for (const c of p.ciphers) (cipherUsable(c) ? keep : dropped).push(c);
+  const legacy = min === 'TLSv1.0' || min === 'TLSv1.1';
+  let ciphers = keep.length ? keep.join(':') : undefined;
+  if (legacy) ciphers = `${ciphers ?? 'DEFAULT'}:@SECLEVEL=0`;
+  return { minVersion: NODE_NAME[min], maxVersion: NODE_NAME[max], ciphers, dropped };
+}
+
+export interface TlsConfig {
+  /** options for the default secure context (listener certificate) */
+  base: tls.SecureContextOptions;
+  /** SNI: exact names and `*.` wildcards (longest suffix first) → context */
+  exact: Map<string, tls.SecureContext>;
+  wildcards: [string, tls.SecureContext][];
+  mutual: boolean;
+  policy: PolicyOptions;
+}
+
+/** Compiles the TLS side of an HTTPS listener from the snapshot. Throws on unusable PEM. */
+export function compileTls(s: Snapshot, l: HttpsListenerSnapshot): TlsConfig {
+  const policy = policyOptions(l.tlsCipherPolicy, s.tlsCipherPolicies[l.tlsCipherPolicy]);
+  const ca = l.caCertificateId ? s.caCertificates[l.caCertificateId]?.certificate : undefined;
+  const common: tls.SecureContextOptions = {
+    minVersion: policy.minVersion,
+    maxVersion: policy.maxVersion,
+    ...(policy.ciphers ? { ciphers: policy.ciphers } : {}),
+    honorCipherOrder: true,
+    ...(ca ? { ca } : {}),
+    sessionTimeout: 300,
+  };
+  const cert = s.serverCertificates[l.serverCertificateId]!;
+  const base = { ...common, cert: cert.certificate, key: cert.privateKey };
+  const exact = new Map<string, tls.SecureContext>();
+  const wild = new Map<string, tls.SecureContext>();
+  for (const d of l.domainExtensions) {
+    const c = s.serverCertificates[d.serverCertificateId];
+    if (!c) continue;
+    const ctx = tls.createSecureContext({ ...common, cert: c.certificate, key: c.privateKey });
+    const name = d.domain.toLowerCase();
+    if (name.startsWith('*.')) wild.set(name.slice(1), ctx);
+    else exact.set(name, ctx);
+  }
+  return { base, exact, wildcards: [...wild.entries()].sort((a, b) => b[0].length - a[0].length), mutual: !!ca, policy };
+}
+
+/** The SNI context for `servername`, or undefined for the listener's default certificate. */
+export function sniContext(cfg: TlsConfig, servername: string): tls.SecureContext | undefined {
+  const n = servername.toLowerCase();
+  const e = cfg.exact.get(n);
+  if (e) return e;
+  for (const [suffix, ctx] of cfg.wildcards) if (n.length > suffix.length && n.endsWith(suffix)) return ctx;
+  return undefined;
+}
