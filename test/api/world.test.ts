@@ -204,3 +204,59 @@ test('the operator token survives restarts; a broken world file stops the start'
   writeFileSync(bad, '{');
   await assert.rejects(() => startTestServer({ dataDir: join(dir, 'data3'), world: bad }), /--world /);
 });
+
+test('openslb serve --world FILE prints the operator token once and serves the loaded world', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'openslb-world3-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'world.json');
+  writeFileSync(file, JSON.stringify({ Vpcs: [WORLD.Vpcs[0]], Instances: [WORLD.Instances[0]] }));
+  const start = () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, OPENSLB_ACCESS_KEY_ID: 'LTAIworldcli000000001', OPENSLB_ACCESS_KEY_SECRET: 'worldcliSecret0001' };
+    delete env['OPENSLB_OPERATOR_TOKEN'];
+    const child = spawn(process.execPath, ['bin/openslb.mjs', 'serve', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--world', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let isReady = false;
+    const ready = new Promise<{ url: string; out: () => string }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not ready: ${out}`)), 30_000);
+      child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /OpenSLB API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m && !isReady) {
+          isReady = true;
+          clearTimeout(timer);
+          child.removeAllListeners('exit');
+          resolve({ url: m[1]!, out: () => out });
+        }
+      });
+    });
+    const stop = () =>
+      new Promise<void>((resolve, reject) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => reject(new Error(`no exit after SIGTERM: ${out}`)), 15_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      });
+    return { ready, stop };
+  };
+  const first = start();
+  const r1 = await first.ready;
+  const m = /Generated the operator API token \(shown once; stored in (.+)\):\n\s+(osop_\S+)/.exec(r1.out());
+  assert.ok(m, r1.out());
+  assert.equal(readFileSync(m[1]!, 'utf8').trim(), m[2]);
+  const res = await fetch(`${r1.url}/_openslb/world/vswitches?RegionId=${R}&VpcId=vpc-worldfile01`, { headers: { authorization: `Bearer ${m[2]}`, connection: 'close' } });
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { VSwitches: { VSwitchId: string; AvailableIpAddressCount: number }[] };
+  assert.deepEqual(body.VSwitches.map((v) => [v.VSwitchId, v.AvailableIpAddressCount]), [['vsw-worldfile01', 251], ['vsw-worldfile02', 252]]);
+  await first.stop();
+  // second start: same data dir, same file — the token is not printed again and the load is a no-op
+  const second = start();
+  const r2 = await second.ready;
+  assert.doesNotMatch(r2.out(), /operator API token/);
+  await second.stop();
+});
