@@ -16,7 +16,7 @@ after(async () => {
   for (const c of cleanups) await c();
 });
 
-test('state machine: thresholds, streaks, initial decides on the first answer', () => {
+test('state machine: thresholds, streaks; initial is healthy after one success, unhealthy after the unhealthy threshold', () => {
   let h = { state: 'initial' as const, streak: 0 } as ReturnType<typeof nextHealth>;
   h = nextHealth(h, true, 3, 2);
   assert.equal(h.state, 'healthy');
@@ -32,7 +32,10 @@ test('state machine: thresholds, streaks, initial decides on the first answer', 
   assert.equal(h.state, 'unhealthy');
   h = nextHealth(nextHealth(nextHealth(h, true, 3, 2), true, 3, 2), true, 3, 2);
   assert.equal(h.state, 'healthy');
-  assert.equal(nextHealth({ state: 'initial', streak: 0 }, false, 3, 3).state, 'unhealthy');
+  let i = nextHealth({ state: 'initial', streak: 0 }, false, 3, 3);
+  assert.deepEqual(i, { state: 'initial', streak: 1 });
+  i = nextHealth(nextHealth(i, false, 3, 3), false, 3, 3);
+  assert.equal(i.state, 'unhealthy');
 });
 
 test('API mapping: normal / abnormal / unavailable', () => {

@@ -10,7 +10,11 @@ export interface HealthCounters {
 export function nextHealth(cur: HealthCounters, ok: boolean, healthyThreshold: number, unhealthyThreshold: number): HealthCounters {
   switch (cur.state) {
     case 'initial':
-      return { state: ok ? 'healthy' : 'unhealthy', streak: 0 };
+      // a new member is routable until proven otherwise: one success makes it healthy, and it
+      // turns unhealthy only after unhealthyThreshold consecutive failures (so an LB and its
+      // backends starting together do not flap)
+      if (ok) return { state: 'healthy', streak: 0 };
+      return cur.streak + 1 >= unhealthyThreshold ? { state: 'unhealthy', streak: 0 } : { state: 'initial', streak: cur.streak + 1 };
     case 'healthy':
       if (ok) return { state: 'healthy', streak: 0 };
       return unhealthyThreshold <= 1 ? { state: 'unhealthy', streak: 0 } : { state: 'failing', streak: 1 };

@@ -22,8 +22,8 @@ export interface Prober {
 
 /**
  * Internal health states (richer than the API):
- * - `initial`: no probe has answered yet. Routable (a fresh listener forwards at once);
- *   the first answer decides immediately (one success → healthy, one failure → unhealthy).
+ * - `initial`: not yet seen healthy. Routable (a fresh listener forwards at once); one success
+ *   makes it healthy, unhealthyThreshold consecutive failures unhealthy.
  * - `healthy`; `failing`: healthy with 1..unhealthyThreshold-1 consecutive failures (still routable).
  * - `unhealthy`; `recovering`: unhealthy with 1..healthyThreshold-1 consecutive successes (not routable).
  * - `disabled`: health check off — routable, not probed.
