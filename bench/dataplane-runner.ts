@@ -5,7 +5,8 @@
 // worker accepts first — Node 20 has no SO_REUSEPORT).
 //   PORT_BASE=18300 WORKERS=1 node --import tsx bench/dataplane-runner.ts
 // listeners: PORT_BASE → 127.0.0.1:18081/18082 (tcp, wrr), PORT_BASE+10 → 127.0.0.1:15201 (tcp,
-// iperf3), PORT_BASE+1 → 18081/18082 (http, XFF on, one rule, ACL on) when available.
+// iperf3), PORT_BASE+1 → 18081/18082 (http, XFF on, one rule, ACL on) when an HTTP handler is
+// available (BENCH_HTTP=0 leaves it out).
 import cluster from 'node:cluster';
 import { DataPlane } from '../src/dataplane/reconciler.js';
 import type { ProtocolHandler } from '../src/dataplane/handler.js';
@@ -16,6 +17,7 @@ const BASE = Number(process.env.PORT_BASE ?? 18300);
 const HOST = '127.0.0.1';
 
 async function findHttpHandler(): Promise<ProtocolHandler | undefined> {
+  if (process.env.BENCH_HTTP === '0') return undefined;
   for (const p of ['../src/dataplane/http/index.js', '../src/dataplane/http/listener.js']) {
     try {
       const mod = (await import(p)) as Record<string, unknown>;

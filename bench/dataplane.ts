@@ -3,7 +3,8 @@
 // Starts two OpenSLB data planes (1 process on ports 183xx, WORKERS_MULTI processes on 184xx),
 // runs a writable copy of ../shared/bench/run.sh with them as EXTRA targets, prints ratios.
 // Env: ROUNDS (2), DUR (10), WARM (2), IPERF_T (8), TESTS ("big iperf", + http when an HTTP
-// handler exists), WORKERS_MULTI (2; 0 = skip), KEEP=1 keeps the temp dir.
+// handler exists), WORKERS_MULTI (2; 0 = skip), BENCH_HTTP=0 (no HTTP listener), KEEP=1 keeps the
+// temp dir.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
