@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { apiError } from './errors/catalog.js';
 import './api/actions/index.js';
 import { ensureOperatorToken, loadWorldFile, registerOperatorApi } from './control/operator-api.js';
+import { registerAccountsApi } from './control/accounts-api.js';
 import { errorCenterHtml, errorCenterJson } from './control/error-center.js';
 import { Gateway, type GatewayResponse } from './gateway/gateway.js';
 import { loadOrCreateKey, registerSecrets, SecretBox } from './state/secrets.js';
@@ -116,6 +117,7 @@ function buildApp(gateway: Gateway, scheme: 'http' | 'https', factory: (h: http.
         headers: req.headers,
         body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
         scheme,
+        remoteAddress: req.socket.remoteAddress,
       }),
     );
   app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'], url: '/', handler: api });
@@ -165,6 +167,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const plain = buildApp(gateway, 'http', (h) => http.createServer({ maxHeaderSize: MAX_HEADER }, h), logLevel);
   apps.push(plain);
   registerOperatorApi(plain, { store, clock, ids: cfg.ids ?? randomIds, token: operator.token, rootAccountId: root.account.AccountId, allowRemote: cfg.operatorRemote });
+  registerAccountsApi(plain, { store, clock, token: operator.token, allowRemote: cfg.operatorRemote });
   let tlsUrl: string | undefined;
   let caFile: string | undefined;
   try {

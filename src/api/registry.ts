@@ -7,8 +7,15 @@ import type { ActionName, ActionParams } from './params.generated.js';
 import type { ParamErrors } from './spec.js';
 
 export interface Caller {
+  /** the account the action runs in (every resource is scoped by it) */
   accountId: string;
   accessKeyId: string;
+  /** set when the AccessKey is a RAM user's (docs/accounts-and-ram.md) */
+  userName?: string;
+  /** set for STS credentials of an assumed role */
+  role?: { roleName: string; sessionName: string; principal: string; policy?: string };
+  /** set when a reseller acts for an account it manages (ResourceOwnerId/ResourceOwnerAccount) */
+  actingFor?: string;
 }
 
 /** What a handler gets besides its parameters. No HTTP, no sockets. */

@@ -1,13 +1,14 @@
 // The RPC wire: parameters, signatures, replay and time checks, AccessKey → account, envelopes.
 // It knows nothing about load balancers: it hands typed parameters to the action table.
 import { ApiError, anchorOf, apiError, recordEmitted } from '../errors/catalog.js';
-import { getAction, type Ctx } from '../api/registry.js';
+import { getAction, type Caller, type Ctx } from '../api/registry.js';
 import { parseParams, SPECS } from '../api/spec.js';
 import { shapeResponse } from '../api/shape.js';
 import type { Clock } from '../util/clock.js';
 import { requestId as newRequestId, type IdGenerator } from '../util/ids.js';
 import type { Store } from '../state/store.js';
-import type { KeyResolver } from '../world/accounts.js';
+import type { Account, KeyResolver } from '../world/accounts.js';
+import { admit, authorizeAction } from '../world/authorize.js';
 import { parseForm } from './encoding.js';
 import { renderError, renderSuccess, type Format, type Rendered } from './envelope.js';
 import { NonceCache, TokenBuckets, WINDOW_MS } from './guards.js';
@@ -33,6 +34,8 @@ export interface RawRequest {
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
   scheme: 'http' | 'https';
+  /** the peer's address (acs:SourceIp in RAM conditions) */
+  remoteAddress?: string;
 }
 
 export interface GatewayResponse extends Rendered {
@@ -52,6 +55,12 @@ export function parseTimestamp(s: string): number | undefined {
   const d = new Date(t);
   if (d.getUTCDate() !== Number(m[3]) || d.getUTCHours() !== Number(m[4])) return undefined;
   return t;
+}
+
+interface Identity {
+  secret: string;
+  account: Account | undefined;
+  caller: Caller;
 }
 
 const header = (h: RawRequest['headers'], n: string): string | undefined => {
@@ -109,14 +118,23 @@ export class Gateway {
 
       const who = isV3 ? await this.verifyV3(req, auth!, path, query) : await this.verifyV1(req, params);
 
-      if (this.userBuckets && !this.userBuckets.take(who.accountId)) throw apiError('Throttling.User');
-      if (this.apiBuckets && !this.apiBuckets.take(`${who.accountId}\u0000${action}`)) throw apiError('Throttling.Api');
+      if (this.userBuckets && !this.userBuckets.take(who.caller.accountId)) throw apiError('Throttling.User');
+      if (this.apiBuckets && !this.apiBuckets.take(`${who.caller.accountId}\u0000${action}`)) throw apiError('Throttling.Api');
 
       const def = getAction(action);
       if (!def) throw apiError('UnsupportedOperation', 'The specified action is not supported.');
+      // identity parameters, UserNotAllowed, the RAM identity's state (docs/accounts-and-ram.md)
+      const admitted = await admit(this.o.store, who.caller, who.account, action, params);
       const typed = parseParams(action, params, def.errors as never);
+      if (admitted.grant) {
+        await authorizeAction(this.o.store, admitted.caller, admitted.grant, action, typed as Record<string, unknown>, {
+          sourceIp: req.remoteAddress,
+          secureTransport: req.scheme === 'https',
+          now: this.o.clock.now(),
+        });
+      }
       const ctx: Ctx = {
-        caller: who,
+        caller: admitted.caller,
         requestId,
         clock: this.o.clock,
         ids: this.o.ids,
@@ -157,16 +175,27 @@ export class Gateway {
     if (Math.abs(this.o.clock.now() - t) > WINDOW_MS) throw apiError('InvalidTimeStamp.Expired');
   }
 
-  private async credential(accessKeyId: string, securityToken: string | undefined) {
+  /** The signing secret and the caller an AccessKeyId (+ STS SecurityToken) stands for. */
+  private async credential(accessKeyId: string, securityToken: string | undefined): Promise<Identity> {
     if (securityToken) {
       // (an empty SecurityToken= is treated as absent, as SDKs that always send the field expect)
-      // STS tokens are issued only by OpenSLB's own STS (accounts issue); an unknown one is refused.
-      throw apiError('InvalidSecurityToken.Malformed');
+      // Tokens are issued by the operator API's AssumeRole (docs/accounts-and-ram.md §5).
+      const s = await this.o.keys.resolveSession(accessKeyId, securityToken);
+      if (!s.ok) throw apiError(s.reason === 'Malformed' ? 'InvalidSecurityToken.Malformed' : 'InvalidSecurityToken.MismatchWithAccessKey');
+      if (this.o.clock.now() >= s.cred.Expiration) throw apiError('InvalidSecurityToken.Expired');
+      if (!s.account || s.account.Status !== 'active') throw apiError('InvalidAccessKeyId.Inactive');
+      const c = s.cred;
+      return {
+        secret: c.AccessKeySecret,
+        account: s.account,
+        caller: { accountId: c.AccountId, accessKeyId: c.AccessKeyId, role: { roleName: c.RoleName, sessionName: c.RoleSessionName, principal: c.Principal, ...(c.Policy ? { policy: c.Policy } : {}) } },
+      };
     }
     const found = await this.o.keys.resolve(accessKeyId);
     if (!found) throw apiError('InvalidAccessKeyId.NotFound');
     if (found.key.Status !== 'Active' || !found.account || found.account.Status !== 'active') throw apiError('InvalidAccessKeyId.Inactive');
-    return found.key;
+    const k = found.key;
+    return { secret: k.AccessKeySecret, account: found.account, caller: { accountId: k.AccountId, accessKeyId: k.AccessKeyId, ...(k.UserName !== undefined ? { userName: k.UserName } : {}) } };
   }
 
   private async verifyV1(req: RawRequest, params: Record<string, string>) {
@@ -179,11 +208,11 @@ export class Gateway {
     const key = await this.credential(params['AccessKeyId']!, params['SecurityToken']);
     const sts = v1StringToSign(req.method, params);
     // base64 never holds a space: a raw `+` on the wire was decoded as one by form decoding
-    if (!safeEqual(v1Sign(key.AccessKeySecret, sts), params['Signature']!.replace(/ /g, '+'))) {
+    if (!safeEqual(v1Sign(key.secret, sts), params['Signature']!.replace(/ /g, '+'))) {
       throw apiError('SignatureDoesNotMatch', 'Specified signature is not matched with our calculation. server string to sign is:{stringToSign}', { stringToSign: sts });
     }
-    if (!this.nonces.use(key.AccessKeyId, params['SignatureNonce']!)) throw apiError('SignatureNonceUsed');
-    return { accountId: key.AccountId, accessKeyId: key.AccessKeyId };
+    if (!this.nonces.use(key.caller.accessKeyId, params['SignatureNonce']!)) throw apiError('SignatureNonceUsed');
+    return key;
   }
 
   private async verifyV3(req: RawRequest, auth: string, path: string, query: Record<string, string>) {
@@ -203,11 +232,11 @@ export class Gateway {
     this.checkTime(date);
     const key = await this.credential(a.credential, header(req.headers, 'x-acs-security-token'));
     const sts = v3StringToSign(req.method, path, query, req.headers, a.signedHeaders, req.body);
-    if (!safeEqual(v3Sign(key.AccessKeySecret, sts), a.signature.toLowerCase())) {
+    if (!safeEqual(v3Sign(key.secret, sts), a.signature.toLowerCase())) {
       throw apiError('SignatureDoesNotMatch', 'Specified signature does not match our calculation. server StringToSign is [{stringToSign}]', { stringToSign: sts });
     }
-    if (!this.nonces.use(key.AccessKeyId, nonce)) throw apiError('SignatureNonceUsed');
-    return { accountId: key.AccountId, accessKeyId: key.AccessKeyId };
+    if (!this.nonces.use(key.caller.accessKeyId, nonce)) throw apiError('SignatureNonceUsed');
+    return key;
   }
 }
 
