@@ -75,10 +75,11 @@ export interface OrderResult {
 }
 export type PrePayHandler = (tx: Tx, order: PricedOrder) => Promise<OrderResult>;
 
-let prePay: PrePayHandler = async () => fail('ORDER.OPEND', 'The account order is open to buy loadbalancer.');
-/** The commerce module installs its order path here. */
-export function setPrePayHandler(h: PrePayHandler): void {
-  prePay = h;
+const noCommerce: PrePayHandler = async () => fail('ORDER.OPEND', 'The account order is open to buy loadbalancer.');
+let prePay: PrePayHandler = noCommerce;
+/** The commerce module installs its order path here (no argument: back to "no subscriptions"). */
+export function setPrePayHandler(h?: PrePayHandler): void {
+  prePay = h ?? noCommerce;
 }
 export const placePrePayOrder = (tx: Tx, o: PricedOrder) => prePay(tx, o);
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KINDS, listenerId, type ListenerDoc, type LoadBalancerDoc } from '../../src/services/model.js';
+import { setPrePayHandler, type PricedOrder } from '../../src/services/load-balancers.js';
 import { getTags } from '../../src/services/tags.js';
 import { defaultVSwitches, op, opOk } from '../helpers/operator.js';
 import { shapeProblems } from '../helpers/response-shape.js';
@@ -441,6 +442,54 @@ test('load balancer instances through pop-core and openapi-client', async (t) =>
     assert.deepEqual([createPrePay.code, createPrePay.message], ['ORDER.OPEND', 'The account order is open to buy loadbalancer.']);
     const badPay = await err('CreateLoadBalancer', { RegionId: R, PayType: 'Monthly' });
     assert.equal(badPay.code, 'InvalidParameter');
+  });
+
+  await t.test('the commerce plug: PrePay creates go through the installed order handler', async (tt) => {
+    const orders: PricedOrder[] = [];
+    let paid = true;
+    setPrePayHandler(async (_tx, o) => {
+      orders.push(o);
+      return { OrderId: 20000000 + orders.length, paid };
+    });
+    tt.after(() => setPrePayHandler());
+    const r = (await call('CreateLoadBalancer', { RegionId: R, PayType: 'PrePay', PricingCycle: 'month', Duration: 3, AutoPay: true, LoadBalancerSpec: 'slb.s2.medium', LoadBalancerName: 'sub' })) as unknown as Lb & { OrderId: number };
+    assert.equal(r.OrderId, 20000001);
+    assert.equal(orders[0]!.action, 'CreateLoadBalancer');
+    assert.equal(orders[0]!.LoadBalancerId, r.LoadBalancerId);
+    assert.deepEqual([orders[0]!.LoadBalancerSpec, orders[0]!.PricingCycle, orders[0]!.Duration, orders[0]!.AutoPay], ['slb.s2.medium', 'month', 3, true]);
+    const a = await attr(r.LoadBalancerId);
+    assert.deepEqual([a.PayType, a.LoadBalancerStatus], ['PrePay', 'active']);
+    assert.equal((a as unknown as Body)['EndTimeStamp'], undefined);
+    const dp = await err('SetLoadBalancerDeleteProtection', { RegionId: R, LoadBalancerId: r.LoadBalancerId, DeleteProtection: 'on' });
+    assert.deepEqual([dp.code, dp.message], ['OperationUnsupported.DeleteProtectionForPrePayInstance', 'The operation failed because prepay instance does not support delete protection.']);
+    const back = await err('ModifyLoadBalancerPayType', { RegionId: R, LoadBalancerId: r.LoadBalancerId, PayType: 'PayOnDemand' });
+    assert.equal(back.code, 'ActionNotAllowed');
+    // an unpaid order leaves the instance locked for a business reason
+    paid = false;
+    const unpaid = (await call('CreateLoadBalancer', { RegionId: R, PayType: 'PrePay', PricingCycle: 'year', Duration: 1 })) as unknown as Lb;
+    assert.equal((await attr(unpaid.LoadBalancerId)).LoadBalancerStatus, 'locked');
+    const locked = await err('SetLoadBalancerName', { LoadBalancerId: unpaid.LoadBalancerId, LoadBalancerName: 'x' });
+    assert.equal(locked.message, 'Locked for any Business Reason.');
+    // a handler that refuses rolls the whole create back
+    const before = (await list({ PageSize: 100, PageNumber: 1 })).TotalCount;
+    setPrePayHandler(async () => {
+      const { fail } = await import('../../src/errors/catalog.js');
+      return fail('ORDER.ARREARAGE', 'The account is arrearage.');
+    });
+    const refused = await err('CreateLoadBalancer', { RegionId: R, PayType: 'PrePay', PricingCycle: 'month', Duration: 1 });
+    assert.equal(refused.code, 'ORDER.ARREARAGE');
+    assert.equal((await list({ PageSize: 100, PageNumber: 1 })).TotalCount, before);
+    // switching a pay-as-you-go instance to a subscription
+    paid = true;
+    setPrePayHandler(async (_tx, o) => {
+      orders.push(o);
+      return { OrderId: 30000000 + orders.length, paid };
+    });
+    const od = await create({ LoadBalancerName: 'to-sub' });
+    const changed = (await call('ModifyLoadBalancerPayType', { RegionId: R, LoadBalancerId: od.LoadBalancerId, PayType: 'PrePay', PricingCycle: 'month', Duration: 1 })) as { OrderId: number };
+    assert.equal(typeof changed.OrderId, 'number');
+    assert.equal(orders.at(-1)!.action, 'ModifyLoadBalancerPayType');
+    assert.equal((await attr(od.LoadBalancerId)).PayType, 'PrePay');
   });
 
   await t.test('MoveResourceGroup moves load balancers, ACLs and certificates between resource groups', async () => {
