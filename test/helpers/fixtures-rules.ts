@@ -1,9 +1,12 @@
-// Fixtures for the rule / domain-extension / access-log / monitor tests: the documents other
-// families own (load balancers, listeners, VServer groups, server certificates) and the world's log
-// stores, written straight into the store so these tests do not depend on those families' actions.
+// Fixtures for the rule / domain-extension / access-log / monitor tests. Load balancers, VServer
+// groups and server certificates come from the other families' real actions (CreateLoadBalancer,
+// CreateVServerGroup, UploadServerCertificate); `putLb` with overrides (another region, a lock)
+// and listeners in a chosen state are written straight into the store. The world's log stores go
+// through src/world/log-stores.ts.
 import type { ListenerDoc, LoadBalancerDoc } from '../../src/services/model.js';
 import { KINDS, listenerId } from '../../src/services/model.js';
 import type { Scope } from '../../src/state/store.js';
+import { createCA, issueLeaf, type Issued } from '../../src/util/pki.js';
 import { createLogProject, createLogStore } from '../../src/world/log-stores.js';
 import type { TestServer } from './server.js';
 
@@ -16,7 +19,19 @@ export function scopeIn(s: TestServer, region = REGION): Scope {
   return { account: s.rootAccountId, region };
 }
 
+/** A load balancer: through the real CreateLoadBalancer (in `over.RegionId`, default cn-hangzhou); other overrides are written onto the stored document. */
 export async function putLb(s: TestServer, over: Partial<LoadBalancerDoc> = {}): Promise<LoadBalancerDoc> {
+  const region = over.RegionId ?? REGION;
+  const r = (await s.call('CreateLoadBalancer', { RegionId: region, LoadBalancerName: `rules-fx-${next()}` })) as { LoadBalancerId: string };
+  return s.store.write(async (tx) => {
+    const doc = { ...(await tx.get<LoadBalancerDoc>(KINDS.loadBalancer, scopeIn(s, region), r.LoadBalancerId))!, ...over };
+    await tx.put(KINDS.loadBalancer, scopeIn(s, region), doc.LoadBalancerId, doc);
+    return doc;
+  });
+}
+
+/** A load balancer document written straight into the store (no action involved). */
+export async function putLbDoc(s: TestServer, over: Partial<LoadBalancerDoc> = {}): Promise<LoadBalancerDoc> {
   const region = over.RegionId ?? REGION;
   const doc: LoadBalancerDoc = {
     LoadBalancerId: `lb-bp1rl${next()}${next()}`,
@@ -79,23 +94,19 @@ export async function setListener(s: TestServer, lb: LoadBalancerDoc, protocol: 
   });
 }
 
-export async function putVServerGroup(s: TestServer, lb: LoadBalancerDoc, servers = 1): Promise<string> {
-  const id = `rsp-bp1${next()}`;
-  const doc = {
-    VServerGroupId: id,
-    VServerGroupName: `group-${id}`,
-    LoadBalancerId: lb.LoadBalancerId,
-    BackendServers: Array.from({ length: servers }, (_, i) => ({ ServerId: `i-bp1fx${next()}`, Port: 80 + i, Weight: 100, Type: 'ecs' })),
-  };
-  await s.store.write((tx) => tx.put(KINDS.vServerGroup, scopeIn(s, lb.RegionId), id, doc));
-  return id;
+/** A VServer group through the real CreateVServerGroup (no backend servers). */
+export async function putVServerGroup(s: TestServer, lb: LoadBalancerDoc): Promise<string> {
+  const r = (await s.call('CreateVServerGroup', { RegionId: lb.RegionId, LoadBalancerId: lb.LoadBalancerId, VServerGroupName: `group-${next()}` })) as { VServerGroupId: string };
+  return r.VServerGroupId;
 }
 
+let pem: Issued | undefined;
+
+/** A server certificate through the real UploadServerCertificate (a leaf of a throw-away CA). */
 export async function putServerCertificate(s: TestServer, region = REGION): Promise<string> {
-  const id = `${s.rootAccountId}_18c${next()}_${1000 + seq}_${200000 + seq}`;
-  const doc = { ServerCertificateId: id, ServerCertificateName: `cert-${seq}`, RegionId: region };
-  await s.store.write((tx) => tx.put(KINDS.serverCertificate, scopeIn(s, region), id, doc));
-  return id;
+  pem ??= issueLeaf(createCA('rules fixture CA'), ['www.example.com', '*.example.com']);
+  const r = (await s.call('UploadServerCertificate', { RegionId: region, ServerCertificateName: `cert-${next()}`, ServerCertificate: pem.certPem, PrivateKey: pem.keyPem }, { method: 'POST' })) as { ServerCertificateId: string };
+  return r.ServerCertificateId;
 }
 
 /** A Log Service project with its logstores in the world registry. */
