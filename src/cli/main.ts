@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { parseHostPort, startServer } from '../server.js';
 import { addWorldCommands } from './world.js';
+import { addAccountCommands } from './accounts.js';
 
 const hostPort = (v: string) => {
   try {
@@ -73,6 +74,7 @@ program
   });
 
 addWorldCommands(program);
+addAccountCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`openslb: ${e instanceof Error ? e.message : String(e)}`);
