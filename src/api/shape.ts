@@ -50,6 +50,8 @@ function shapeObject(fields: ResponseNode[], v: unknown): unknown {
 export function shapeResponse(fields: ResponseNode[], result: Record<string, unknown>): Record<string, unknown> {
   const out = shapeObject(fields, result) as Record<string, unknown>;
   for (const f of fields) {
+    // Fields only the old SDK's merged structs carry are not part of this action's real answer.
+    if (f.inV2Model === false) continue;
     if (f.type === 'List' && out[f.name] === undefined) out[f.name] = { [f.itemKey ?? 'Item']: [] };
     if (f.type === 'Array' && f.wrapper === false && out[f.name] === undefined) out[f.name] = [];
   }

@@ -29,6 +29,8 @@ export interface ResponseNode {
   type: string;
   itemKey?: string;
   wrapper?: boolean;
+  /** false: only in the old SDK's merged model, not in this action's own */
+  inV2Model?: boolean;
   fields?: ResponseNode[];
   items?: { type: string; fields?: ResponseNode[] };
 }

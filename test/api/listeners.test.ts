@@ -106,7 +106,7 @@ test('listeners', async (t) => {
       LoadBalancerId: id, ListenerPort: 443, BackendServerPort: 443, Bandwidth: -1, Status: 'stopped', Scheduler: 'wrr', PersistenceTimeout: 0,
       EstablishedTimeout: 900, HealthCheck: 'on', HealthCheckType: 'tcp', HealthCheckConnectTimeout: 5, HealthCheckInterval: 2, HealthyThreshold: 3,
       UnhealthyThreshold: 3, HealthCheckHttpCode: 'http_2xx', HealthCheckURI: '', HealthCheckDomain: '', ConnectionDrain: 'off',
-      ProxyProtocolV2Enabled: false, SynProxy: 'disable', AclStatus: 'off', AclIds: { AclId: [] }, Tags: { Tag: [] }, PortRanges: { PortRange: [] },
+      ProxyProtocolV2Enabled: false, SynProxy: 'disable', AclStatus: 'off', AclIds: { AclId: [] }, Tags: { Tag: [] },
     });
     assert.deepEqual(shapeProblems('DescribeLoadBalancerTCPListenerAttribute', tcp), []);
     // the SDK's lower-camel healthCheckInterval and Terraform's HealthCheckInterval both land
