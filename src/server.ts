@@ -18,6 +18,7 @@ import { isoSeconds, systemClock, type Clock } from './util/clock.js';
 import { randomIds, type IdGenerator } from './util/ids.js';
 import { createCA, issueLeaf } from './util/pki.js';
 import { bootstrapRoot, KeyResolver } from './world/accounts.js';
+import { commerceFromEnv, startCommerce } from './services/commerce/index.js';
 
 export interface HostPort {
   host: string;
@@ -52,6 +53,10 @@ export interface ServerConfig {
   operatorRemote?: boolean;
   /** print the generated operator token (CLI sets this) */
   onOperatorTokenGenerated?: (token: string, file: string) => void;
+  /** commerce on/off (docs/commerce.md); default: env OPENSLB_COMMERCE ('on'/'off'), else what the data dir holds (on) */
+  commerce?: boolean;
+  /** how often expired subscriptions and past-due bills are locked (ms); 0 = only on POST /_openslb/commerce/sweep; default 60000 */
+  commerceSweepMs?: number;
 }
 
 export interface RunningServer {
@@ -151,6 +156,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     await store.close();
     throw e;
   });
+  const sweeper = await startCommerce(store, clock, cfg.commerce ?? commerceFromEnv(), cfg.commerceSweepMs ?? 60_000);
   const keys = new KeyResolver(store);
   const logLevel = cfg.logLevel ?? 'info';
   const apps: FastifyInstance[] = [];
@@ -183,6 +189,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     plain.log.info({ url, ...(tlsUrl ? { tlsUrl, caFile } : {}) }, `OpenSLB API listening on ${url}${tlsUrl ? ` and ${tlsUrl} (CA: ${caFile})` : ''}`);
     return running(url);
   } catch (e) {
+    sweeper.stop();
     await Promise.all(apps.map((a) => unbind(a)));
     await store.close();
     throw e;
@@ -201,6 +208,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       async close() {
         if (closed) return;
         closed = true;
+        sweeper.stop();
         await Promise.all(apps.map((a) => unbind(a)));
         await store.close();
       },

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KINDS, type InstanceDoc, type LoadBalancerDoc } from '../services/model.js';
+import { registerCommerceRoutes } from './commerce-api.js';
 import { GLOBAL, type Store, type Tx } from '../state/store.js';
 import { isoSeconds, type Clock } from '../util/clock.js';
 import type { IdGenerator } from '../util/ids.js';
@@ -333,6 +334,9 @@ export function registerOperatorApi(app: FastifyInstance, o: OperatorApiOptions)
     await tx.put(KINDS.loadBalancer, { account: acct, region: found.region }, lb.LoadBalancerId, lb);
     return { LoadBalancerId: lb.LoadBalancerId, LoadBalancerStatus: lb.LoadBalancerStatus, LockReason: lb.LockReason ?? '' };
   });
+
+  // -- commerce (src/control/commerce-api.ts, docs/commerce.md)
+  registerCommerceRoutes({ route, body, now: () => o.clock.now(), newId, rootAccountId: o.rootAccountId });
 
   app.all(`${OPERATOR_PREFIX}/*`, async (_req, reply) => reply.status(404).send({ Code: 'NotFound', Message: 'no such operator endpoint' }));
 }

@@ -67,6 +67,8 @@ export interface PricedOrder {
   PricingCycle?: string;
   Duration?: number;
   AutoPay: boolean;
+  /** the request's clock (ms): commerce prices periods and expiry with it */
+  now: number;
 }
 export interface OrderResult {
   OrderId: number;
@@ -82,6 +84,24 @@ export function setPrePayHandler(h?: PrePayHandler): void {
   prePay = h ?? noCommerce;
 }
 export const placePrePayOrder = (tx: Tx, o: PricedOrder) => prePay(tx, o);
+
+/** Further commerce hooks (src/services/commerce): no-ops until commerce installs them. */
+export interface CommerceHooks {
+  /** a pay-as-you-go purchase (CreateLoadBalancer without PrePay): account standing checks */
+  onDemand(tx: Tx, o: { account: string; region: string; LoadBalancerSpec: string; AddressType: string; InternetChargeType: string; Bandwidth: number; now: number }): Promise<void>;
+  /** a spec or bandwidth change of a subscription: an order; `apply` false = applied later (when paid) */
+  change(tx: Tx, lb: LoadBalancerDoc, target: { account: string; action: string; LoadBalancerSpec: string; InternetChargeType: string; Bandwidth: number; AutoPay: boolean; now: number }): Promise<{ OrderId: number; apply: boolean }>;
+  /** a subscription is deleted: refund of the unused period */
+  release(tx: Tx, lb: LoadBalancerDoc, account: string, now: number): Promise<void>;
+}
+export const commerceHooks: CommerceHooks = {
+  onDemand: async () => {},
+  change: async () => ({ OrderId: 0, apply: true }),
+  release: async () => {},
+};
+export function setCommerceHooks(h: Partial<CommerceHooks>): void {
+  Object.assign(commerceHooks, h);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Creation.
@@ -290,9 +310,12 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
       PricingCycle: p.PricingCycle,
       Duration: p.Duration,
       AutoPay: p.AutoPay ?? false,
+      now: env.now,
     });
     orderId = order.OrderId;
     locked = !order.paid;
+  } else {
+    await commerceHooks.onDemand(tx, { account: env.account, region: region.RegionId, LoadBalancerSpec: spec, AddressType: addressType, InternetChargeType: internetCharge, Bandwidth: bandwidth, now: env.now });
   }
 
   const doc: LoadBalancerDoc = {

@@ -436,10 +436,13 @@ test('load balancer instances through pop-core and openapi-client', async (t) =>
     assert.equal((await attr(clcu.LoadBalancerId)).LoadBalancerSpec, 'slb.lcu.elastic');
 
     await call('ModifyLoadBalancerPayType', { RegionId: R, LoadBalancerId: r.LoadBalancerId, PayType: 'PayOnDemand' });
+    // commerce (docs/commerce.md): an account that has not opened SLB subscription purchases
+    await opOk(s, 'PATCH', `/accounts/${s.rootAccountId}/commerce`, { SlbOrderOpen: false });
     const prePay = await err('ModifyLoadBalancerPayType', { RegionId: R, LoadBalancerId: r.LoadBalancerId, PayType: 'PrePay', PricingCycle: 'month', Duration: 1 });
     assert.deepEqual([prePay.code, prePay.message], ['ORDER.OPEND', 'The account order is open to buy loadbalancer.']);
     const createPrePay = await err('CreateLoadBalancer', { RegionId: R, PayType: 'PrePay', PricingCycle: 'month', Duration: 1 });
     assert.deepEqual([createPrePay.code, createPrePay.message], ['ORDER.OPEND', 'The account order is open to buy loadbalancer.']);
+    await opOk(s, 'PATCH', `/accounts/${s.rootAccountId}/commerce`, { SlbOrderOpen: true });
     const badPay = await err('CreateLoadBalancer', { RegionId: R, PayType: 'Monthly' });
     assert.equal(badPay.code, 'InvalidParameter');
   });

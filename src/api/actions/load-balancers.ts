@@ -8,6 +8,7 @@ import {
   checkLoadBalancerName,
   checkProtectionReason,
   CLCU_SPEC,
+  commerceHooks,
   createLoadBalancer,
   deleteLoadBalancerCascade,
   lbTags,
@@ -62,6 +63,7 @@ defineAction({
     await ctx.store.write(async (tx) => {
       const { scope, lb } = await lbForChange(ctx, tx, p.LoadBalancerId, p.RegionId);
       if (lb.DeleteProtection === 'on') fail('OperationDenied.DeleteProtectionIsOn', "The loadbalancer can't be deleted due to DeleteProtection is enabled.");
+      if (lb.PayType === 'PrePay') await commerceHooks.release(tx, lb, ctx.caller.accountId, ctx.clock.now());
       await deleteLoadBalancerCascade(tx, scope, lb);
       await releaseLease(tx, lb.Address, lb.LoadBalancerId);
     });
@@ -256,8 +258,10 @@ defineAction({
   name: 'ModifyLoadBalancerInternetSpec',
   errors: { Bandwidth: bandwidthInvalid },
   async handler(ctx, p) {
+    let orderId: number | undefined;
     await ctx.store.write(async (tx) => {
       const { scope, lb } = await lbForChange(ctx, tx, p.LoadBalancerId, p.RegionId);
+      const before = { ...lb };
       if (lb.AddressType === 'intranet') {
         if (p.InternetChargeType === 'paybybandwidth') fail('ActionNotAllowed', "The Intranet LB's InternetChargeType is not allowed change to paybybandwidth.");
         if (p.Bandwidth !== undefined) fail('InvalidParameter', 'The specified bandwidth is not valid.');
@@ -274,15 +278,22 @@ defineAction({
         lb.Bandwidth = 5120;
       }
       lb.InternetChargeType = type as LoadBalancerDoc['InternetChargeType'];
+      if (before.PayType === 'PrePay') {
+        // a subscription's change is an order; unpaid, it waits (commerce applies it when paid)
+        const o = await commerceHooks.change(tx, before, { account: ctx.caller.accountId, action: 'ModifyLoadBalancerInternetSpec', LoadBalancerSpec: lb.LoadBalancerSpec, InternetChargeType: lb.InternetChargeType, Bandwidth: lb.Bandwidth, AutoPay: p.AutoPay ?? true, now: ctx.clock.now() });
+        orderId = o.OrderId;
+        if (!o.apply) return;
+      }
       await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, lb);
     });
-    return {};
+    return orderId !== undefined ? { OrderId: orderId } : {};
   },
 });
 
 defineAction({
   name: 'ModifyLoadBalancerInstanceSpec',
   async handler(ctx, p) {
+    let orderId: number | undefined;
     await ctx.store.write(async (tx) => {
       const { scope, lb } = await lbForChange(ctx, tx, p.LoadBalancerId, p.RegionId);
       if (lb.InstanceChargeType === 'PayByCLCU') fail('ActionNotAllowed', 'The load balancer instance does not allow to be upgrade.');
@@ -293,6 +304,12 @@ defineAction({
       const stock = checkStock(settings, scope.region, lb.MasterZoneId, p.LoadBalancerSpec);
       if (stock === 'zone') fail('InsufficientCapacity', 'There is insufficient capacity available for the requested');
       if (stock === 'spec') fail('PRODUCT.INSUFFICIENT_STOCK', 'The product stock is insufficient.');
+      if (lb.PayType === 'PrePay') {
+        // a subscription's change is an order; unpaid, it waits (commerce applies it when paid)
+        const o = await commerceHooks.change(tx, lb, { account: ctx.caller.accountId, action: 'ModifyLoadBalancerInstanceSpec', LoadBalancerSpec: p.LoadBalancerSpec, InternetChargeType: lb.InternetChargeType, Bandwidth: lb.Bandwidth, AutoPay: p.AutoPay ?? false, now: ctx.clock.now() });
+        orderId = o.OrderId;
+        if (!o.apply) return;
+      }
       if (settings.Stock.length) {
         moveStock(settings, scope.region, lb.MasterZoneId, lb.LoadBalancerSpec, +1);
         moveStock(settings, scope.region, lb.MasterZoneId, p.LoadBalancerSpec, -1);
@@ -301,7 +318,7 @@ defineAction({
       lb.LoadBalancerSpec = p.LoadBalancerSpec;
       await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, lb);
     });
-    return {};
+    return orderId !== undefined ? { OrderId: orderId } : {};
   },
 });
 
@@ -325,7 +342,10 @@ defineAction({
           PricingCycle: p.PricingCycle,
           Duration: p.Duration,
           AutoPay: p.AutoPay ?? false,
+          now: ctx.clock.now(),
         });
+        // an unpaid conversion takes effect when the order is paid (commerce applies it then)
+        if (!order.paid) return { OrderId: order.OrderId };
         lb.PayType = 'PrePay';
         await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, lb);
         return { OrderId: order.OrderId };
