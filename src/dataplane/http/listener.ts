@@ -1,21 +1,48 @@
-// HTTP listener: a node:http server bound to the LB address, the L7 core (proxy.ts) behind it.
-// IdleTimeout = the server's keep-alive timeout (an idle client connection is closed after it);
-// a change applies to the next idle period of every connection.
+// HTTP listener: a raw net.Server bound to the LB address. Each connection starts on the HTTP/1.1
+// fast path (fast.ts); a request that needs the full feature set hands the connection to a
+// node:http server (never listening itself) running the L7 core (proxy.ts).
+// IdleTimeout = how long a client connection may sit between requests (both paths); a change
+// applies to the next idle period of every connection.
+// OPENSLB_HTTP_FASTPATH=0 sends every connection through the general path.
 import http from 'node:http';
-import type net from 'node:net';
+import net from 'node:net';
 import type { ListenerContext, ProtocolHandler } from '../handler.js';
+import { FastConn, RawUpstreams } from './fast.js';
 import { kDenied, L7Runtime, type AnyRequest, type L7Listener } from './proxy.js';
 
+const FAST_DEFAULT = process.env.OPENSLB_HTTP_FASTPATH !== '0';
+
 export class HttpListenerRuntime extends L7Runtime {
+  private raw: net.Server;
   private server: http.Server;
+  private raws = new RawUpstreams();
+  private fast = new Set<FastConn>();
+  /** tests switch the fast path off to exercise the general path alone */
+  useFastPath = FAST_DEFAULT;
 
   constructor(ctx: ListenerContext) {
     super(ctx, 'http');
     this.server = http.createServer({ noDelay: true, keepAlive: true, requestTimeout: 0 }, this.onRequest);
     this.server.on('upgrade', this.onUpgrade);
-    this.server.on('connection', (s: net.Socket) => this.accepted(s));
     this.server.on('error', () => {});
+    this.server.emit('listening'); // connection bookkeeping (header timeouts) without a socket of its own
     this.setTimeouts(this.ctx.listener);
+    this.raw = net.createServer({ noDelay: true }, (s) => {
+      this.accepted(s);
+      if (!this.useFastPath) return this.toGeneral(s, null);
+      const f = new FastConn(this, s, this.raws, (sock, pending) => {
+        this.fast.delete(f);
+        this.toGeneral(sock, pending);
+      });
+      this.fast.add(f);
+      s.once('close', () => this.fast.delete(f));
+    });
+    this.raw.on('error', () => {});
+  }
+
+  private toGeneral(s: net.Socket, pending: Buffer | null) {
+    this.server.emit('connection', s);
+    if (pending && pending.length) s.emit('data', pending);
   }
 
   private setTimeouts(l: L7Listener) {
@@ -27,16 +54,16 @@ export class HttpListenerRuntime extends L7Runtime {
   listen(): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (e: Error) => reject(e);
-      this.server.once('error', onError);
-      this.server.listen({ host: this.ctx.bindAddress, port: this.ctx.listener.port, backlog: 4096 }, () => {
-        this.server.off('error', onError);
+      this.raw.once('error', onError);
+      this.raw.listen({ host: this.ctx.bindAddress, port: this.ctx.listener.port, backlog: 4096 }, () => {
+        this.raw.off('error', onError);
         resolve();
       });
     });
   }
 
   address(): net.AddressInfo {
-    return this.server.address() as net.AddressInfo;
+    return this.raw.address() as net.AddressInfo;
   }
 
   protected denied(req: AnyRequest): boolean {
@@ -45,14 +72,31 @@ export class HttpListenerRuntime extends L7Runtime {
 
   protected applyConfig(ctx: ListenerContext<L7Listener>): void {
     this.setTimeouts(ctx.listener);
+    const keep = new Set<string>();
+    for (const p of [ctx.pool, ...ctx.rulePools.values()]) for (const m of p.members()) keep.add(`${m.ip}|${m.port}`);
+    this.raws.sweep(keep);
   }
 
   protected stopAccepting(): void {
-    this.server.close();
+    this.raw.close();
   }
 
   protected closeIdle(): void {
     this.server.closeIdleConnections();
+    for (const f of [...this.fast]) if (f.idle) f.end();
+  }
+
+  override destroy(): void {
+    super.destroy();
+    this.raws.destroy();
+    this.server.close();
+  }
+
+  override close(drainMs: number): Promise<void> {
+    return super.close(drainMs).finally(() => {
+      this.raws.destroy();
+      this.server.close();
+    });
   }
 }
 

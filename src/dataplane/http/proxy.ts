@@ -53,7 +53,7 @@ export function errorPage(code: number): string {
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
-interface Route {
+export interface Route {
   pool: BackendPool;
   sticky: StickySessionSnapshot | null;
 }
@@ -99,6 +99,11 @@ export abstract class L7Runtime implements ListenerRuntime {
     return this.sockets.size;
   }
 
+  /** The configuration new requests see. */
+  get current(): ListenerContext<L7Listener> {
+    return this.ctx;
+  }
+
   abstract listen(): Promise<void>;
   protected abstract stopAccepting(): void;
   /** idle keep-alive connections can be closed at once when closing */
@@ -141,9 +146,14 @@ export abstract class L7Runtime implements ListenerRuntime {
   protected abstract denied(req: AnyRequest): boolean;
 
   private route(ctx: ListenerContext<L7Listener>, req: AnyRequest): Route {
+    return this.routeFor(ctx, (req.headers.host ?? req.headers[':authority']) as string | undefined, req.url ?? '/');
+  }
+
+  /** The pool (and cookie persistence) a request for host/url goes to. */
+  routeFor(ctx: ListenerContext<L7Listener>, host: string | undefined, url: string): Route {
     const l = ctx.listener;
     if (this.rules.size > 0) {
-      const r = this.rules.match((req.headers.host ?? req.headers[':authority']) as string | undefined, req.url ?? '/');
+      const r = this.rules.match(host, url);
       if (r) {
         const pool = ctx.rulePools.get(r.ruleId);
         if (pool) return { pool, sticky: r.override ? r.override.stickySession : l.stickySession };

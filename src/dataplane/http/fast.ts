@@ -1,0 +1,573 @@
+// The HTTP/1.1 fast path of plain-HTTP listeners. node:http + undici cost several times nginx's
+// CPU per small request; most of it is object machinery around each request (IncomingMessage,
+// ServerResponse, header objects, undici's dispatcher). This path reads request heads straight
+// from the client socket, writes the rewritten head and the body bytes to a kept-alive backend
+// socket, and copies the backend's response bytes back with only its head rewritten (the body
+// passes through untouched, chunked or not).
+//
+// It handles the common case only. A request that needs more — anything but HTTP/1.1, a chunked
+// or Expect request body, an Upgrade, gzip (the client accepts it and the listener compresses),
+// cookie persistence, ACL denial, redirect, no healthy backend, an odd request target — hands the
+// connection over, at that request boundary, to the general node:http path (proxy.ts) for the
+// rest of its life: that path produces the same answers with the full feature set.
+import net from 'node:net';
+import type { ListenerContext } from '../handler.js';
+import type { BackendPool, PoolMember, Tracked } from '../pool.js';
+import { kDenied, type L7Listener, type L7Runtime, errorPage } from './proxy.js';
+
+const MAX_HEAD = 64 * 1024;
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+/** request headers never forwarded as-is (hop-by-hop, or owned by the listener) */
+const DROP_REQ = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'http2-settings', 'x-forwarded-for', 'x-forwarded-proto', 'slb-ip', 'slb-id', 'x-forwarded-port', 'x-forwarded-client-srcport']);
+/** response headers dropped (the body is forwarded in its own framing, so Transfer-Encoding stays) */
+const DROP_RES = new Set(['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'http2-settings']);
+
+type Handoff = (socket: net.Socket, pending: Buffer) => void;
+
+function noop() {}
+
+/** A kept-alive connection to one backend, reused across client connections. */
+class BackendConn {
+  owner: FastConn | null = null;
+  reused = false;
+  /** the current response allows reusing the connection */
+  keep = false;
+  constructor(
+    readonly key: string,
+    readonly socket: net.Socket,
+    readonly pool: RawUpstreams,
+  ) {
+    socket.on('data', (d: Buffer) => {
+      if (this.owner) this.owner.onBackendData(d);
+      else socket.destroy(); // unsolicited bytes on an idle connection: it cannot be reused
+    });
+    socket.on('error', noop);
+    socket.on('close', () => {
+      this.pool.forget(this);
+      this.owner?.onBackendClose(this);
+    });
+    socket.on('timeout', () => {
+      if (this.owner) this.owner.onBackendTimeout();
+      else socket.destroy();
+    });
+    socket.on('drain', () => this.owner?.onBackendDrain());
+  }
+}
+
+/** Idle backend connections of one listener, by backend address. */
+export class RawUpstreams {
+  private idle = new Map<string, BackendConn[]>();
+  private all = new Set<BackendConn>();
+
+  /** A connection to `m`: an idle kept-alive one unless `fresh`. */
+  acquire(m: PoolMember, fresh = false): BackendConn {
+    const key = `${m.ip}|${m.port}`;
+    const list = fresh ? undefined : this.idle.get(key);
+    while (list && list.length) {
+      const c = list.pop()!;
+      if (!c.socket.destroyed) {
+        c.reused = true;
+        return c;
+      }
+    }
+    const socket = net.connect({ host: m.ip, port: m.port, noDelay: true });
+    const c = new BackendConn(key, socket, this);
+    this.all.add(c);
+    return c;
+  }
+
+  release(c: BackendConn): void {
+    c.owner = null;
+    if (c.socket.destroyed) return;
+    c.socket.setTimeout(30_000); // idle keep-alive towards the backend
+    let list = this.idle.get(c.key);
+    if (!list) this.idle.set(c.key, (list = []));
+    if (list.length >= 512) return void c.socket.destroy();
+    list.push(c);
+  }
+
+  forget(c: BackendConn): void {
+    this.all.delete(c);
+    const list = this.idle.get(c.key);
+    if (list) {
+      const i = list.indexOf(c);
+      if (i >= 0) list.splice(i, 1);
+    }
+  }
+
+  /** Drops idle connections to backends not in `keep` (ip|port keys). */
+  sweep(keep: Set<string>): void {
+    for (const [key, list] of this.idle) {
+      if (keep.has(key)) continue;
+      for (const c of list) c.socket.destroy();
+      this.idle.delete(key);
+    }
+  }
+
+  destroy(): void {
+    for (const c of [...this.all]) c.socket.destroy();
+    this.idle.clear();
+  }
+}
+
+const enum St {
+  Head,
+  Body,
+  Waiting,
+  Done,
+}
+
+interface ResState {
+  head: boolean; // still reading the response head
+  buf: Buffer | null;
+  /** remaining body bytes (content-length), -1 chunked, -2 until close, 0 none */
+  remaining: number;
+  chunk: ChunkScanner | null;
+  status: number;
+  sentAny: boolean;
+  close: boolean; // close the client after this response
+}
+
+/** Finds the end of a chunked body without decoding it. */
+class ChunkScanner {
+  private st = 0; // 0 size, 1 ext, 2 size-LF, 3 data, 4 data-CR, 5 data-LF, 6 trailer line start, 7 trailer line, 8 final LF
+  private size = 0;
+  private sawDigit = false;
+  /** index just after the body's last byte within `b`, or -1 (needs more), -2 (malformed) */
+  scan(b: Buffer, from: number): number {
+    for (let i = from; i < b.length; i++) {
+      const c = b[i]!;
+      switch (this.st) {
+        case 0: {
+          const v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+          if (v >= 0) {
+            this.size = this.size * 16 + v;
+            this.sawDigit = true;
+            if (this.size > 2 ** 40) return -2;
+          } else if (!this.sawDigit) return -2;
+          else if (c === 13) this.st = 2;
+          else if (c === 59 || c === 32 || c === 9) this.st = 1;
+          else return -2;
+          break;
+        }
+        case 1:
+          if (c === 13) this.st = 2;
+          break;
+        case 2:
+          if (c !== 10) return -2;
+          if (this.size === 0) this.st = 6;
+          else this.st = 3;
+          break;
+        case 3: {
+          const take = Math.min(this.size, b.length - i);
+          this.size -= take;
+          i += take - 1;
+          if (this.size === 0) this.st = 4;
+          break;
+        }
+        case 4:
+          if (c !== 13) return -2;
+          this.st = 5;
+          break;
+        case 5:
+          if (c !== 10) return -2;
+          this.st = 0;
+          this.sawDigit = false;
+          break;
+        case 6:
+          if (c === 13) this.st = 8;
+          else this.st = 7;
+          break;
+        case 7:
+          if (c === 10) this.st = 6;
+          break;
+        case 8:
+          if (c !== 10) return -2;
+          return i + 1;
+      }
+    }
+    return -1;
+  }
+}
+
+/** One client connection served by the fast path. */
+export class FastConn implements Tracked {
+  private st = St.Head;
+  private pending: Buffer | null = null;
+  private backend: BackendConn | null = null;
+  private member: PoolMember | null = null;
+  private pool: BackendPool | null = null;
+  private untrack: () => void = noop;
+  private reqBodyLeft = 0;
+  private clientClose = false;
+  private isHead = false;
+  private res: ResState | null = null;
+  /** the request head + body already read, kept for one retry on a stale kept-alive backend connection */
+  private replay: Buffer[] | null = null;
+  private retried = false;
+  private readonly onData = (d: Buffer) => this.onClientData(d);
+  private readonly onDrain = () => this.backend?.socket.resume();
+  private readonly onTimeout = () => this.socket.destroy();
+  private readonly onClose = () => this.abortBackend();
+
+  constructor(
+    private readonly rt: L7Runtime,
+    private readonly socket: net.Socket,
+    private readonly upstreams: RawUpstreams,
+    private readonly handoff: Handoff,
+  ) {
+    socket.on('data', this.onData);
+    socket.on('drain', this.onDrain);
+    socket.on('timeout', this.onTimeout);
+    socket.on('close', this.onClose);
+    socket.setTimeout(rt.current.listener.idleTimeoutMs);
+  }
+
+  destroy(): void {
+    // a backend leaving the pool: the request in flight finishes (same as the general path)
+  }
+
+  private onClientData(d: Buffer) {
+    if (this.st === St.Body) return this.forwardBody(d);
+    this.pending = this.pending ? Buffer.concat([this.pending, d]) : d;
+    if (this.st === St.Head) this.parseHead();
+    else if (this.pending.length > MAX_HEAD) this.socket.pause(); // pipelined requests wait for the response
+  }
+
+  private giveUp() {
+    const buf = this.pending ?? Buffer.alloc(0);
+    this.pending = null;
+    this.st = St.Done;
+    const s = this.socket;
+    s.off('data', this.onData);
+    s.off('drain', this.onDrain);
+    s.off('timeout', this.onTimeout);
+    s.off('close', this.onClose);
+    s.setTimeout(0);
+    this.handoff(s, buf);
+  }
+
+  private parseHead() {
+    const buf = this.pending!;
+    const end = buf.indexOf(CRLFCRLF);
+    if (end < 0) {
+      if (buf.length > MAX_HEAD) this.giveUp();
+      return;
+    }
+    const ctx = this.rt.current;
+    const l = ctx.listener;
+    const sock = this.socket;
+    if ((sock as { [kDenied]?: boolean })[kDenied] || (l.protocol === 'http' && l.redirect)) return this.giveUp();
+    const head = buf.toString('latin1', 0, end);
+    const lines = head.split('\r\n');
+    const rl = lines[0]!;
+    const sp1 = rl.indexOf(' ');
+    const sp2 = rl.lastIndexOf(' ');
+    if (sp1 <= 0 || sp2 <= sp1 || rl.slice(sp2 + 1) !== 'HTTP/1.1') return this.giveUp();
+    const method = rl.slice(0, sp1);
+    const target = rl.slice(sp1 + 1, sp2);
+    if (target.charCodeAt(0) !== 47 /* / */) return this.giveUp();
+    let host: string | undefined;
+    let xff: string | undefined;
+    let contentLength = -1;
+    let fwd = '';
+    let connectionTokens: string | undefined;
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      const colon = line.indexOf(':');
+      if (colon <= 0) return this.giveUp();
+      const name = line.slice(0, colon).toLowerCase();
+      switch (name) {
+        case 'host':
+          if (host !== undefined) return this.giveUp();
+          host = line.slice(colon + 1).trim();
+          break;
+        case 'content-length': {
+          const v = line.slice(colon + 1).trim();
+          if (contentLength >= 0 || !/^\d{1,15}$/.test(v)) return this.giveUp();
+          contentLength = Number(v);
+          break;
+        }
+        case 'transfer-encoding':
+        case 'expect':
+        case 'upgrade':
+          return this.giveUp();
+        case 'accept-encoding':
+          if (l.gzip && /gzip/i.test(line)) return this.giveUp();
+          break;
+        case 'connection':
+          connectionTokens = connectionTokens ? `${connectionTokens},${line.slice(colon + 1)}` : line.slice(colon + 1);
+          continue;
+        case 'x-forwarded-for':
+          xff = xff ? `${xff}, ${line.slice(colon + 1).trim()}` : line.slice(colon + 1).trim();
+          continue;
+      }
+      if (DROP_REQ.has(name)) continue;
+      fwd += `${line}\r\n`;
+    }
+    if (host === undefined) return this.giveUp();
+    let clientClose = false;
+    if (connectionTokens) {
+      for (const t of connectionTokens.split(',')) {
+        const n = t.trim().toLowerCase();
+        if (n === 'close') clientClose = true;
+        else if (n && n !== 'keep-alive') return this.giveUp(); // extra hop-by-hop names: general path strips them
+      }
+    }
+    const route = this.rt.routeFor(ctx, host, target);
+    if (route.sticky) return this.giveUp();
+    const m = route.pool.pick({ srcIp: sock.remoteAddress ?? '', srcPort: sock.remotePort ?? 0, dstIp: sock.localAddress ?? '', dstPort: sock.localPort ?? 0 });
+    if (!m) return this.giveUp();
+    // committed to the fast path for this request
+    const c = ctx.counters;
+    c.requests++;
+    sock.setTimeout(0);
+    const clientIp = sock.remoteAddress ?? '';
+    const ip = clientIp.startsWith('::ffff:') && clientIp.includes('.') ? clientIp.slice(7) : clientIp;
+    const f = l.forwardedHeaders;
+    if (f.xForwardedFor) fwd += `X-Forwarded-For: ${xff ? `${xff}, ${ip}` : ip}\r\n`;
+    if (f.xForwardedProto) fwd += 'X-Forwarded-Proto: http\r\n';
+    if (f.slbIp) fwd += `SLB-IP: ${ctx.loadBalancer.address}\r\n`;
+    if (f.slbId) fwd += `SLB-ID: ${ctx.loadBalancer.loadBalancerId}\r\n`;
+    if (f.xForwardedPort) fwd += `X-Forwarded-Port: ${l.port}\r\n`;
+    if (f.xForwardedClientSrcPort) fwd += `X-Forwarded-Client-srcport: ${sock.remotePort ?? 0}\r\n`;
+    const out = Buffer.from(`${rl}\r\n${fwd}\r\n`, 'latin1');
+    this.clientClose = clientClose;
+    this.isHead = method === 'HEAD';
+    this.member = m;
+    this.pool = route.pool;
+    this.untrack = route.pool.track(m, this);
+    this.reqBodyLeft = contentLength > 0 ? contentLength : 0;
+    this.res = { head: true, buf: null, remaining: 0, chunk: null, status: 0, sentAny: false, close: clientClose };
+    this.retried = false;
+    const rest = buf.length > end + 4 ? buf.subarray(end + 4) : null;
+    this.pending = null;
+    const first = rest && this.reqBodyLeft > 0 ? rest.subarray(0, this.reqBodyLeft) : null;
+    if (first) this.reqBodyLeft -= first.length;
+    const leftover = rest ? (first ? (rest.length > first.length ? rest.subarray(first.length) : null) : rest) : null;
+    this.replay = first ? [out, first] : [out];
+    this.st = this.reqBodyLeft > 0 ? St.Body : St.Waiting;
+    if (leftover) this.pending = leftover; // pipelined: served after this response
+    this.send(l, out, first);
+  }
+
+  private send(l: L7Listener, out: Buffer, first: Buffer | null) {
+    const b = this.upstreams.acquire(this.member!);
+    b.owner = this;
+    this.backend = b;
+    b.socket.setTimeout(l.requestTimeoutMs);
+    b.socket.cork();
+    b.socket.write(out);
+    if (first) b.socket.write(first);
+    b.socket.uncork();
+  }
+
+  private forwardBody(d: Buffer) {
+    const take = d.length <= this.reqBodyLeft ? d : d.subarray(0, this.reqBodyLeft);
+    this.reqBodyLeft -= take.length;
+    if (this.replay && this.replay.length < 16) this.replay.push(take);
+    else this.replay = null;
+    const b = this.backend;
+    if (b && !b.socket.destroyed && !b.socket.write(take)) this.socket.pause();
+    if (this.reqBodyLeft === 0) {
+      this.st = St.Waiting;
+      if (take.length < d.length) this.pending = d.subarray(take.length);
+    }
+  }
+
+  onBackendDrain() {
+    if (this.st === St.Body) this.socket.resume();
+  }
+
+  onBackendData(d: Buffer) {
+    const r = this.res;
+    if (!r) return;
+    let data = d;
+    if (r.head) {
+      data = r.buf ? Buffer.concat([r.buf, d]) : d;
+      const end = data.indexOf(CRLFCRLF);
+      if (end < 0) {
+        if (data.length > MAX_HEAD) return this.fail(502);
+        r.buf = data;
+        return;
+      }
+      r.buf = null;
+      const head = data.toString('latin1', 0, end);
+      const body = data.subarray(end + 4);
+      const lines = head.split('\r\n');
+      const sl = lines[0]!;
+      const status = Number(sl.slice(9, 12));
+      if (!sl.startsWith('HTTP/1.') || !(status >= 100 && status < 600)) return this.fail(502);
+      if (status < 200) {
+        // interim responses (100, 103) are not forwarded; the final one follows
+        if (body.length) this.onBackendData(body);
+        return;
+      }
+      r.head = false;
+      r.status = status;
+      let out = `HTTP/1.1${sl.slice(8)}\r\n`;
+      let len = -1;
+      let chunked = false;
+      let backendClose = sl.startsWith('HTTP/1.0');
+      for (let i = 1; i < lines.length; i++) {
+        const line = lines[i]!;
+        const colon = line.indexOf(':');
+        const name = colon > 0 ? line.slice(0, colon).toLowerCase() : '';
+        if (name === 'content-length') len = Number(line.slice(colon + 1).trim());
+        else if (name === 'transfer-encoding') chunked = /chunked\s*$/i.test(line);
+        else if (name === 'connection') {
+          const v = line.slice(colon + 1).toLowerCase();
+          if (v.includes('close')) backendClose = true;
+          else if (v.includes('keep-alive')) backendClose = false;
+        }
+        if (DROP_RES.has(name)) continue;
+        out += `${line}\r\n`;
+      }
+      const noBody = this.isHead || status === 204 || status === 304;
+      r.remaining = noBody ? 0 : chunked ? -1 : len >= 0 ? len : -2;
+      if (r.remaining === -1) r.chunk = new ChunkScanner();
+      if (r.remaining === -2) r.close = true;
+      this.backend!.keep = !backendClose && r.remaining !== -2;
+      if (r.close) out += 'Connection: close\r\n';
+      out += '\r\n';
+      this.rt.current.counters.countStatus(status);
+      r.sentAny = true;
+      this.replay = null;
+      this.socket.cork();
+      this.socket.write(out, 'latin1');
+      this.forwardResBody(r, body);
+      this.socket.uncork();
+      return;
+    }
+    this.forwardResBody(r, data);
+  }
+
+  private forwardResBody(r: ResState, d: Buffer) {
+    if (r.remaining === 0) return this.finish();
+    if (d.length === 0) return;
+    let chunk = d;
+    let done = false;
+    if (r.remaining > 0) {
+      if (chunk.length >= r.remaining) {
+        chunk = chunk.subarray(0, r.remaining);
+        done = true;
+      }
+      r.remaining -= chunk.length;
+    } else if (r.remaining === -1) {
+      const e = r.chunk!.scan(chunk, 0);
+      if (e === -2) {
+        this.socket.write(chunk);
+        return this.fail(502);
+      }
+      if (e >= 0) {
+        chunk = chunk.subarray(0, e);
+        done = true;
+      }
+    }
+    if (!this.socket.write(chunk)) this.backend?.socket.pause();
+    if (done) this.finish();
+  }
+
+  private finish() {
+    const b = this.backend!;
+    const r = this.res!;
+    this.backend = null;
+    this.res = null;
+    this.replay = null;
+    this.untrack();
+    this.untrack = noop;
+    b.socket.resume();
+    const bodyUnread = this.st === St.Body; // answered before the client finished sending: cannot continue
+    if (b.keep && !bodyUnread) this.upstreams.release(b);
+    else b.socket.destroy();
+    if (r.close || this.clientClose || bodyUnread) {
+      this.st = St.Done;
+      this.socket.end();
+      return;
+    }
+    this.st = St.Head;
+    this.socket.setTimeout(this.rt.current.listener.idleTimeoutMs);
+    this.socket.resume();
+    if (this.pending) this.parseHead();
+  }
+
+  onBackendClose(b: BackendConn) {
+    if (this.backend !== b) return;
+    const r = this.res;
+    if (r && !r.head && r.remaining === -2) {
+      // close-delimited body: complete
+      this.backend = null;
+      this.res = null;
+      this.untrack();
+      this.untrack = noop;
+      this.st = St.Done;
+      this.socket.end();
+      return;
+    }
+    // a kept-alive connection the backend had already closed: replay once on a fresh one
+    if (r && r.head && !r.sentAny && b.reused && !this.retried && this.replay && this.st === St.Waiting) {
+      this.retried = true;
+      const parts = this.replay;
+      const l = this.rt.current.listener;
+      this.backend = null;
+      const nb = this.upstreams.acquire(this.member!, true);
+      nb.owner = this;
+      this.backend = nb;
+      nb.socket.setTimeout(l.requestTimeoutMs);
+      nb.socket.cork();
+      for (const p of parts) nb.socket.write(p);
+      nb.socket.uncork();
+      return;
+    }
+    this.fail(502, true);
+  }
+
+  onBackendTimeout() {
+    this.fail(504);
+  }
+
+  private fail(code: number, connectError = false) {
+    const b = this.backend;
+    const r = this.res;
+    this.backend = null;
+    this.res = null;
+    this.untrack();
+    this.untrack = noop;
+    if (b) {
+      b.owner = null;
+      b.socket.destroy();
+    }
+    const c = this.rt.current.counters;
+    if (code === 502 && connectError && r && !r.sentAny) c.backendErrors++;
+    if (!r || r.sentAny) {
+      this.st = St.Done;
+      this.socket.destroy();
+      return;
+    }
+    c.countStatus(code);
+    const body = errorPage(code);
+    const reason = code === 504 ? 'Gateway Time-out' : 'Bad Gateway';
+    this.st = St.Done;
+    this.socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${this.isHead ? '' : body}`);
+  }
+
+  /** Idle between requests (closing the listener may end it at once). */
+  get idle(): boolean {
+    return this.st === St.Head && !this.pending && !this.backend;
+  }
+
+  end(): void {
+    this.socket.destroy();
+  }
+
+  private abortBackend() {
+    const b = this.backend;
+    this.backend = null;
+    this.untrack();
+    this.untrack = noop;
+    if (b) {
+      b.owner = null;
+      b.socket.destroy();
+    }
+  }
+}
