@@ -11,7 +11,6 @@
 // connection over, at that request boundary, to the general node:http path (proxy.ts) for the
 // rest of its life: that path produces the same answers with the full feature set.
 import net from 'node:net';
-import type { ListenerContext } from '../handler.js';
 import type { BackendPool, PoolMember, Tracked } from '../pool.js';
 import { kDenied, type L7Listener, type L7Runtime, errorPage } from './proxy.js';
 
