@@ -96,7 +96,7 @@ export function readServers(list: JsonList, mode: InputMode): ServerInput[] {
     }
     const Description = descriptionOf(item);
     const ip = strField(item, 'ServerIp')?.trim();
-    const key = mode === 'vserver' ? `${id}:${Port}` : id;
+    const key = (mode === 'vserver' ? `${id}:${Port}` : id) + (Type === 'eni' && ip ? `:${ip}` : '');
     if (seen.has(key)) invalidServers();
     seen.add(key);
     out.push({ ServerId: id, Type, Weight, Port, Description, ServerIp: ip || undefined });
@@ -245,7 +245,9 @@ export async function resolveForAttach(
 
 /** The stored form of an attached server. */
 export function toDoc(s: ServerInput, ip: string, prev?: BackendServerDoc): BackendServerDoc {
-  const doc: BackendServerDoc = { ServerId: s.ServerId, Weight: s.Weight ?? prev?.Weight ?? 100, Type: s.Type, ServerIp: ip };
+  // an ENI entry keeps the address it names (several per ENI); others use the instance's
+  const address = s.Type === 'eni' && s.ServerIp ? s.ServerIp : ip;
+  const doc: BackendServerDoc = { ServerId: s.ServerId, Weight: s.Weight ?? prev?.Weight ?? 100, Type: s.Type, ServerIp: address };
   if (s.Port !== undefined) doc.Port = s.Port;
   const d = s.Description ?? prev?.Description;
   if (d !== undefined) doc.Description = d;

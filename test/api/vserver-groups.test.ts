@@ -155,6 +155,19 @@ test('vServer groups through the real clients', async (t) => {
     assert.deepEqual(plain(after.VServerGroups), { VServerGroup: [] });
   });
 
+  await t.test('CCM ENI mode: pods on one ENI share a port and differ by address', async () => {
+    const lb = await putLoadBalancer(s);
+    const eni = await putInstance(s, { Type: 'eni' });
+    const { VServerGroupId: id } = (await s.call('CreateVServerGroup', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, VServerGroupName: 'k8s/80/eni/default/c' })) as { VServerGroupId: string };
+    const pod = (ip: string, weight = 100) => ({ serverId: eni.InstanceId, serverIp: ip, port: 80, weight, type: 'eni', description: 'pod' });
+    await s.call('AddVServerGroupBackendServers', { RegionId: REGION, VServerGroupId: id, BackendServers: JSON.stringify([pod('192.168.9.5'), pod('192.168.9.6')]) });
+    await s.v3('ModifyVServerGroupBackendServers', { RegionId: REGION, VServerGroupId: id, OldBackendServers: JSON.stringify([pod('192.168.9.6')]), NewBackendServers: JSON.stringify([pod('192.168.9.6', 20)]) });
+    await s.call('RemoveVServerGroupBackendServers', { RegionId: REGION, VServerGroupId: id, BackendServers: JSON.stringify([pod('192.168.9.5')]) });
+    const attr = (await s.call('DescribeVServerGroupAttribute', { RegionId: REGION, VServerGroupId: id })) as Attr;
+    assert.deepEqual(plain(attr.BackendServers.BackendServer), [{ ServerId: eni.InstanceId, Port: 80, Weight: 20, Type: 'eni', ServerIp: '192.168.9.6', Description: 'pod' }]);
+    await expectError(s, 'AddVServerGroupBackendServers', { RegionId: REGION, VServerGroupId: id, BackendServers: JSON.stringify([pod('192.168.9.7'), pod('192.168.9.7')]) }, { code: 'InvalidParameter', status: 400, message: 'The specified BackendServers is invalid.' });
+  });
+
   await t.test('DescribeVServerGroups: ServerCount, AssociatedObjects with IncludeListener/IncludeRule, tag filter', async () => {
     const lb = await putLoadBalancer(s);
     const [a] = await putInstances(s, 1);

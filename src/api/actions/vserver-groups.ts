@@ -27,7 +27,14 @@ import { defineAction, type Ctx } from '../registry.js';
 
 const serversParam = { malformed: backendServersMalformed, tooMany: tooManyInCall };
 
-const sameEntry = (a: { ServerId: string; Port?: number }, b: { ServerId: string; Port?: number }) => a.ServerId === b.ServerId && a.Port === b.Port;
+type EntryKey = { ServerId: string; Port?: number; Type?: string; ServerIp?: string };
+/**
+ * Whether a stored entry is the one an input names: same server and port, and for an ENI also the
+ * same address when the input gives one (the CCM's ENI mode puts several pods of one ENI, each
+ * with its own secondary address, on the same port).
+ */
+const sameEntry = (stored: EntryKey, input: EntryKey) =>
+  stored.ServerId === input.ServerId && stored.Port === input.Port && (stored.Type !== 'eni' || !input.ServerIp || stored.ServerIp === input.ServerIp);
 
 /** A group entry as the mutation responses list it. */
 function entry(s: BackendServerDoc, withIp = false) {
