@@ -93,7 +93,10 @@ export function registerCommerceRoutes(d: CommerceRouteDeps): void {
     await putPricing(tx, p);
     return p;
   });
-  route('GET', '/commerce/settings', async (_req, tx) => ({ Enabled: (await getCommerceSettings(tx)).Enabled }), false);
+  route('GET', '/commerce/settings', async (_req, tx) => {
+    const s = await getCommerceSettings(tx);
+    return { Enabled: s.Enabled, TimeOffsetMs: s.TimeOffsetMs };
+  }, false);
   route('PUT', '/commerce/settings', async (req, tx) => {
     const b = body(req);
     for (const k of Object.keys(b)) if (k !== 'Enabled') throw new WorldError(400, 'UnknownField', `unknown field ${k}; expected Enabled`);
@@ -104,4 +107,13 @@ export function registerCommerceRoutes(d: CommerceRouteDeps): void {
     return { Enabled: s.Enabled };
   });
   route('POST', '/commerce/sweep', async (_req, tx) => sweep(tx, d.now()));
+  // time travel for commerce only (the API's own clock, timestamps and signatures are untouched)
+  route('POST', '/commerce/advance', async (req, tx) => {
+    const b = body(req);
+    const hours = num(b['Hours'], 'Hours');
+    const s = await getCommerceSettings(tx);
+    s.TimeOffsetMs += Math.round(hours * 3600 * 1000);
+    await putCommerceSettings(tx, s);
+    return { TimeOffsetMs: s.TimeOffsetMs, Now: new Date(d.now() + s.TimeOffsetMs).toISOString(), ...(b['Sweep'] === false ? {} : await sweep(tx, d.now())) };
+  });
 }

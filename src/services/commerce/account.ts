@@ -238,11 +238,13 @@ export interface CommerceSettings {
   Enabled: boolean;
   /** next order number */
   OrderSeq: number;
+  /** commerce time = server time + this (ms): the operator moves it forward to let subscriptions expire and bills fall due */
+  TimeOffsetMs: number;
 }
 
 export async function getCommerceSettings(tx: Tx): Promise<CommerceSettings> {
   const s = await tx.get<CommerceSettings>(COMMERCE_SETTINGS, GLOBAL, 'settings');
-  return { Enabled: true, OrderSeq: 1, ...(s ?? {}) };
+  return { Enabled: true, OrderSeq: 1, TimeOffsetMs: 0, ...(s ?? {}) };
 }
 
 export async function putCommerceSettings(tx: Tx, s: CommerceSettings): Promise<void> {

@@ -85,6 +85,11 @@ function fault(a: CommerceAccount, code: Fault): void {
   if (a.Faults.includes(code)) throw apiError(code as ErrorCode, FAULT_MESSAGES[code] as never);
 }
 
+/** Commerce time: the request's time moved by the operator's offset (POST /_openslb/commerce/advance). */
+export async function commerceNow(tx: Tx, now: number): Promise<number> {
+  return now + (await getCommerceSettings(tx)).TimeOffsetMs;
+}
+
 async function nextOrderId(tx: Tx): Promise<number> {
   const s = await getCommerceSettings(tx);
   const id = 20260000000000 + s.OrderSeq;
@@ -234,6 +239,7 @@ function newOrder(o: Omit<OrderDoc, 'CreatedAt'>, now: number): OrderDoc {
 
 /** CreateLoadBalancer / ModifyLoadBalancerPayType with PayType=PrePay. */
 export async function placeSubscriptionOrder(tx: Tx, o: PricedOrder): Promise<{ OrderId: number; paid: boolean }> {
+  o = { ...o, now: await commerceNow(tx, o.now) };
   const settings = await getCommerceSettings(tx);
   const type = o.action === 'CreateLoadBalancer' ? 'New' : 'Convert';
   const lbId = o.LoadBalancerId ?? '';
@@ -311,6 +317,7 @@ async function applyChange(tx: Tx, scope: Scope, lb: LoadBalancerDoc, c: NonNull
 
 /** A spec or bandwidth change of a subscription: the prorated difference is paid (upgrade) or refunded (downgrade). */
 export async function placeChangeOrder(tx: Tx, lb: LoadBalancerDoc, t: Parameters<typeof commerceHooks.change>[2]): Promise<{ OrderId: number; apply: boolean }> {
+  t = { ...t, now: await commerceNow(tx, t.now) };
   const settings = await getCommerceSettings(tx);
   const change = { LoadBalancerSpec: t.LoadBalancerSpec, InternetChargeType: t.InternetChargeType, Bandwidth: t.Bandwidth };
   const base = { AccountId: t.account, RegionId: lb.RegionId, LoadBalancerId: lb.LoadBalancerId, Change: change };
@@ -360,6 +367,7 @@ export async function placeChangeOrder(tx: Tx, lb: LoadBalancerDoc, t: Parameter
 
 /** DeleteLoadBalancer of a subscription: unpaid orders are cancelled, the unused period refunded. */
 export async function releaseSubscription(tx: Tx, lb: LoadBalancerDoc, account: string, now: number): Promise<void> {
+  now = await commerceNow(tx, now);
   const scope = { account, region: lb.RegionId };
   const sub = await tx.get<SubscriptionDoc>(SUBSCRIPTION, scope, lb.LoadBalancerId);
   for (const o of await listOrders(tx, account)) {
@@ -405,6 +413,7 @@ export async function relock(tx: Tx, account: string, lbId: string, now: number)
 
 /** Pays an unpaid order (the console's payment page; operator API) and applies what it bought. */
 export async function payOrder(tx: Tx, account: string, orderId: string, now: number): Promise<OrderDoc> {
+  now = await commerceNow(tx, now);
   const order = await tx.get<OrderDoc>(COMMERCE_ORDER, orderScope(account), orderId);
   if (!order) throw Object.assign(new Error(`no order ${orderId}`), { status: 404, code: 'OrderNotFound' });
   if (order.Status !== 'Unpaid') throw Object.assign(new Error(`order ${orderId} is ${order.Status}`), { status: 409, code: 'OrderNotUnpaid' });
@@ -441,6 +450,9 @@ export async function payOrder(tx: Tx, account: string, orderId: string, now: nu
 
 /** An unsettled bill on an instance (e.g. unpaid pay-as-you-go usage): arrears now, a lock once due. */
 export async function addBill(tx: Tx, account: string, lbId: string, amountDue: number, dueAt: number, now: number, id: string): Promise<BillDoc> {
+  const offset = (await commerceNow(tx, 0));
+  now += offset;
+  dueAt += offset;
   const found = await tx.find<LoadBalancerDoc>(KINDS.loadBalancer, account, lbId);
   if (!found) throw Object.assign(new Error(`no load balancer ${lbId}`), { status: 404, code: 'LoadBalancerNotFound' });
   const bill: BillDoc = { BillId: id, LoadBalancerId: lbId, RegionId: found.region, Amount: money(amountDue), CreatedAt: isoSeconds(now), DueAt: dueAt, Settled: false };
@@ -454,6 +466,7 @@ export async function addBill(tx: Tx, account: string, lbId: string, amountDue: 
 
 /** Adds money to the balance; it settles bills (oldest first), then other arrears; instances unlock. */
 export async function topUp(tx: Tx, account: string, amount: number, now: number): Promise<CommerceAccount> {
+  now = await commerceNow(tx, now);
   const a = await getCommerceAccount(tx, account);
   a.Balance = money(a.Balance + amount);
   const touched = new Set<string>();
@@ -477,6 +490,7 @@ export async function topUp(tx: Tx, account: string, amount: number, now: number
 
 /** Renews a subscription (operator API): priced like a purchase, paid at once; an expired one unlocks. */
 export async function renew(tx: Tx, account: string, lbId: string, cycle: 'month' | 'year', duration: number, now: number): Promise<OrderDoc> {
+  now = await commerceNow(tx, now);
   const found = await tx.find<LoadBalancerDoc>(KINDS.loadBalancer, account, lbId);
   const sub = found && (await tx.get<SubscriptionDoc>(SUBSCRIPTION, { account, region: found.region }, lbId));
   if (!found || !sub) throw Object.assign(new Error(`no subscription ${lbId}`), { status: 404, code: 'SubscriptionNotFound' });
@@ -496,6 +510,7 @@ export async function renew(tx: Tx, account: string, lbId: string, cycle: 'month
 
 /** Locks what is due: expired subscriptions and instances with past-due bills. Runs on a timer and on demand. */
 export async function sweep(tx: Tx, now: number): Promise<{ Locked: string[] }> {
+  now = await commerceNow(tx, now);
   const accounts = (await tx.list<{ AccountId: string }>('account', GLOBAL)).map((x) => x.AccountId);
   const locked: string[] = [];
   for (const account of accounts) {
