@@ -142,9 +142,10 @@ const COLLECTION: Record<string, ArnType> = {
 };
 
 /** Region-less or account-wide actions: `acs:slb:*:{account}:*`. */
-const ACCOUNT_WIDE = new Set(['DescribeRegions', 'DescribeZones', 'DescribeAvailableResource', 'DescribeHighDefinationMonitor', 'EnableHighDefinationMonitor', 'ModifyHighDefinationMonitor', 'DeleteHighDefinationMonitor']);
+const ACCOUNT_WIDE = new Set(['DescribeRegions', 'DescribeZones', 'DescribeAvailableResource', 'DescribeHighDefinationMonitor', 'EnableHighDefinationMonitor', 'ModifyHighDefinationMonitor']);
 
-const TAG_TO_ARN: Record<string, ArnType> = { instance: 'loadbalancer', certificate: 'certificate', acl: 'acl' };
+/** ResourceType values (tags: instance…; MoveResourceGroup: loadbalancer…) → ARN type. */
+const TAG_TO_ARN: Record<string, ArnType> = { instance: 'loadbalancer', loadbalancer: 'loadbalancer', certificate: 'certificate', acl: 'acl' };
 
 async function parentLb(tx: Tx, account: string, kind: string, id: string): Promise<string | undefined> {
   const f = await tx.find<{ LoadBalancerId?: string }>(kind, account, id);
@@ -181,7 +182,7 @@ export async function resourcesOf(tx: Tx, account: string, action: string, p: Re
     const t = TAG_TO_ARN[rType];
     if (!ids.length) out.push({ type: t ?? 'loadbalancer' });
     for (const id of ids) {
-      if (t) out.push({ type: t, id, tagType: rType as ResourceType });
+      if (t) out.push({ type: t, id, tagType: (rType === 'loadbalancer' ? 'instance' : rType) as ResourceType });
       else {
         // listeners and server groups are authorized as their load balancer
         const lbId = rType === 'listener' ? /^(.+)_(tcp|udp|http|https)_\d+$/i.exec(id)?.[1] : await parentLb(tx, account, rType === 'vservergroup' ? KINDS.vServerGroup : KINDS.masterSlaveServerGroup, id);

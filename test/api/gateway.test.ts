@@ -315,7 +315,7 @@ test('gateway: wire protocol and every gateway error', async (t) => {
     }
   });
 
-  await t.test('STS SecurityToken is refused with InvalidSecurityToken.Malformed (V1 and V3)', async () => {
+  await t.test('STS SecurityToken not issued by OpenSLB is refused with InvalidSecurityToken.Malformed (V1 and V3)', async () => {
     const e = await rejects(() => pop(s, { securityToken: 'CAIS-token' }).request('DescribeRegions', {}));
     assert.equal(e.code, 'InvalidSecurityToken.Malformed');
     assert.equal(e.data['Message'], MSG.sts);
