@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { parseHostPort, startServer } from '../server.js';
 import { addWorldCommands } from './world.js';
 import { addAccountCommands } from './accounts.js';
+import { addCommerceCommands } from './commerce.js';
 
 const hostPort = (v: string) => {
   try {
@@ -30,7 +31,11 @@ program
   .option('--api-rate-limit <rps>', 'requests per second per account and action (Throttling.Api); default: no limit', positive)
   .option('--world <file>', 'load a world file (VPCs, vSwitches, instances, pools, stock, quotas; docs/world.md) at start')
   .option('--operator-remote', 'let the operator API (/_openslb/…) answer non-loopback clients')
-  .action(async (opts: { listen: { host: string; port: number }; tlsListen?: { host: string; port: number }; dataDir: string; logLevel: string; userRateLimit?: number; apiRateLimit?: number; world?: string; operatorRemote?: boolean }) => {
+  .option('--commerce <on|off>', 'commerce (docs/commerce.md); off: everything free, PrePay without orders (env OPENSLB_COMMERCE; default: as stored, on)', (v: string) => {
+    if (v !== 'on' && v !== 'off') throw new InvalidArgumentError('expected on or off');
+    return v === 'on';
+  })
+  .action(async (opts: { listen: { host: string; port: number }; tlsListen?: { host: string; port: number }; dataDir: string; logLevel: string; userRateLimit?: number; apiRateLimit?: number; world?: string; operatorRemote?: boolean; commerce?: boolean }) => {
     const id = process.env['OPENSLB_ACCESS_KEY_ID'];
     const secret = process.env['OPENSLB_ACCESS_KEY_SECRET'];
     if ((id && !secret) || (!id && secret)) {
@@ -47,6 +52,7 @@ program
       accessKey: id && secret ? { id, secret } : undefined,
       world: opts.world,
       operatorRemote: opts.operatorRemote,
+      commerce: opts.commerce,
       onOperatorTokenGenerated: (token, file) => {
         process.stdout.write(`\nGenerated the operator API token (shown once; stored in ${file}):\n  ${token}\n\n`);
       },
@@ -75,6 +81,7 @@ program
 
 addWorldCommands(program);
 addAccountCommands(program);
+addCommerceCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`openslb: ${e instanceof Error ? e.message : String(e)}`);

@@ -35,7 +35,9 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 export function registerCommerceRoutes(d: CommerceRouteDeps): void {
   const { route, body } = d;
   const accountOf = async (req: FastifyRequest, tx: Tx): Promise<string> => {
-    const id = (req.params as Record<string, string>)['AccountId'] ?? '';
+    const given = (req.params as Record<string, string>)['AccountId'] ?? '';
+    // 'root' names the root account (the CLI's default)
+    const id = given === 'root' ? d.rootAccountId : given;
     if (id !== d.rootAccountId && !(await tx.get<Account>('account', GLOBAL, id))) throw new WorldError(404, 'AccountNotFound', `no account ${id}`);
     return id;
   };
