@@ -108,7 +108,11 @@ test('UDP qch: datagrams carrying the same QUIC connection id from different cli
   for (let i = 0; i < 6; i++) {
     const s = dgram.createSocket('udp4');
     const r = await new Promise<string>((res) => {
-      s.on('message', (m) => res(m.toString('latin1').split(':')[0]!));
+      const t = setTimeout(() => res('(no reply)'), 2000);
+      s.on('message', (m) => {
+        clearTimeout(t);
+        res(m.toString('latin1').split(':')[0]!);
+      });
       s.send(long, port, LB);
     });
     names.add(r);
@@ -140,10 +144,13 @@ test('UDP qch learns the connection ids backends choose: a migrated client (new 
   const send = (payload: Buffer) =>
     new Promise<Buffer>((res) => {
       const s = dgram.createSocket('udp4');
-      s.on('message', (m) => {
+      const done = (m: Buffer) => {
+        clearTimeout(t);
         s.close();
         res(m);
-      });
+      };
+      const t = setTimeout(() => done(Buffer.alloc(0)), 2000); // no reply: fail the assertion, never hang
+      s.on('message', done);
       s.send(payload, port, LB);
     });
   const owners = new Map<string, Buffer>(); // backend name → its connection id
