@@ -1,6 +1,6 @@
 // Health checking: the state machine, the checker on a manual clock (deterministic), and the
 // real TCP/HTTP/UDP probers against loopback servers (127.0.0.80+).
-import { test, after } from 'node:test';
+import { test as nodeTest, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
@@ -10,6 +10,9 @@ import { httpProber, tcpProber, udpProber } from '../../src/dataplane/health/pro
 import { nextHealth } from '../../src/dataplane/health/state-machine.js';
 import { toApiStatus, type Prober } from '../../src/dataplane/health/types.js';
 import { fastHealth, freePort, UdpBackend } from './helpers.js';
+
+// every test has a deadline, so a failure can never leave the file's process hanging
+const test = (name: string, fn: () => Promise<void> | void) => nodeTest(name, { timeout: 30_000 }, fn);
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {

@@ -1,12 +1,15 @@
 // BackendPool on a manual clock with scripted probers: eligibility, master-slave roles, drain
 // timers, persistence expiry — deterministic, no sockets.
-import { test } from 'node:test';
+import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/dataplane/clock.js';
 import type { Prober } from '../../src/dataplane/health/types.js';
 import { BackendPool, type PoolConfig } from '../../src/dataplane/pool.js';
 import type { BackendServerSnapshot } from '../../src/dataplane/snapshot.js';
 import { fastHealth, noHealth } from './helpers.js';
+
+// every test has a deadline, so a failure can never leave the file's process hanging
+const test = (name: string, fn: () => Promise<void> | void) => nodeTest(name, { timeout: 30_000 }, fn);
 
 const srv = (id: string, weight = 100, extra: Partial<BackendServerSnapshot> = {}): BackendServerSnapshot => ({ serverId: id, ip: '10.0.0.1', port: 80 + id.charCodeAt(0), weight, type: 'ecs', ...extra });
 const ctx = (ip = '1.1.1.1') => ({ srcIp: ip, srcPort: 1000, dstIp: '2.2.2.2', dstPort: 80 });

@@ -1,11 +1,14 @@
 // TCP listeners with real sockets on loopback. LB address 127.0.0.20, backends 127.0.0.21+,
 // clients bind 127.0.0.3x when the source address matters.
-import { test, after } from 'node:test';
+import { test as nodeTest, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { DataPlane, type ObservedEvent } from '../../src/dataplane/reconciler.js';
 import { parseProxyV2 } from '../../src/dataplane/proxy-protocol.js';
 import { ask, fastHealth, freePort, snapshot, tally, tcpListener, TcpBackend, waitFor } from './helpers.js';
+
+// every test has a deadline, so a failure can never leave the file's process hanging
+const test = (name: string, fn: () => Promise<void> | void) => nodeTest(name, { timeout: 30_000 }, fn);
 
 const LB = '127.0.0.20';
 const planes: DataPlane[] = [];

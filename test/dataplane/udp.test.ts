@@ -1,10 +1,13 @@
 // UDP listeners on loopback. LB address 127.0.0.60, backends 127.0.0.61+, clients 127.0.0.7x.
-import { test, after } from 'node:test';
+import { test as nodeTest, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { DataPlane } from '../../src/dataplane/reconciler.js';
 import { parseProxyV2 } from '../../src/dataplane/proxy-protocol.js';
 import { fastHealth, freePort, snapshot, udpAsk, UdpBackend, udpListener, waitFor } from './helpers.js';
+
+// every test has a deadline, so a failure can never leave the file's process hanging
+const test = (name: string, fn: () => Promise<void> | void) => nodeTest(name, { timeout: 30_000 }, fn);
 
 const LB = '127.0.0.60';
 const planes: DataPlane[] = [];
