@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { GLOBAL } from '../../src/state/store.js';
 import { createCA, issueLeaf } from '../../src/util/pki.js';
 import { putInstances } from '../helpers/fixtures-servers.js';
+import { v1Request } from '../helpers/signer.js';
 import { rejects, startTestServer, type TestServer } from '../helpers/server.js';
 
 const REGION = 'cn-hangzhou';
@@ -482,6 +483,25 @@ test('tags through pop-core and openapi-client', async (t) => {
     assert.equal((await rejects(() => s.call('AddTags', { RegionId: REGION, LoadBalancerId: lb, Tags: '[{"TagKey":"a"}]' }))).code, 'InvalidLoadBalancerId.NotFound');
     // The ACL and certificates outlive the load balancer, tags included.
     assert.deepEqual(await tagsOf(s, 'acl', acl), { e2e: 'acl' });
+  });
+
+  await t.test('wire: the empty list is in the JSON and XML bodies, NextToken is not', async () => {
+    const lb = await seedLb(s);
+    const auth = { id: s.rootKey.id, secret: s.rootKey.secret };
+    const json = await v1Request(s.url, 'ListTagResources', { RegionId: REGION, ResourceType: 'instance', 'ResourceId.1': lb }, { ...auth, method: 'POST', where: 'body' });
+    assert.equal(json.status, 200);
+    assert.match(json.text, /"TagResources":\{"TagResource":\[\]\}/);
+    assert.doesNotMatch(json.text, /NextToken/);
+    await call(s, 'TagResources', { RegionId: REGION, ResourceType: 'instance', 'ResourceId.1': lb, ...tagParams({ k: 'v' }) });
+    const xml = await v1Request(s.url, 'ListTagResources', { RegionId: REGION, ResourceType: 'instance', 'ResourceId.1': lb }, { ...auth, common: { Format: 'XML' } });
+    assert.equal(xml.status, 200);
+    assert.match(xml.text, /<ListTagResourcesResponse>/);
+    assert.match(xml.text, /<TagResources><TagResource><ResourceType>instance<\/ResourceType><ResourceId>[^<]+<\/ResourceId><TagKey>k<\/TagKey><TagValue>v<\/TagValue><\/TagResource><\/TagResources>/);
+    assert.doesNotMatch(xml.text, /NextToken/);
+    const err = await v1Request(s.url, 'TagResources', { RegionId: REGION, ResourceType: 'instance', 'ResourceId.1': 'lb-doesnotexist000001', 'Tag.1.Key': 'a' }, auth);
+    assert.equal(err.status, 404);
+    assert.equal(err.json?.['Code'], 'InvalidResourceId.NotFound');
+    assert.equal(err.json?.['Message'], 'The specified ResourceId is not found in our records.');
   });
 
   await t.test('tags of a resource that no longer exists are not listed', async () => {
