@@ -94,6 +94,7 @@ export function addCommerceCommands(program: Command): void {
   c.command('topup <amount>').description('add money; it settles bills and arrears, and unlocks instances').action(async (a: string, _o: unknown, cmd: Command) => call(cmd, 'POST', `${base(cmd)}/topup`, { Amount: amount(a) }));
   c.command('orders').action(async (_o: unknown, cmd: Command) => call(cmd, 'GET', `${base(cmd)}/orders`));
   c.command('pay <orderId>').description('pay an unpaid order (as the console would)').action(async (id: string, _o: unknown, cmd: Command) => call(cmd, 'POST', `${base(cmd)}/orders/${encodeURIComponent(id)}/pay`));
+  c.command('cancel <orderId>').description('cancel an unpaid order (an unpaid purchase releases its instance)').action(async (id: string, _o: unknown, cmd: Command) => call(cmd, 'POST', `${base(cmd)}/orders/${encodeURIComponent(id)}/cancel`));
   c.command('bills').action(async (_o: unknown, cmd: Command) => call(cmd, 'GET', `${base(cmd)}/bills`));
   c.command('bill <loadBalancerId> <amount>')
     .description('an unsettled bill on an instance: arrears now, a financial lock once due')

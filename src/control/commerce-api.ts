@@ -4,7 +4,7 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/catalog.js';
 import { getCommerceAccount, getCommerceSettings, patchCommerceAccount, putCommerceAccount, putCommerceSettings, defaultCommerceAccount } from '../services/commerce/account.js';
-import { addBill, listBills, listOrders, payOrder, renew, sweep, topUp } from '../services/commerce/orders.js';
+import { addBill, cancelOrder, listBills, listOrders, payOrder, renew, sweep, topUp } from '../services/commerce/orders.js';
 import { getPricing, putPricing, validatePricing } from '../services/commerce/pricing.js';
 import { GLOBAL, type Tx } from '../state/store.js';
 import type { Account } from '../world/accounts.js';
@@ -68,6 +68,10 @@ export function registerCommerceRoutes(d: CommerceRouteDeps): void {
   route('POST', `${base}/orders/:OrderId/pay`, async (req, tx) => {
     const id = await accountOf(req, tx);
     return guarded(() => payOrder(tx, id, (req.params as Record<string, string>)['OrderId']!, d.now()));
+  });
+  route('POST', `${base}/orders/:OrderId/cancel`, async (req, tx) => {
+    const id = await accountOf(req, tx);
+    return guarded(() => cancelOrder(tx, id, (req.params as Record<string, string>)['OrderId']!, d.now()));
   });
   route('GET', `${base}/bills`, async (req, tx) => ({ Bills: await listBills(tx, await accountOf(req, tx)) }), false);
   route('POST', `${base}/bills`, async (req, tx) => {

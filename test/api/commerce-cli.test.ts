@@ -16,7 +16,7 @@ const KEY = { id: 'LTAIcommerceCliKey01', secret: 'commerceCliSecret01' };
 
 test('openslb serve --commerce off, then openslb commerce on/set/reset/status from the CLI', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'openslb-commerce-cli-'));
-  const env = { ...process.env, OPENSLB_ACCESS_KEY_ID: KEY.id, OPENSLB_ACCESS_KEY_SECRET: KEY.secret };
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENSLB_ACCESS_KEY_ID: KEY.id, OPENSLB_ACCESS_KEY_SECRET: KEY.secret };
   delete env['OPENSLB_COMMERCE'];
   const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--commerce', 'off'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(async () => {

@@ -77,6 +77,11 @@ test('commerce: subscriptions bought, paid, changed, released', async (t) => {
     assert.equal((await k.account()).Balance, before - 265);
     assert.equal((await k.attr(lb.LoadBalancerId))['LoadBalancerStatus'], 'active');
     assert.equal((await op(s, 'POST', `${k.acct}/orders/${lb.OrderId}/pay`)).status, 409);
+    // an unpaid purchase can be cancelled: its instance goes with it
+    const other = await k.buy({ AutoPay: false });
+    assert.equal((await opOk(s, 'POST', `${k.acct}/orders/${other.OrderId}/cancel`))['Status'], 'Cancelled');
+    assert.equal((await rejects(() => k.attr(other.LoadBalancerId))).code, 'InvalidLoadBalancerId.NotFound');
+    assert.equal((await op(s, 'POST', `${k.acct}/orders/${other.OrderId}/pay`)).status, 409);
   });
 
   await t.test('spec and bandwidth changes of a subscription are orders: upgrade paid, unpaid waits, downgrade refunded', async () => {

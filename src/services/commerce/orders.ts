@@ -4,8 +4,8 @@
 import { apiError, fail, type ErrorCode } from '../../errors/catalog.js';
 import { GLOBAL, type Scope, type Tx } from '../../state/store.js';
 import { isoSeconds } from '../../util/clock.js';
-import { getSettings, moveStock, putSettings } from '../../world/world.js';
-import { CLCU_SPEC, commerceHooks, setCommerceHooks, setPrePayHandler, type PricedOrder } from '../load-balancers.js';
+import { getSettings, moveStock, putSettings, releaseLease } from '../../world/world.js';
+import { CLCU_SPEC, commerceHooks, deleteLoadBalancerCascade, setCommerceHooks, setPrePayHandler, type PricedOrder } from '../load-balancers.js';
 import { KINDS, type LoadBalancerDoc } from '../model.js';
 import { getCommerceAccount, getCommerceSettings, money, putCommerceAccount, putCommerceSettings, type CommerceAccount, type Fault } from './account.js';
 import { getPricing, monthlyWithTax, putPricing, quote } from './pricing.js';
@@ -445,6 +445,22 @@ export async function payOrder(tx: Tx, account: string, orderId: string, now: nu
   await putOrder(tx, order);
   await putCommerceAccount(tx, a);
   await relock(tx, account, order.LoadBalancerId, now);
+  return order;
+}
+
+/** Cancels an unpaid order (operator API). A purchase's instance, never paid for, is released with it. */
+export async function cancelOrder(tx: Tx, account: string, orderId: string, now: number): Promise<OrderDoc> {
+  now = await commerceNow(tx, now);
+  const order = await tx.get<OrderDoc>(COMMERCE_ORDER, orderScope(account), orderId);
+  if (!order) throw Object.assign(new Error(`no order ${orderId}`), { status: 404, code: 'OrderNotFound' });
+  if (order.Status !== 'Unpaid') throw Object.assign(new Error(`order ${orderId} is ${order.Status}`), { status: 409, code: 'OrderNotUnpaid' });
+  order.Status = 'Cancelled';
+  await putOrder(tx, order);
+  const found = await tx.find<LoadBalancerDoc>(KINDS.loadBalancer, account, order.LoadBalancerId);
+  if (found && order.Type === 'New') {
+    await deleteLoadBalancerCascade(tx, { account, region: found.region }, found.doc);
+    await releaseLease(tx, found.doc.Address, found.doc.LoadBalancerId);
+  } else if (found) await relock(tx, account, order.LoadBalancerId, now);
   return order;
 }
 
