@@ -2193,9 +2193,9 @@ export const CATALOG = [
  {
   "code": "InvalidResourceId.NotFound",
   "http": 404,
-  "message": "The specified ResourceId is not found in our records.",
+  "message": "The specified ResourceIds are not found in our records.",
   "descriptionZh": "指定的资源不存在。",
-  "note": "code, status and text of the Alibaba Cloud tag service as quoted in real responses (alibaba/terraform-provider issue #120); OpenSLB answers it for a TagResources/UntagResources ResourceId that does not exist in the caller's region",
+  "note": "code, status and text of the Alibaba Cloud tag service's TagResources/ListTagResources error tables (the same tag backend serves SLB; the legacy single-resource AddTags said \"ResourceId is\"); OpenSLB answers it for a TagResources/UntagResources ResourceId that does not exist in the caller's region",
   "source": "openslb"
  },
  {
