@@ -175,10 +175,10 @@ test('tags through pop-core and openapi-client', async (t) => {
     // A matched resource is listed with all of its tags.
     const rows = (await listAll(s, { ResourceType: 'vservergroup', 'Tag.1.Key': 'app', 'Tag.1.Value': 'db' })).rows;
     assert.deepEqual(rows, [{ ResourceType: 'vservergroup', ResourceId: c, TagKey: 'app', TagValue: 'db' }]);
-    // Tag.N.Value alone is an error (docs).
+    // Tag.N.Value alone is an error (docs: InvalidParameter.TagValue).
     const e = await rejects(() => call(s, 'ListTagResources', { RegionId: REGION, ResourceType: 'vservergroup', 'Tag.1.Value': 'web' }));
-    assert.equal(e.code, 'MissingParameter');
-    assert.equal(e.data.Message, 'The combination of some parameters violates the spec.');
+    assert.equal(e.code, 'InvalidParameter.TagValue');
+    assert.equal(e.data.Message, 'The specified tag value is illegal.');
     const v = await rejects(() => s.v3('ListTagResources', { RegionId: REGION, ResourceType: 'vservergroup', Tag: [{ Value: 'web' }] }));
     assert.equal(v.statusCode, 400);
     // More than 20 resource ids is refused.
@@ -255,7 +255,7 @@ test('tags through pop-core and openapi-client', async (t) => {
       const e = await rejects(() => s.v3('TagResources', { RegionId: REGION, ResourceType: 'instance', ResourceId: [id], Tag: [{ Key: 'a', Value: 'b' }] }));
       assert.equal(e.code, 'InvalidResourceId.NotFound', id);
       assert.equal(e.statusCode, 404);
-      assert.equal(e.data.Message, 'The specified ResourceId is not found in our records.');
+      assert.equal(e.data.Message, 'The specified ResourceIds are not found in our records.');
       const u = await rejects(() => call(s, 'UntagResources', { RegionId: REGION, ResourceType: 'instance', 'ResourceId.1': id, All: true }));
       assert.equal(u.code, 'InvalidResourceId.NotFound');
     }
@@ -501,7 +501,7 @@ test('tags through pop-core and openapi-client', async (t) => {
     const err = await v1Request(s.url, 'TagResources', { RegionId: REGION, ResourceType: 'instance', 'ResourceId.1': 'lb-doesnotexist000001', 'Tag.1.Key': 'a' }, auth);
     assert.equal(err.status, 404);
     assert.equal(err.json?.['Code'], 'InvalidResourceId.NotFound');
-    assert.equal(err.json?.['Message'], 'The specified ResourceId is not found in our records.');
+    assert.equal(err.json?.['Message'], 'The specified ResourceIds are not found in our records.');
   });
 
   await t.test('tags of a resource that no longer exists are not listed', async () => {

@@ -23,8 +23,11 @@ import { defineAction } from '../registry.js';
 import { requireRegion } from './regions.js';
 
 const missing = (name: string) => apiError('MissingParameter', 'The input parameter "{name}" that is mandatory for processing this request is not supplied.', { name });
-// A tag value without its key in a query (docs: "If you set only Tag.N.Value, an error message is returned").
-const valueWithoutKey = () => apiError('MissingParameter', 'The combination of some parameters violates the spec.');
+// A tag value without its key in a query. ListTagResources: the tag service's documented code for
+// "only Tag.N.Value" is InvalidParameter.TagValue; the legacy DescribeTags ("TagValue needs TagKey")
+// answers the seed's parameter-combination error.
+const valueWithoutKeyList = () => apiError('InvalidParameter.TagValue', 'The specified tag value is illegal.');
+const valueWithoutKeyLegacy = () => apiError('MissingParameter', 'The combination of some parameters violates the spec.');
 
 /** ResourceId.N without empty entries; none at all is a missing parameter. */
 function resourceIds(ids: string[] | undefined): string[] {
@@ -34,7 +37,7 @@ function resourceIds(ids: string[] | undefined): string[] {
 }
 
 /** Filter pairs of a query (Tag.N of ListTagResources, Tags of DescribeTags); '' value = any value. */
-function queryFilter(items: { Key?: string; Value?: string }[] | undefined): { Key: string; Value?: string }[] {
+function queryFilter(items: { Key?: string; Value?: string }[] | undefined, valueWithoutKey: () => Error): { Key: string; Value?: string }[] {
   const out: { Key: string; Value?: string }[] = [];
   for (const t of items ?? []) {
     if (t.Key === undefined || t.Key === '') {
@@ -91,7 +94,7 @@ defineAction({
   name: 'ListTagResources',
   async handler(ctx, p) {
     const region = requireRegion(p.RegionId).RegionId;
-    const filter = queryFilter(p.Tag);
+    const filter = queryFilter(p.Tag, valueWithoutKeyList);
     const ids = p.ResourceId?.filter((id) => id !== '');
     const type = p.ResourceType as ResourceType;
     const { rows, nextToken } = await ctx.store.read((tx) =>
@@ -147,7 +150,7 @@ defineAction({
     const pageNumber = p.PageNumber ?? 1;
     const pageSize = p.PageSize ?? 50;
     if (pageSize < 1 || pageSize > 100) fail('InvalidParameter', 'The specified parameter is not valid.');
-    const filter = queryFilter(p.Tags ? legacyTags(p.Tags) : undefined);
+    const filter = queryFilter(p.Tags ? legacyTags(p.Tags) : undefined, valueWithoutKeyLegacy);
     const lbIds = p.LoadBalancerId
       ?.split(',')
       .map((s) => s.trim())
