@@ -14,11 +14,10 @@ import { createSubUser, createTenant, op, opOk, principal, type Principal } from
 
 const REGION = 'cn-hangzhou';
 
-async function expectCode(p: Promise<unknown>, code: string, message: string, http?: number): Promise<void> {
+async function expectCode(p: Promise<unknown>, code: string, message: string): Promise<void> {
   const e = await rejects(() => p);
   assert.equal(e.code, code, `${e.code}: ${e.data?.['Message'] as string}`);
   assert.equal(e.data['Message'], message);
-  if (http !== undefined) assert.equal((e as { statusCode?: number }).statusCode ?? e.data['httpCode'] ?? http, http);
 }
 
 test('accounts: lifecycle, keys, identity parameters, resellers, UserNotAllowed', async (t) => {
@@ -273,7 +272,7 @@ test('isolation: account B never sees nor changes account A\'s resources, on eve
         const text = JSON.stringify(r);
         for (const id of w.secretIds) if (text.includes(id)) leaks.push(`${who} ${action}: response names ${id}`);
       } catch (e) {
-        const err = e as { code?: string; data?: { httpCode?: number } };
+        const err = e as { code?: string };
         assert.ok(err.code, `${who} ${action}: ${String(e)}`);
         assert.notEqual(err.code, 'InternalError', `${who} ${action} answered InternalError`);
         refused++;
@@ -284,9 +283,7 @@ test('isolation: account B never sees nor changes account A\'s resources, on eve
       try {
         const text = JSON.stringify(await root.call(action, params));
         if (w.secretIds.some((id) => text.includes(id))) aSees++;
-        else if (process.env['DEBUG_SWEEP']) console.log('A read without A ids', action, text.slice(0, 200));
-      } catch (e) {
-        if (process.env['DEBUG_SWEEP']) console.log('A read failed', action, (e as Error).message.slice(0, 150));
+      } catch {
         // some reads need other parameters; the assertion below counts the ones that answered
       }
     }
