@@ -169,6 +169,15 @@ test('RAM: sub-users, policies and refusals', async (t) => {
     assert.equal((await op(s, 'PUT', `/accounts/${acct}/ram/users/reader/policies/no-such-policy`)).status, 404);
   });
 
+  await t.test('check order: identity parameters and RAM state before parameters, policies after them', async () => {
+    const bare = await createSubUser(s, acct, 'order-bare');
+    await refused(bare.call('CreateLoadBalancer', { OwnerId: 'x' }), 'InvalidOwnerId', 'The input parameter OwnerId or OwnerAccount is invalid.');
+    await refused(bare.call('CreateLoadBalancer', {}), 'InvalidAuthorization', 'The Request is not authorization.');
+    const narrow = await createSubUser(s, acct, 'order-narrow', [allow('slb:DescribeRegions')]);
+    await refused(narrow.call('CreateLoadBalancer', {}), 'MissingParameter', 'The input parameter "RegionId" that is mandatory for processing this request is not supplied.');
+    await refused(narrow.call('CreateLoadBalancer', { RegionId: REGION }));
+  });
+
   await t.test('root keys of the account are never evaluated against RAM', async () => {
     const owner: Principal = a;
     await owner.call('SetLoadBalancerName', { RegionId: REGION, LoadBalancerId: lb1, LoadBalancerName: 'by-owner' });
