@@ -95,7 +95,9 @@ export async function admit(store: Store, caller: Caller, account: Account | und
       const role = await tx.get<RamRole>(RAM_ROLE, ramScope(caller.accountId), r.roleName);
       const pAccount = /^acs:ram::(\d+):/.exec(r.principal)?.[1];
       const principalAccount = pAccount ? await tx.get<Account>(ACCOUNT, GLOBAL, pAccount) : undefined;
-      if (!role || !trusts(role, r.principal) || principalAccount?.Status !== 'active') fail('InvalidIdentity');
+      const pUser = /:user\/(.+)$/.exec(r.principal)?.[1];
+      const principalUser = pUser !== undefined && pAccount ? await tx.get<RamUser>(RAM_USER, ramScope(pAccount), pUser) : undefined;
+      if (!role || !trusts(role, r.principal) || principalAccount?.Status !== 'active' || (pUser !== undefined && principalUser?.Status !== 'Active')) fail('InvalidIdentity');
       names = role.Policies;
       if (r.policy) sessionPolicy = parsePolicy(r.policy);
     }

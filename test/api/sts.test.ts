@@ -126,6 +126,18 @@ test('STS: assumed roles and their temporary credentials', async (t) => {
     assert.equal(gone.code, 'InvalidIdentity');
   });
 
+  await t.test('a RAM user as principal: its session ends when the user is disabled', async () => {
+    await opOk(s, 'POST', `/accounts/${acct}/ram/users`, { UserName: 'assumer' });
+    await opOk(s, 'POST', `/accounts/${acct}/ram/roles`, { RoleName: 'ForUser', AssumeRolePolicyDocument: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { RAM: [`acs:ram::${acct}:user/assumer`] } }] } });
+    await opOk(s, 'PUT', `/accounts/${acct}/ram/roles/ForUser/policies/read-slb`);
+    assert.equal((await op(s, 'POST', '/sts/assume-role', { RoleArn: `acs:ram::${acct}:role/foruser`, RoleSessionName: 'as-root' })).status, 403);
+    const r = (await opOk(s, 'POST', '/sts/assume-role', { RoleArn: `acs:ram::${acct}:role/foruser`, RoleSessionName: 'as-user', Principal: `acs:ram::${acct}:user/assumer` })) as { Credentials: Creds };
+    const call = stsPop(s, r.Credentials);
+    await call('DescribeRegions');
+    await opOk(s, 'PATCH', `/accounts/${acct}/ram/users/assumer`, { Status: 'Inactive' });
+    assert.equal((await rejects(() => call('DescribeRegions'))).code, 'InvalidIdentity');
+  });
+
   await t.test('a role without policies: InvalidAuthorization', async () => {
     await opOk(s, 'POST', `/accounts/${acct}/ram/roles`, { RoleName: 'Empty' });
     const r = (await opOk(s, 'POST', '/sts/assume-role', { RoleArn: `acs:ram::${acct}:role/Empty`, RoleSessionName: 'x2' })) as { Credentials: Creds };
