@@ -1,4 +1,4 @@
-// The conformance suite every Store implementation must pass (SQLite today, PostgreSQL later).
+// The conformance suite every Store implementation must pass (SQLite, PostgreSQL).
 // Call `storeConformance(harness)` from a test file; the harness creates fresh, empty stores and
 // can reopen one (same underlying database) to check migrations and durability.
 import { test } from 'node:test';
@@ -188,11 +188,12 @@ export function storeConformance(h: StoreHarness): void {
     withStore(async (s) => {
       const seen: { kinds: string[]; visible: unknown }[] = [];
       let inside = 0;
+      const reads: Promise<unknown>[] = [];
       const off = s.onChange((c: Change) => {
         seen.push({ kinds: [...c.kinds].sort(), visible: undefined });
         // a listener may read what was committed
         const entry = seen[seen.length - 1]!;
-        void s.read((tx) => tx.get('lb', A, 'x')).then((v) => (entry.visible = v));
+        reads.push(s.read((tx) => tx.get('lb', A, 'x')).then((v) => (entry.visible = v)));
       });
       await s.write(async (tx) => {
         await tx.put('lb', A, 'x', { Name: 'x' });
@@ -202,7 +203,8 @@ export function storeConformance(h: StoreHarness): void {
       assert.equal(inside, 0, 'not called before the commit');
       assert.equal(seen.length, 1);
       assert.deepEqual(seen[0]!.kinds, ['lb', 'listener']);
-      await s.read((tx) => tx.get('lb', A, 'x'));
+      // (awaited: a store with concurrent readers need not finish them in the order they started)
+      await Promise.all(reads);
       assert.deepEqual(seen[0]!.visible, { Name: 'x' }, 'the listener sees the committed state');
       // not for a rolled-back write, a read, or a write that changed nothing
       await assert.rejects(

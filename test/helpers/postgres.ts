@@ -1,0 +1,36 @@
+// PostgreSQL for tests: OPENSLB_TEST_PG_URL names a database the tests may create schemas in
+// (scripts/with-postgres.sh starts a throwaway cluster and sets it; CI runs the tests through it).
+// Every test works in a fresh schema of its own and drops it at the end.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export const PG_URL = process.env['OPENSLB_TEST_PG_URL'] || undefined;
+export const PG_SKIP = 'set OPENSLB_TEST_PG_URL=postgres://… (or run through scripts/with-postgres.sh) to run the PostgreSQL store tests';
+
+export const freshSchema = () => `openslb_t_${randomBytes(6).toString('hex')}`;
+
+/** A connection string whose sessions use `schema` (for code that takes only a URL, like the server). */
+export function urlWithSchema(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+export async function createSchema(schema: string): Promise<void> {
+  await sql(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+}
+
+async function sql(text: string): Promise<void> {
+  if (!PG_URL) return;
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}

@@ -1,0 +1,151 @@
+// Holds PostgresStore to the Store conformance suite (test/helpers/store-conformance.ts), plus
+// what only a shared database has: two nodes on one database, migrations raced by nodes starting
+// together, retries of serialization failures between nodes. Needs OPENSLB_TEST_PG_URL (CI starts
+// a throwaway cluster with scripts/with-postgres.sh); skipped with a message otherwise.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { PostgresStore } from '../../src/state/postgres-store.js';
+import type { Change, Scope, Store } from '../../src/state/store.js';
+import { storeConformance } from '../helpers/store-conformance.js';
+import { PG_URL, PG_SKIP, freshSchema, dropSchema } from '../helpers/postgres.js';
+
+const A: Scope = { account: '1000000000000001', region: 'cn-hangzhou' };
+
+if (!PG_URL) {
+  test('PostgresStore conformance', { skip: PG_SKIP }, () => undefined);
+} else {
+  const url = PG_URL;
+  storeConformance({
+    name: 'PostgresStore',
+    async create() {
+      const schema = freshSchema();
+      return {
+        store: await PostgresStore.open({ connectionString: url, schema }),
+        reopen: async () => PostgresStore.open({ connectionString: url, schema }),
+        cleanup: () => dropSchema(schema),
+      };
+    },
+  });
+
+  /** Resolves when `pred` holds, polling listeners' effects; fails after `ms`. */
+  const until = async (pred: () => boolean, what: string, ms = 10_000) => {
+    const end = Date.now() + ms;
+    while (!pred()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  const twoNodes = async (fn: (a: Store, b: Store, schema: string) => Promise<void>, opts: { writeConcurrency?: number } = {}) => {
+    const schema = freshSchema();
+    const [a, b] = await Promise.all([0, 1].map(() => PostgresStore.open({ connectionString: url, schema, ...opts })));
+    try {
+      await fn(a!, b!, schema);
+    } finally {
+      await Promise.all([a!.close(), b!.close()]);
+      await dropSchema(schema);
+    }
+  };
+
+  test('PostgresStore: two nodes on one database see each other’s writes and changes', () =>
+    twoNodes(async (a, b) => {
+      const seenA: string[][] = [];
+      const seenB: string[][] = [];
+      a.onChange((c: Change) => seenA.push([...c.kinds].sort()));
+      b.onChange((c: Change) => seenB.push([...c.kinds].sort()));
+      await a.write(async (tx) => {
+        await tx.put('lb', A, 'lb-1', { Name: 'from a' });
+        await tx.put('listener', A, 'l-1', { Name: 'from a' });
+      });
+      // the writer's own listeners ran before write() resolved; the other node's arrive by NOTIFY
+      assert.deepEqual(seenA, [['lb', 'listener']]);
+      await until(() => seenB.length === 1, 'node b to hear of node a’s commit');
+      assert.deepEqual(seenB, [['lb', 'listener']]);
+      assert.deepEqual(await b.read((tx) => tx.get('lb', A, 'lb-1')), { Name: 'from a' });
+      // and back
+      await b.write((tx) => tx.put('lb', A, 'lb-2', { Name: 'from b' }));
+      await until(() => seenA.length === 2, 'node a to hear of node b’s commit');
+      assert.deepEqual(seenA[1], ['lb']);
+      assert.deepEqual((await a.read((tx) => tx.list<{ Name: string }>('lb', A))).map((d) => d.Name), ['from a', 'from b']);
+      // nothing for rolled-back or empty writes; the next real commit is the next notification
+      await assert.rejects(
+        a.write(async (tx) => {
+          await tx.put('cert', A, 'x', {});
+          throw new Error('no');
+        }),
+      );
+      await a.write(async () => undefined);
+      await a.write((tx) => tx.delete('lb', A, 'lb-2'));
+      await until(() => seenB.length === 3, 'the delete');
+      assert.deepEqual(seenB, [['lb', 'listener'], ['lb'], ['lb']]);
+      assert.equal(seenA.length, 3, 'a node does not hear its own commits twice');
+    }));
+
+  test('PostgresStore: concurrent read-modify-write from two nodes ends exact (serialization failures retried)', () =>
+    twoNodes(
+      async (a, b) => {
+        await a.write((tx) => tx.put('counter', A, 'c', { N: 0 }));
+        let runs = 0;
+        const inc = (s: Store) =>
+          s.write(async (tx) => {
+            runs++;
+            const d = (await tx.get<{ N: number }>('counter', A, 'c'))!;
+            await new Promise((r) => setImmediate(r));
+            await tx.put('counter', A, 'c', { N: d.N + 1 });
+          });
+        await Promise.all(Array.from({ length: 30 }, (_, i) => inc(i % 2 ? a : b)));
+        assert.equal((await b.read((tx) => tx.get<{ N: number }>('counter', A, 'c')))!.N, 30);
+        assert.ok(runs >= 30);
+      },
+      { writeConcurrency: 3 },
+    ));
+
+  test('PostgresStore: nodes starting together on an empty schema migrate once', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open({ connectionString: url, schema })));
+    try {
+      await stores[0]!.write((tx) => tx.put('lb', A, 'x', { Name: 'x' }));
+      assert.deepEqual(await stores[3]!.read((tx) => tx.get('lb', A, 'x')), { Name: 'x' });
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const rows = (await c.query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).rows;
+      assert.ok(rows.length >= 1);
+      assert.deepEqual(
+        rows.map((r) => r.version),
+        rows.map((_, i) => i + 1),
+      );
+      // documents are kept as json text: key order and \u0000 escapes as written
+      const doc = (await c.query<{ doc: string }>(`SELECT doc::text AS doc FROM "${schema}".resources`)).rows[0]!.doc;
+      assert.equal(doc, '{"Name":"x"}');
+    } finally {
+      await c.end();
+      await dropSchema(schema);
+    }
+  });
+
+  test('PostgresStore: a statement error swallowed by the callback still fails the write', async () => {
+    const schema = freshSchema();
+    const s = await PostgresStore.open({ connectionString: url, schema });
+    try {
+      await assert.rejects(
+        s.write(async (tx) => {
+          await tx.put('lb', A, 'a', { Name: 'a' });
+          // a NUL character cannot travel in a text parameter: the statement fails, the transaction is aborted
+          await tx.get('lb', { account: 'x\u0000', region: '' }, 'y').catch(() => undefined);
+          return 'looks fine';
+        }),
+      );
+      assert.equal(await s.read((tx) => tx.get('lb', A, 'a')), undefined);
+      await s.write((tx) => tx.put('lb', A, 'b', { Name: 'b' }));
+      assert.deepEqual(await s.read((tx) => tx.get('lb', A, 'b')), { Name: 'b' });
+    } finally {
+      await s.close();
+      await dropSchema(schema);
+    }
+  });
+}
