@@ -11,7 +11,12 @@ set -euo pipefail
 
 if [ -n "${OPENSLB_TEST_PG_URL:-}" ]; then exec "$@"; fi
 
-pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+pg_bin() {
+  local d
+  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  if [ -z "$d" ] && command -v initdb >/dev/null; then d="$(dirname "$(readlink -f "$(command -v initdb)")")"; fi
+  echo "$d"
+}
 PGBIN="$(pg_bin)"
 if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
   if [ "$(id -u)" != 0 ]; then

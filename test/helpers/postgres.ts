@@ -6,6 +6,9 @@ import pg from 'pg';
 
 export const PG_URL = process.env['OPENSLB_TEST_PG_URL'] || undefined;
 export const PG_SKIP = 'set OPENSLB_TEST_PG_URL=postgres://… (or run through scripts/with-postgres.sh) to run the PostgreSQL store tests';
+/** In CI (CI=true) the PostgreSQL tests must run: a missing URL fails them instead of skipping. */
+export const PG_REQUIRED = process.env['CI'] === 'true';
+export const PG_MISSING = 'CI=true but OPENSLB_TEST_PG_URL is not set: CI runs the tests through scripts/with-postgres.sh (see .ci/run)';
 
 export const freshSchema = () => `openslb_t_${randomBytes(6).toString('hex')}`;
 

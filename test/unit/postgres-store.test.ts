@@ -8,12 +8,12 @@ import pg from 'pg';
 import { PostgresStore } from '../../src/state/postgres-store.js';
 import type { Change, Scope, Store } from '../../src/state/store.js';
 import { storeConformance } from '../helpers/store-conformance.js';
-import { PG_URL, PG_SKIP, freshSchema, dropSchema } from '../helpers/postgres.js';
+import { PG_URL, PG_SKIP, PG_REQUIRED, PG_MISSING, freshSchema, dropSchema } from '../helpers/postgres.js';
 
 const A: Scope = { account: '1000000000000001', region: 'cn-hangzhou' };
 
 if (!PG_URL) {
-  test('PostgresStore conformance', { skip: PG_SKIP }, () => undefined);
+  test('PostgresStore conformance', { skip: PG_REQUIRED ? false : PG_SKIP }, () => assert.fail(PG_MISSING));
 } else {
   const url = PG_URL;
   storeConformance({
