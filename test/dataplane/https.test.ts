@@ -246,3 +246,39 @@ test('WebSocket over TLS (HTTP/1.1 upgrade) on an HTTP/2-enabled listener', T, a
   await waitFor(() => data.endsWith('a:hi'), 5000, 'echo');
   s.destroy();
 });
+
+test('ACL on HTTPS (HTTP/1.1 and HTTP/2): refused sources get 403 after the handshake', T, async () => {
+  const port = await freePort(LB);
+  const dp = plane();
+  const s = tlsSnapshot(httpsListener(port, { enableHttp2: true, acl: { type: 'black', aclIds: ['acl-lo'] } }));
+  await dp.apply({ ...s, acls: { 'acl-lo': { aclId: 'acl-lo', addressIPVersion: 'ipv4', entries: ['127.0.0.1/32'] } } });
+  assert.equal((await hget(port)).status, 403);
+  const session = http2.connect(`https://${LB}:${port}`, { ca: ca.certPem, servername: 'app.example.com' });
+  session.on('error', () => {});
+  const status = await new Promise<number>((resolve, reject) => {
+    const st = session.request({ ':path': '/' });
+    st.on('response', (h) => resolve(Number(h[':status'])));
+    st.on('error', reject);
+    st.end();
+  });
+  assert.equal(status, 403);
+  session.close();
+  assert.equal(dp.counters.read(`lb-test_https_${port}`)!.aclDenied, 2);
+});
+
+test('an unusable certificate fails that listener’s bind (reported), other listeners still bind', T, async () => {
+  const [p1, p2] = [await freePort(LB), await freePort(LB)];
+  const dp = plane();
+  const good = tlsSnapshot(httpsListener(p1));
+  const bad = httpsListener(p2, { serverCertificateId: 'cert-bad' });
+  const s: Snapshot = {
+    ...good,
+    loadBalancers: [{ ...good.loadBalancers[0]!, listeners: [good.loadBalancers[0]!.listeners[0]!, bad] }],
+    serverCertificates: { ...good.serverCertificates, 'cert-bad': { serverCertificateId: 'cert-bad', certificate: 'not a pem', privateKey: 'nope' } },
+  };
+  const r = await dp.apply(s);
+  assert.deepEqual(r.bound, [`lb-test_https_${p1}`]);
+  assert.equal(r.failed.length, 1);
+  assert.equal(r.failed[0]!.listenerId, `lb-test_https_${p2}`);
+  assert.equal((await hget(p1)).status, 200);
+});

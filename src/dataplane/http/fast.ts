@@ -29,6 +29,8 @@ function noop() {}
 class BackendConn {
   owner: FastConn | null = null;
   reused = false;
+  /** the socket's timeout: RequestTimeout while a request waits, and the idle keep-alive limit in the pool */
+  timeoutMs = 0;
   /** the current response allows reusing the connection */
   keep = false;
   constructor(
@@ -78,7 +80,6 @@ export class RawUpstreams {
   release(c: BackendConn): void {
     c.owner = null;
     if (c.socket.destroyed) return;
-    c.socket.setTimeout(30_000); // idle keep-alive towards the backend
     let list = this.idle.get(c.key);
     if (!list) this.idle.set(c.key, (list = []));
     if (list.length >= 512) return void c.socket.destroy();
@@ -206,7 +207,11 @@ export class FastConn implements Tracked {
   private retried = false;
   private readonly onData = (d: Buffer) => this.onClientData(d);
   private readonly onDrain = () => this.backend?.socket.resume();
-  private readonly onTimeout = () => this.socket.destroy();
+  /** IdleTimeout: the socket timer runs all the time (no re-arming per request); it only counts between requests */
+  private readonly onTimeout = () => {
+    if (this.st === St.Head && !this.backend) this.socket.destroy();
+  };
+  private idleMs: number;
   private readonly onClose = () => this.abortBackend();
 
   constructor(
@@ -219,7 +224,8 @@ export class FastConn implements Tracked {
     socket.on('drain', this.onDrain);
     socket.on('timeout', this.onTimeout);
     socket.on('close', this.onClose);
-    socket.setTimeout(rt.current.listener.idleTimeoutMs);
+    this.idleMs = rt.current.listener.idleTimeoutMs;
+    socket.setTimeout(this.idleMs);
   }
 
   destroy(): void {
@@ -320,7 +326,6 @@ export class FastConn implements Tracked {
     // committed to the fast path for this request
     const c = ctx.counters;
     c.requests++;
-    sock.setTimeout(0);
     const clientIp = sock.remoteAddress ?? '';
     const ip = clientIp.startsWith('::ffff:') && clientIp.includes('.') ? clientIp.slice(7) : clientIp;
     const f = l.forwardedHeaders;
@@ -354,7 +359,7 @@ export class FastConn implements Tracked {
     const b = this.upstreams.acquire(this.member!);
     b.owner = this;
     this.backend = b;
-    b.socket.setTimeout(l.requestTimeoutMs);
+    if (b.timeoutMs !== l.requestTimeoutMs) b.socket.setTimeout((b.timeoutMs = l.requestTimeoutMs));
     b.socket.cork();
     b.socket.write(out);
     if (first) b.socket.write(first);
@@ -485,7 +490,8 @@ export class FastConn implements Tracked {
       return;
     }
     this.st = St.Head;
-    this.socket.setTimeout(this.rt.current.listener.idleTimeoutMs);
+    const idle = this.rt.current.listener.idleTimeoutMs;
+    if (idle !== this.idleMs) this.socket.setTimeout((this.idleMs = idle));
     this.socket.resume();
     if (this.pending) this.parseHead();
   }
@@ -512,7 +518,7 @@ export class FastConn implements Tracked {
       const nb = this.upstreams.acquire(this.member!, true);
       nb.owner = this;
       this.backend = nb;
-      nb.socket.setTimeout(l.requestTimeoutMs);
+      nb.socket.setTimeout((nb.timeoutMs = l.requestTimeoutMs));
       nb.socket.cork();
       for (const p of parts) nb.socket.write(p);
       nb.socket.uncork();

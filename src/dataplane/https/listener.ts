@@ -20,18 +20,24 @@ type Front = https.Server | http2.Http2SecureServer;
 
 export class HttpsListenerRuntime extends L7Runtime {
   private raw: net.Server;
-  private front: Front;
+  private front!: Front;
+  /** unusable certificate/key/CA: listen() fails with it (reported as a failed bind), nothing is thrown at create */
+  private initError: Error | undefined;
   /** every front still serving connections → whether it is the HTTP/2 kind */
   private fronts = new Map<Front, boolean>();
-  private tlsCfg: TlsConfig;
+  private tlsCfg!: TlsConfig;
   private h2: boolean;
 
   constructor(ctx: ListenerContext) {
     super(ctx, 'https');
     const l = this.ctx.listener as HttpsListenerSnapshot;
-    this.tlsCfg = compileTls(ctx.snapshot, l);
     this.h2 = l.enableHttp2;
-    this.front = this.makeFront();
+    try {
+      this.tlsCfg = compileTls(ctx.snapshot, l);
+      this.front = this.makeFront();
+    } catch (e) {
+      this.initError = e instanceof Error ? e : new Error(String(e));
+    }
     this.raw = net.createServer({ noDelay: true }, (s) => {
       this.accepted(s);
       this.front.emit('connection', s);
@@ -70,6 +76,7 @@ export class HttpsListenerRuntime extends L7Runtime {
   }
 
   listen(): Promise<void> {
+    if (this.initError) return Promise.reject(this.initError);
     return new Promise((resolve, reject) => {
       const onError = (e: Error) => reject(e);
       this.raw.once('error', onError);
@@ -99,14 +106,24 @@ export class HttpsListenerRuntime extends L7Runtime {
         // an unusable certificate keeps the previous TLS setup (the control plane validates PEMs)
       }
     }
-    if (l.enableHttp2 !== this.h2) {
-      this.h2 = l.enableHttp2;
-      this.front = this.makeFront();
-    } else if (tlsChanged) {
-      const f = this.front as https.Server;
-      f.setSecureContext(this.tlsCfg.base);
-      // read by the TLS server for every new connection
-      Object.assign(f, { requestCert: this.tlsCfg.mutual, rejectUnauthorized: true });
+    try {
+      if (l.enableHttp2 !== this.h2) {
+        const h2 = this.h2;
+        this.h2 = l.enableHttp2;
+        try {
+          this.front = this.makeFront();
+        } catch (e) {
+          this.h2 = h2;
+          throw e;
+        }
+      } else if (tlsChanged) {
+        const f = this.front as https.Server;
+        f.setSecureContext(this.tlsCfg.base);
+        // read by the TLS server for every new connection
+        Object.assign(f, { requestCert: this.tlsCfg.mutual, rejectUnauthorized: true });
+      }
+    } catch {
+      // keep serving with the previous TLS setup; update() must not throw
     }
     this.setTimeouts(this.front, l);
   }
