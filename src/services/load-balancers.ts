@@ -93,11 +93,14 @@ export interface CommerceHooks {
   change(tx: Tx, lb: LoadBalancerDoc, target: { account: string; action: string; LoadBalancerSpec: string; InternetChargeType: string; Bandwidth: number; AutoPay: boolean; now: number }): Promise<{ OrderId: number; apply: boolean }>;
   /** a subscription is deleted: refund of the unused period */
   release(tx: Tx, lb: LoadBalancerDoc, account: string, now: number): Promise<void>;
+  /** DescribeLoadBalancerAttribute fields of a subscription (EndTime, EndTimeStamp, RenewalStatus) */
+  view(tx: Tx, lb: LoadBalancerDoc, account: string): Promise<Record<string, unknown>>;
 }
 export const commerceHooks: CommerceHooks = {
   onDemand: async () => {},
   change: async () => ({ OrderId: 0, apply: true }),
   release: async () => {},
+  view: async () => ({}),
 };
 export function setCommerceHooks(h: Partial<CommerceHooks>): void {
   Object.assign(commerceHooks, h);

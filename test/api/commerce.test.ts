@@ -50,7 +50,11 @@ test('commerce: subscriptions bought, paid, changed, released', async (t) => {
     const lb = await k.buy();
     assert.equal(typeof lb.OrderId, 'number');
     const a = await k.attr(lb.LoadBalancerId);
-    assert.deepEqual([a['PayType'], a['LoadBalancerStatus'], a['Bandwidth']], ['PrePay', 'active', 10]);
+    assert.deepEqual([a['PayType'], a['LoadBalancerStatus'], a['Bandwidth'], a['RenewalStatus']], ['PrePay', 'active', 10, 'Normal']);
+    // a month of 30 days from now
+    const end = a['EndTimeStamp'] as number;
+    assert.ok(Math.abs(end - (Date.now() + 30 * 24 * 3600 * 1000)) < 60_000, `EndTimeStamp ${end}`);
+    assert.equal(a['EndTime'], new Date(end).toISOString().replace(/\.\d{3}Z$/, 'Z'));
     const order = (await k.orders()).find((o) => o['OrderId'] === lb.OrderId)!;
     assert.deepEqual([order['Type'], order['Status'], order['Amount'], order['Tax'], order['Total']], ['New', 'Paid', 250, 15, 265]);
     assert.deepEqual(order['Payment'], { Coupon: 0, StoredCard: 0, Balance: 265, CreditCard: 0 });

@@ -163,7 +163,7 @@ defineAction({
       const instances = new Map((await tx.list<InstanceDoc>(KINDS.instance, scope)).map((i) => [i.InstanceId, i]));
       return {
         ...baseView(lb),
-        ...(lb.PayType === 'PayOnDemand' ? ON_DEMAND_END : {}),
+        ...(lb.PayType === 'PayOnDemand' ? ON_DEMAND_END : await commerceHooks.view(tx, lb, ctx.caller.accountId)),
         ListenerPorts: { ListenerPort: [...new Set(listeners.map((l) => l.ListenerPort))] },
         ListenerPortsAndProtocal: { ListenerPortAndProtocal: listeners.map((l) => ({ ListenerPort: l.ListenerPort, ListenerProtocal: l.ListenerProtocol })) },
         ListenerPortsAndProtocol: {

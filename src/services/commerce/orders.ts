@@ -543,9 +543,11 @@ export async function sweep(tx: Tx, now: number): Promise<{ Locked: string[] }> 
   return { Locked: locked };
 }
 
-/** Subscription end time for views (DescribeLoadBalancerAttribute). */
-export async function subscriptionOf(tx: Tx, account: string, region: string, lbId: string): Promise<SubscriptionDoc | undefined> {
-  return tx.get<SubscriptionDoc>(SUBSCRIPTION, { account, region }, lbId);
+/** A subscription's end for DescribeLoadBalancerAttribute (commerce time, like the expiry). */
+export async function subscriptionView(tx: Tx, lb: LoadBalancerDoc, account: string): Promise<Record<string, unknown>> {
+  const sub = await tx.get<SubscriptionDoc>(SUBSCRIPTION, { account, region: lb.RegionId }, lb.LoadBalancerId);
+  if (!sub) return {};
+  return { EndTime: isoSeconds(sub.EndTime), EndTimeStamp: sub.EndTime, RenewalStatus: 'Normal' };
 }
 
 let installed = false;
@@ -554,5 +556,5 @@ export function installCommerce(): void {
   if (installed) return;
   installed = true;
   setPrePayHandler(placeSubscriptionOrder);
-  setCommerceHooks({ onDemand: checkOnDemandPurchase, change: placeChangeOrder, release: releaseSubscription });
+  setCommerceHooks({ onDemand: checkOnDemandPurchase, change: placeChangeOrder, release: releaseSubscription, view: subscriptionView });
 }
