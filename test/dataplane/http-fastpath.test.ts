@@ -158,3 +158,26 @@ test('HTTP/1.0 clients, large request bodies and close-delimited backend respons
   assert.match(r.data, /Connection: close/i);
   await new Promise<void>((res) => (r.socket.destroyed ? res() : r.socket.once('close', () => res())));
 });
+
+test('malformed or ambiguous request heads are left to the strict parser (400), never forwarded', T, async () => {
+  const b = await custom('127.0.0.167', (_req, res) => res.end('reached'));
+  const port = await freePort(LB);
+  const dp = plane();
+  await dp.apply(snapshot({ address: LB, listeners: [httpListener(port)], servers: [b.member] }));
+  let reached = 0;
+  b.server.on('request', () => reached++);
+  for (const bad of [
+    'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello',
+    'GET / HTTP/1.1\r\nHost: x\r\nBad Name: 1\r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: x\nX-Smuggle: 1\r\n\r\n',
+    'GET /a b HTTP/1.1\r\nHost: x\r\n\r\n',
+  ]) {
+    const r = await raw(port, bad, (d) => /^HTTP\/1.1 \d{3}/.test(d));
+    assert.match(r.data, /^HTTP\/1.1 400/, JSON.stringify(bad));
+    r.socket.destroy();
+  }
+  assert.equal(reached, 0);
+  // and a well-formed request on the same listener still goes through
+  const ok = await raw(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', (d) => d.includes('reached'));
+  ok.socket.destroy();
+});

@@ -15,11 +15,22 @@ import type { BackendPool, PoolMember, Tracked } from '../pool.js';
 import { kDenied, type L7Listener, type L7Runtime, errorPage } from './proxy.js';
 
 const MAX_HEAD = 64 * 1024;
+/** RFC 9110 token (header names, methods); anything else is left to node's strict parser (400) */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 /** request headers never forwarded as-is (hop-by-hop, or owned by the listener) */
 const DROP_REQ = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'http2-settings', 'x-forwarded-for', 'x-forwarded-proto', 'slb-ip', 'slb-id', 'x-forwarded-port', 'x-forwarded-client-srcport']);
 /** response headers dropped (the body is forwarded in its own framing, so Transfer-Encoding stays) */
 const DROP_RES = new Set(['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'http2-settings']);
+
+/** whitespace or a control character (the request target must have neither) */
+function hasCtlOrSpace(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 32 || c === 127) return true;
+  }
+  return false;
+}
 
 type Handoff = (socket: net.Socket, pending: Buffer) => void;
 
@@ -271,7 +282,9 @@ export class FastConn implements Tracked {
     if (sp1 <= 0 || sp2 <= sp1 || rl.slice(sp2 + 1) !== 'HTTP/1.1') return this.giveUp();
     const method = rl.slice(0, sp1);
     const target = rl.slice(sp1 + 1, sp2);
-    if (target.charCodeAt(0) !== 47 /* / */) return this.giveUp();
+    if (target.charCodeAt(0) !== 47 /* / */ || !TOKEN.test(method) || hasCtlOrSpace(target)) return this.giveUp();
+    // bare CR/LF or NUL inside the head could split differently at the backend (request smuggling)
+    if (/(?<!\r)\n|\r(?!\n)/.test(head) || head.includes('\u0000')) return this.giveUp();
     let host: string | undefined;
     let xff: string | undefined;
     let contentLength = -1;
@@ -281,7 +294,9 @@ export class FastConn implements Tracked {
       const line = lines[i]!;
       const colon = line.indexOf(':');
       if (colon <= 0) return this.giveUp();
-      const name = line.slice(0, colon).toLowerCase();
+      const rawName = line.slice(0, colon);
+      if (!TOKEN.test(rawName)) return this.giveUp();
+      const name = rawName.toLowerCase();
       switch (name) {
         case 'host':
           if (host !== undefined) return this.giveUp();
