@@ -13,12 +13,14 @@ import { errorCenterHtml, errorCenterJson } from './control/error-center.js';
 import { Gateway, type GatewayResponse } from './gateway/gateway.js';
 import { loadOrCreateKey, registerSecrets, SecretBox } from './state/secrets.js';
 import { SqliteStore } from './state/sqlite-store.js';
+import { openStore, sharedNonces } from './state/open-store.js';
 import type { Store } from './state/store.js';
 import { isoSeconds, systemClock, type Clock } from './util/clock.js';
 import { randomIds, type IdGenerator } from './util/ids.js';
 import { createCA, issueLeaf } from './util/pki.js';
 import { bootstrapRoot, KeyResolver } from './world/accounts.js';
 import { commerceFromEnv, startCommerce } from './services/commerce/index.js';
+import { startDataPlane, type RunningDataPlane } from './compile/wiring.js';
 
 export interface HostPort {
   host: string;
@@ -32,6 +34,10 @@ export function parseHostPort(s: string): HostPort {
 }
 
 export interface ServerConfig {
+  // -- shared state (docs/storage.md) --
+  /** postgres://… : keep state in PostgreSQL (several nodes may share it); default: SQLite in the data dir */
+  storeUrl?: string;
+  // --
   listen: HostPort;
   tlsListen?: HostPort;
   dataDir: string;
@@ -57,6 +63,11 @@ export interface ServerConfig {
   commerce?: boolean;
   /** how often expired subscriptions and past-due bills are locked (ms); 0 = only on POST /_openslb/commerce/sweep; default 60000 */
   commerceSweepMs?: number;
+  /**
+   * Run the data plane in this process (listeners that really move traffic; docs/dataplane.md).
+   * The CLI turns it on unless `--no-dataplane`; embedders and the API tests leave it off.
+   */
+  dataPlane?: boolean;
 }
 
 export interface RunningServer {
@@ -69,6 +80,8 @@ export interface RunningServer {
   /** bearer token of the operator API (/_openslb/…) */
   operatorToken: string;
   store: Store;
+  /** the data plane and its control loop, when `dataPlane` is on */
+  dataPlane?: RunningDataPlane;
   close(): Promise<void>;
 }
 
@@ -146,7 +159,8 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const dataDir = resolve(cfg.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const clock = cfg.clock ?? systemClock;
-  const store = new SqliteStore(join(dataDir, 'openslb.db'));
+  // -- store: SQLite in the data dir, or PostgreSQL when cfg.storeUrl is set (docs/storage.md) --
+  const store = cfg.storeUrl ? await openStore(cfg.storeUrl, dataDir) : new SqliteStore(join(dataDir, 'openslb.db'));
   registerSecrets(store, new SecretBox(cfg.secretKey ?? loadOrCreateKey(join(dataDir, 'secret.key'))));
   const root = await bootstrapRoot(store, cfg.accessKey, isoSeconds(clock.now()));
   if (root.generated) cfg.onRootKeyGenerated?.(root.key.AccessKeyId, root.key.AccessKeySecret, root.account.AccountId);
@@ -168,6 +182,8 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     userRateLimit: cfg.userRateLimit,
     apiRateLimit: cfg.apiRateLimit,
     log: (obj, msg) => apps[0]?.log.error(obj, msg),
+    // replay protection shared through the database when nodes share one (PostgreSQL store)
+    nonces: sharedNonces(store, clock),
   });
 
   const plain = buildApp(gateway, 'http', (h) => http.createServer({ maxHeaderSize: MAX_HEADER }, h), logLevel);
@@ -176,7 +192,10 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   registerAccountsApi(plain, { store, clock, token: operator.token, allowRemote: cfg.operatorRemote });
   let tlsUrl: string | undefined;
   let caFile: string | undefined;
+  let dataPlane: RunningDataPlane | undefined;
   try {
+    // The data plane: compiles the store into snapshots and applies them (src/compile/wiring.ts).
+    if (cfg.dataPlane) dataPlane = await startDataPlane(store, plain.log);
     const url = await bind(plain, cfg.listen, 'http');
     if (cfg.tlsListen) {
       const m = tlsMaterial(dataDir, cfg.tlsListen.host);
@@ -191,6 +210,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   } catch (e) {
     sweeper.stop();
     await Promise.all(apps.map((a) => unbind(a)));
+    await dataPlane?.close();
     await store.close();
     throw e;
   }
@@ -205,11 +225,14 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       rootKey: { id: root.key.AccessKeyId, secret: root.key.AccessKeySecret },
       operatorToken: operator.token,
       store,
+      dataPlane,
       async close() {
         if (closed) return;
         closed = true;
         sweeper.stop();
         await Promise.all(apps.map((a) => unbind(a)));
+        // after the API stops changing desired state; established connections drain
+        await dataPlane?.close();
         await store.close();
       },
     };

@@ -4,6 +4,7 @@ import { parseHostPort, startServer } from '../server.js';
 import { addWorldCommands } from './world.js';
 import { addAccountCommands } from './accounts.js';
 import { addCommerceCommands } from './commerce.js';
+import { checkStoreUrl } from '../state/open-store.js';
 
 const hostPort = (v: string) => {
   try {
@@ -18,11 +19,19 @@ const positive = (v: string) => {
   return n;
 };
 
+const storeUrl = (v: string) => {
+  try {
+    return checkStoreUrl(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+};
+
 const program = new Command('openslb').description('Self-hostable Server Load Balancer speaking the Alibaba Cloud SLB API');
 
 program
   .command('serve', { isDefault: true })
-  .description('run the API server (and, later, the data plane)')
+  .description('run the API server and the data plane (listeners that move traffic)')
   .option('--listen <host:port>', 'API address', hostPort, parseHostPort('127.0.0.1:8080'))
   .option('--tls-listen <host:port>', 'also serve the API over HTTPS, with a CA generated into the data dir', hostPort)
   .option('--data-dir <dir>', 'state directory', './data')
@@ -30,12 +39,16 @@ program
   .option('--user-rate-limit <rps>', 'requests per second per account (Throttling.User); default: no limit', positive)
   .option('--api-rate-limit <rps>', 'requests per second per account and action (Throttling.Api); default: no limit', positive)
   .option('--world <file>', 'load a world file (VPCs, vSwitches, instances, pools, stock, quotas; docs/world.md) at start')
+  .option('--no-dataplane', 'API only: listeners are not bound and move no traffic; transitions complete at the second look')
+  // -- shared state (docs/storage.md) --
+  .option('--store <url>', 'keep state in PostgreSQL (postgres://user:pass@host:5432/db); several API nodes may share it (env OPENSLB_STORE_URL; default: SQLite in the data dir)', storeUrl)
+  // --
   .option('--operator-remote', 'let the operator API (/_openslb/…) answer non-loopback clients')
   .option('--commerce <on|off>', 'commerce (docs/commerce.md); off: everything free, PrePay without orders (env OPENSLB_COMMERCE; default: as stored, on)', (v: string) => {
     if (v !== 'on' && v !== 'off') throw new InvalidArgumentError('expected on or off');
     return v === 'on';
   })
-  .action(async (opts: { listen: { host: string; port: number }; tlsListen?: { host: string; port: number }; dataDir: string; logLevel: string; userRateLimit?: number; apiRateLimit?: number; world?: string; operatorRemote?: boolean; commerce?: boolean }) => {
+  .action(async (opts: { listen: { host: string; port: number }; tlsListen?: { host: string; port: number }; dataDir: string; logLevel: string; userRateLimit?: number; apiRateLimit?: number; world?: string; operatorRemote?: boolean; commerce?: boolean; dataplane?: boolean }) => {
     const id = process.env['OPENSLB_ACCESS_KEY_ID'];
     const secret = process.env['OPENSLB_ACCESS_KEY_SECRET'];
     if ((id && !secret) || (!id && secret)) {
@@ -53,6 +66,8 @@ program
       world: opts.world,
       operatorRemote: opts.operatorRemote,
       commerce: opts.commerce,
+      storeUrl: (opts as { store?: string }).store ?? storeUrl(process.env['OPENSLB_STORE_URL'] ?? ''),
+      dataPlane: opts.dataplane !== false,
       onOperatorTokenGenerated: (token, file) => {
         process.stdout.write(`\nGenerated the operator API token (shown once; stored in ${file}):\n  ${token}\n\n`);
       },

@@ -1,0 +1,287 @@
+// The control loop between the store and a data plane: on every committed change to desired state
+// it recompiles (debounced; a burst of writes becomes one snapshot, versions strictly increase)
+// and hands the snapshot to the data plane, which applies it by diff. What the data plane observes
+// comes back through its one narrow channel (ObservedEvent) and is turned into:
+// - listener lifecycle: a pending Start/Stop/Set (starting/stopping/configuring) counts as applied
+//   once a snapshot that carries it has been applied (socket bound or closed, pools swapped);
+// - backend health for DescribeHealthStatus (HealthView), per (LB, listener port+protocol, server, port).
+// The data plane is reached only through `DataPlaneLink` (apply + close) and the events it reports,
+// so it could live in another process.
+import type { ObservedEvent, Snapshot } from '../dataplane/index.js';
+import type { HealthKey, HealthView, ServerHealthStatus } from '../services/health-view.js';
+import { setHealthView, healthView } from '../services/health-view.js';
+import { setLifecyclePolicy, type LifecyclePolicy, type Pending } from '../services/listener-lifecycle.js';
+import type { ListenerDoc } from '../services/model.js';
+import { listenerId as listenerIdOf } from '../services/model.js';
+import type { Store } from '../state/store.js';
+import { compileStore, pendingKey, type CompileProblem } from './compiler.js';
+
+/** What the loop needs from a data plane. */
+export interface DataPlaneLink {
+  apply(s: Snapshot): Promise<{ version: number; bound: string[]; failed: { listenerId: string; error: string }[] }>;
+  close(): Promise<void>;
+}
+
+export interface ControlLoopLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ControlLoopOptions {
+  /** quiet period before a recompile (ms); a burst of writes within it becomes one snapshot */
+  debounceMs?: number;
+  /** when binds failed, retry after this long (ms) */
+  retryMs?: number;
+  log?: ControlLoopLog;
+}
+
+/** Kinds whose changes can alter a snapshot. */
+const RELEVANT = new Set([
+  'loadBalancer', 'listener', 'vServerGroup', 'masterSlaveServerGroup', 'rule', 'acl', 'serverCertificate',
+  'caCertificate', 'domainExtension', 'tlsCipherPolicy', 'instance', 'account',
+]);
+
+const silent: ControlLoopLog = { info() {}, warn() {}, error() {} };
+
+export class ControlLoop {
+  private version = 0;
+  private appliedVersion = 0;
+  /** pending change → the first snapshot version that carries it */
+  private pendingAt = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private rerun = false;
+  /** a change committed that no finished compile has read yet */
+  private dirty = false;
+  private closed = false;
+  private unsubscribe: () => void = () => {};
+  /** health by HealthKey → by pool (listenerId|ruleId) */
+  private health = new Map<string, Map<string, ServerHealthStatus>>();
+  private readonly debounceMs: number;
+  private readonly retryMs: number;
+  private readonly log: ControlLoopLog;
+  /** the problems of the last compile (left-out listeners and why) */
+  lastProblems: CompileProblem[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly link: DataPlaneLink,
+    opts: ControlLoopOptions = {},
+  ) {
+    this.debounceMs = opts.debounceMs ?? 15;
+    this.retryMs = opts.retryMs ?? 2000;
+    this.log = opts.log ?? silent;
+  }
+
+  /** Subscribes to the store and publishes the first snapshot; resolves once it is applied. */
+  async start(): Promise<void> {
+    this.unsubscribe = this.store.onChange((c) => {
+      if ([...c.kinds].some((k) => RELEVANT.has(k))) this.schedule();
+    });
+    registry.add(this);
+    this.dirty = true;
+    await this.run();
+  }
+
+  /** The observer the data plane reports into (DataPlaneOptions.observer). */
+  readonly observer = {
+    report: (e: ObservedEvent): void => {
+      if (e.kind === 'applied') {
+        this.appliedVersion = Math.max(this.appliedVersion, e.version);
+        for (const [k, v] of this.pendingAt) if (v <= this.appliedVersion) this.pendingAt.set(k, 0);
+      } else if (e.kind === 'health') {
+        const port = Number(e.listenerId.slice(e.listenerId.lastIndexOf('_') + 1));
+        const proto = e.listenerId.slice(e.loadBalancerId.length + 1, e.listenerId.lastIndexOf('_'));
+        const key = healthKeyString({ loadBalancerId: e.loadBalancerId, listenerPort: port, protocol: proto, serverId: e.serverId, port: e.port });
+        let byPool = this.health.get(key);
+        if (!byPool) this.health.set(key, (byPool = new Map()));
+        byPool.set(`${e.listenerId}|${e.ruleId ?? ''}`, e.status);
+      } else if (e.kind === 'listener') {
+        if (e.state === 'failed') this.log.warn({ listenerId: e.listenerId, error: e.error }, `listener ${e.listenerId} could not bind: ${e.error}`);
+        if (e.state !== 'bound') this.forgetListener(e.listenerId);
+      }
+    },
+  };
+
+  private forgetListener(listenerId: string) {
+    const prefix = `${listenerId}|`;
+    for (const [k, byPool] of this.health) {
+      for (const p of byPool.keys()) if (p.startsWith(prefix)) byPool.delete(p);
+      if (!byPool.size) this.health.delete(k);
+    }
+  }
+
+  /** What the probes concluded for one server on one listener (any pool saying normal wins). */
+  serverHealth(k: HealthKey): ServerHealthStatus | undefined {
+    const byPool = this.health.get(healthKeyString(k));
+    if (!byPool) return undefined;
+    let out: ServerHealthStatus | undefined;
+    for (const s of byPool.values()) {
+      if (s === 'normal') return s;
+      if (s === 'abnormal' || !out) out = s;
+    }
+    return out;
+  }
+
+  /**
+   * Where a pending listener change stands: 'applied' once a snapshot carrying it is applied,
+   * 'waiting' while it is compiled but not applied (or a change is not compiled yet),
+   * 'unknown' when this loop never saw it.
+   */
+  pendingState(l: ListenerDoc, p: Pending): 'applied' | 'waiting' | 'unknown' {
+    const v = this.pendingAt.get(pendingKey(listenerIdOf(l.LoadBalancerId, l.ListenerProtocol, l.ListenerPort), p));
+    if (v === undefined) return this.dirty || this.running ? 'waiting' : 'unknown';
+    return v === 0 || v <= this.appliedVersion ? 'applied' : 'waiting';
+  }
+
+  /** Waits until every change committed so far is compiled and applied (tests, shutdown). */
+  async settle(): Promise<void> {
+    while (!this.closed && (this.timer || this.running || this.dirty)) {
+      if (this.running) await this.running;
+      else if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        await this.run();
+      } else await this.run();
+    }
+  }
+
+  private schedule() {
+    if (this.closed) return;
+    this.dirty = true;
+    if (this.running) {
+      this.rerun = true;
+      return;
+    }
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.run();
+    }, this.debounceMs);
+  }
+
+  private run(): Promise<void> {
+    if (this.running) {
+      this.rerun = true;
+      return this.running;
+    }
+    const p = this.once().finally(() => {
+      this.running = undefined;
+      if (this.rerun && !this.closed) {
+        this.rerun = false;
+        this.schedule();
+      }
+    });
+    this.running = p;
+    return p;
+  }
+
+  private async once(): Promise<void> {
+    if (this.closed) return;
+    this.dirty = false;
+    const version = ++this.version;
+    try {
+      const { snapshot, problems, pending } = await compileStore(this.store, version);
+      for (const c of pending) {
+        const k = pendingKey(c.listenerId, c);
+        if (!this.pendingAt.has(k)) this.pendingAt.set(k, version);
+      }
+      const live = new Set(pending.map((c) => pendingKey(c.listenerId, c)));
+      for (const k of this.pendingAt.keys()) if (!live.has(k)) this.pendingAt.delete(k);
+      const fresh = problems.filter((p) => !this.lastProblems.some((q) => q.kind === p.kind && q.id === p.id && q.message === p.message));
+      for (const p of fresh) this.log.warn(p, `left out of snapshot v${version}: ${p.kind} ${p.id}: ${p.message}`);
+      this.lastProblems = problems;
+      if (this.closed) return;
+      const res = await this.link.apply(snapshot);
+      this.appliedVersion = Math.max(this.appliedVersion, res.version);
+      for (const [k, v] of this.pendingAt) if (v <= this.appliedVersion) this.pendingAt.set(k, 0);
+      if (res.failed.length) this.retrySoon();
+    } catch (e) {
+      if (this.closed) return;
+      this.log.error({ err: e }, `snapshot v${version} was not applied`);
+      this.retrySoon();
+    }
+  }
+
+  private retrySoon() {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.schedule();
+    }, this.retryMs);
+    this.retryTimer.unref();
+  }
+
+  /** Stops following the store, then closes the data plane (established connections drain). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    registry.delete(this);
+    clearTimeout(this.timer);
+    clearTimeout(this.retryTimer);
+    this.timer = this.retryTimer = undefined;
+    await this.running?.catch(() => {});
+    await this.link.close();
+    this.health.clear();
+    this.pendingAt.clear();
+  }
+}
+
+const healthKeyString = (k: HealthKey) => `${k.loadBalancerId}|${k.listenerPort}|${k.protocol.toLowerCase()}|${k.serverId}|${k.port}`;
+
+// ---------------------------------------------------------------------------------------------
+// Process-wide hooks. The lifecycle policy and the health view are process-wide settings, while
+// several servers (tests) may run in one process: the hooks ask every live loop.
+
+const registry = new Set<ControlLoop>();
+let restorePolicy: (() => void) | undefined;
+let previousView: HealthView | undefined;
+let fallbackPolicy: LifecyclePolicy | undefined;
+
+const policy: LifecyclePolicy = {
+  applied(p, now, l) {
+    let waiting = false;
+    for (const loop of registry) {
+      const s = loop.pendingState(l, p);
+      if (s === 'applied') return true;
+      if (s === 'waiting') waiting = true;
+    }
+    if (waiting) return false;
+    // No data plane knows this listener (a server without one in the same process).
+    return fallbackPolicy ? fallbackPolicy.applied(p, now, l) : true;
+  },
+};
+
+const view: HealthView = {
+  get(k) {
+    for (const loop of registry) {
+      const s = loop.serverHealth(k);
+      if (s !== undefined) return s;
+    }
+    return previousView?.get(k);
+  },
+};
+
+/**
+ * Installs the lifecycle policy and health view backed by the live control loops (idempotent);
+ * `fallback` decides for listeners no loop knows. Returns an uninstall function (call it when the
+ * last loop closes).
+ */
+export function installHooks(fallback: LifecyclePolicy): void {
+  if (restorePolicy) return;
+  fallbackPolicy = fallback;
+  restorePolicy = setLifecyclePolicy(policy);
+  previousView = healthView() === view ? undefined : setHealthView(view);
+}
+
+/** Undoes installHooks once no loop is left. */
+export function uninstallHooksIfIdle(): void {
+  if (registry.size || !restorePolicy) return;
+  restorePolicy();
+  restorePolicy = undefined;
+  if (previousView) setHealthView(previousView);
+  previousView = undefined;
+}

@@ -1,0 +1,54 @@
+// Starts the in-process data plane for a server: DataPlane (TCP, UDP, HTTP, HTTPS handlers) +
+// the control loop that feeds it snapshots compiled from the store and turns what it observes
+// into listener lifecycle and backend health. The only things crossing the boundary are
+// snapshots going in (DataPlaneLink.apply/close) and ObservedEvents coming out, so the data plane
+// could run in another process behind the same two calls.
+import { DataPlane } from '../dataplane/index.js';
+import { l7Handlers } from '../dataplane/http/index.js';
+import { observeOnce } from '../services/listener-lifecycle.js';
+import type { Store } from '../state/store.js';
+import { ControlLoop, installHooks, uninstallHooksIfIdle, type ControlLoopLog, type ControlLoopOptions } from './control-loop.js';
+
+export interface RunningDataPlane {
+  plane: DataPlane;
+  loop: ControlLoop;
+  /** resolves once every change committed so far is compiled and applied */
+  settle(): Promise<void>;
+  /** stops following the store and drains the data plane; idempotent */
+  close(): Promise<void>;
+}
+
+export interface StartDataPlaneOptions extends ControlLoopOptions {
+  /** how long established connections of listeners without ConnectionDrain may finish at shutdown (ms) */
+  closeGraceMs?: number;
+}
+
+export async function startDataPlane(store: Store, log?: ControlLoopLog, opts: StartDataPlaneOptions = {}): Promise<RunningDataPlane> {
+  // the observer is wired before the loop exists: events go to it once it does
+  const sink: { loop?: ControlLoop } = {};
+  const plane = new DataPlane({
+    handlers: [...l7Handlers],
+    closeGraceMs: opts.closeGraceMs ?? 5000,
+    observer: { report: (e) => sink.loop?.observer.report(e) },
+  });
+  const loop = (sink.loop = new ControlLoop(store, plane, { ...opts, log }));
+  // Without a data plane knowing a listener, transitions complete as before (at the second look).
+  installHooks(observeOnce);
+  try {
+    await loop.start();
+  } catch (e) {
+    await loop.close();
+    uninstallHooksIfIdle();
+    throw e;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    plane,
+    loop,
+    settle: () => loop.settle(),
+    close() {
+      closing ??= loop.close().finally(() => uninstallHooksIfIdle());
+      return closing;
+    },
+  };
+}
