@@ -79,7 +79,7 @@ export function validatePricing(v: unknown): Pricing {
   const bad = (what: string): never => {
     throw new WorldError(400, 'InvalidPricing', what);
   };
-  if (typeof v !== 'object' || v === null) bad('the pricing must be an object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) bad('the pricing must be an object');
   const o = v as Record<string, unknown>;
   const d = defaultPricing();
   const regions = o['CommodityRegions'] ?? d.CommodityRegions;
