@@ -358,3 +358,28 @@ test('commerce: `commerce: false` in the server config (npm start -- --commerce 
   const lb = await s.call('CreateLoadBalancer', { RegionId: R, PayType: 'PrePay', PricingCycle: 'year', Duration: 1 });
   assert.equal(typeof lb['OrderId'], 'number');
 });
+
+test('commerce: each tenant has its own wallet and standing; concurrent purchases never overspend', async (t) => {
+  const s = await startTestServer({ commerceSweepMs: 0 });
+  t.after(() => s.stop());
+  const created = (await opOk(s, 'POST', '/accounts', { Name: 'tenant-b' })) as { AccountId: string; AccessKey: { AccessKeyId: string; AccessKeySecret: string } };
+  const b = s.pop({ accessKeyId: created.AccessKey.AccessKeyId, accessKeySecret: created.AccessKey.AccessKeySecret });
+  await opOk(s, 'PATCH', `/accounts/${created.AccountId}/commerce`, { Arrears: 3 });
+  const e = await rejects(() => b.request('CreateLoadBalancer', { RegionId: R }));
+  assert.deepEqual([e.code, e.data['Message']], ['AccountHasArrearage', 'Account has some arrearage.']);
+  await s.call('CreateLoadBalancer', { RegionId: R });
+  assert.equal((await opOk(s, 'GET', '/accounts/root/commerce'))['Arrears'], 0);
+  assert.equal((await op(s, 'GET', '/accounts/1234567890123456/commerce')).status, 404);
+
+  // balance for exactly two of five concurrent 265 CNY purchases
+  await opOk(s, 'PATCH', `/accounts/${created.AccountId}/commerce`, { Arrears: 0, Balance: 600 });
+  const sub = { RegionId: R, PayType: 'PrePay', PricingCycle: 'month', Duration: 1, AutoPay: true, InternetChargeType: 'paybybandwidth', Bandwidth: 10 };
+  const results = await Promise.allSettled([1, 2, 3, 4, 5].map(() => b.request('CreateLoadBalancer', sub)));
+  const ok = results.filter((r) => r.status === 'fulfilled').length;
+  const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code as string);
+  assert.equal(ok, 2);
+  assert.deepEqual([...new Set(refused)], ['INSUFFICIENT_BALANCE']);
+  assert.equal((await opOk(s, 'GET', `/accounts/${created.AccountId}/commerce`))['Balance'], 70);
+  const list = (await b.request('DescribeLoadBalancers', { RegionId: R, PayType: 'PrePay' })) as { TotalCount: number };
+  assert.equal(list.TotalCount, 2);
+});
