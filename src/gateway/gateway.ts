@@ -11,7 +11,7 @@ import type { Account, KeyResolver } from '../world/accounts.js';
 import { admit, authorizeAction } from '../world/authorize.js';
 import { parseForm } from './encoding.js';
 import { renderError, renderSuccess, type Format, type Rendered } from './envelope.js';
-import { NonceCache, TokenBuckets, WINDOW_MS } from './guards.js';
+import { NonceCache, TokenBuckets, WINDOW_MS, type NonceGuard } from './guards.js';
 import { parseV3Authorization, safeEqual, v1Sign, v1StringToSign, v3Sign, v3StringToSign } from './signature.js';
 
 export const API_VERSION = '2014-05-15';
@@ -26,6 +26,8 @@ export interface GatewayOptions {
   /** requests per second per action and account (Throttling.Api); unset = no limit */
   apiRateLimit?: number;
   log?: (obj: Record<string, unknown>, msg: string) => void;
+  /** replay protection; default: this process's memory (NonceCache) */
+  nonces?: NonceGuard;
 }
 
 export interface RawRequest {
@@ -69,12 +71,12 @@ const header = (h: RawRequest['headers'], n: string): string | undefined => {
 };
 
 export class Gateway {
-  private nonces: NonceCache;
+  private nonces: NonceGuard;
   private userBuckets?: TokenBuckets;
   private apiBuckets?: TokenBuckets;
 
   constructor(private o: GatewayOptions) {
-    this.nonces = new NonceCache(o.clock);
+    this.nonces = o.nonces ?? new NonceCache(o.clock);
     if (o.userRateLimit) this.userBuckets = new TokenBuckets(o.userRateLimit, o.clock);
     if (o.apiRateLimit) this.apiBuckets = new TokenBuckets(o.apiRateLimit, o.clock);
   }
@@ -211,7 +213,7 @@ export class Gateway {
     if (!safeEqual(v1Sign(key.secret, sts), params['Signature']!.replace(/ /g, '+'))) {
       throw apiError('SignatureDoesNotMatch', 'Specified signature is not matched with our calculation. server string to sign is:{stringToSign}', { stringToSign: sts });
     }
-    if (!this.nonces.use(key.caller.accessKeyId, params['SignatureNonce']!)) throw apiError('SignatureNonceUsed');
+    if (!(await this.nonces.use(key.caller.accessKeyId, params['SignatureNonce']!))) throw apiError('SignatureNonceUsed');
     return key;
   }
 
@@ -235,7 +237,7 @@ export class Gateway {
     if (!safeEqual(v3Sign(key.secret, sts), a.signature.toLowerCase())) {
       throw apiError('SignatureDoesNotMatch', 'Specified signature does not match our calculation. server StringToSign is [{stringToSign}]', { stringToSign: sts });
     }
-    if (!this.nonces.use(key.caller.accessKeyId, nonce)) throw apiError('SignatureNonceUsed');
+    if (!(await this.nonces.use(key.caller.accessKeyId, nonce))) throw apiError('SignatureNonceUsed');
     return key;
   }
 }

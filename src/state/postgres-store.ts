@@ -38,6 +38,10 @@ const MIGRATIONS: ((t: string) => string)[] = [
      PRIMARY KEY (kind, account, region, id));
    CREATE INDEX resources_by_id ON ${t}resources (kind, account, id);
    CREATE INDEX resources_by_seq ON ${t}resources (kind, account, region, seq);`,
+  // signature nonces seen by any node (replay protection across nodes), keyed by a hash of
+  // (AccessKeyId, nonce); `at` in ms of the server clock
+  (t) => `CREATE TABLE ${t}signature_nonces (h text PRIMARY KEY, at bigint NOT NULL);
+   CREATE INDEX signature_nonces_by_at ON ${t}signature_nonces (at);`,
 ];
 
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -134,6 +138,12 @@ export class PostgresStore implements Store {
       },
       del: { name: `oslb_del_${tag}`, text: `DELETE FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4` },
       kinds: `SELECT DISTINCT kind FROM ${t}`,
+      nonce: {
+        name: `oslb_nonce_${tag}`,
+        text: `INSERT INTO ${quoteIdent(schema)}.signature_nonces AS n (h, at) VALUES ($1, $2)
+               ON CONFLICT (h) DO UPDATE SET at = excluded.at WHERE n.at <= $3 RETURNING 1`,
+      },
+      nonceSweep: `DELETE FROM ${quoteIdent(schema)}.signature_nonces WHERE at <= $1`,
     };
   }
 
@@ -267,6 +277,24 @@ export class PostgresStore implements Store {
     } finally {
       ended.resolve();
     }
+  }
+
+  // -- replay protection shared by the nodes
+
+  private lastNonceSweep = 0;
+
+  /**
+   * Records that `accessKeyId` signed with `nonce` at `now` (ms); false when any node saw that pair
+   * less than `windowMs` before. One autocommit statement, outside the write gate.
+   */
+  async useNonce(accessKeyId: string, nonce: string, now: number, windowMs: number): Promise<boolean> {
+    const h = createHash('sha256').update(`${accessKeyId}\u0000${nonce}`).digest('base64');
+    const r = await this.pool.query({ ...this.sql.nonce, values: [h, now, now - windowMs] });
+    if (now - this.lastNonceSweep > 60_000) {
+      this.lastNonceSweep = now;
+      this.pool.query(this.sql.nonceSweep, [now - windowMs]).catch((e: Error) => this.onError(e));
+    }
+    return (r.rowCount ?? 0) > 0;
   }
 
   // -- changes
