@@ -55,6 +55,8 @@ export interface CompileProblem {
 
 /** A listener change the snapshot carries (its Pending, src/services/listener-lifecycle.ts). */
 export interface PendingChange {
+  account: string;
+  region: string;
   listenerId: string;
   op: string;
   since: number;
@@ -71,6 +73,8 @@ export interface CompileResult {
 export const pendingKey = (listenerId: string, p: { op: string; since: number }) => `${listenerId}|${p.op}|${p.since}`;
 
 interface Scoped {
+  account: string;
+  region: string;
   lbs: LoadBalancerDoc[];
   listeners: ListenerDoc[];
   vGroups: Map<string, VServerGroupDoc>;
@@ -99,7 +103,7 @@ export async function readGraph(store: Store): Promise<ResourceGraph> {
       const byRegion = new Map<string, Scoped>();
       const scoped = (region: string) => {
         let s = byRegion.get(region);
-        if (!s) byRegion.set(region, (s = { lbs: [], listeners: [], vGroups: new Map(), msGroups: new Map(), rules: [], domainExtensions: [], instances: new Map() }));
+        if (!s) byRegion.set(region, (s = { account: id, region, lbs: [], listeners: [], vGroups: new Map(), msGroups: new Map(), rules: [], domainExtensions: [], instances: new Map() }));
         return s;
       };
       const all = <T>(kind: string) => tx.listAccount<T>(kind, id);
@@ -270,7 +274,7 @@ export function compileGraph(g: ResourceGraph, version: number): CompileResult {
       for (const doc of sc.listeners) {
         if (doc.LoadBalancerId !== lbId) continue;
         const id = listenerIdOf(lbId, doc.ListenerProtocol, doc.ListenerPort);
-        if (doc.Pending) pending.push({ listenerId: id, op: doc.Pending.op, since: doc.Pending.since });
+        if (doc.Pending) pending.push({ account: sc.account, region: sc.region, listenerId: id, op: doc.Pending.op, since: doc.Pending.since });
         try {
           listeners.push(compileListener(id, doc, sc, serverGroups, acls));
         } catch (e) {

@@ -12,9 +12,9 @@ import type { HealthKey, HealthView, ServerHealthStatus } from '../services/heal
 import { setHealthView, healthView } from '../services/health-view.js';
 import { setLifecyclePolicy, type LifecyclePolicy, type Pending } from '../services/listener-lifecycle.js';
 import type { ListenerDoc } from '../services/model.js';
-import { listenerId as listenerIdOf } from '../services/model.js';
+import { KINDS, listenerId as listenerIdOf } from '../services/model.js';
 import type { Store } from '../state/store.js';
-import { compileStore, pendingKey, type CompileProblem } from './compiler.js';
+import { compileStore, pendingKey, type CompileProblem, type PendingChange } from './compiler.js';
 
 /** What the loop needs from a data plane. */
 export interface DataPlaneLink {
@@ -198,11 +198,32 @@ export class ControlLoop {
       this.appliedVersion = Math.max(this.appliedVersion, res.version);
       for (const [k, v] of this.pendingAt) if (v <= this.appliedVersion) this.pendingAt.set(k, 0);
       if (res.failed.length) this.retrySoon();
+      if (!this.closed) await this.complete(pending);
     } catch (e) {
       if (this.closed) return;
       this.log.error({ err: e }, `snapshot v${version} was not applied`);
       this.retrySoon();
     }
+  }
+
+  /**
+   * Completes the listener transitions this apply carried out: starting → running, stopping →
+   * stopped, configuring → running, so the API shows the transitional state only while the change
+   * was really being applied (a later observation would complete them too; this does not wait for one).
+   */
+  private async complete(pending: PendingChange[]): Promise<void> {
+    const done = pending.filter((c) => this.pendingAt.get(pendingKey(c.listenerId, c)) === 0);
+    if (!done.length) return;
+    await this.store.write(async (tx) => {
+      for (const c of done) {
+        const scope = { account: c.account, region: c.region };
+        const l = await tx.get<ListenerDoc>(KINDS.listener, scope, c.listenerId);
+        if (!l?.Pending || l.Pending.op !== c.op || l.Pending.since !== c.since) continue;
+        l.Status = l.Pending.target;
+        delete l.Pending;
+        await tx.put(KINDS.listener, scope, c.listenerId, l);
+      }
+    });
   }
 
   private retrySoon() {
