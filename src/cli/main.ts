@@ -27,6 +27,14 @@ const storeUrl = (v: string) => {
   }
 };
 
+const envStoreUrl = () => {
+  try {
+    return checkStoreUrl(process.env['OPENSLB_STORE_URL']);
+  } catch (e) {
+    throw new Error(`OPENSLB_STORE_URL: ${(e as Error).message}`);
+  }
+};
+
 const program = new Command('openslb').description('Self-hostable Server Load Balancer speaking the Alibaba Cloud SLB API');
 
 program
@@ -66,7 +74,7 @@ program
       world: opts.world,
       operatorRemote: opts.operatorRemote,
       commerce: opts.commerce,
-      storeUrl: (opts as { store?: string }).store ?? storeUrl(process.env['OPENSLB_STORE_URL'] ?? ''),
+      storeUrl: (opts as { store?: string }).store ?? envStoreUrl(),
       dataPlane: opts.dataplane !== false,
       onOperatorTokenGenerated: (token, file) => {
         process.stdout.write(`\nGenerated the operator API token (shown once; stored in ${file}):\n  ${token}\n\n`);
