@@ -1,7 +1,8 @@
 // The one storage interface. Desired state is kept as JSON documents addressed by
 // (kind, account, region, id); global records (accounts, keys) use '' for account/region.
-// Implementations: SQLite (embedded default, src/state/sqlite-store.ts); PostgreSQL later, held to
-// the same conformance suite (test/unit/store-conformance.test.ts).
+// Implementations: SQLite (embedded default, src/state/sqlite-store.ts) and PostgreSQL (shared by
+// several nodes, src/state/postgres-store.ts), held to the same conformance suite
+// (test/helpers/store-conformance.ts; docs/storage.md).
 
 export interface Scope {
   account: string;
@@ -30,6 +31,8 @@ export interface Change {
  * - documents are JSON values, stored and returned as copies (mutating one changes nothing stored);
  * - a scope is (account, region); the same id in another scope is another document;
  * - `write` is serializable and all or nothing: if `fn` throws, nothing it put or deleted remains;
+ *   `fn` may run more than once (PostgreSQL retries serialization failures), so it must have no
+ *   effects outside the tx;
  * - readers never see part of a write;
  * - a Tx is valid only inside its callback; read/write must not be called from inside another
  *   read/write of the same store (refused with an error instead of deadlocking);
