@@ -113,6 +113,28 @@ export class ControlLoop {
     }
   }
 
+  /** Drops health records of pool members the applied snapshot no longer has (removed, re-added later). */
+  private pruneHealth(s: Snapshot) {
+    const keep = new Set<string>();
+    for (const lb of s.loadBalancers) {
+      for (const l of lb.listeners) {
+        const pools: [string, string][] = [['', l.serverGroupId]];
+        if (l.protocol === 'http' || l.protocol === 'https') for (const r of l.rules) pools.push([r.ruleId, r.serverGroupId]);
+        for (const [ruleId, gid] of pools) {
+          for (const m of lb.serverGroups[gid]?.servers ?? []) {
+            const port = m.port ?? l.backendServerPort ?? 0;
+            const key = healthKeyString({ loadBalancerId: lb.loadBalancerId, listenerPort: l.port, protocol: l.protocol, serverId: m.serverId, port });
+            keep.add(`${key}#${l.listenerId}|${ruleId}`);
+          }
+        }
+      }
+    }
+    for (const [k, byPool] of this.health) {
+      for (const p of byPool.keys()) if (!keep.has(`${k}#${p}`)) byPool.delete(p);
+      if (!byPool.size) this.health.delete(k);
+    }
+  }
+
   /** What the probes concluded for one server on one listener (any pool saying normal wins). */
   serverHealth(k: HealthKey): ServerHealthStatus | undefined {
     const byPool = this.health.get(healthKeyString(k));
@@ -198,6 +220,7 @@ export class ControlLoop {
       this.appliedVersion = Math.max(this.appliedVersion, res.version);
       for (const [k, v] of this.pendingAt) if (v <= this.appliedVersion) this.pendingAt.set(k, 0);
       if (res.failed.length) this.retrySoon();
+      this.pruneHealth(snapshot);
       if (!this.closed) await this.complete(pending);
     } catch (e) {
       if (this.closed) return;
