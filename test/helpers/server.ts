@@ -28,7 +28,7 @@ export async function startTestServer(cfg: Partial<ServerConfig> & { dataDir?: s
   const s = await startServer({ listen: { host: '127.0.0.1', port: 0 }, accessKey: AK, logLevel: 'silent', ...cfg, dataDir });
   const port = Number(new URL(s.url).port);
   const pop = (o: { accessKeyId?: string; accessKeySecret?: string } = {}) =>
-    new RPCClient({ accessKeyId: o.accessKeyId ?? AK.id, accessKeySecret: o.accessKeySecret ?? AK.secret, endpoint: s.url, apiVersion: '2014-05-15' });
+    new RPCClient({ accessKeyId: o.accessKeyId ?? AK.id, accessKeySecret: o.accessKeySecret ?? AK.secret, endpoint: s.url, apiVersion: '2014-05-15', opts: { timeout: 30_000 } });
   const v3: TestServer['v3'] = async (action, params = {}, o = {}) => {
     const config = new Config({
       accessKeyId: o.accessKeyId ?? AK.id,
@@ -36,6 +36,8 @@ export async function startTestServer(cfg: Partial<ServerConfig> & { dataDir?: s
       endpoint: `127.0.0.1:${port}`,
       protocol: 'http',
       regionId: 'cn-hangzhou',
+      readTimeout: 30_000,
+      connectTimeout: 30_000,
       ...(o.signatureAlgorithm ? { signatureAlgorithm: o.signatureAlgorithm } : {}),
     });
     const client = new OpenApi.default(config);

@@ -15,7 +15,7 @@ export interface Principal {
 }
 
 export function principal(s: TestServer, accountId: string, id: string, secret: string): Principal {
-  const client = new RPCClient({ accessKeyId: id, accessKeySecret: secret, endpoint: s.url, apiVersion: '2014-05-15' });
+  const client = new RPCClient({ accessKeyId: id, accessKeySecret: secret, endpoint: s.url, apiVersion: '2014-05-15', opts: { timeout: 30_000 } });
   return {
     accountId,
     id,
