@@ -104,3 +104,13 @@ test('PROXY v2: IPv6 and mixed families', () => {
   assert.equal(mixed[13], 0x21);
   assert.equal(parseProxyV2(mixed)!.src, '::ffff:a00:1');
 });
+
+test('TCP fast-path buffer size follows the memory budget (1 MiB … 16 KiB, powers of two)', async () => {
+  const { bufferSize } = await import('../../src/dataplane/tcp/buffers.js');
+  assert.equal(bufferSize(1), 1024 * 1024);
+  assert.equal(bufferSize(64), 1024 * 1024);
+  assert.equal(bufferSize(65), 512 * 1024);
+  assert.equal(bufferSize(256), 256 * 1024);
+  assert.equal(bufferSize(4096), 16 * 1024);
+  assert.equal(bufferSize(100_000), 16 * 1024);
+});
