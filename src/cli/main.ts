@@ -63,7 +63,29 @@ program
       console.error('openslb: set both OPENSLB_ACCESS_KEY_ID and OPENSLB_ACCESS_KEY_SECRET, or neither');
       process.exit(2);
     }
-    const server = await startServer({
+    // Signal handlers go in first: a SIGTERM that arrives while the server is still starting
+    // must end in a clean stop (exit 0) once it is up, not kill the process mid-start.
+    let server: Awaited<ReturnType<typeof startServer>> | undefined;
+    let pendingSignal: string | undefined;
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (!server) {
+        pendingSignal ??= signal;
+        return;
+      }
+      if (stopping) return;
+      stopping = true;
+      server.close().then(
+        () => {
+          process.stdout.write(`openslb: stopped (${signal})\n`);
+          process.exit(0);
+        },
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    server = await startServer({
       listen: opts.listen,
       tlsListen: opts.tlsListen,
       dataDir: opts.dataDir,
@@ -86,20 +108,7 @@ program
         );
       },
     });
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      server.close().then(
-        () => {
-          process.stdout.write(`openslb: stopped (${signal})\n`);
-          process.exit(0);
-        },
-        () => process.exit(1),
-      );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    if (pendingSignal) stop(pendingSignal);
   });
 
 addWorldCommands(program);
