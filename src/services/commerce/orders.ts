@@ -550,11 +550,8 @@ export async function subscriptionView(tx: Tx, lb: LoadBalancerDoc, account: str
   return { EndTime: isoSeconds(sub.EndTime), EndTimeStamp: sub.EndTime, RenewalStatus: 'Normal' };
 }
 
-let installed = false;
-/** Plugs commerce into the load balancer family (idempotent). */
+/** Plugs commerce into the load balancer family (every server start does; idempotent). */
 export function installCommerce(): void {
-  if (installed) return;
-  installed = true;
   setPrePayHandler(placeSubscriptionOrder);
   setCommerceHooks({ onDemand: checkOnDemandPurchase, change: placeChangeOrder, release: releaseSubscription, view: subscriptionView });
 }
