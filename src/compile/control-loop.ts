@@ -51,6 +51,8 @@ export class ControlLoop {
   private pendingAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay = 0;
+  private bindErrors = new Map<string, string>();
   private running: Promise<void> | undefined;
   private rerun = false;
   /** a change committed that no finished compile has read yet */
@@ -99,7 +101,15 @@ export class ControlLoop {
         if (!byPool) this.health.set(key, (byPool = new Map()));
         byPool.set(`${e.listenerId}|${e.ruleId ?? ''}`, e.status);
       } else if (e.kind === 'listener') {
-        if (e.state === 'failed') this.log.warn({ listenerId: e.listenerId, error: e.error }, `listener ${e.listenerId} could not bind: ${e.error}`);
+        if (e.state === 'failed') {
+          // once per listener and error, not on every retry
+          if (this.bindErrors.get(e.listenerId) !== e.error) {
+            this.log.warn({ listenerId: e.listenerId, error: e.error }, `listener ${e.listenerId} could not bind ${e.port}/${e.protocol}: ${e.error} (retrying)`);
+          }
+          this.bindErrors.set(e.listenerId, e.error ?? '');
+        } else {
+          if (this.bindErrors.delete(e.listenerId) && e.state === 'bound') this.log.info({ listenerId: e.listenerId }, `listener ${e.listenerId} bound`);
+        }
         if (e.state !== 'bound') this.forgetListener(e.listenerId);
       }
     },
@@ -220,6 +230,8 @@ export class ControlLoop {
       this.appliedVersion = Math.max(this.appliedVersion, res.version);
       for (const [k, v] of this.pendingAt) if (v <= this.appliedVersion) this.pendingAt.set(k, 0);
       if (res.failed.length) this.retrySoon();
+      else this.retryDelay = 0;
+      for (const id of this.bindErrors.keys()) if (!res.failed.some((f) => f.listenerId === id)) this.bindErrors.delete(id);
       this.pruneHealth(snapshot);
       if (!this.closed) await this.complete(pending);
     } catch (e) {
@@ -249,12 +261,14 @@ export class ControlLoop {
     });
   }
 
+  /** Retries after retryMs, doubling up to a minute while binds keep failing. */
   private retrySoon() {
     if (this.retryTimer || this.closed) return;
+    this.retryDelay = this.retryDelay ? Math.min(this.retryDelay * 2, Math.max(60_000, this.retryMs)) : this.retryMs;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.schedule();
-    }, this.retryMs);
+    }, this.retryDelay);
     this.retryTimer.unref();
   }
 

@@ -4,6 +4,7 @@
 // A stopped backend is taken out within the health-check window (DescribeHealthStatus: abnormal)
 // and comes back when restarted. Stop / inactive / delete close the socket.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createCA, issueLeaf } from '../../src/util/pki.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -256,5 +257,29 @@ describe('HTTP and HTTPS listeners', () => {
     await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lb.id });
     await s.dataPlane!.settle();
     assert.equal(await accepts(lb.address, port), false);
+  });
+});
+
+describe('bind failures', () => {
+  test('a port already taken on the host: the start completes, the bind is retried until it succeeds', async () => {
+    const a = await new TcpBackend(IPS[0], 'a').start();
+    try {
+      const lb = await newLb('e2e-busy');
+      const port = await freePort(lb.address);
+      // someone else holds the port
+      const squatter = net.createServer((c) => c.end('squatter\n'));
+      await new Promise<void>((r) => squatter.listen(port, lb.address, () => r()));
+      const g = (await s.call('CreateVServerGroup', {
+        RegionId: REGION, LoadBalancerId: lb.id, VServerGroupName: 'busy', BackendServers: JSON.stringify([{ ServerId: instances[0], Port: a.port, Weight: 100 }]),
+      })) as { VServerGroupId: string };
+      await s.call('CreateLoadBalancerTCPListener', { RegionId: REGION, LoadBalancerId: lb.id, ListenerPort: port, VServerGroupId: g.VServerGroupId, Bandwidth: -1 });
+      await start(lb.id, port, 'tcp');
+      assert.equal((await ask(lb.address, port)).name, 'squatter');
+      await new Promise<void>((r) => squatter.close(() => r()));
+      await waitFor(async () => (await ask(lb.address, port)).name === 'a', 10_000, 'bound after a retry');
+      await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lb.id });
+    } finally {
+      await a.stop();
+    }
   });
 });
