@@ -170,6 +170,12 @@ test('commerce: subscriptions bought, paid, changed, released', async (t) => {
     assert.equal((await k.attr(lb.LoadBalancerId))['LoadBalancerStatus'], 'locked');
     await opOk(s, 'POST', `${k.acct}/subscriptions/${lb.LoadBalancerId}/renew`, { PricingCycle: 'month', Duration: 1 });
     assert.equal((await k.attr(lb.LoadBalancerId))['LoadBalancerStatus'], 'active');
+    // expired again; the operator lifts the lock and the next sweep leaves it alone, so it can be deleted
+    await opOk(s, 'POST', '/commerce/advance', { Hours: 31 * 24 });
+    assert.equal((await k.attr(lb.LoadBalancerId))['LoadBalancerStatus'], 'locked');
+    await opOk(s, 'PUT', `/load-balancers/${lb.LoadBalancerId}/lock`, { Locked: false });
+    assert.deepEqual((await opOk(s, 'POST', '/commerce/sweep'))['Locked'], []);
+    await k.call('DeleteLoadBalancer', { LoadBalancerId: lb.LoadBalancerId });
   });
 });
 

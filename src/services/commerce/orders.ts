@@ -62,6 +62,8 @@ export interface BillDoc {
   /** ms: an unsettled bill past this locks its instance */
   DueAt: number;
   Settled: boolean;
+  /** the sweep has locked its instance once */
+  Locked?: boolean;
 }
 
 const orderScope = (account: string): Scope => ({ account, region: '' });
@@ -530,9 +532,18 @@ export async function sweep(tx: Tx, now: number): Promise<{ Locked: string[] }> 
   const accounts = (await tx.list<{ AccountId: string }>('account', GLOBAL)).map((x) => x.AccountId);
   const locked: string[] = [];
   for (const account of accounts) {
+    // each expiry and each bill locks once: an operator who lifts the lock (openslb lb unlock) is not overruled
     const ids = new Set<string>();
-    for (const { doc } of await tx.listAccount<SubscriptionDoc>(SUBSCRIPTION, account)) if (doc.EndTime <= now) ids.add(doc.LoadBalancerId);
-    for (const b of await listBills(tx, account)) if (!b.Settled && b.DueAt <= now) ids.add(b.LoadBalancerId);
+    for (const { region, doc } of await tx.listAccount<SubscriptionDoc>(SUBSCRIPTION, account)) {
+      if (doc.EndTime > now || doc.Expired) continue;
+      ids.add(doc.LoadBalancerId);
+      await tx.put(SUBSCRIPTION, { account, region }, doc.LoadBalancerId, { ...doc, Expired: true });
+    }
+    for (const b of await listBills(tx, account)) {
+      if (b.Settled || b.DueAt > now || b.Locked) continue;
+      ids.add(b.LoadBalancerId);
+      await tx.put(BILL, orderScope(account), b.BillId, { ...b, Locked: true });
+    }
     for (const id of ids) {
       const before = await tx.find<LoadBalancerDoc>(KINDS.loadBalancer, account, id);
       await relock(tx, account, id, now);
