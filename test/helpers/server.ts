@@ -8,6 +8,7 @@ import OpenApi, { Config, OpenApiRequest, Params } from '@alicloud/openapi-clien
 import OpenApiUtil from '@alicloud/openapi-util';
 import { RuntimeOptions } from '@alicloud/tea-util';
 import { startServer, type RunningServer, type ServerConfig } from '../../src/server.js';
+import { createSchema, dropSchema, freshSchema, PG_URL, urlWithSchema } from './postgres.js';
 
 export const AK = { id: 'LTAItestAccessKey0001', secret: 'testSecretValue0001' };
 
@@ -17,7 +18,7 @@ export interface TestServer extends RunningServer {
   /** pop-core (signature V1). `method: 'POST'` puts everything in the form body. */
   pop(opts?: { accessKeyId?: string; accessKeySecret?: string }): RPCClient;
   /** openapi-client callApi (signature V3 by default, V1 with signatureAlgorithm 'v2'). */
-  v3(action: string, params?: Record<string, unknown>, opts?: { accessKeyId?: string; accessKeySecret?: string; signatureAlgorithm?: string; xml?: boolean }): Promise<{ statusCode: number; body: Record<string, unknown> }>;
+  v3(action: string, params?: Record<string, unknown>, opts?: { accessKeyId?: string; accessKeySecret?: string; signatureAlgorithm?: string; /** raw XML text in `body` (sends Format=XML) */ xml?: boolean }): Promise<{ statusCode: number; body: Record<string, unknown> }>;
   /** pop-core request, JSON, GET by default. */
   call(action: string, params?: Record<string, unknown>, opts?: { method?: 'GET' | 'POST' }): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
@@ -25,7 +26,11 @@ export interface TestServer extends RunningServer {
 
 export async function startTestServer(cfg: Partial<ServerConfig> & { dataDir?: string; keepDir?: boolean } = {}): Promise<TestServer> {
   const dataDir = cfg.dataDir ?? mkdtempSync(join(tmpdir(), 'openslb-test-'));
-  const s = await startServer({ listen: { host: '127.0.0.1', port: 0 }, accessKey: AK, logLevel: 'silent', ...cfg, dataDir });
+  // OPENSLB_TEST_ALL_ON_PG=1 (with OPENSLB_TEST_PG_URL): every test server on PostgreSQL, in a schema of its own (docs/storage.md)
+  const pgSchema = process.env['OPENSLB_TEST_ALL_ON_PG'] === '1' && PG_URL && !cfg.storeUrl ? freshSchema() : undefined;
+  if (pgSchema) await createSchema(pgSchema);
+  const storeUrl = pgSchema ? urlWithSchema(PG_URL!, pgSchema) : cfg.storeUrl;
+  const s = await startServer({ listen: { host: '127.0.0.1', port: 0 }, accessKey: AK, logLevel: 'silent', ...cfg, storeUrl, dataDir });
   const port = Number(new URL(s.url).port);
   const pop = (o: { accessKeyId?: string; accessKeySecret?: string } = {}) =>
     new RPCClient({ accessKeyId: o.accessKeyId ?? AK.id, accessKeySecret: o.accessKeySecret ?? AK.secret, endpoint: s.url, apiVersion: '2014-05-15', opts: { timeout: 30_000 } });
@@ -42,7 +47,11 @@ export async function startTestServer(cfg: Partial<ServerConfig> & { dataDir?: s
     });
     const client = new OpenApi.default(config);
     const p = new Params({ action, version: '2014-05-15', protocol: 'HTTP', pathname: '/', method: 'POST', authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: o.xml ? 'string' : 'json' });
-    const req = new OpenApiRequest({ query: OpenApiUtil.default.query(params) });
+    // openapi-client never asks for XML by itself (it sends `accept: application/json` and no
+    // Format); bodyType 'string' only hands back the raw text. So `xml: true` also sends
+    // Format=XML unless the caller chose a Format.
+    const query = o.xml && !Object.keys(params).some((k) => k.toLowerCase() === 'format') ? { ...params, Format: 'XML' } : params;
+    const req = new OpenApiRequest({ query: OpenApiUtil.default.query(query) });
     return (await client.callApi(p, req, new RuntimeOptions({}))) as { statusCode: number; body: Record<string, unknown> };
   };
   return {
@@ -55,6 +64,7 @@ export async function startTestServer(cfg: Partial<ServerConfig> & { dataDir?: s
     async stop() {
       await s.close();
       if (!cfg.keepDir) rmSync(dataDir, { recursive: true, force: true });
+      if (pgSchema && !cfg.keepDir) await dropSchema(pgSchema);
     },
   };
 }
