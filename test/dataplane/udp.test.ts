@@ -172,3 +172,22 @@ test('UDP qch learns the connection ids backends choose: a migrated client (new 
   }
   dp.destroy();
 });
+
+test('UDP ConnectionDrain: after stop, an existing flow keeps forwarding and new flows are dropped; all end at the timeout', async () => {
+  const a = await backend('127.0.0.78', 'a');
+  const port = await freePort(LB, 'udp');
+  const dp = plane();
+  const l = udpListener(port, { connectionDrain: { enabled: true, timeoutMs: 800 } });
+  await dp.apply(snapshot({ address: LB, listeners: [l], servers: [a.member()] }));
+  const s = dgram.createSocket('udp4');
+  extraSockets.push(s);
+  await new Promise<void>((r) => s.bind(0, '127.0.0.79', () => r()));
+  assert.equal(await udpAsk(LB, port, 'before', { sock: s }), 'a:before');
+  const stoppedAt = Date.now();
+  await dp.apply(snapshot({ address: LB, listeners: [{ ...l, status: 'stopped' }], servers: [a.member()] }));
+  assert.equal(await udpAsk(LB, port, 'during', { sock: s }), 'a:during');
+  assert.equal(await udpAsk(LB, port, 'new-flow', { timeoutMs: 200 }), undefined);
+  await waitFor(async () => (await udpAsk(LB, port, 'after', { sock: s, timeoutMs: 100 })) === undefined, 5000, 'flow ended');
+  assert.ok(Date.now() - stoppedAt >= 700);
+  dp.destroy();
+});

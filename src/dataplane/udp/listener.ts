@@ -89,12 +89,12 @@ export class UdpListenerRuntime implements ListenerRuntime {
   }
 
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo) {
-    if (this.closing) return;
     const key = `${rinfo.address}|${rinfo.port}`;
     let flow = this.flows.get(key);
     const ctx = this.ctx;
     const c = ctx.counters;
     if (!flow) {
+      if (this.closing) return; // stopped (draining): existing flows only
       if (!ctx.acl.allows(rinfo.address)) {
         c.aclDenied++;
         return; // L4 deny on UDP: silent drop
