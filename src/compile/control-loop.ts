@@ -108,7 +108,8 @@ export class ControlLoop {
           }
           this.bindErrors.set(e.listenerId, e.error ?? '');
         } else {
-          if (this.bindErrors.delete(e.listenerId) && e.state === 'bound') this.log.info({ listenerId: e.listenerId }, `listener ${e.listenerId} bound`);
+          this.bindErrors.delete(e.listenerId);
+          this.log.info({ listenerId: e.listenerId, version: e.version }, `listener ${e.listenerId} ${e.state === 'bound' ? 'bound' : 'closed'} (${e.protocol}/${e.port})`);
         }
         if (e.state !== 'bound') this.forgetListener(e.listenerId);
       }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createCA, issueLeaf } from '../../src/util/pki.js';
+import { opOk } from '../helpers/operator.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import {
   accepts,
@@ -124,6 +125,13 @@ describe('TCP listener', () => {
     await s.call('SetLoadBalancerStatus', { RegionId: REGION, LoadBalancerId: lb.id, LoadBalancerStatus: 'active' });
     await s.dataPlane!.settle();
     assert.equal(await accepts(lb.address, port), true, 'active again');
+    // locked (overdue bill or security) → closed; unlocked → bound again
+    await opOk(s, 'PUT', `/load-balancers/${lb.id}/lock`, { Locked: true, Reason: 'financial' });
+    await s.dataPlane!.settle();
+    assert.equal(await accepts(lb.address, port), false, 'locked LB refuses');
+    await opOk(s, 'PUT', `/load-balancers/${lb.id}/lock`, { Locked: false });
+    await s.dataPlane!.settle();
+    assert.equal(await accepts(lb.address, port), true, 'unlocked');
     // Delete → closed
     await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lb.id });
     await s.dataPlane!.settle();

@@ -85,3 +85,19 @@ test('starting lasts until the snapshot carrying it is applied; Stop meanwhile i
   await loop.settle();
   assert.equal(await listenerStatus(s, lb.LoadBalancerId, 7001, 'tcp'), 'running');
 });
+
+test('a burst of writes is coalesced into few snapshots; the last one holds every change', async () => {
+  await loop.settle();
+  const before = link.applied.length;
+  link.hold();
+  const lb = (await s.call('CreateLoadBalancer', { RegionId: REGION, LoadBalancerName: 'burst' })) as { LoadBalancerId: string };
+  for (let i = 0; i < 10; i++) {
+    await s.call('CreateLoadBalancerTCPListener', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: 7100 + i, BackendServerPort: 80, Bandwidth: -1 });
+  }
+  link.release();
+  await loop.settle();
+  const rounds = link.applied.slice(before);
+  assert.ok(rounds.length >= 1 && rounds.length <= 3, `11 writes → ${rounds.length} snapshots`);
+  const last = rounds.at(-1)!;
+  assert.equal(last.loadBalancers.find((b) => b.loadBalancerId === lb.LoadBalancerId)?.listeners.length, 10);
+});
