@@ -8,6 +8,7 @@
 // iperf3), PORT_BASE+1 → 18081/18082 (http, XFF on, one rule, ACL on) when an HTTP handler is
 // available (BENCH_HTTP=0 leaves it out).
 import cluster from 'node:cluster';
+import net from 'node:net';
 import { DataPlane } from '../src/dataplane/reconciler.js';
 import type { ProtocolHandler } from '../src/dataplane/handler.js';
 import type { HealthCheckSnapshot, ListenerSnapshot, Snapshot, TcpListenerSnapshot } from '../src/dataplane/snapshot.js';
@@ -53,7 +54,10 @@ function tcp(port: number, group: string): TcpListenerSnapshot {
   };
 }
 
-function buildSnapshot(withHttp: boolean): Snapshot {
+// run.sh starts the backends after the data plane: health checks are switched on (snapshot v2) only
+// once every backend accepts connections, so probes failing before that cannot mark them abnormal
+// and fail run.sh's sanity check with 502s.
+function buildSnapshot(withHttp: boolean, checks = true): Snapshot {
   const listeners: ListenerSnapshot[] = [tcp(BASE, 'rsp-web'), tcp(BASE + 10, 'rsp-iperf')];
   if (withHttp) {
     listeners.push({
@@ -77,8 +81,9 @@ function buildSnapshot(withHttp: boolean): Snapshot {
     });
   }
   const web = (id: string, port: number) => ({ serverId: id, ip: HOST, port, weight: 100, type: 'ecs' as const });
+  if (!checks) for (const [i, l] of listeners.entries()) listeners[i] = { ...l, healthCheck: { ...l.healthCheck, enabled: false } };
   return {
-    version: 1,
+    version: checks ? 2 : 1,
     loadBalancers: [
       {
         loadBalancerId: 'lb-bench',
@@ -102,11 +107,20 @@ function buildSnapshot(withHttp: boolean): Snapshot {
 async function runPlane() {
   const http = await findHttpHandler();
   const dp = new DataPlane({ handlers: http ? [http] : [] });
-  const r = await dp.apply(buildSnapshot(!!http));
+  const r = await dp.apply(buildSnapshot(!!http, false));
   if (r.failed.length) {
     console.error('bind failed', r.failed);
     process.exit(1);
   }
+  void (async () => {
+    const up = (port: number) =>
+      new Promise<boolean>((res) => {
+        const s = net.connect(port, HOST, () => (s.destroy(), res(true)));
+        s.on('error', () => res(false));
+      });
+    while (!((await up(18081)) && (await up(18082)) && (await up(15201)))) await new Promise((r) => setTimeout(r, 200));
+    await dp.apply(buildSnapshot(!!http, true));
+  })();
   const stop = () => {
     dp.destroy();
     process.exit(0);
