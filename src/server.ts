@@ -21,6 +21,7 @@ import { createCA, issueLeaf } from './util/pki.js';
 import { bootstrapRoot, KeyResolver } from './world/accounts.js';
 import { commerceFromEnv, startCommerce } from './services/commerce/index.js';
 import { startDataPlane, type RunningDataPlane } from './compile/wiring.js';
+import { registerDataPlaneApi } from './control/dataplane-api.js';
 
 export interface HostPort {
   host: string;
@@ -196,6 +197,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   try {
     // The data plane: compiles the store into snapshots and applies them (src/compile/wiring.ts).
     if (cfg.dataPlane) dataPlane = await startDataPlane(store, plain.log);
+    registerDataPlaneApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, dataPlane });
     const url = await bind(plain, cfg.listen, 'http');
     if (cfg.tlsListen) {
       const m = tlsMaterial(dataDir, cfg.tlsListen.host);

@@ -283,6 +283,13 @@ describe('bind failures', () => {
       await s.call('CreateLoadBalancerTCPListener', { RegionId: REGION, LoadBalancerId: lb.id, ListenerPort: port, VServerGroupId: g.VServerGroupId, Bandwidth: -1 });
       await start(lb.id, port, 'tcp');
       assert.equal((await ask(lb.address, port)).name, 'squatter');
+      // the operator view says why
+      const view = (await opOk(s, 'GET', '/dataplane')) as { Enabled: boolean; Listeners: { listenerId: string; state: string; error?: string }[] };
+      assert.equal(view.Enabled, true);
+      assert.deepEqual(
+        view.Listeners.filter((l) => l.listenerId === `${lb.id}_tcp_${port}`).map((l) => [l.state, l.error]),
+        [['failed', 'EADDRINUSE']],
+      );
       await new Promise<void>((r) => squatter.close(() => r()));
       await waitFor(async () => (await ask(lb.address, port)).name === 'a', 10_000, 'bound after a retry');
       await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lb.id });
