@@ -93,6 +93,8 @@ export interface CommerceHooks {
   change(tx: Tx, lb: LoadBalancerDoc, target: { account: string; action: string; LoadBalancerSpec: string; InternetChargeType: string; Bandwidth: number; AutoPay: boolean; now: number }): Promise<{ OrderId: number; apply: boolean }>;
   /** a subscription is deleted: refund of the unused period */
   release(tx: Tx, lb: LoadBalancerDoc, account: string, now: number): Promise<void>;
+  /** a spec or bandwidth change of a pay-as-you-go instance: refused while a purchase for it is unfinished or bills are unpaid */
+  payAsYouGoChange(tx: Tx, lb: LoadBalancerDoc, account: string, action: string): Promise<void>;
   /** DescribeLoadBalancerAttribute fields of a subscription (EndTime, EndTimeStamp, RenewalStatus) */
   view(tx: Tx, lb: LoadBalancerDoc, account: string): Promise<Record<string, unknown>>;
 }
@@ -101,6 +103,7 @@ export const commerceHooks: CommerceHooks = {
   change: async () => ({ OrderId: 0, apply: true }),
   release: async () => {},
   view: async () => ({}),
+  payAsYouGoChange: async () => {},
 };
 export function setCommerceHooks(h: Partial<CommerceHooks>): void {
   Object.assign(commerceHooks, h);

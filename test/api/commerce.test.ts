@@ -137,6 +137,9 @@ test('commerce: subscriptions bought, paid, changed, released', async (t) => {
     assert.equal(typeof conv['OrderId'], 'number');
     assert.equal((await k.attr(lb.LoadBalancerId))['PayType'], 'PayOnDemand');
     assert.deepEqual(await k.err('ModifyLoadBalancerPayType', { RegionId: R, LoadBalancerId: lb.LoadBalancerId, PayType: 'PrePay', PricingCycle: 'month', Duration: 1 }), ['ORDER.INSTANCE_HAS_INACTIVE_CHANGE', 'The instance has inactive change.']);
+    // the actions' own documented error while the purchase is unfinished
+    assert.deepEqual(await k.err('ModifyLoadBalancerInstanceSpec', { RegionId: R, LoadBalancerId: lb.LoadBalancerId, LoadBalancerSpec: 'slb.s2.small' }), ['Operation.NotAllowed', 'Operation Denied. Unfinished purchase exists.']);
+    assert.deepEqual(await k.errV3('ModifyLoadBalancerInternetSpec', { RegionId: R, LoadBalancerId: lb.LoadBalancerId, Bandwidth: 6 }), ['Operation.NotAllowed', 400, 'Operation Denied. Unfinished purchase exists.']);
     await opOk(s, 'POST', `${k.acct}/orders/${conv['OrderId']}/pay`);
     assert.equal((await k.attr(lb.LoadBalancerId))['PayType'], 'PrePay');
   });
@@ -148,6 +151,7 @@ test('commerce: subscriptions bought, paid, changed, released', async (t) => {
     assert.equal((await k.account()).Arrears, 30);
     assert.deepEqual(await k.err('ModifyLoadBalancerPayType', { RegionId: R, LoadBalancerId: lb.LoadBalancerId, PayType: 'PrePay', PricingCycle: 'month', Duration: 1, AutoPay: true }), ['ORDER.INST_HAS_UNSETTLED_BILLS', 'The instance has unsettled bills.']);
     assert.deepEqual(await k.err('CreateLoadBalancer', { RegionId: R }), ['AccountHasArrearage', 'Account has some arrearage.']);
+    assert.deepEqual(await k.err('ModifyLoadBalancerInternetSpec', { RegionId: R, LoadBalancerId: lb.LoadBalancerId, Bandwidth: 8 }), ['OperationFailed.UnpaidBillsExist', 'The account has unpaid bills. Please pay your overdue bill first.']);
     assert.deepEqual(await k.err('CreateLoadBalancer', k.sub), ['ORDER.ARREARAGE', 'The account is arrearage.']);
     const adv = await opOk(s, 'POST', '/commerce/advance', { Hours: 25 });
     assert.deepEqual(adv['Locked'], [lb.LoadBalancerId]);

@@ -283,7 +283,7 @@ defineAction({
         const o = await commerceHooks.change(tx, before, { account: ctx.caller.accountId, action: 'ModifyLoadBalancerInternetSpec', LoadBalancerSpec: lb.LoadBalancerSpec, InternetChargeType: lb.InternetChargeType, Bandwidth: lb.Bandwidth, AutoPay: p.AutoPay ?? true, now: ctx.clock.now() });
         orderId = o.OrderId;
         if (!o.apply) return;
-      }
+      } else await commerceHooks.payAsYouGoChange(tx, before, ctx.caller.accountId, 'ModifyLoadBalancerInternetSpec');
       await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, lb);
     });
     return orderId !== undefined ? { OrderId: orderId } : {};
@@ -309,7 +309,7 @@ defineAction({
         const o = await commerceHooks.change(tx, lb, { account: ctx.caller.accountId, action: 'ModifyLoadBalancerInstanceSpec', LoadBalancerSpec: p.LoadBalancerSpec, InternetChargeType: lb.InternetChargeType, Bandwidth: lb.Bandwidth, AutoPay: p.AutoPay ?? false, now: ctx.clock.now() });
         orderId = o.OrderId;
         if (!o.apply) return;
-      }
+      } else await commerceHooks.payAsYouGoChange(tx, lb, ctx.caller.accountId, 'ModifyLoadBalancerInstanceSpec');
       if (settings.Stock.length) {
         moveStock(settings, scope.region, lb.MasterZoneId, lb.LoadBalancerSpec, +1);
         moveStock(settings, scope.region, lb.MasterZoneId, p.LoadBalancerSpec, -1);

@@ -301,6 +301,13 @@ export async function checkOnDemandPurchase(tx: Tx, o: Parameters<typeof commerc
   await checkTotalBandwidth(tx, a, o);
 }
 
+/** A pay-as-you-go instance's spec or bandwidth change: not while its conversion to subscription waits for payment, nor (bandwidth) while the account has unpaid bills. */
+export async function checkPayAsYouGoChange(tx: Tx, lb: LoadBalancerDoc, account: string, action: string): Promise<void> {
+  if (!(await getCommerceSettings(tx)).Enabled) return;
+  if ((await listOrders(tx, account)).some((o) => o.LoadBalancerId === lb.LoadBalancerId && o.Status === 'Unpaid')) fail('Operation.NotAllowed', 'Operation Denied. Unfinished purchase exists.');
+  if (action === 'ModifyLoadBalancerInternetSpec' && (await listBills(tx, account)).some((b) => !b.Settled)) fail('OperationFailed.UnpaidBillsExist', 'The account has unpaid bills. Please pay your overdue bill first.');
+}
+
 /** Applies a configuration change to an instance (spec with its stock, charge type, bandwidth). */
 async function applyChange(tx: Tx, scope: Scope, lb: LoadBalancerDoc, c: NonNullable<OrderDoc['Change']>): Promise<void> {
   if (c.LoadBalancerSpec !== lb.LoadBalancerSpec) {
@@ -474,6 +481,8 @@ export async function addBill(tx: Tx, account: string, lbId: string, amountDue: 
   const found = await tx.find<LoadBalancerDoc>(KINDS.loadBalancer, account, lbId);
   if (!found) throw Object.assign(new Error(`no load balancer ${lbId}`), { status: 404, code: 'LoadBalancerNotFound' });
   const bill: BillDoc = { BillId: id, LoadBalancerId: lbId, RegionId: found.region, Amount: money(amountDue), CreatedAt: isoSeconds(now), DueAt: dueAt, Settled: false };
+  // due at once: it locks now, and counts as locked for the sweep
+  if (dueAt <= now) bill.Locked = true;
   await tx.put(BILL, orderScope(account), id, bill);
   const a = await getCommerceAccount(tx, account);
   a.Arrears = money(a.Arrears + bill.Amount);
@@ -564,5 +573,5 @@ export async function subscriptionView(tx: Tx, lb: LoadBalancerDoc, account: str
 /** Plugs commerce into the load balancer family (every server start does; idempotent). */
 export function installCommerce(): void {
   setPrePayHandler(placeSubscriptionOrder);
-  setCommerceHooks({ onDemand: checkOnDemandPurchase, change: placeChangeOrder, release: releaseSubscription, view: subscriptionView });
+  setCommerceHooks({ onDemand: checkOnDemandPurchase, change: placeChangeOrder, release: releaseSubscription, view: subscriptionView, payAsYouGoChange: checkPayAsYouGoChange });
 }
