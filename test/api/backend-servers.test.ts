@@ -273,8 +273,10 @@ test('default server group through the real clients', async (t) => {
     ]);
     const one = (await s.v3('DescribeHealthStatus', { LoadBalancerId: lb.LoadBalancerId, ListenerPort: 80, ListenerProtocol: 'TCP' })).body as Rows;
     assert.deepEqual(one.BackendServers.BackendServer.map((r) => r['ServerHealthStatus']), ['normal', 'abnormal']);
-    const none = (await s.call('DescribeHealthStatus', { LoadBalancerId: lb.LoadBalancerId, ListenerPort: 8 })) as Rows;
-    assert.deepEqual(plain(none.BackendServers.BackendServer), []);
+    // a port (or port and protocol) without a listener: CheckedListenerNotFound (404), seed row 176
+    const noListener = { code: 'CheckedListenerNotFound', status: 404, message: 'No health-checked Listener to the specified port of the Load Balancer.' };
+    await expectError(s, 'DescribeHealthStatus', { LoadBalancerId: lb.LoadBalancerId, ListenerPort: 8 }, noListener);
+    await expectError(s, 'DescribeHealthStatus', { LoadBalancerId: lb.LoadBalancerId, ListenerPort: 80, ListenerProtocol: 'udp' }, noListener);
     // Before anything is observed, a running listener reports 'unavailable', never a made-up 'normal'.
     view.clear();
     const fresh = (await s.call('DescribeHealthStatus', { LoadBalancerId: lb.LoadBalancerId, ListenerPort: 80 })) as Rows;

@@ -4,6 +4,7 @@
 import { ApiError } from '../../errors/catalog.js';
 import { healthView, reportedHealth } from '../../services/health-view.js';
 import { displayStatus } from '../../services/listener-lifecycle.js';
+import { requireHealthCheckedListener, type Protocol } from '../../services/listeners.js';
 import { KINDS, requireLoadBalancer, type BackendServerDoc, type ListenerDoc, type LoadBalancerDoc, type MasterSlaveServerGroupDoc, type VServerGroupDoc } from '../../services/model.js';
 import {
   assertUnlocked,
@@ -133,6 +134,8 @@ defineAction({
     return ctx.store.read(async (tx) => {
       const { scope, lb } = await requireLoadBalancer(tx, ctx.caller.accountId, p.LoadBalancerId, p.RegionId);
       const protocol = p.ListenerProtocol?.toLowerCase();
+      // a port (and protocol) with no listener to report on: CheckedListenerNotFound (404), seed row 176
+      if (p.ListenerPort !== undefined) await requireHealthCheckedListener(tx, scope, lb.LoadBalancerId, p.ListenerPort, protocol as Protocol | undefined);
       const listeners = (await listenersOf(tx, scope, lb.LoadBalancerId))
         .filter((l) => p.ListenerPort === undefined || l.ListenerPort === p.ListenerPort)
         .filter((l) => !protocol || l.ListenerProtocol === protocol)
