@@ -298,3 +298,25 @@ describe('bind failures', () => {
     }
   });
 });
+
+describe('IPv6 load balancer', () => {
+  test('an IPv4-mapped IPv6 address is served (bound on its IPv4 form, reachable at the reported address)', async () => {
+    const a = await new TcpBackend(IPS[0], 'a').start();
+    try {
+      const r = (await s.call('CreateLoadBalancer', { RegionId: REGION, LoadBalancerName: 'e2e-v6', AddressIPVersion: 'ipv6', AddressType: 'internet' })) as { LoadBalancerId: string; Address: string };
+      assert.match(r.Address, /^::ffff:127\./);
+      const v4 = r.Address.slice('::ffff:'.length);
+      const port = await freePort(v4);
+      const g = (await s.call('CreateVServerGroup', {
+        RegionId: REGION, LoadBalancerId: r.LoadBalancerId, VServerGroupName: 'v6', BackendServers: JSON.stringify([{ ServerId: instances[0], Port: a.port, Weight: 100 }]),
+      })) as { VServerGroupId: string };
+      await s.call('CreateLoadBalancerTCPListener', { RegionId: REGION, LoadBalancerId: r.LoadBalancerId, ListenerPort: port, VServerGroupId: g.VServerGroupId, Bandwidth: -1 });
+      await start(r.LoadBalancerId, port, 'tcp');
+      assert.equal((await ask(r.Address, port)).name, 'a');
+      assert.equal((await ask(v4, port)).name, 'a');
+      await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: r.LoadBalancerId });
+    } finally {
+      await a.stop();
+    }
+  });
+});
