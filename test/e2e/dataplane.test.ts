@@ -320,3 +320,57 @@ describe('IPv6 load balancer', () => {
     }
   });
 });
+
+describe('server groups end to end', () => {
+  test('TCP on a master-slave group: the master serves, the slave takes over while it is down, the master comes back', async () => {
+    const a = await new TcpBackend(IPS[0], 'master').start();
+    const b = await new TcpBackend(IPS[1], 'slave').start();
+    try {
+      const lb = await newLb('e2e-ms');
+      const g = (await s.call('CreateMasterSlaveServerGroup', {
+        RegionId: REGION, LoadBalancerId: lb.id, MasterSlaveServerGroupName: 'ms',
+        MasterSlaveBackendServers: JSON.stringify([
+          { ServerId: instances[0], Port: a.port, Weight: 100, ServerType: 'Master' },
+          { ServerId: instances[1], Port: b.port, Weight: 100, ServerType: 'Slave' },
+        ]),
+      })) as { MasterSlaveServerGroupId: string };
+      const port = await freePort(lb.address);
+      await s.call('CreateLoadBalancerTCPListener', {
+        RegionId: REGION, LoadBalancerId: lb.id, ListenerPort: port, MasterSlaveServerGroupId: g.MasterSlaveServerGroupId, Bandwidth: -1, ...HEALTH, HealthCheckConnectTimeout: 1,
+      });
+      await start(lb.id, port, 'tcp');
+      for (let i = 0; i < 4; i++) assert.equal((await ask(lb.address, port)).name, 'master');
+      await a.stop();
+      await waitFor(async () => (await ask(lb.address, port)).name === 'slave', WINDOW_MS, 'failover to the slave');
+      await a.start();
+      await waitFor(async () => (await ask(lb.address, port)).name === 'master', WINDOW_MS, 'failback to the master');
+      await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lb.id });
+    } finally {
+      await Promise.allSettled([a.stop(), b.stop()]);
+    }
+  });
+
+  test('HTTP forwarding rule: /api goes to its vServer group, the rest to the listener pool', async () => {
+    const a = await new HttpBackend(IPS[0], 'web').start();
+    const b = await new HttpBackend(IPS[1], 'api').start();
+    try {
+      const lb = await newLb('e2e-rules');
+      const group = async (name: string, i: number, p: number) =>
+        ((await s.call('CreateVServerGroup', {
+          RegionId: REGION, LoadBalancerId: lb.id, VServerGroupName: name, BackendServers: JSON.stringify([{ ServerId: instances[i], Port: p, Weight: 100 }]),
+        })) as { VServerGroupId: string }).VServerGroupId;
+      const web = await group('web', 0, a.port);
+      const api = await group('api', 1, b.port);
+      const port = await freePort(lb.address);
+      await s.call('CreateLoadBalancerHTTPListener', { RegionId: REGION, LoadBalancerId: lb.id, ListenerPort: port, VServerGroupId: web, Bandwidth: -1, StickySession: 'off', HealthCheck: 'off' });
+      await s.call('CreateRules', { RegionId: REGION, LoadBalancerId: lb.id, ListenerPort: port, RuleList: JSON.stringify([{ RuleName: 'api', Url: '/api', VServerGroupId: api }]) });
+      await start(lb.id, port, 'http');
+      await s.dataPlane!.settle();
+      assert.equal((await get(`http://${lb.address}:${port}/api/v1`)).body, 'api');
+      assert.equal((await get(`http://${lb.address}:${port}/index.html`)).body, 'web');
+      await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lb.id });
+    } finally {
+      await Promise.allSettled([a.stop(), b.stop()]);
+    }
+  });
+});
