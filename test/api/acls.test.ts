@@ -188,7 +188,7 @@ test('access control lists through pop-core and openapi-client', async (t) => {
     // the default resource group is one rg- id for every resource of the account
     const rgs = new Set(((await call('DescribeAccessControlLists', { RegionId: region })) as unknown as { Acls: { Acl: { ResourceGroupId: string }[] } }).Acls.Acl.map((x) => x.ResourceGroupId));
     assert.equal(rgs.size, 2);
-    assert.ok([...rgs].some((x) => /^rg-acfm[0-9a-f]{11}$/.test(x)));
+    assert.ok([...rgs].some((x) => /^rg-[a-z0-9]{20}$/.test(x)));
     assert.equal((await rejects(() => call('DescribeAccessControlLists', { RegionId: region, PageNumber: 0 }))).code, 'InvalidParameter');
     assert.equal((await rejects(() => call('CreateAccessControlList', { RegionId: region, AclName: 'tagbad', 'Tag.1.Key': 'aliyun:x' }))).code, 'InvalidParameter.TagKey');
   });

@@ -18,6 +18,15 @@ type Call = (action: string, params: Body) => Promise<Body>;
 
 const tags = (kv: Record<string, string>) => Object.fromEntries(Object.entries(kv).flatMap(([k, v], i) => [[`Tag.${i + 1}.Key`, k], [`Tag.${i + 1}.Value`, v]]));
 const repeat = (name: string, values: string[]) => Object.fromEntries(values.map((v, i) => [`${name}.${i + 1}`, v]));
+/** The body without RequestId, its CreateTime checked for the ISO second format. */
+const exact = (b: Body): Body => {
+  const { RequestId: _r, ...rest } = b;
+  if ('CreateTime' in rest) {
+    assert.match(String(rest['CreateTime']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    delete rest['CreateTime'];
+  }
+  return rest;
+};
 const get = (o: unknown, ...path: (string | number)[]): unknown => path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], o);
 const fingerprintOf = (pem: string) => {
   const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
@@ -265,9 +274,18 @@ async function scenario(s: TestServer, label: string, call: Call): Promise<void>
   const vga = await c('DescribeVServerGroupAttribute', { RegionId: R, VServerGroupId: vgId });
   assert.equal(vga['VServerGroupName'], `${label}-web`);
   assert.equal(vga['LoadBalancerId'], lb);
-  const members = (get(vga, 'BackendServers', 'BackendServer') as Body[]).map((m) => [m['ServerId'], m['Port'], m['Weight'], m['Type']]);
-  assert.deepEqual(members.sort(), [[b1.InstanceId, 8080, 100, 'ecs'], [b2.InstanceId, 8080, 50, 'ecs']].sort());
-  assert.deepEqual(get(vga, 'Tags', 'Tag'), [{ TagKey: 'env', TagValue: label }]);
+  assert.deepEqual(exact(vga), {
+    VServerGroupId: vgId,
+    VServerGroupName: `${label}-web`,
+    LoadBalancerId: lb,
+    BackendServers: {
+      BackendServer: [
+        { ServerId: b1.InstanceId, Port: 8080, Weight: 100, Type: 'ecs', ServerIp: b1.PrivateIpAddress, Description: 'web-1' },
+        { ServerId: b2.InstanceId, Port: 8080, Weight: 50, Type: 'ecs', ServerIp: b2.PrivateIpAddress },
+      ],
+    },
+    Tags: { Tag: [{ TagKey: 'env', TagValue: label }] },
+  });
 
   const vgs = await c('DescribeVServerGroups', { RegionId: R, LoadBalancerId: lb, IncludeRule: true, IncludeListener: true });
   const groups = get(vgs, 'VServerGroups', 'VServerGroup') as Body[];
@@ -281,11 +299,18 @@ async function scenario(s: TestServer, label: string, call: Call): Promise<void>
   assert.deepEqual(get(apiG, 'AssociatedObjects', 'Listeners', 'Listener'), []);
 
   const msa = await c('DescribeMasterSlaveServerGroupAttribute', { RegionId: R, MasterSlaveServerGroupId: msId });
-  assert.equal(msa['MasterSlaveServerGroupName'], `${label}-ms`);
-  assert.deepEqual((get(msa, 'MasterSlaveBackendServers', 'MasterSlaveBackendServer') as Body[]).map((m) => [m['ServerId'], m['Port'], m['Weight'], m['ServerType']]), [
-    [b1.InstanceId, 5432, 100, 'Master'],
-    [b2.InstanceId, 5432, 100, 'Slave'],
-  ]);
+  assert.deepEqual(exact(msa), {
+    MasterSlaveServerGroupId: msId,
+    MasterSlaveServerGroupName: `${label}-ms`,
+    LoadBalancerId: lb,
+    MasterSlaveBackendServers: {
+      MasterSlaveBackendServer: [
+        { ServerId: b1.InstanceId, Port: 5432, Weight: 100, Type: 'ecs', ServerType: 'Master' },
+        { ServerId: b2.InstanceId, Port: 5432, Weight: 100, Type: 'ecs', ServerType: 'Slave' },
+      ],
+    },
+    Tags: { Tag: [{ TagKey: 'env', TagValue: label }] },
+  });
   const mss = await c('DescribeMasterSlaveServerGroups', { RegionId: R, LoadBalancerId: lb, IncludeListener: true });
   const msRow = (get(mss, 'MasterSlaveServerGroups', 'MasterSlaveServerGroup') as Body[])[0]!;
   assert.equal(msRow['MasterSlaveServerGroupId'], msId);
@@ -293,7 +318,29 @@ async function scenario(s: TestServer, label: string, call: Call): Promise<void>
 
   // rules, domain extensions
   const ra = await c('DescribeRuleAttribute', { RegionId: R, RuleId: ruleId });
-  for (const [k, v] of Object.entries({ RuleId: ruleId, RuleName: 'api', Domain: 'api.example.com', Url: '/v1', VServerGroupId: vgApi, LoadBalancerId: lb, ListenerPort: '443' })) assert.deepEqual(ra[k], v, `${label} rule ${k}`);
+  // ListenerSync on: the rule shows the listener's scheduler, session and health-check settings
+  assert.deepEqual(exact(ra), {
+    RuleId: ruleId,
+    RuleName: 'api',
+    Domain: 'api.example.com',
+    Url: '/v1',
+    VServerGroupId: vgApi,
+    ListenerSync: 'on',
+    Scheduler: 'wrr',
+    StickySession: 'on',
+    StickySessionType: 'insert',
+    CookieTimeout: 3600,
+    HealthCheck: 'on',
+    HealthCheckDomain: 'www.example.com',
+    HealthCheckURI: '/healthz',
+    HealthyThreshold: 3,
+    UnhealthyThreshold: 4,
+    HealthCheckTimeout: 5,
+    HealthCheckInterval: 2,
+    HealthCheckHttpCode: 'http_2xx,http_3xx',
+    LoadBalancerId: lb,
+    ListenerPort: '443',
+  });
   const rl = await c('DescribeRules', { RegionId: R, LoadBalancerId: lb, ListenerPort: 443 });
   assert.deepEqual((get(rl, 'Rules', 'Rule') as Body[]).map((r) => r['RuleId']), [ruleId]);
   const des = await c('DescribeDomainExtensions', { RegionId: R, LoadBalancerId: lb, ListenerPort: 443 });
@@ -302,19 +349,26 @@ async function scenario(s: TestServer, label: string, call: Call): Promise<void>
   assert.equal(deRow['Domain'], 'api.example.com');
   assert.equal(deRow['ServerCertificateId'], cert2);
   const dea = await c('DescribeDomainExtensionAttribute', { RegionId: R, DomainExtensionId: deId });
-  for (const [k, v] of Object.entries({ DomainExtensionId: deId, Domain: 'api.example.com', ServerCertificateId: cert2, LoadBalancerId: lb, ListenerPort: 443 })) assert.deepEqual(dea[k], v, `${label} domain extension ${k}`);
+  assert.deepEqual(exact(dea), { DomainExtensionId: deId, Domain: 'api.example.com', ServerCertificateId: cert2, LoadBalancerId: lb, ListenerPort: 443 });
 
   // ACL
   const acla = await c('DescribeAccessControlListAttribute', { RegionId: R, AclId: acl });
-  assert.equal(acla['AclName'], `${label}-acl`);
-  assert.equal(acla['AddressIPVersion'], 'ipv4');
-  assert.equal(acla['TotalAclEntry'], 2);
-  assert.deepEqual(get(acla, 'AclEntrys', 'AclEntry'), [
-    { AclEntryIP: '10.0.0.0/8', AclEntryComment: 'office' },
-    { AclEntryIP: '192.168.1.1/32', AclEntryComment: 'vpn' },
-  ]);
-  assert.deepEqual(get(acla, 'RelatedListeners', 'RelatedListener'), [{ LoadBalancerId: lb, ListenerPort: 443, Protocol: 'https', AclType: 'white' }]);
-  assert.deepEqual(get(acla, 'Tags', 'Tag'), [{ TagKey: 'env', TagValue: label }]);
+  assert.deepEqual(exact(acla), {
+    AclId: acl,
+    AclName: `${label}-acl`,
+    AddressIPVersion: 'ipv4',
+    ResourceGroupId: lbRow['ResourceGroupId'],
+    ServiceManagedMode: 'Unmanaged',
+    TotalAclEntry: 2,
+    AclEntrys: {
+      AclEntry: [
+        { AclEntryIP: '10.0.0.0/8', AclEntryComment: 'office' },
+        { AclEntryIP: '192.168.1.1/32', AclEntryComment: 'vpn' },
+      ],
+    },
+    RelatedListeners: { RelatedListener: [{ LoadBalancerId: lb, ListenerPort: 443, Protocol: 'https', AclType: 'white' }] },
+    Tags: { Tag: [{ TagKey: 'env', TagValue: label }] },
+  });
   const acls = await c('DescribeAccessControlLists', { RegionId: R, AclName: `${label}-acl` });
   assert.deepEqual((get(acls, 'Acls', 'Acl') as Body[]).map((a) => a['AclId']), [acl]);
 
@@ -362,6 +416,11 @@ async function scenario(s: TestServer, label: string, call: Call): Promise<void>
   await c('DeleteLoadBalancerListener', { RegionId: R, LoadBalancerId: lb, ListenerPort: 80, ListenerProtocol: 'http' });
   await c('DeleteLoadBalancerListener', { RegionId: R, LoadBalancerId: lb, ListenerPort: 443, ListenerProtocol: 'https' });
   await c('DeleteLoadBalancerListener', { RegionId: R, LoadBalancerId: lb, ListenerPort: 5432 });
+  // Terraform's listener read treats this text as "gone" (client-behaviours.md)
+  for (const [action, port] of [['DescribeLoadBalancerHTTPListenerAttribute', 80], ['DescribeLoadBalancerHTTPSListenerAttribute', 443], ['DescribeLoadBalancerTCPListenerAttribute', 5432]] as const) {
+    assert.match(await refused(action, { RegionId: R, LoadBalancerId: lb, ListenerPort: port }), /^InvalidParameter\|The specified resource does not exist\.$/, `${label} ${action} after delete`);
+  }
+  assert.equal((await c('DescribeLoadBalancerListeners', { RegionId: R, 'LoadBalancerId.1': lb }))['TotalCount'], 0);
   await c('DeleteVServerGroup', { RegionId: R, VServerGroupId: vgApi });
   await c('DeleteVServerGroup', { RegionId: R, VServerGroupId: vgId });
   await c('DeleteMasterSlaveServerGroup', { RegionId: R, MasterSlaveServerGroupId: msId });
