@@ -149,3 +149,29 @@ if (!PG_URL) {
     }
   });
 }
+
+if (PG_URL) {
+  const url = PG_URL;
+  test('PostgresStore: signature nonces are shared by every store on the database, for the window only', async () => {
+    const schema = freshSchema();
+    const [a, b] = await Promise.all([0, 1].map(() => PostgresStore.open({ connectionString: url, schema })));
+    try {
+      const W = 15 * 60_000;
+      const t0 = 1_800_000_000_000;
+      assert.equal(await a!.useNonce('LTAIkey', 'n-1', t0, W), true);
+      assert.equal(await b!.useNonce('LTAIkey', 'n-1', t0 + 1000, W), false, 'replayed on another node');
+      assert.equal(await a!.useNonce('LTAIkey', 'n-1', t0 + W - 1, W), false, 'still inside the window');
+      assert.equal(await b!.useNonce('LTAIother', 'n-1', t0, W), true, 'another key, another pair');
+      assert.equal(await b!.useNonce('LTAIkey', 'n-1', t0 + W, W), true, 'the window has passed');
+      assert.equal(await a!.useNonce('LTAIkey', 'n-1', t0 + W + 1, W), false, 'and it counts from the new use');
+      // racing uses of one fresh nonce: exactly one wins
+      const wins = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? a! : b!).useNonce('LTAIkey', 'race', t0, W)));
+      assert.equal(wins.filter(Boolean).length, 1);
+      // odd nonces (NUL, very long) are hashed, not stored
+      assert.equal(await a!.useNonce('LTAIkey', `x\u0000${'y'.repeat(100_000)}`, t0, W), true);
+    } finally {
+      await Promise.all([a!.close(), b!.close()]);
+      await dropSchema(schema);
+    }
+  });
+}
