@@ -374,3 +374,41 @@ describe('server groups end to end', () => {
     }
   });
 });
+
+describe('HTTPS certificates end to end', () => {
+  test('SNI domain extension, then a certificate swap: new handshakes get the new certificate', async () => {
+    const a = await new HttpBackend(IPS[0], 'tls').start();
+    try {
+      const ca = createCA('e2e swap CA');
+      const up = async (names: string[]) => {
+        const leaf = issueLeaf(ca, names);
+        return ((await s.call('UploadServerCertificate', { RegionId: REGION, ServerCertificate: leaf.certPem, PrivateKey: leaf.keyPem, ServerCertificateName: 'swap' }, { method: 'POST' })) as { ServerCertificateId: string }).ServerCertificateId;
+      };
+      const first = await up(['one.example.com']);
+      const second = await up(['two.example.com']);
+      const sni = await up(['api.example.net']);
+      const lb = await newLb('e2e-swap');
+      const g = (await s.call('CreateVServerGroup', {
+        RegionId: REGION, LoadBalancerId: lb.id, VServerGroupName: 'tls', BackendServers: JSON.stringify([{ ServerId: instances[0], Port: a.port, Weight: 100 }]),
+      })) as { VServerGroupId: string };
+      const port = await freePort(lb.address);
+      await s.call('CreateLoadBalancerHTTPSListener', {
+        RegionId: REGION, LoadBalancerId: lb.id, ListenerPort: port, VServerGroupId: g.VServerGroupId, Bandwidth: -1, StickySession: 'off', HealthCheck: 'off', ServerCertificateId: first,
+      });
+      await s.call('CreateDomainExtension', { RegionId: REGION, LoadBalancerId: lb.id, ListenerPort: port, Domain: 'api.example.net', ServerCertificateId: sni });
+      await start(lb.id, port, 'https');
+      await s.dataPlane!.settle();
+      const url = `https://${lb.address}:${port}/`;
+      assert.equal((await get(url, { ca: ca.certPem, servername: 'one.example.com' })).body, 'tls');
+      assert.equal((await get(url, { ca: ca.certPem, servername: 'api.example.net' })).body, 'tls', 'the domain extension serves its own certificate');
+      assert.ok((await get(url, { ca: ca.certPem, servername: 'two.example.com' })).error, 'not yet');
+
+      await s.call('SetLoadBalancerHTTPSListenerAttribute', { RegionId: REGION, LoadBalancerId: lb.id, ListenerPort: port, ServerCertificateId: second, Bandwidth: -1, StickySession: 'off', HealthCheck: 'off' });
+      await waitFor(async () => (await get(url, { ca: ca.certPem, servername: 'two.example.com' })).body === 'tls', 10_000, 'the new certificate');
+      assert.ok((await get(url, { ca: ca.certPem, servername: 'one.example.com' })).error, 'the old one is gone');
+      await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lb.id });
+    } finally {
+      await a.stop();
+    }
+  });
+});
