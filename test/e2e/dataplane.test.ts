@@ -412,3 +412,29 @@ describe('HTTPS certificates end to end', () => {
     }
   });
 });
+
+describe('ACL end to end', () => {
+  test('a white list admits only its sources; entries added later apply to new connections', async () => {
+    const a = await new TcpBackend(IPS[0], 'a').start();
+    try {
+      const aclId = ((await s.call('CreateAccessControlList', { RegionId: REGION, AclName: 'e2e-white' })) as { AclId: string }).AclId;
+      await s.call('AddAccessControlListEntry', { RegionId: REGION, AclId: aclId, AclEntrys: JSON.stringify([{ entry: '127.0.0.70/32', comment: 'allowed' }]) }, { method: 'POST' });
+      const lb = await newLb('e2e-acl');
+      const g = (await s.call('CreateVServerGroup', {
+        RegionId: REGION, LoadBalancerId: lb.id, VServerGroupName: 'acl', BackendServers: JSON.stringify([{ ServerId: instances[0], Port: a.port, Weight: 100 }]),
+      })) as { VServerGroupId: string };
+      const port = await freePort(lb.address);
+      await s.call('CreateLoadBalancerTCPListener', {
+        RegionId: REGION, LoadBalancerId: lb.id, ListenerPort: port, VServerGroupId: g.VServerGroupId, Bandwidth: -1, AclStatus: 'on', AclType: 'white', AclId: aclId,
+      });
+      await start(lb.id, port, 'tcp');
+      assert.equal((await ask(lb.address, port, '127.0.0.70')).name, 'a');
+      assert.equal((await ask(lb.address, port, '127.0.0.71')).name, undefined, 'not on the list');
+      await s.call('AddAccessControlListEntry', { RegionId: REGION, AclId: aclId, AclEntrys: JSON.stringify([{ entry: '127.0.0.71/32' }]) }, { method: 'POST' });
+      await waitFor(async () => (await ask(lb.address, port, '127.0.0.71')).name === 'a', 10_000, 'the new entry applies');
+      await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lb.id });
+    } finally {
+      await a.stop();
+    }
+  });
+});
