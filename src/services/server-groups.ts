@@ -194,8 +194,8 @@ const networkKey = (i: InstanceDoc) => (i.NetworkType === 'vpc' ? `vpc:${i.VpcId
 /**
  * Resolves servers to be attached against the world's instances and checks that the load
  * balancer can reach them. Returns each server's address. Order of checks: the instance exists
- * (404 InvalidServerId.NotFound), has the requested type, is running with an address
- * (ObtainIpFail), suits the load balancer's network (InvalidParameter … network type), and keeps
+ * (404 InvalidServerId.NotFound), has the requested type, is running (ObtainIpFail) with an
+ * address (InvalidParameter "The Rs IP is empty."), suits the load balancer's network (InvalidParameter … network type), and keeps
  * every backend of the load balancer in one VPC or all classic (InvalidBackendServers.Inconsistent);
  * finally the load balancer's server count (TooManyBackendServers).
  */
@@ -216,7 +216,9 @@ export async function resolveForAttach(
   }
   for (const s of servers) {
     const inst = instances.get(s.ServerId)!;
-    if (inst.Status !== 'Running' || !inst.PrivateIpAddress) fail('ObtainIpFail');
+    if (inst.Status !== 'Running') fail('ObtainIpFail');
+    // running but with no private address: the backend's IP cannot be obtained (seed row 107)
+    if (!inst.PrivateIpAddress) fail('InvalidParameter', 'The Rs IP is empty.');
     // Secondary addresses of an ENI are not modelled: an ENI server may name any address.
     ips.set(s.ServerId, s.Type === 'eni' && s.ServerIp ? s.ServerIp : inst.PrivateIpAddress);
   }

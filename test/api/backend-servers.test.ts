@@ -131,7 +131,7 @@ test('default server group through the real clients', async (t) => {
     assert.deepEqual((await getLoadBalancer(s, lb.LoadBalancerId))!.BackendServers, []);
   });
 
-  await t.test('instance errors: unknown id (404), stopped or address-less (ObtainIpFail), network type, inconsistent VPCs', async () => {
+  await t.test('instance errors: unknown id (404), stopped (ObtainIpFail), address-less (The Rs IP is empty.), network type, inconsistent VPCs', async () => {
     const lb = await putLoadBalancer(s);
     const base = { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId };
     const ok = await putInstance(s);
@@ -146,7 +146,9 @@ test('default server group through the real clients', async (t) => {
     // an ENI named as an ECS instance does not exist as an ECS instance
     await expectError(s, 'AddBackendServers', add([{ ServerId: eni.InstanceId }]), { code: 'InvalidServerId.NotFound', status: 404, message: 'The specified ServerId does not exist.' });
     const obtain = { code: 'ObtainIpFail', status: 400, message: 'The specified BackendServers is invalid; some of the specified backend servers do not exist or are not running.' };
-    for (const i of [stopped, starting, noIp]) await expectError(s, 'AddBackendServers', add([{ ServerId: i.InstanceId }]), obtain);
+    for (const i of [stopped, starting]) await expectError(s, 'AddBackendServers', add([{ ServerId: i.InstanceId }]), obtain);
+    // running but without a private address: its IP cannot be obtained (seed row 107)
+    await expectError(s, 'AddBackendServers', add([{ ServerId: noIp.InstanceId }]), { code: 'InvalidParameter', status: 400, message: 'The Rs IP is empty.' });
     await expectError(s, 'AddBackendServers', add([{ ServerId: classic.InstanceId }]), { code: 'InvalidParameter', status: 400, message: 'The specified load balancer does not support the network type of the ECS instance.' });
     const inconsistent = { code: 'InvalidBackendServers.Inconsistent', status: 400, message: 'All BackendServers on one Specified LoadBalancer have to be in the same vpc or all classic' };
     await expectError(s, 'AddBackendServers', add([{ ServerId: otherVpc.InstanceId }]), inconsistent);
