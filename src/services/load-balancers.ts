@@ -234,7 +234,13 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
     if (ipVersion === 'ipv6') fail('InvalidParameter', 'The Ip is not Supported.');
     if (p.VSwitchId) {
       vsw = await tx.get<VSwitchDoc>(KINDS.vswitch, scope, p.VSwitchId);
-      if (!vsw || (p.VpcId && p.VpcId !== vsw.VpcId)) fail('ServiceUnavailable', 'The vpc subnet is not exist.');
+      if (!vsw) fail('ServiceUnavailable', 'The vpc subnet is not exist.');
+      if (p.VpcId && p.VpcId !== vsw.VpcId) {
+        // VpcId names another VPC of the region than the vSwitch's: the two parameters conflict
+        // (seed row 200); a VpcId that names no VPC has no such subnet (row 74)
+        if (await tx.get<VpcDoc>(KINDS.vpc, scope, p.VpcId)) fail('NetworkConflict', 'there are network conflicts in specified parameter.');
+        fail('ServiceUnavailable', 'The vpc subnet is not exist.');
+      }
       const vpc = await tx.get<VpcDoc>(KINDS.vpc, scope, vsw.VpcId);
       if (!vpc) fail('ServiceUnavailable', 'The vpc subnet is not exist.');
       checkVpcStatus(vpc);

@@ -562,6 +562,10 @@ test('VPC, zone, stock and quota conditions answer the real errors', async (t) =
     assert.deepEqual([noVsw.code, noVsw.message], ['ServiceUnavailable', 'The vpc subnet is not exist.']);
     const wrongVpc = await err('CreateLoadBalancer', { RegionId: R, AddressType: 'intranet', VpcId: 'vpc-other', VSwitchId: vsw.VSwitchId });
     assert.deepEqual([wrongVpc.code, wrongVpc.message], ['ServiceUnavailable', 'The vpc subnet is not exist.']);
+    // VpcId names an existing VPC other than the vSwitch's: the network parameters conflict (seed row 200)
+    await opOk(s, 'POST', '/world/vpcs', { RegionId: R, CidrBlock: '127.66.0.0/16', VpcId: 'vpc-conflict', VSwitches: [{ VSwitchId: 'vsw-conflict', ZoneId: vsw.ZoneId, CidrBlock: '127.66.1.0/24' }] });
+    const conflict = await err('CreateLoadBalancer', { RegionId: R, AddressType: 'intranet', VpcId: 'vpc-conflict', VSwitchId: vsw.VSwitchId });
+    assert.deepEqual([conflict.code, conflict.message], ['NetworkConflict', 'there are network conflicts in specified parameter.']);
     const zone = await err('CreateLoadBalancer', { RegionId: R, AddressType: 'intranet', VSwitchId: vsw.VSwitchId, MasterZoneId: vsws[1]!.ZoneId });
     assert.deepEqual([zone.code, zone.message], ['VpcZoneNotSupportCreate', 'The specified zone dont not supported .']);
     const v6in = await err('CreateLoadBalancer', { RegionId: R, AddressType: 'intranet', AddressIPVersion: 'ipv6' });
