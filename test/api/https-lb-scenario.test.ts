@@ -46,7 +46,14 @@ async function scenario(s: TestServer, label: string, call: Call): Promise<void>
     return `${e.code}|${String(e.data['Message'] ?? e.message)}`;
   };
 
-  // ---- world: two backends in the default VPC ----
+  // Keys first: RSA key generation blocks this process (server and clients alike) for seconds on
+  // a busy machine, long enough for the server to drop the clients' idle keep-alive sockets.
+  const ca = createCA(`${label} root CA`);
+  const leaf = issueLeaf(ca, ['www.example.com', 'example.com']);
+  const leaf2 = issueLeaf(ca, ['api.example.com']);
+  const clientCa = createCA(`${label} client CA`);
+
+  // ---- world: three backends in the default VPC ----
   const vsw = (await defaultVSwitches(s, R))[0]!;
   const ipBase = vsw.CidrBlock.split('.').slice(0, 2).join('.');
   const suffix = label === 'pop-core' ? 10 : 20;
@@ -71,10 +78,6 @@ async function scenario(s: TestServer, label: string, call: Call): Promise<void>
   assert.ok(address.startsWith(`${ipBase}.`), `address ${address} in the vSwitch`);
 
   // ---- certificates ----
-  const ca = createCA(`${label} root CA`);
-  const leaf = issueLeaf(ca, ['www.example.com', 'example.com']);
-  const leaf2 = issueLeaf(ca, ['api.example.com']);
-  const clientCa = createCA(`${label} client CA`);
   const sc1 = await c('UploadServerCertificate', { RegionId: R, ServerCertificate: leaf.certPem, PrivateKey: leaf.keyPem, ServerCertificateName: `${label}-main`, ...tags({ env: label }) });
   const cert1 = String(sc1['ServerCertificateId']);
   assert.equal(sc1['ServerCertificateName'], `${label}-main`);
@@ -379,10 +382,11 @@ async function scenario(s: TestServer, label: string, call: Call): Promise<void>
   for (const [k, v] of Object.entries({ ServerCertificateName: `${label}-main`, CommonName: 'www.example.com', Fingerprint: fingerprintOf(leaf.certPem), ExpireTimeStamp: sc1['ExpireTimeStamp'], RegionId: R, IsAliCloudCertificate: 0 })) assert.deepEqual(main[k], v, `${label} server certificate ${k}`);
   assert.deepEqual(get(main, 'SubjectAlternativeNames', 'SubjectAlternativeName'), ['www.example.com', 'example.com']);
   assert.deepEqual(get(main, 'Tags', 'Tag'), [{ TagKey: 'env', TagValue: label }]);
+  assert.equal(main['ResourceGroupId'], lbRow['ResourceGroupId'], 'one default resource group for every resource');
   assert.ok(!JSON.stringify(scs).includes('PRIVATE KEY'), 'no private key in any answer');
   const cas = await c('DescribeCACertificates', { RegionId: R, CACertificateId: caId });
   const caRow = (get(cas, 'CACertificates', 'CACertificate') as Body[])[0]!;
-  for (const [k, v] of Object.entries({ CACertificateId: caId, CACertificateName: `${label}-ca`, CommonName: `${label} client CA`, Fingerprint: fingerprintOf(clientCa.certPem), RegionId: R })) assert.deepEqual(caRow[k], v, `${label} CA ${k}`);
+  for (const [k, v] of Object.entries({ CACertificateId: caId, CACertificateName: `${label}-ca`, CommonName: `${label} client CA`, Fingerprint: fingerprintOf(clientCa.certPem), RegionId: R, ResourceGroupId: lbRow['ResourceGroupId'] })) assert.deepEqual(caRow[k], v, `${label} CA ${k}`);
 
   // TLS policy
   const tl = await c('ListTLSCipherPolicies', { RegionId: R, TLSCipherPolicyId: tls, IncludeListener: true });
