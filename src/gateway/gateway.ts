@@ -1,6 +1,7 @@
 // The RPC wire: parameters, signatures, replay and time checks, AccessKey → account, envelopes.
 // It knows nothing about load balancers: it hands typed parameters to the action table.
 import { ApiError, anchorOf, apiError, recordEmitted } from '../errors/catalog.js';
+import { unexpectedError } from '../errors/unexpected.js';
 import { getAction, type Caller, type Ctx } from '../api/registry.js';
 import { parseParams, SPECS } from '../api/spec.js';
 import { shapeResponse } from '../api/shape.js';
@@ -151,7 +152,8 @@ export class Gateway {
       if (e instanceof ApiError) err = e;
       else {
         this.o.log?.({ err: e, requestId, action }, 'unexpected error while handling a request');
-        err = apiError('InternalError', 'The request processing has failed due to some unknown error.');
+        // store busy → OperationBusy, store unreachable → InternalError (backend), else unknown error
+        err = unexpectedError(e);
       }
       return this.failure(req, err, { requestId, format, action });
     }
