@@ -4,11 +4,14 @@
 // with (in-process test servers and spawned `openslb serve` children alike inherit the variable;
 // each record is one small O_APPEND write, so concurrent test files do not interleave). Then prints
 // `N/205 seed rows emitted` and every row that no test made the server answer.
+// It also sets OPENSLB_ERROR_COVERAGE_DETAIL (every catalog entry emitted, with the test file that
+// caused it; scripts/coverage-preload.mjs names the test file) and, with COVERAGE_RECORDS=<file>,
+// keeps that detail file there (`npm run errors:table` uses it to write docs/errors.md).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
 
 register();
@@ -17,13 +20,21 @@ const { CATALOG } = await import('../src/errors/catalog.data.ts');
 
 const dir = mkdtempSync(join(tmpdir(), 'openslb-coverage-'));
 const file = join(dir, 'emitted.txt');
+const detail = process.env.COVERAGE_RECORDS || join(dir, 'detail.txt');
 writeFileSync(file, '');
+writeFileSync(detail, '');
+const preload = `--import=${pathToFileURL(join(root, 'scripts', 'coverage-preload.mjs')).href}`;
+const nodeOptions = [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' ');
 const run = spawnSync(process.execPath, [join(root, 'scripts', 'run-tests.mjs'), ...process.argv.slice(2)], {
   cwd: root,
   stdio: ['ignore', process.env.COVERAGE_VERBOSE ? 'inherit' : 'pipe', 'inherit'],
   maxBuffer: 256 * 1024 * 1024,
   // NODE_TEST_CONTEXT would make the inner runner report to a parent test runner instead of running normally
-  env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), OPENSLB_ERROR_COVERAGE: file },
+  env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT' && k !== 'OPENSLB_COVERAGE_TEST' && k !== 'COVERAGE_RECORDS')),
+    OPENSLB_ERROR_COVERAGE: file,
+    OPENSLB_ERROR_COVERAGE_DETAIL: detail,
+    NODE_OPTIONS: nodeOptions,
+  },
 });
 // the test report is shown only when something failed (or with COVERAGE_VERBOSE=1)
 if (run.status !== 0 && run.stdout) process.stderr.write(run.stdout);

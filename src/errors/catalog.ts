@@ -76,11 +76,22 @@ export function fail<C extends ErrorCode>(code: C, message?: MessageOf<C>, vars?
 }
 
 // Coverage recording: with OPENSLB_ERROR_COVERAGE=<file>, every emitted seed row is appended.
+// With OPENSLB_ERROR_COVERAGE_DETAIL=<file>, every emitted catalog entry (seed or not) is appended
+// as `row<TAB>anchor<TAB>test file`: the test file is OPENSLB_COVERAGE_TEST (set per test process
+// by scripts/coverage-preload.mjs and inherited by spawned `openslb serve` children), else this
+// process's main file when it is a test file. scripts/gen-error-table.mjs reads it.
 const coverageFile = process.env['OPENSLB_ERROR_COVERAGE'];
+const detailFile = process.env['OPENSLB_ERROR_COVERAGE_DETAIL'];
+function testSource(): string {
+  const fromEnv = process.env['OPENSLB_COVERAGE_TEST'];
+  if (fromEnv) return fromEnv;
+  const main = process.argv[1] ?? '';
+  return /\.test\.[cm]?[jt]s$/.test(main) ? main : '';
+}
 export function recordEmitted(entry: CatalogRecord): void {
-  if (!coverageFile || entry.row === undefined) return;
   try {
-    appendFileSync(coverageFile, `${entry.row}\n`);
+    if (coverageFile && entry.row !== undefined) appendFileSync(coverageFile, `${entry.row}\n`);
+    if (detailFile) appendFileSync(detailFile, `${entry.row ?? ''}\t${anchorOf(entry)}\t${testSource()}\n`);
   } catch {
     // coverage is best effort; never let it break a response
   }
