@@ -34,7 +34,15 @@ export class TcpListenerRuntime implements ListenerRuntime {
     this.ctx = ctx as ListenerContext<TcpListenerSnapshot>;
     this.setBandwidth(this.ctx.listener.bandwidth);
     // paused on connect so the fast path can take the handle over before any byte is read
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (s) => this.accept(s));
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (s) => {
+      try {
+        this.accept(s);
+      } catch {
+        // one bad connection (e.g. reset before we looked at it) never takes the listener down
+        this.ctx.counters.backendErrors++;
+        s.destroy();
+      }
+    });
     this.server.on('error', () => {});
   }
 
