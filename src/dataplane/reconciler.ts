@@ -124,7 +124,17 @@ export class DataPlane {
   constructor(opts: DataPlaneOptions = {}) {
     this.clock = opts.clock ?? realClock;
     this.probers = { ...defaultProbers, ...opts.probers };
-    this.observer = opts.observer ?? { report: () => {} };
+    const outer = opts.observer;
+    // a throwing observer must not break reconciliation or a health loop
+    this.observer = {
+      report: (e) => {
+        try {
+          outer?.report(e);
+        } catch {
+          /* the observer's problem */
+        }
+      },
+    };
     this.closeGraceMs = opts.closeGraceMs ?? 10_000;
     this.register(tcpHandler);
     this.register(udpHandler);
