@@ -5,6 +5,7 @@ import { apiError, fail, type ApiError } from '../errors/catalog.js';
 import { observeAll } from './listeners.js';
 import { intField, strField, type JsonList, type JsonScalar } from '../api/json-param.js';
 import type { Scope, Tx } from '../state/store.js';
+import { parseAnyIp } from '../world/ipv4.js';
 import {
   KINDS,
   type BackendServerDoc,
@@ -77,7 +78,8 @@ function descriptionOf(item: Record<string, JsonScalar>): string | undefined {
 
 /**
  * Checks the form of a BackendServers list: ServerId present, Type in ecs/eni/eci, Weight 0–100,
- * Port 1–65535 (vServer groups), Description ≤ 80 characters, no server (and port) twice.
+ * Port 1–65535 (vServer groups), Description ≤ 80 characters, an ENI's ServerIp an IP address,
+ * no server (and port) twice.
  */
 export function readServers(list: JsonList, mode: InputMode): ServerInput[] {
   const out: ServerInput[] = [];
@@ -96,6 +98,8 @@ export function readServers(list: JsonList, mode: InputMode): ServerInput[] {
     }
     const Description = descriptionOf(item);
     const ip = strField(item, 'ServerIp')?.trim();
+    // the address an ENI backend is reached at must be an IP address (seed row 111)
+    if (Type === 'eni' && ip && !parseAnyIp(ip)) fail('InvalidParameter', 'The vm address is not Support.');
     const key = (mode === 'vserver' ? `${id}:${Port}` : id) + (Type === 'eni' && ip ? `:${ip}` : '');
     if (seen.has(key)) invalidServers();
     seen.add(key);

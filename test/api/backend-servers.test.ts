@@ -145,6 +145,10 @@ test('default server group through the real clients', async (t) => {
     await expectError(s, 'AddBackendServers', add([{ ServerId: ok.InstanceId }, { ServerId: 'i-doesnotexist' }]), { code: 'InvalidServerId.NotFound', status: 404, message: 'The specified ServerId does not exist.' });
     // an ENI named as an ECS instance does not exist as an ECS instance
     await expectError(s, 'AddBackendServers', add([{ ServerId: eni.InstanceId }]), { code: 'InvalidServerId.NotFound', status: 404, message: 'The specified ServerId does not exist.' });
+    // an ENI backend's ServerIp must be an IP address (seed row 111)
+    for (const ServerIp of ['not-an-ip', '10.0.0.256', '10.0.0.1/24']) {
+      await expectError(s, 'AddBackendServers', add([{ ServerId: eni.InstanceId, Type: 'eni', ServerIp } as never]), { code: 'InvalidParameter', status: 400, message: 'The vm address is not Support.' });
+    }
     const obtain = { code: 'ObtainIpFail', status: 400, message: 'The specified BackendServers is invalid; some of the specified backend servers do not exist or are not running.' };
     for (const i of [stopped, starting]) await expectError(s, 'AddBackendServers', add([{ ServerId: i.InstanceId }]), obtain);
     // running but without a private address: its IP cannot be obtained (seed row 107)
