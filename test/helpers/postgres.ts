@@ -1,7 +1,7 @@
 // PostgreSQL for tests: OPENSLB_TEST_PG_URL names a database the tests may create schemas in
 // (scripts/with-postgres.sh starts a throwaway cluster and sets it; CI runs the tests through it).
 // Every test works in a fresh schema of its own and drops it at the end.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 export const PG_URL = process.env['OPENSLB_TEST_PG_URL'] || undefined;
@@ -11,6 +11,8 @@ export const PG_REQUIRED = process.env['CI'] === 'true';
 export const PG_MISSING = 'CI=true but OPENSLB_TEST_PG_URL is not set: CI runs the tests through scripts/with-postgres.sh (see .ci/run)';
 
 export const freshSchema = () => `openslb_t_${randomBytes(6).toString('hex')}`;
+/** The same schema for the same key (a data dir), so a restarted server finds its state. */
+export const schemaFor = (key: string) => `openslb_t_${createHash('sha1').update(key).digest('hex').slice(0, 12)}`;
 
 /** A connection string whose sessions use `schema` (for code that takes only a URL, like the server). */
 export function urlWithSchema(url: string, schema: string): string {

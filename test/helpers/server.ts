@@ -8,7 +8,7 @@ import OpenApi, { Config, OpenApiRequest, Params } from '@alicloud/openapi-clien
 import OpenApiUtil from '@alicloud/openapi-util';
 import { RuntimeOptions } from '@alicloud/tea-util';
 import { startServer, type RunningServer, type ServerConfig } from '../../src/server.js';
-import { createSchema, dropSchema, freshSchema, PG_URL, urlWithSchema } from './postgres.js';
+import { createSchema, dropSchema, PG_URL, schemaFor, urlWithSchema } from './postgres.js';
 
 export const AK = { id: 'LTAItestAccessKey0001', secret: 'testSecretValue0001' };
 
@@ -26,8 +26,9 @@ export interface TestServer extends RunningServer {
 
 export async function startTestServer(cfg: Partial<ServerConfig> & { dataDir?: string; keepDir?: boolean } = {}): Promise<TestServer> {
   const dataDir = cfg.dataDir ?? mkdtempSync(join(tmpdir(), 'openslb-test-'));
-  // OPENSLB_TEST_ALL_ON_PG=1 (with OPENSLB_TEST_PG_URL): every test server on PostgreSQL, in a schema of its own (docs/storage.md)
-  const pgSchema = process.env['OPENSLB_TEST_ALL_ON_PG'] === '1' && PG_URL && !cfg.storeUrl ? freshSchema() : undefined;
+  // OPENSLB_TEST_ALL_ON_PG=1 (with OPENSLB_TEST_PG_URL): every test server on PostgreSQL, in a schema
+  // named after its data dir, so a restart on the same dir finds its state (docs/storage.md)
+  const pgSchema = process.env['OPENSLB_TEST_ALL_ON_PG'] === '1' && PG_URL && !cfg.storeUrl ? schemaFor(dataDir) : undefined;
   if (pgSchema) await createSchema(pgSchema);
   const storeUrl = pgSchema ? urlWithSchema(PG_URL!, pgSchema) : cfg.storeUrl;
   const s = await startServer({ listen: { host: '127.0.0.1', port: 0 }, accessKey: AK, logLevel: 'silent', ...cfg, storeUrl, dataDir });
