@@ -155,7 +155,7 @@ export function udpAsk(host: string, port: number, payload: string, opts: { loca
       resolve(v);
     };
     const onMsg = (m: Buffer) => finish(m.toString());
-    const t = setTimeout(() => finish(undefined), opts.timeoutMs ?? 1000);
+    const t = setTimeout(() => finish(undefined), opts.timeoutMs ?? 3000); // generous: a busy host is slow, never wrong
     s.on('message', onMsg);
     const send = () => s.send(payload, port, host);
     if (own && opts.localAddress) s.bind(0, opts.localAddress, send);

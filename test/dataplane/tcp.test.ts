@@ -71,15 +71,15 @@ test('health: a killed backend is taken out within interval × threshold, and re
   const dp = plane(events);
   const hc = fastHealth({ intervalMs: 100, timeoutMs: 200, unhealthyThreshold: 3, healthyThreshold: 2 });
   await dp.apply(snapshot({ address: LB, listeners: [tcpListener(port, { healthCheck: hc })], servers: [a.member(), b.member()] }));
-  await waitFor(() => dp.healthStatus().every((r) => r.status === 'normal'), 5000, 'both normal');
+  await waitFor(() => dp.healthStatus().every((r) => r.status === 'normal'), 15000, 'both normal');
   await a.stop();
-  const took = await waitFor(() => dp.healthStatus().find((r) => r.serverId === 'a')?.status === 'abnormal', 5000, 'a abnormal');
-  // refused connects fail at once, so 3 failures need ≈ 3 × 100 ms; allow a loaded machine 1 s of slack
-  assert.ok(took <= 3 * 100 + 1000, `took ${took} ms`);
+  const took = await waitFor(() => dp.healthStatus().find((r) => r.serverId === 'a')?.status === 'abnormal', 15000, 'a abnormal');
+  // refused connects fail at once, so 3 failures need ≈ 3 × 100 ms; allow a loaded machine 2.5 s of slack
+  assert.ok(took <= 3 * 100 + 2500, `took ${took} ms`);
   assert.deepEqual([...(await tally(LB, port, 6))], [['b', 6]]);
   assert.ok(events.some((e) => e.kind === 'health' && e.serverId === 'a' && e.status === 'abnormal'));
   await a.start(); // same port
-  await waitFor(() => dp.healthStatus().find((r) => r.serverId === 'a')?.status === 'normal', 5000, 'a back');
+  await waitFor(() => dp.healthStatus().find((r) => r.serverId === 'a')?.status === 'normal', 15000, 'a back');
   const t = await tally(LB, port, 6);
   assert.equal(t.get('a'), 3);
   assert.equal(t.get('b'), 3);
@@ -137,7 +137,7 @@ test('ProxyProtocolV2: the backend reads a PROXY v2 header with the client and l
   await new Promise((r) => s.once('connect', r));
   const srcPort = s.localPort!;
   s.write('payload');
-  await waitFor(() => a.firstBytes.length > 0 && a.firstBytes[0]!.includes('payload'), 5000, 'header + payload at the backend');
+  await waitFor(() => a.firstBytes.length > 0 && a.firstBytes[0]!.includes('payload'), 15000, 'header + payload at the backend');
   const got = a.firstBytes[0]!;
   const h = parseProxyV2(got)!;
   assert.deepEqual(h, { transport: 'tcp', src: '127.0.0.38', srcPort, dst: LB, dstPort: port, length: 28 });
@@ -156,7 +156,7 @@ test('ConnectionDrain: stopping the listener refuses new connections, keeps esta
   const a = await backend('127.0.0.44', 'a');
   const port = await freePort(LB);
   const dp = plane();
-  const l = tcpListener(port, { connectionDrain: { enabled: true, timeoutMs: 1500 } });
+  const l = tcpListener(port, { connectionDrain: { enabled: true, timeoutMs: 3000 } });
   await dp.apply(snapshot({ address: LB, listeners: [l], servers: [a.member()] }));
   const held = net.connect(port, LB);
   held.on('error', () => {});
@@ -168,7 +168,7 @@ test('ConnectionDrain: stopping the listener refuses new connections, keeps esta
   held.write('during-drain');
   assert.equal(await new Promise<string>((r) => held.once('data', (d) => r(d.toString()))), 'during-drain');
   const closed = await closedAt;
-  assert.ok(closed - stoppedAt >= 1400, `closed after ${closed - stoppedAt} ms`);
+  assert.ok(closed - stoppedAt >= 2900, `closed after ${closed - stoppedAt} ms`);
   dp.destroy();
 });
 
@@ -193,16 +193,16 @@ test('master-slave: only the master is probed and serves; failover to the slave,
   const dp = plane();
   const groups = { 'rsp-ms': { serverGroupId: 'rsp-ms', kind: 'masterSlave' as const, servers: [m.member('master', 100, { serverType: 'Master' }), s.member('slave', 100, { serverType: 'Slave' })] } };
   await dp.apply(snapshot({ address: LB, groups, listeners: [tcpListener(port, { serverGroupId: 'rsp-ms', healthCheck: fastHealth() })] }));
-  await waitFor(() => dp.healthStatus().find((r) => r.serverId === 'master')?.status === 'normal', 5000, 'master normal');
+  await waitFor(() => dp.healthStatus().find((r) => r.serverId === 'master')?.status === 'normal', 15000, 'master normal');
   assert.equal(dp.healthStatus().find((r) => r.serverId === 'slave')?.state, 'standby');
   assert.deepEqual([...(await tally(LB, port, 4))], [['master', 4]]);
   const acceptedBySlave = s.accepted;
   await m.stop();
-  await waitFor(() => dp.healthStatus().find((r) => r.serverId === 'master')?.status === 'abnormal', 5000, 'master abnormal');
+  await waitFor(() => dp.healthStatus().find((r) => r.serverId === 'master')?.status === 'abnormal', 15000, 'master abnormal');
   assert.deepEqual([...(await tally(LB, port, 4))], [['slave', 4]]);
   assert.equal(s.accepted, acceptedBySlave + 4); // the slave was never probed
   await m.start();
-  await waitFor(() => dp.healthStatus().find((r) => r.serverId === 'master')?.status === 'normal', 5000, 'master back');
+  await waitFor(() => dp.healthStatus().find((r) => r.serverId === 'master')?.status === 'normal', 15000, 'master back');
   assert.deepEqual([...(await tally(LB, port, 4))], [['master', 4]]);
   dp.destroy();
 });
@@ -332,7 +332,7 @@ test('fast path: 16 MiB of random bytes echo back intact, half-close travels bot
   await ended;
   assert.equal(got, data.length);
   assert.equal(h.digest('hex'), createHash('sha256').update(data).digest('hex'));
-  await waitFor(() => dp.counters.read(`lb-test_tcp_${port}`)!.activeConnections === 0, 5000, 'connection finished');
+  await waitFor(() => dp.counters.read(`lb-test_tcp_${port}`)!.activeConnections === 0, 15000, 'connection finished');
   const c = dp.counters.read(`lb-test_tcp_${port}`)!;
   assert.equal(c.bytesIn, data.length);
   assert.equal(c.bytesOut, data.length + 2);
@@ -345,11 +345,11 @@ test('serverHealth answers in the API health view shape (listener port/protocol,
   const dp = plane();
   await dp.apply(snapshot({ address: LB, listeners: [tcpListener(port, { healthCheck: fastHealth() })], servers: [a.member('i-a')] }));
   const key = { loadBalancerId: 'lb-test', listenerPort: port, protocol: 'TCP', serverId: 'i-a', port: a.port };
-  await waitFor(() => dp.serverHealth(key) === 'normal', 5000, 'normal');
+  await waitFor(() => dp.serverHealth(key) === 'normal', 15000, 'normal');
   assert.equal(dp.serverHealth({ ...key, port: 1 }), undefined);
   assert.equal(dp.serverHealth({ ...key, protocol: 'udp' }), undefined);
   await a.stop();
-  await waitFor(() => dp.serverHealth(key) === 'abnormal', 5000, 'abnormal');
+  await waitFor(() => dp.serverHealth(key) === 'abnormal', 15000, 'abnormal');
   dp.destroy();
 });
 
@@ -366,7 +366,7 @@ test('IPv6 load balancer address: binds ::1, IPv6 ACL applies, PROXY v2 carries 
   const c = net.connect({ host: '::1', port });
   await new Promise((r) => c.once('connect', r));
   c.write('x');
-  await waitFor(() => a.firstBytes.length > 0, 5000, 'bytes at the backend');
+  await waitFor(() => a.firstBytes.length > 0, 15000, 'bytes at the backend');
   const h = parseProxyV2(a.firstBytes[0]!)!;
   assert.equal(h.src, '::1');
   assert.equal(h.dst, '::1');
