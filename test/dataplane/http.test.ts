@@ -344,3 +344,21 @@ test('close: stopping the listener frees the port; config updates keep keep-aliv
   await assert.rejects(get(LB, port, '/'), /ECONNREFUSED|ECONNRESET|socket hang up/);
   agent.destroy();
 });
+
+test('HTTP health check: a killed backend is taken out and comes back when restarted; weight 0 gets nothing', T, async () => {
+  const [a, b, z] = [await backend('127.0.0.130', 'a'), await backend('127.0.0.131', 'b'), await backend('127.0.0.132', 'z')];
+  const port = await freePort(LB);
+  const dp = plane();
+  const hc = fastHealth({ type: 'http', http: { method: 'get', uri: '/health', domain: null, httpCodes: ['http_2xx'] } });
+  await dp.apply(snapshot({ address: LB, listeners: [httpListener(port, { healthCheck: hc })], servers: [a.member(), b.member(), z.member('z', 0)] }));
+  await waitFor(() => dp.healthStatus().every((r) => r.status === 'normal'), 5000, 'all normal');
+  await a.stop();
+  await waitFor(() => dp.healthStatus().find((r) => r.serverId === 'a')?.status === 'abnormal', 5000, 'a abnormal');
+  for (let i = 0; i < 6; i++) assert.equal((await get(LB, port, '/')).echo!.name, 'b');
+  await a.start();
+  await waitFor(() => dp.healthStatus().find((r) => r.serverId === 'a')?.status === 'normal', 5000, 'a back');
+  const names = new Set<string>();
+  for (let i = 0; i < 6; i++) names.add((await get(LB, port, '/')).echo!.name);
+  assert.deepEqual([...names].sort(), ['a', 'b']);
+  assert.ok([...names].every((n) => n !== 'z'));
+});
