@@ -112,9 +112,9 @@ test('tcp prober: listening → ok, closed port → ECONNREFUSED', async () => {
   await new Promise<void>((r) => s.listen(0, '127.0.0.80', () => r()));
   const port = (s.address() as net.AddressInfo).port;
   cleanups.push(() => new Promise<void>((r) => s.close(() => r())));
-  assert.deepEqual(await tcpProber.probe({ ip: '127.0.0.80', port }, fastHealth()), { ok: true });
+  assert.deepEqual(await tcpProber.probe({ ip: '127.0.0.80', port }, fastHealth({ timeoutMs: 3000 })), { ok: true });
   const closed = await freePort('127.0.0.81');
-  assert.deepEqual(await tcpProber.probe({ ip: '127.0.0.81', port: closed }, fastHealth()), { ok: false, reason: 'ECONNREFUSED' });
+  assert.deepEqual(await tcpProber.probe({ ip: '127.0.0.81', port: closed }, fastHealth({ timeoutMs: 3000 })), { ok: false, reason: 'ECONNREFUSED' });
 });
 
 test('http prober: method, URI, Host (domain or server IP), accepted status classes, timeout', async () => {
@@ -130,8 +130,8 @@ test('http prober: method, URI, Host (domain or server IP), accepted status clas
   await new Promise<void>((r) => s.listen(0, '127.0.0.82', () => r()));
   const port = (s.address() as net.AddressInfo).port;
   cleanups.push(() => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r()))));
-  const cfg = (httpCodes: ('http_2xx' | 'http_3xx' | 'http_4xx' | 'http_5xx')[], domain: string | null = null) =>
-    fastHealth({ type: 'http', timeoutMs: 300, http: { method: 'get', uri: '/health?x=1', domain, httpCodes } });
+  const cfg = (httpCodes: ('http_2xx' | 'http_3xx' | 'http_4xx' | 'http_5xx')[], domain: string | null = null, timeoutMs = 3000) =>
+    fastHealth({ type: 'http', timeoutMs, http: { method: 'get', uri: '/health?x=1', domain, httpCodes } });
   assert.deepEqual(await httpProber.probe({ ip: '127.0.0.82', port }, cfg(['http_2xx'], 'svc.example.com')), { ok: true });
   assert.deepEqual(seen[0], { method: 'GET', url: '/health?x=1', host: 'svc.example.com' });
   status = 404;
@@ -141,7 +141,7 @@ test('http prober: method, URI, Host (domain or server IP), accepted status clas
   status = 302;
   assert.deepEqual(await httpProber.probe({ ip: '127.0.0.82', port }, cfg(['http_3xx'])), { ok: true });
   hang = true;
-  assert.deepEqual(await httpProber.probe({ ip: '127.0.0.82', port }, cfg(['http_2xx'])), { ok: false, reason: 'timeout' });
+  assert.deepEqual(await httpProber.probe({ ip: '127.0.0.82', port }, cfg(['http_2xx'], null, 300)), { ok: false, reason: 'timeout' });
   const head = await httpProber.probe({ ip: '127.0.0.82', port: await freePort('127.0.0.83') }, fastHealth({ type: 'http', http: { method: 'head', uri: '/', domain: null, httpCodes: ['http_2xx'] } }));
   assert.equal(head.ok, false);
 });
@@ -150,10 +150,10 @@ test('udp prober: expected reply → ok; wrong reply → timeout; closed port �
   const b = await new UdpBackend('127.0.0.84', 'b').start();
   cleanups.push(() => b.stop());
   const t = { ip: '127.0.0.84', port: b.port };
-  assert.deepEqual(await udpProber.probe(t, fastHealth({ type: 'udp', udp: { request: 'ping', expect: 'pong-b' } })), { ok: true });
+  assert.deepEqual(await udpProber.probe(t, fastHealth({ type: 'udp', timeoutMs: 3000, udp: { request: 'ping', expect: 'pong-b' } })), { ok: true });
   assert.deepEqual(await udpProber.probe(t, fastHealth({ type: 'udp', timeoutMs: 200, udp: { request: 'ping', expect: 'other' } })), { ok: false, reason: 'timeout' });
   const closed = await freePort('127.0.0.85', 'udp');
-  assert.deepEqual(await udpProber.probe({ ip: '127.0.0.85', port: closed }, fastHealth({ type: 'udp', timeoutMs: 500, udp: { request: 'ping', expect: '' } })), { ok: false, reason: 'ECONNREFUSED' });
+  assert.deepEqual(await udpProber.probe({ ip: '127.0.0.85', port: closed }, fastHealth({ type: 'udp', timeoutMs: 3000, udp: { request: 'ping', expect: '' } })), { ok: false, reason: 'ECONNREFUSED' });
   const silent = await import('node:dgram').then((d) => d.createSocket('udp4'));
   await new Promise<void>((r) => silent.bind(0, '127.0.0.86', () => r()));
   cleanups.push(() => void silent.close());

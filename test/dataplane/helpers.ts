@@ -168,7 +168,8 @@ export const fastHealth = (over: Partial<HealthCheckSnapshot> = {}): HealthCheck
   type: 'tcp',
   connectPort: null,
   intervalMs: 100,
-  timeoutMs: 200,
+  // refused connections fail at once; a generous timeout keeps a loaded host from failing healthy probes
+  timeoutMs: 1000,
   healthyThreshold: 2,
   unhealthyThreshold: 2,
   ...over,
