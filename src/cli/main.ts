@@ -65,10 +65,11 @@ program
     }
     // Signal handlers go in first: a SIGTERM that arrives while the server is still starting
     // must end in a clean stop (exit 0) once it is up, not kill the process mid-start.
-    let server: Awaited<ReturnType<typeof startServer>> | undefined;
+    const running: { server?: Awaited<ReturnType<typeof startServer>> } = {};
     let pendingSignal: string | undefined;
     let stopping = false;
     const stop = (signal: string) => {
+      const server = running.server;
       if (!server) {
         pendingSignal ??= signal;
         return;
@@ -85,7 +86,7 @@ program
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
-    server = await startServer({
+    running.server = await startServer({
       listen: opts.listen,
       tlsListen: opts.tlsListen,
       dataDir: opts.dataDir,
