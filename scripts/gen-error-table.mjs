@@ -129,6 +129,7 @@ const conditionOf = (e) => {
   const parts = [];
   if (c?.condition) parts.push(c.condition);
   if (!c?.replacesDocs) for (const d of fromDocs.get(e) ?? []) parts.push(`${d.condition} ([${d.doc.replace(/\.md$/, '')}](${d.doc}))`);
+  if (!parts.length && c?.notEmitted) return 'none in OpenSLB (see the list of rows it does not emit)';
   return parts.join('<br>') || '—';
 };
 const testsCell = (e) =>
