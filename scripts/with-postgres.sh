@@ -38,13 +38,17 @@ else
   as_pg() { "$@"; }
 fi
 
-DIR="$(mktemp -d "${TMPDIR:-/tmp}/openslb-pg.XXXXXX")"
+# as root the cluster runs as postgres, which must reach the dir: /tmp, whatever TMPDIR says
+if [ "$(id -u)" = 0 ]; then base=/tmp; else base="${TMPDIR:-/tmp}"; fi
+DIR="$(mktemp -d "$base/openslb-pg.XXXXXX")"
 [ "$(id -u)" = 0 ] && chown postgres: "$DIR"
 cleanup() {
   as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$DIR"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 as_pg "$PGBIN/initdb" -D "$DIR/data" -A trust -U postgres -E UTF8 --no-locale --no-sync >"$DIR/initdb.log" 2>&1 || {
   cat "$DIR/initdb.log" >&2
