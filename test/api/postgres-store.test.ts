@@ -3,7 +3,12 @@
 // with scripts/with-postgres.sh); skipped with a message otherwise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import RPCClient from '@alicloud/pop-core';
 import { PostgresStore } from '../../src/state/postgres-store.js';
 import { createSchema, dropSchema, freshSchema, PG_MISSING, PG_REQUIRED, PG_SKIP, PG_URL, urlWithSchema } from '../helpers/postgres.js';
 import { rejects, startTestServer, AK, type TestServer } from '../helpers/server.js';
@@ -99,5 +104,63 @@ if (!PG_URL) {
       });
       assert.equal(e.data['Message'], 'Specified access key is disabled.');
     });
+  });
+}
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'openslb.mjs');
+
+test('openslb serve --store refuses what is not a PostgreSQL URL', () => {
+  const r = spawnSync(process.execPath, [bin, 'serve', '--store', 'mysql://db/x', '--listen', '127.0.0.1:0'], { encoding: 'utf8', timeout: 30_000 });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /--store <url>.*expected a postgres:\/\/… or postgresql:\/\/… URL/);
+  const e = spawnSync(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, OPENSLB_STORE_URL: 'file:x' } });
+  assert.equal(e.status, 1);
+  assert.match(e.stderr, /^openslb: OPENSLB_STORE_URL: expected a postgres/);
+});
+
+if (PG_URL) {
+  const base = PG_URL;
+  test('openslb serve with OPENSLB_STORE_URL keeps its state in PostgreSQL', async (t) => {
+    const schema = freshSchema();
+    await createSchema(schema);
+    const dir = mkdtempSync(join(tmpdir(), 'openslb-pg-cli-'));
+    const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--no-dataplane', '--log-level', 'info'], {
+      env: { ...process.env, OPENSLB_STORE_URL: urlWithSchema(base, schema), OPENSLB_ACCESS_KEY_ID: AK.id, OPENSLB_ACCESS_KEY_SECRET: AK.secret },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    t.after(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+      await dropSchema(schema);
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /OpenSLB API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      void exited.then((code) => reject(new Error(`openslb exited (${code}) before it was ready\n${out}\n${err}`)));
+    });
+    const pop = new RPCClient({ accessKeyId: AK.id, accessKeySecret: AK.secret, endpoint: url, apiVersion: '2014-05-15', opts: { timeout: 30_000 } });
+    const made = (await pop.request('CreateLoadBalancer', { RegionId: R, LoadBalancerName: 'from-cli' }, { method: 'POST' })) as { LoadBalancerId: string };
+    // the load balancer is in the database: a store opened on the same schema sees it
+    const store = await PostgresStore.open({ connectionString: base, schema });
+    try {
+      const all = await store.read(async (tx) => {
+        const accounts = await tx.list<{ AccountId: string }>('account', { account: '', region: '' });
+        return (await Promise.all(accounts.map((a) => tx.find<{ LoadBalancerName: string }>('loadBalancer', a.AccountId, made.LoadBalancerId)))).filter(Boolean);
+      });
+      assert.equal(all.length, 1);
+      assert.equal(all[0]!.doc.LoadBalancerName, 'from-cli');
+    } finally {
+      await store.close();
+    }
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
   });
 }
