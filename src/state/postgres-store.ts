@@ -279,6 +279,11 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** the LISTEN/NOTIFY channel of this store's schema */
+  get channel(): string {
+    return this.sql.channel;
+  }
+
   // -- replay protection shared by the nodes
 
   private lastNonceSweep = 0;
@@ -331,9 +336,11 @@ export class PostgresStore implements Store {
         // not ours
       }
     });
+    // armed once LISTEN works: a failed (re)connect is handled by its caller, not here
+    let armed = false;
     let lost = false;
     const onLost = (e?: Error) => {
-      if (lost || this.closing) return;
+      if (!armed || lost || this.closing) return;
       lost = true;
       if (e) this.onError(e);
       client.end().catch(() => undefined);
@@ -343,6 +350,7 @@ export class PostgresStore implements Store {
     client.on('end', () => onLost(new Error('PostgreSQL store: LISTEN connection ended')));
     await client.connect();
     await client.query(`LISTEN ${quoteIdent(this.sql.channel)}`);
+    armed = true;
   }
 
   /** Reconnects the LISTEN connection; anything may have changed meanwhile, so every kind is announced. */

@@ -164,12 +164,55 @@ if (PG_URL) {
       assert.equal(await b!.useNonce('LTAIother', 'n-1', t0, W), true, 'another key, another pair');
       assert.equal(await b!.useNonce('LTAIkey', 'n-1', t0 + W, W), true, 'the window has passed');
       assert.equal(await a!.useNonce('LTAIkey', 'n-1', t0 + W + 1, W), false, 'and it counts from the new use');
-      // racing uses of one fresh nonce: exactly one wins
-      const wins = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? a! : b!).useNonce('LTAIkey', 'race', t0, W)));
+      // racing uses of one fresh nonce: exactly one wins (time moves on: a sweep deletes what is
+      // older than a window before the newest use)
+      const t1 = t0 + 2 * W;
+      const wins = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? a! : b!).useNonce('LTAIkey', 'race', t1, W)));
       assert.equal(wins.filter(Boolean).length, 1);
       // odd nonces (NUL, very long) are hashed, not stored
-      assert.equal(await a!.useNonce('LTAIkey', `x\u0000${'y'.repeat(100_000)}`, t0, W), true);
+      assert.equal(await a!.useNonce('LTAIkey', `x\u0000${'y'.repeat(100_000)}`, t1, W), true);
     } finally {
+      await Promise.all([a!.close(), b!.close()]);
+      await dropSchema(schema);
+    }
+  });
+}
+
+if (PG_URL) {
+  const url = PG_URL;
+  test('PostgresStore: a lost LISTEN connection comes back and announces every kind', async () => {
+    const schema = freshSchema();
+    const errors: Error[] = [];
+    const [a, b] = await Promise.all([0, 1].map(() => PostgresStore.open({ connectionString: url, schema, onError: (e) => errors.push(e) })));
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const seen: string[][] = [];
+      b!.onChange((c) => seen.push([...c.kinds].sort()));
+      await a!.write(async (tx) => {
+        await tx.put('lb', A, 'x', { Name: 'x' });
+        await tx.put('acl', A, 'y', { Name: 'y' });
+      });
+      const until = async (pred: () => boolean, what: string) => {
+        const end = Date.now() + 15_000;
+        while (!pred()) {
+          if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      };
+      await until(() => seen.length === 1, 'b to hear the first write');
+      // cut every LISTEN connection on this schema's channel (a's and b's)
+      const cut = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${b!.channel}"`]);
+      assert.equal(cut.rowCount, 2);
+      // after reconnecting, b announces every kind in the table (it may have missed changes)
+      await until(() => seen.length === 2, 'the reconnect announcement');
+      assert.deepEqual(seen[1], ['acl', 'lb']);
+      assert.ok(errors.length >= 1, 'the loss was reported');
+      // and hears new commits again
+      await a!.write((tx) => tx.put('cert', A, 'z', {}));
+      await until(() => seen.some((k) => k.length === 1 && k[0] === 'cert'), 'a commit after the reconnect');
+    } finally {
+      await admin.end();
       await Promise.all([a!.close(), b!.close()]);
       await dropSchema(schema);
     }
