@@ -98,7 +98,7 @@ if (!PG_URL) {
         assert.equal((await b.read((tx) => tx.get<{ N: number }>('counter', A, 'c')))!.N, 30);
         assert.ok(runs >= 30);
       },
-      { writeConcurrency: 3 },
+      { writeConcurrency: 2 },
     ));
 
   test('PostgresStore: nodes starting together on an empty schema migrate once', async () => {
