@@ -88,6 +88,14 @@ export interface RunningServer {
 
 const MAX_HEADER = 256 * 1024; // certificate PEMs travel in the query string
 
+// Keep idle client connections longer than the SDKs' pooled agents do: with Node's 5 s default a
+// client that polls every few seconds races the server's close and sees ECONNRESET.
+function withKeepAlive(server: http.Server): http.Server {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
+}
+
 function tlsMaterial(dataDir: string, host: string): { key: string; cert: string; caFile: string } {
   const dir = join(dataDir, 'tls');
   mkdirSync(dir, { recursive: true });
@@ -187,7 +195,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     nonces: sharedNonces(store, clock),
   });
 
-  const plain = buildApp(gateway, 'http', (h) => http.createServer({ maxHeaderSize: MAX_HEADER }, h), logLevel);
+  const plain = buildApp(gateway, 'http', (h) => withKeepAlive(http.createServer({ maxHeaderSize: MAX_HEADER }, h)), logLevel);
   apps.push(plain);
   registerOperatorApi(plain, { store, clock, ids: cfg.ids ?? randomIds, token: operator.token, rootAccountId: root.account.AccountId, allowRemote: cfg.operatorRemote });
   registerAccountsApi(plain, { store, clock, token: operator.token, allowRemote: cfg.operatorRemote });
@@ -202,7 +210,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     if (cfg.tlsListen) {
       const m = tlsMaterial(dataDir, cfg.tlsListen.host);
       caFile = m.caFile;
-      const secure = buildApp(gateway, 'https', (h) => https.createServer({ key: m.key, cert: m.cert, maxHeaderSize: MAX_HEADER }, h) as unknown as http.Server, logLevel);
+      const secure = buildApp(gateway, 'https', (h) => withKeepAlive(https.createServer({ key: m.key, cert: m.cert, maxHeaderSize: MAX_HEADER }, h) as unknown as http.Server), logLevel);
       apps.push(secure);
       tlsUrl = await bind(secure, cfg.tlsListen, 'https');
     }
