@@ -2,63 +2,12 @@
 // API (/_openslb/accounts…, /_openslb/sts/…) of a running server. Connection as for `openslb world`:
 // --url (env OPENSLB_URL, default http://127.0.0.1:8080), operator token from --token, env
 // OPENSLB_OPERATOR_TOKEN, or DATA_DIR/operator-token. Reference: docs/accounts-and-ram.md.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-
-interface Conn {
-  url?: string;
-  token?: string;
-  dataDir?: string;
-}
-
-async function call(cmd: Command, method: string, path: string, body?: unknown): Promise<void> {
-  const o = cmd.optsWithGlobals<Conn>();
-  const url = (o.url ?? process.env['OPENSLB_URL'] ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-  let token = o.token ?? process.env['OPENSLB_OPERATOR_TOKEN'];
-  if (!token) {
-    const file = join(o.dataDir ?? './data', 'operator-token');
-    if (existsSync(file)) token = readFileSync(file, 'utf8').trim();
-  }
-  if (!token) throw new Error('no operator token: pass --token, set OPENSLB_OPERATOR_TOKEN, or point --data-dir at the server data dir');
-  const res = await fetch(`${url}/_openslb${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) {
-    let msg = text;
-    try {
-      const j = JSON.parse(text) as { Code?: string; Message?: string };
-      msg = `${j.Code ?? res.status}: ${j.Message ?? text}`;
-    } catch {
-      // not JSON: print as is
-    }
-    throw new Error(`${method} ${path} → HTTP ${res.status} ${msg}`);
-  }
-  process.stdout.write(`${JSON.stringify(JSON.parse(text || '{}'), null, 2)}\n`);
-}
-
-/** A JSON document given inline or as @file. */
-function doc(v: string, what: string): unknown {
-  const text = v.startsWith('@') ? readFileSync(v.slice(1), 'utf8') : v;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Error(`${what} is not valid JSON`);
-  }
-}
+import { connectionOptions as conn, jsonDocument as doc, operatorCall as call } from './operator-client.js';
 
 const e = encodeURIComponent;
 
 export function addAccountCommands(program: Command): void {
-  const conn = (c: Command) =>
-    c
-      .option('--url <url>', 'server URL (env OPENSLB_URL; default http://127.0.0.1:8080)')
-      .option('--token <token>', 'operator token (env OPENSLB_OPERATOR_TOKEN; default: read from --data-dir)')
-      .option('--data-dir <dir>', 'server data dir holding operator-token', './data');
-
   // -- accounts
   const account = conn(program.command('account').description('tenants (accounts) and their AccessKey pairs'));
   account.command('list').action(async (_o: unknown, cmd: Command) => call(cmd, 'GET', '/accounts'));

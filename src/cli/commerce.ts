@@ -1,44 +1,8 @@
 // `openslb commerce …`: the commerce world of an account (wallet, standing, faults, orders, bills,
 // subscriptions) and the server-wide pricing, on/off switch and commerce clock, through the
 // operator API of a running server. Connection as for `openslb world`. Reference: docs/commerce.md.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-
-interface Conn {
-  url?: string;
-  token?: string;
-  dataDir?: string;
-  account?: string;
-}
-
-async function call(cmd: Command, method: string, path: string, body?: unknown): Promise<void> {
-  const o = cmd.optsWithGlobals<Conn>();
-  const url = (o.url ?? process.env['OPENSLB_URL'] ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-  let token = o.token ?? process.env['OPENSLB_OPERATOR_TOKEN'];
-  if (!token) {
-    const file = join(o.dataDir ?? './data', 'operator-token');
-    if (existsSync(file)) token = readFileSync(file, 'utf8').trim();
-  }
-  if (!token) throw new Error('no operator token: pass --token, set OPENSLB_OPERATOR_TOKEN, or point --data-dir at the server data dir');
-  const res = await fetch(`${url}/_openslb${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) {
-    let msg = text;
-    try {
-      const j = JSON.parse(text) as { Code?: string; Message?: string };
-      msg = `${j.Code ?? res.status}: ${j.Message ?? text}`;
-    } catch {
-      // not JSON: print as is
-    }
-    throw new Error(`${method} ${path} → HTTP ${res.status} ${msg}`);
-  }
-  process.stdout.write(`${JSON.stringify(JSON.parse(text || '{}'), null, 2)}\n`);
-}
+import { type Conn, connectionOptions, jsonDocument as doc, operatorCall as call } from './operator-client.js';
 
 /** `Key=value` pairs: the value as JSON when it parses (numbers, booleans, null, lists), else a string. */
 export function parseAssignments(pairs: string[]): Record<string, unknown> {
@@ -58,15 +22,6 @@ export function parseAssignments(pairs: string[]): Record<string, unknown> {
   return out;
 }
 
-function doc(v: string, what: string): unknown {
-  const text = v.startsWith('@') ? readFileSync(v.slice(1), 'utf8') : v;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Error(`${what} is not valid JSON`);
-  }
-}
-
 const amount = (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new Error(`expected an amount ≥ 0, got "${v}"`);
@@ -74,13 +29,8 @@ const amount = (v: string) => {
 };
 
 export function addCommerceCommands(program: Command): void {
-  const c = program
-    .command('commerce')
-    .description('the commerce world: balances, standing, faults, orders, bills, subscriptions, pricing (docs/commerce.md)')
-    .option('--url <url>', 'server URL (env OPENSLB_URL; default http://127.0.0.1:8080)')
-    .option('--token <token>', 'operator token (env OPENSLB_OPERATOR_TOKEN; default: read from --data-dir)')
-    .option('--data-dir <dir>', 'server data dir holding operator-token', './data')
-    .option('--account <id>', 'account id (default: the root account)', 'root');
+  const c = connectionOptions(program.command('commerce').description('the commerce world: balances, standing, faults, orders, bills, subscriptions, pricing (docs/commerce.md)'));
+  c.option('--account <id>', 'account id (default: the root account)', 'root');
   const base = (cmd: Command) => `/accounts/${encodeURIComponent(cmd.optsWithGlobals<Conn>().account ?? 'root')}/commerce`;
 
   c.command('show').description("print the account's commerce state").action(async (_o: unknown, cmd: Command) => call(cmd, 'GET', base(cmd)));

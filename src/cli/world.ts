@@ -1,69 +1,16 @@
 // `openslb world …` and `openslb lb …`: operator commands that call the operator API (/_openslb/…)
 // of a running server. Connection: --url (env OPENSLB_URL, default http://127.0.0.1:8080) and the
 // operator token from --token, env OPENSLB_OPERATOR_TOKEN, or DATA_DIR/operator-token.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { type Conn, connectionOptions, operatorCall, parseJson as json } from './operator-client.js';
 
-interface Conn {
-  url?: string;
-  token?: string;
-  dataDir?: string;
-  account?: string;
-}
-
-function connection(cmd: Command): Required<Pick<Conn, 'url' | 'token'>> & Conn {
-  const o = cmd.optsWithGlobals<Conn>();
-  const url = (o.url ?? process.env['OPENSLB_URL'] ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-  let token = o.token ?? process.env['OPENSLB_OPERATOR_TOKEN'];
-  if (!token) {
-    const file = join(o.dataDir ?? './data', 'operator-token');
-    if (existsSync(file)) token = readFileSync(file, 'utf8').trim();
-  }
-  if (!token) throw new Error('no operator token: pass --token, set OPENSLB_OPERATOR_TOKEN, or point --data-dir at the server data dir');
-  return { ...o, url, token };
-}
-
-async function call(cmd: Command, method: string, path: string, body?: unknown, query: Record<string, string | undefined> = {}): Promise<void> {
-  const c = connection(cmd);
-  const qs = new URLSearchParams();
-  if (c.account) qs.set('AccountId', c.account);
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, v);
-  const url = `${c.url}/_openslb${path}${qs.size ? `?${qs}` : ''}`;
-  const res = await fetch(url, {
-    method,
-    headers: { authorization: `Bearer ${c.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) {
-    let msg = text;
-    try {
-      const j = JSON.parse(text) as { Code?: string; Message?: string };
-      msg = `${j.Code ?? res.status}: ${j.Message ?? text}`;
-    } catch {
-      // not JSON: print as is
-    }
-    throw new Error(`${method} ${path} → HTTP ${res.status} ${msg}`);
-  }
-  process.stdout.write(`${JSON.stringify(JSON.parse(text || '{}'), null, 2)}\n`);
-}
-
-const json = (s: string, what: string): unknown => {
-  try {
-    return JSON.parse(s);
-  } catch {
-    throw new Error(`${what} is not valid JSON`);
-  }
-};
+/** An operator call on behalf of --account (sent as AccountId) when one is given. */
+const call = (cmd: Command, method: string, path: string, body?: unknown, query: Record<string, string | undefined> = {}): Promise<void> =>
+  operatorCall(cmd, method, path, body, { AccountId: cmd.optsWithGlobals<Conn>().account || undefined, ...query });
 
 export function addWorldCommands(program: Command): void {
-  const conn = (c: Command) =>
-    c
-      .option('--url <url>', 'server URL (env OPENSLB_URL; default http://127.0.0.1:8080)')
-      .option('--token <token>', 'operator token (env OPENSLB_OPERATOR_TOKEN; default: read from --data-dir)')
-      .option('--data-dir <dir>', 'server data dir holding operator-token', './data')
-      .option('--account <id>', 'account id (default: the root account)');
+  const conn = (c: Command) => connectionOptions(c).option('--account <id>', 'account id (default: the root account)');
 
   const world = conn(program.command('world').description('manage the world around the load balancers (VPCs, vSwitches, instances, pools, stock, quotas)'));
 
