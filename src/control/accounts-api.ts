@@ -1,14 +1,12 @@
 // Operator API for tenants and RAM (docs/accounts-and-ram.md): accounts, their AccessKeys, RAM
 // users (with their own AccessKeys), custom policies and attachments, roles, and STS AssumeRole.
 // Same authentication as the rest of /_openslb/ (operator token, loopback peers unless allowRemote).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GLOBAL, type Store, type Tx } from '../state/store.js';
 import { isoSeconds, type Clock } from '../util/clock.js';
 import { ACCOUNT, addKey, createAccount, deleteAccount, deleteKey, getAccount, listKeys, publicKey, setKeyStatus, updateAccount, type Account, type AccessKey } from '../world/accounts.js';
 import { assumeRole, attach, createPolicy, createRole, createUser, deletePolicy, deleteRole, deleteUser, getPolicy, getRole, getUser, RAM_POLICY, RAM_ROLE, RAM_USER, ramScope, updatePolicy, updateRole, updateUser, type RamPolicy, type RamRole, type RamUser } from '../world/ram.js';
-import { WorldError } from '../world/world.js';
-
-const PREFIX = '/_openslb';
+import { addOperatorRoute, jsonObjectBody as body, type OperatorHandler, type OperatorMethod } from './operator-http.js';
 
 export interface AccountsApiOptions {
   store: Store;
@@ -17,54 +15,14 @@ export interface AccountsApiOptions {
   allowRemote?: boolean;
 }
 
-const isLoopbackPeer = (a: string | undefined) => !!a && (a.startsWith('127.') || a === '::1' || a.startsWith('::ffff:127.'));
-
-function sameToken(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return d === 0;
-}
-
 const withSecret = (k: AccessKey) => ({ ...publicKey(k), AccessKeySecret: k.AccessKeySecret });
 
 export function registerAccountsApi(app: FastifyInstance, o: AccountsApiOptions): void {
   const now = () => isoSeconds(o.clock.now());
-  const body = (req: FastifyRequest): Record<string, unknown> => {
-    const b = req.body;
-    const text = Buffer.isBuffer(b) ? b.toString('utf8') : typeof b === 'string' ? b : '';
-    if (!text.trim()) return {};
-    let v: unknown;
-    try {
-      v = JSON.parse(text);
-    } catch {
-      throw new WorldError(400, 'MalformedJson', 'the request body is not valid JSON');
-    }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new WorldError(400, 'MalformedJson', 'the request body must be a JSON object');
-    return v as Record<string, unknown>;
-  };
   const prm = (req: FastifyRequest) => req.params as Record<string, string>;
   const force = (req: FastifyRequest) => (req.query as Record<string, string | undefined>)['force'] === 'true';
 
-  type H = (req: FastifyRequest, tx: Tx) => Promise<unknown>;
-  const route = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, h: H, status?: number) => {
-    app.route({
-      method,
-      url: `${PREFIX}${url}`,
-      handler: async (req: FastifyRequest, reply: FastifyReply) => {
-        if (!o.allowRemote && !isLoopbackPeer(req.socket.remoteAddress)) return reply.status(403).send({ Code: 'Forbidden', Message: 'the operator API answers loopback clients only' });
-        const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-        if (!m || !sameToken(m[1]!, o.token)) return reply.status(401).header('www-authenticate', 'Bearer').send({ Code: 'Unauthorized', Message: 'missing or wrong operator token' });
-        try {
-          const out = method === 'GET' ? await o.store.read((tx) => h(req, tx)) : await o.store.write((tx) => h(req, tx));
-          return reply.status(status ?? (method === 'POST' ? 201 : 200)).send(out ?? {});
-        } catch (e) {
-          if (e instanceof WorldError) return reply.status(e.status).send({ Code: e.code, Message: e.message });
-          throw e;
-        }
-      },
-    });
-  };
+  const route = (method: OperatorMethod, url: string, h: OperatorHandler, status?: number) => addOperatorRoute(app, o, method, url, h, { write: method !== 'GET', status });
 
   const accountView = async (tx: Tx, a: Account) => ({ ...a, AccessKeys: (await listKeys(tx, a.AccountId)).map(publicKey) });
   const userView = async (tx: Tx, u: RamUser) => ({ ...u, AccessKeys: (await listKeys(tx, u.AccountId, u.UserName)).map(publicKey) });

@@ -9,8 +9,9 @@ import { getPricing, putPricing, validatePricing } from '../services/commerce/pr
 import { GLOBAL, type Tx } from '../state/store.js';
 import type { Account } from '../world/accounts.js';
 import { WorldError } from '../world/world.js';
+import type { OperatorHandler, OperatorMethod } from './operator-http.js';
 
-type Route = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, h: (req: FastifyRequest, tx: Tx) => Promise<unknown>, write?: boolean) => void;
+type Route = (method: OperatorMethod, url: string, h: OperatorHandler, write?: boolean) => void;
 
 export interface CommerceRouteDeps {
   route: Route;

@@ -5,9 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KINDS, type InstanceDoc, type LoadBalancerDoc } from '../services/model.js';
 import { registerCommerceRoutes } from './commerce-api.js';
+import { addOperatorRoute, jsonObjectBody as body, OPERATOR_PREFIX, type OperatorHandler, type OperatorMethod } from './operator-http.js';
 import { GLOBAL, type Store, type Tx } from '../state/store.js';
 import { isoSeconds, type Clock } from '../util/clock.js';
 import type { IdGenerator } from '../util/ids.js';
@@ -38,7 +39,7 @@ import {
   type WorldSettings,
 } from '../world/world.js';
 
-export const OPERATOR_PREFIX = '/_openslb';
+export { OPERATOR_PREFIX };
 const TOKEN_FILE = 'operator-token';
 
 /** The operator token: env/config value, else the stored one, else a new one (generated: true). */
@@ -64,32 +65,10 @@ export interface OperatorApiOptions {
   allowRemote?: boolean;
 }
 
-const isLoopbackPeer = (a: string | undefined) => !!a && (a.startsWith('127.') || a === '::1' || a.startsWith('::ffff:127.'));
-
-function timingSafeEqualStr(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return d === 0;
-}
-
 export function registerOperatorApi(app: FastifyInstance, o: OperatorApiOptions): void {
   const now = () => isoSeconds(o.clock.now());
   const newId = (prefix: string) => o.ids.next(prefix, 20);
 
-  const body = (req: FastifyRequest): Record<string, unknown> => {
-    const b = req.body;
-    const text = Buffer.isBuffer(b) ? b.toString('utf8') : typeof b === 'string' ? b : '';
-    if (!text.trim()) return {};
-    let v: unknown;
-    try {
-      v = JSON.parse(text);
-    } catch {
-      throw new WorldError(400, 'MalformedJson', 'the request body is not valid JSON');
-    }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new WorldError(400, 'MalformedJson', 'the request body must be a JSON object');
-    return v as Record<string, unknown>;
-  };
   const q = (req: FastifyRequest) => req.query as Record<string, string | undefined>;
 
   const account = async (tx: Tx, req: FastifyRequest): Promise<string> => {
@@ -103,26 +82,7 @@ export function registerOperatorApi(app: FastifyInstance, o: OperatorApiOptions)
     return r ? [requireKnownRegion(r).RegionId] : REGIONS.filter((x) => x.slbSupported).map((x) => x.RegionId);
   };
 
-  type H = (req: FastifyRequest, tx: Tx) => Promise<unknown>;
-  const route = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, h: H, write = true) => {
-    app.route({
-      method,
-      url: `${OPERATOR_PREFIX}${url}`,
-      handler: async (req: FastifyRequest, reply: FastifyReply) => {
-        if (!o.allowRemote && !isLoopbackPeer(req.socket.remoteAddress)) return reply.status(403).send({ Code: 'Forbidden', Message: 'the operator API answers loopback clients only' });
-        const auth = req.headers.authorization ?? '';
-        const m = /^Bearer\s+(\S+)$/i.exec(auth);
-        if (!m || !timingSafeEqualStr(m[1]!, o.token)) return reply.status(401).header('www-authenticate', 'Bearer').send({ Code: 'Unauthorized', Message: 'missing or wrong operator token' });
-        try {
-          const out = write ? await o.store.write((tx) => h(req, tx)) : await o.store.read((tx) => h(req, tx));
-          return reply.status(method === 'POST' ? 201 : 200).send(out ?? {});
-        } catch (e) {
-          if (e instanceof WorldError) return reply.status(e.status).send({ Code: e.code, Message: e.message });
-          throw e;
-        }
-      },
-    });
-  };
+  const route = (method: OperatorMethod, url: string, h: OperatorHandler, write = true) => addOperatorRoute(app, o, method, url, h, { write });
 
   const vpcView = async (tx: Tx, acct: string, region: string, v: VpcDoc) => {
     const scope = { account: acct, region };
