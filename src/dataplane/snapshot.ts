@@ -13,6 +13,7 @@
 // - `validateSnapshot()` must return [] before a snapshot is handed to `DataPlane.apply()`;
 //   `freezeSnapshot()` deep-freezes it so no one can mutate a published version.
 import ipaddr from 'ipaddr.js';
+import { isBuiltinTlsPolicy, type TlsVersion } from '../util/tls-suites.js';
 
 export type ListenerProtocol = 'tcp' | 'udp' | 'http' | 'https';
 export type SchedulerName = 'wrr' | 'rr' | 'wlc' | 'sch' | 'tch' | 'qch';
@@ -100,7 +101,7 @@ export interface CaCertificateSnapshot {
 
 export interface TlsCipherPolicySnapshot {
   readonly tlsCipherPolicyId: string;
-  readonly tlsVersions: readonly ('TLSv1.0' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3')[];
+  readonly tlsVersions: readonly TlsVersion[];
   readonly ciphers: readonly string[];
 }
 
@@ -239,14 +240,6 @@ export interface HttpsListenerSnapshot extends L7Common {
 
 export type ListenerSnapshot = TcpListenerSnapshot | UdpListenerSnapshot | HttpListenerSnapshot | HttpsListenerSnapshot;
 
-export const BUILTIN_TLS_CIPHER_POLICIES = [
-  'tls_cipher_policy_1_0',
-  'tls_cipher_policy_1_1',
-  'tls_cipher_policy_1_2',
-  'tls_cipher_policy_1_2_strict',
-  'tls_cipher_policy_1_2_strict_with_1_3',
-] as const;
-
 const L4_ONLY: readonly SchedulerName[] = ['sch', 'tch', 'qch'];
 
 /** Whether a listener owns a bound socket: listener starting/running/configuring AND LB active. */
@@ -365,7 +358,7 @@ export function validateSnapshot(s: Snapshot): SnapshotProblem[] {
         for (const d of l.domainExtensions) {
           if (!s.serverCertificates[d.serverCertificateId]) bad(`${lp}.domainExtensions(${d.domainExtensionId})`, `unknown certificate ${d.serverCertificateId}`);
         }
-        if (!(BUILTIN_TLS_CIPHER_POLICIES as readonly string[]).includes(l.tlsCipherPolicy) && !s.tlsCipherPolicies[l.tlsCipherPolicy]) {
+        if (!isBuiltinTlsPolicy(l.tlsCipherPolicy) && !s.tlsCipherPolicies[l.tlsCipherPolicy]) {
           bad(`${lp}.tlsCipherPolicy`, `unknown TLS cipher policy ${l.tlsCipherPolicy}`);
         }
       }

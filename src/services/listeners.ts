@@ -4,6 +4,7 @@
 import { apiError, fail, type ApiError } from '../errors/catalog.js';
 import type { Scope, Tx } from '../state/store.js';
 import { isoSeconds } from '../util/clock.js';
+import { isBuiltinTlsPolicy } from '../util/tls-suites.js';
 import { observe } from './listener-lifecycle.js';
 import { KINDS, listenerId, requireLoadBalancer, type ListenerDoc, type LoadBalancerDoc } from './model.js';
 
@@ -14,9 +15,6 @@ export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'http', 'https'];
 export const LISTENER_QUOTA = 50;
 /** Legacy whitelist entries per listener (seed row 83's description: 300). */
 export const SOURCE_ITEMS_QUOTA = 300;
-
-/** The built-in TLS security policies (dataplane.md §8). */
-export const BUILTIN_TLS_POLICIES = ['tls_cipher_policy_1_0', 'tls_cipher_policy_1_1', 'tls_cipher_policy_1_2', 'tls_cipher_policy_1_2_strict', 'tls_cipher_policy_1_2_strict_with_1_3'];
 
 export const badPort = () => apiError('InvalidParameter', 'The specified port is not valid.');
 export const badBandwidth = () => apiError('InvalidParameter', 'The specified bandwidth is not valid.');
@@ -252,7 +250,7 @@ export async function checkCACertificate(tx: Tx, scope: Scope, id: string): Prom
 }
 
 export async function checkTlsPolicy(tx: Tx, scope: Scope, name: string): Promise<void> {
-  if (BUILTIN_TLS_POLICIES.includes(name)) return;
+  if (isBuiltinTlsPolicy(name)) return;
   if (!(await tx.get(KINDS.tlsCipherPolicy, scope, name))) fail('InvalidTLSPolicyId.NotExist');
 }
 

@@ -1,36 +1,10 @@
-// Custom TLS cipher policies: which cipher suites each TLS version allows (the CreateTLSCipherPolicy
-// API reference), the checks on a policy, and the HTTPS listeners that use one (their
-// `TLSCipherPolicy` field holds either a built-in policy name or a policy id).
+// Custom TLS cipher policies: the checks on a policy against the suites each TLS version allows
+// (src/util/tls-suites.ts), and the HTTPS listeners that use one (their `TLSCipherPolicy` field
+// holds either a built-in policy name or a policy id).
 import { fail } from '../errors/catalog.js';
 import type { Scope, Tx } from '../state/store.js';
+import { SUITES_BY_VERSION, TLS_VERSIONS, type TlsVersion } from '../util/tls-suites.js';
 import { KINDS, type ListenerDoc } from './model.js';
-
-export const TLS_VERSIONS = ['TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
-
-const LEGACY = ['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA', 'ECDHE-RSA-AES128-SHA', 'ECDHE-RSA-AES256-SHA', 'AES128-SHA', 'AES256-SHA', 'DES-CBC3-SHA'];
-const TLS12 = [
-  ...LEGACY,
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-AES128-SHA256',
-  'ECDHE-ECDSA-AES256-SHA384',
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES128-SHA256',
-  'ECDHE-RSA-AES256-SHA384',
-  'AES128-GCM-SHA256',
-  'AES256-GCM-SHA384',
-  'AES128-SHA256',
-  'AES256-SHA256',
-];
-const TLS13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'];
-
-export const CIPHERS_BY_VERSION: Record<(typeof TLS_VERSIONS)[number], readonly string[]> = {
-  'TLSv1.0': LEGACY,
-  'TLSv1.1': LEGACY,
-  'TLSv1.2': TLS12,
-  'TLSv1.3': TLS13,
-};
 
 /** kind 'tlsCipherPolicy', id = TLSCipherPolicyId (also answered as InstanceId) */
 export interface TLSCipherPolicyDoc {
@@ -55,7 +29,7 @@ export function readPolicy(versions: string[], ciphers: string[]): { TLSVersions
   const c = [...new Set(ciphers.map((x) => x.trim()))];
   if (v.length === 0 || c.length === 0) bad();
   for (const x of v) if (!(TLS_VERSIONS as readonly string[]).includes(x)) bad();
-  const allowed = v.map((x) => CIPHERS_BY_VERSION[x as (typeof TLS_VERSIONS)[number]]);
+  const allowed = v.map((x) => SUITES_BY_VERSION[x as TlsVersion]);
   for (const x of c) if (!allowed.some((set) => set.includes(x))) bad();
   for (const set of allowed) if (!c.some((x) => set.includes(x))) bad();
   const order = (x: string) => (TLS_VERSIONS as readonly string[]).indexOf(x);

@@ -9,62 +9,10 @@
 // - Unknown suite names in a custom policy are dropped; if nothing usable remains the OpenSSL
 //   defaults for the version range apply (the API refuses such policies anyway).
 import tls from 'node:tls';
+import { BUILTIN_TLS_POLICIES, isBuiltinTlsPolicy, TLS13_SUITES, TLS_VERSIONS, type TlsPolicyTable, type TlsVersion } from '../../util/tls-suites.js';
 import type { HttpsListenerSnapshot, Snapshot } from '../snapshot.js';
 
-type TlsVersion = 'TLSv1.0' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
-
-const SUITES_13 = new Set(['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256']);
-
-const LEGACY = [
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES128-SHA256',
-  'ECDHE-RSA-AES256-SHA384',
-  'AES128-GCM-SHA256',
-  'AES256-GCM-SHA384',
-  'AES128-SHA256',
-  'AES256-SHA256',
-  'ECDHE-RSA-AES128-SHA',
-  'ECDHE-RSA-AES256-SHA',
-  'AES128-SHA',
-  'AES256-SHA',
-  'DES-CBC3-SHA',
-];
-
-/** The built-in policies (docs: TLS security policies of CLB). */
-export const BUILTIN_POLICIES: Record<string, { versions: TlsVersion[]; ciphers: string[] }> = {
-  tls_cipher_policy_1_0: { versions: ['TLSv1.0', 'TLSv1.1', 'TLSv1.2'], ciphers: LEGACY },
-  tls_cipher_policy_1_1: { versions: ['TLSv1.1', 'TLSv1.2'], ciphers: LEGACY },
-  tls_cipher_policy_1_2: { versions: ['TLSv1.2'], ciphers: LEGACY },
-  tls_cipher_policy_1_2_strict: {
-    versions: ['TLSv1.2'],
-    ciphers: ['ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES128-SHA256', 'ECDHE-RSA-AES256-SHA384', 'ECDHE-RSA-AES128-SHA', 'ECDHE-RSA-AES256-SHA'],
-  },
-  tls_cipher_policy_1_2_strict_with_1_3: {
-    versions: ['TLSv1.2', 'TLSv1.3'],
-    ciphers: [
-      'TLS_AES_128_GCM_SHA256',
-      'TLS_AES_256_GCM_SHA384',
-      'TLS_CHACHA20_POLY1305_SHA256',
-      'TLS_AES_128_CCM_SHA256',
-      'TLS_AES_128_CCM_8_SHA256',
-      'ECDHE-ECDSA-AES128-GCM-SHA256',
-      'ECDHE-ECDSA-AES256-GCM-SHA384',
-      'ECDHE-ECDSA-AES128-SHA256',
-      'ECDHE-ECDSA-AES256-SHA384',
-      'ECDHE-RSA-AES128-GCM-SHA256',
-      'ECDHE-RSA-AES256-GCM-SHA384',
-      'ECDHE-RSA-AES128-SHA256',
-      'ECDHE-RSA-AES256-SHA384',
-      'ECDHE-ECDSA-AES128-SHA',
-      'ECDHE-ECDSA-AES256-SHA',
-      'ECDHE-RSA-AES128-SHA',
-      'ECDHE-RSA-AES256-SHA',
-    ],
-  },
-};
-
-const ORDER: TlsVersion[] = ['TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+const SUITES_13 = new Set(TLS13_SUITES);
 const NODE_NAME: Record<TlsVersion, tls.SecureVersion> = { 'TLSv1.0': 'TLSv1', 'TLSv1.1': 'TLSv1.1', 'TLSv1.2': 'TLSv1.2', 'TLSv1.3': 'TLSv1.3' };
 
 export interface PolicyOptions {
@@ -93,10 +41,10 @@ function cipherUsable(name: string): boolean {
 
 /** Node TLS options for a built-in policy name or a custom policy of the snapshot. */
 export function policyOptions(name: string, custom?: Snapshot['tlsCipherPolicies'][string]): PolicyOptions {
-  const p = BUILTIN_POLICIES[name] ?? (custom ? { versions: [...custom.tlsVersions], ciphers: [...custom.ciphers] } : BUILTIN_POLICIES.tls_cipher_policy_1_0!);
-  const idx = p.versions.map((v) => ORDER.indexOf(v)).filter((i) => i >= 0);
-  const min = ORDER[idx.length ? Math.min(...idx) : 2]!;
-  const max = ORDER[idx.length ? Math.max(...idx) : 2]!;
+  const p: TlsPolicyTable = isBuiltinTlsPolicy(name) ? BUILTIN_TLS_POLICIES[name] : custom ? { versions: custom.tlsVersions, ciphers: custom.ciphers } : BUILTIN_TLS_POLICIES.tls_cipher_policy_1_0;
+  const idx = p.versions.map((v) => TLS_VERSIONS.indexOf(v)).filter((i) => i >= 0);
+  const min = TLS_VERSIONS[idx.length ? Math.min(...idx) : 2]!;
+  const max = TLS_VERSIONS[idx.length ? Math.max(...idx) : 2]!;
   const keep: string[] = [];
   const dropped: string[] = [];
   for (const c of p.ciphers) (cipherUsable(c) ? keep : dropped).push(c);
