@@ -5,19 +5,15 @@
 // through src/world/log-stores.ts.
 import type { ListenerDoc, LoadBalancerDoc } from '../../src/services/model.js';
 import { KINDS, listenerId } from '../../src/services/model.js';
-import type { Scope } from '../../src/state/store.js';
 import { createCA, issueLeaf, type Issued } from '../../src/util/pki.js';
 import { createLogProject, createLogStore } from '../../src/world/log-stores.js';
+import { lbDocBase, REGION, scopeIn, storeLbDoc } from './fixtures-lb.js';
 import type { TestServer } from './server.js';
 
-export const REGION = 'cn-hangzhou';
+export { REGION, scopeIn };
 
 let seq = 0;
 const next = () => (++seq).toString(36).padStart(6, '0');
-
-export function scopeIn(s: TestServer, region = REGION): Scope {
-  return { account: s.rootAccountId, region };
-}
 
 /** A load balancer: through the real CreateLoadBalancer (in `over.RegionId`, default cn-hangzhou); other overrides are written onto the stored document. */
 export async function putLb(s: TestServer, over: Partial<LoadBalancerDoc> = {}): Promise<LoadBalancerDoc> {
@@ -32,36 +28,8 @@ export async function putLb(s: TestServer, over: Partial<LoadBalancerDoc> = {}):
 
 /** A load balancer document written straight into the store (no action involved). */
 export async function putLbDoc(s: TestServer, over: Partial<LoadBalancerDoc> = {}): Promise<LoadBalancerDoc> {
-  const region = over.RegionId ?? REGION;
-  const doc: LoadBalancerDoc = {
-    LoadBalancerId: `lb-bp1rl${next()}${next()}`,
-    LoadBalancerName: 'rules-fixture',
-    RegionId: region,
-    Address: '192.168.201.10',
-    AddressType: 'intranet',
-    AddressIPVersion: 'ipv4',
-    NetworkType: 'vpc',
-    VpcId: 'vpc-bp1rulesfixture0000001',
-    VSwitchId: 'vsw-bp1rulesfixture0000001',
-    LoadBalancerStatus: 'active',
-    LoadBalancerSpec: 'slb.s1.small',
-    InstanceChargeType: 'PayBySpec',
-    InternetChargeType: 'paybytraffic',
-    Bandwidth: 5120,
-    PayType: 'PayOnDemand',
-    MasterZoneId: `${region}-b`,
-    SlaveZoneId: `${region}-c`,
-    DeleteProtection: 'off',
-    ModificationProtectionStatus: 'NonProtection',
-    ModificationProtectionReason: '',
-    ResourceGroupId: 'rg-fixture',
-    CreateTime: '2026-11-29T00:00:00Z',
-    CreateTimeStamp: Date.parse('2026-11-29T00:00:00Z'),
-    BackendServers: [],
-    ...over,
-  };
-  await s.store.write((tx) => tx.put(KINDS.loadBalancer, scopeIn(s, region), doc.LoadBalancerId, doc));
-  return doc;
+  const base = lbDocBase(over.RegionId ?? REGION);
+  return storeLbDoc(s, { ...base, LoadBalancerId: `lb-bp1rl${next()}${next()}`, LoadBalancerName: 'rules-fixture', Address: '192.168.201.10', AddressType: 'intranet', NetworkType: 'vpc', VpcId: 'vpc-bp1rulesfixture0000001', VSwitchId: 'vsw-bp1rulesfixture0000001', ...over });
 }
 
 export async function putListener(s: TestServer, lb: LoadBalancerDoc, protocol: ListenerDoc['ListenerProtocol'], port: number, over: Partial<ListenerDoc> = {}): Promise<ListenerDoc> {

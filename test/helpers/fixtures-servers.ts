@@ -4,18 +4,15 @@
 import type { InstanceDoc, ListenerDoc, LoadBalancerDoc } from '../../src/services/model.js';
 import { KINDS, listenerId } from '../../src/services/model.js';
 import assert from 'node:assert/strict';
+import { lbDocBase, patchLbDoc, REGION, scopeIn as scope, storeLbDoc } from './fixtures-lb.js';
 import { rejects, type TestServer } from './server.js';
 
-export const REGION = 'cn-hangzhou';
+export { REGION };
 export const VPC = 'vpc-bp1fixture000000000001';
 export const VSW = 'vsw-bp1fixture000000000001';
 
 let seq = 0;
 const next = () => (++seq).toString(36).padStart(6, '0');
-
-function scope(s: TestServer, region = REGION) {
-  return { account: s.rootAccountId, region };
-}
 
 export async function putInstance(s: TestServer, over: Partial<InstanceDoc> = {}): Promise<InstanceDoc> {
   const type = over.Type ?? 'ecs';
@@ -45,47 +42,14 @@ export async function putInstances(s: TestServer, n: number, over: Partial<Insta
 
 export async function putLoadBalancer(s: TestServer, over: Partial<LoadBalancerDoc> = {}): Promise<LoadBalancerDoc> {
   const id = `lb-bp1fx${next()}${next()}`;
-  const doc: LoadBalancerDoc = {
-    LoadBalancerId: id,
-    LoadBalancerName: 'fixture',
-    RegionId: REGION,
-    Address: '192.168.200.10',
-    AddressType: 'intranet',
-    AddressIPVersion: 'ipv4',
-    NetworkType: 'vpc',
-    VpcId: VPC,
-    VSwitchId: VSW,
-    LoadBalancerStatus: 'active',
-    LoadBalancerSpec: 'slb.s1.small',
-    InstanceChargeType: 'PayBySpec',
-    InternetChargeType: 'paybytraffic',
-    Bandwidth: 5120,
-    PayType: 'PayOnDemand',
-    MasterZoneId: 'cn-hangzhou-b',
-    SlaveZoneId: 'cn-hangzhou-c',
-    DeleteProtection: 'off',
-    ModificationProtectionStatus: 'NonProtection',
-    ModificationProtectionReason: '',
-    ResourceGroupId: 'rg-fixture',
-    CreateTime: '2026-11-29T00:00:00Z',
-    CreateTimeStamp: Date.parse('2026-11-29T00:00:00Z'),
-    BackendServers: [],
-    ...over,
-  };
-  await s.store.write((tx) => tx.put(KINDS.loadBalancer, scope(s, doc.RegionId), doc.LoadBalancerId, doc));
-  return doc;
+  return storeLbDoc(s, { ...lbDocBase(), LoadBalancerId: id, LoadBalancerName: 'fixture', Address: '192.168.200.10', AddressType: 'intranet', NetworkType: 'vpc', VpcId: VPC, VSwitchId: VSW, ...over });
 }
 
 export async function getLoadBalancer(s: TestServer, id: string, region = REGION): Promise<LoadBalancerDoc | undefined> {
   return s.store.read((tx) => tx.get<LoadBalancerDoc>(KINDS.loadBalancer, scope(s, region), id));
 }
 
-export async function patchLoadBalancer(s: TestServer, id: string, patch: Partial<LoadBalancerDoc>, region = REGION): Promise<void> {
-  await s.store.write(async (tx) => {
-    const lb = await tx.get<LoadBalancerDoc>(KINDS.loadBalancer, scope(s, region), id);
-    await tx.put(KINDS.loadBalancer, scope(s, region), id, { ...lb!, ...patch });
-  });
-}
+export const patchLoadBalancer = patchLbDoc;
 
 export async function patchInstance(s: TestServer, id: string, patch: Partial<InstanceDoc>, region = REGION): Promise<void> {
   await s.store.write(async (tx) => {

@@ -5,15 +5,14 @@
 import type { LoadBalancerDoc } from '../../src/services/model.js';
 import { KINDS } from '../../src/services/model.js';
 import { createCA, issueLeaf, type Issued } from '../../src/util/pki.js';
+import { lbDocBase, patchLbDoc, REGION, scopeIn as scope, storeLbDoc } from './fixtures-lb.js';
 import { putInstances } from './fixtures-servers.js';
 import type { TestServer } from './server.js';
 
-export const REGION = 'cn-hangzhou';
+export { patchLbDoc, REGION };
 
 let seq = 0;
 const next = () => `${process.pid.toString(36)}${(++seq).toString(36)}`.padStart(8, '0');
-
-const scope = (s: TestServer, region = REGION) => ({ account: s.rootAccountId, region });
 
 /** A load balancer of the root account: through CreateLoadBalancer, or a stored document. */
 export async function createLbFixture(s: TestServer, over: Partial<LoadBalancerDoc> = {}): Promise<LoadBalancerDoc> {
@@ -30,42 +29,7 @@ export async function createLbFixture(s: TestServer, over: Partial<LoadBalancerD
 }
 
 export async function putLbDoc(s: TestServer, over: Partial<LoadBalancerDoc> = {}): Promise<LoadBalancerDoc> {
-  const doc: LoadBalancerDoc = {
-    LoadBalancerId: `lb-bp1lsn${next()}${next()}`.slice(0, 26),
-    LoadBalancerName: 'listener-fixture',
-    RegionId: REGION,
-    Address: '47.1.2.3',
-    AddressType: 'internet',
-    AddressIPVersion: 'ipv4',
-    NetworkType: 'classic',
-    VpcId: '',
-    VSwitchId: '',
-    LoadBalancerStatus: 'active',
-    LoadBalancerSpec: 'slb.s1.small',
-    InstanceChargeType: 'PayBySpec',
-    InternetChargeType: 'paybytraffic',
-    Bandwidth: 5120,
-    PayType: 'PayOnDemand',
-    MasterZoneId: 'cn-hangzhou-b',
-    SlaveZoneId: 'cn-hangzhou-c',
-    DeleteProtection: 'off',
-    ModificationProtectionStatus: 'NonProtection',
-    ModificationProtectionReason: '',
-    ResourceGroupId: 'rg-fixture',
-    CreateTime: '2026-11-29T00:00:00Z',
-    CreateTimeStamp: Date.parse('2026-11-29T00:00:00Z'),
-    BackendServers: [],
-    ...over,
-  };
-  await s.store.write((tx) => tx.put(KINDS.loadBalancer, scope(s, doc.RegionId), doc.LoadBalancerId, doc));
-  return doc;
-}
-
-export async function patchLbDoc(s: TestServer, id: string, patch: Partial<LoadBalancerDoc>): Promise<void> {
-  await s.store.write(async (tx) => {
-    const lb = await tx.get<LoadBalancerDoc>(KINDS.loadBalancer, scope(s), id);
-    await tx.put(KINDS.loadBalancer, scope(s), id, { ...lb!, ...patch });
-  });
+  return storeLbDoc(s, { ...lbDocBase(), LoadBalancerId: `lb-bp1lsn${next()}${next()}`.slice(0, 26), LoadBalancerName: 'listener-fixture', ...over });
 }
 
 /** A document of another family, written as that family stores it (at least these fields). */
