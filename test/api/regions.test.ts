@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rejects, startTestServer } from '../helpers/server.js';
+import { opOk } from '../helpers/operator.js';
 
 test('regions, zones and available resources through pop-core and openapi-client', async (t) => {
   const s = await startTestServer();
@@ -38,6 +39,13 @@ test('regions, zones and available resources through pop-core and openapi-client
       assert.notEqual(x.MasterZoneId, x.SlaveZoneId);
       assert.deepEqual(x.SupportResources.SupportResource.map((y) => y.AddressType), ['vpc']);
     }
+    // closed zones and zones without stock offer nothing, as CreateLoadBalancer would refuse them
+    await opOk(s, 'PUT', '/world/settings', { UnavailableZones: ['cn-hangzhou-k'] });
+    await opOk(s, 'PUT', '/world/stock', { Stock: [{ RegionId: 'cn-hangzhou', ZoneId: 'cn-hangzhou-j', Spec: '*', Available: 0 }] });
+    const narrowed = (await s.call('DescribeAvailableResource', { RegionId: 'cn-hangzhou', AddressType: 'vpc' })) as typeof r;
+    const zones = narrowed.AvailableResources.AvailableResource.flatMap((x) => [x.MasterZoneId, x.SlaveZoneId]);
+    assert.ok(zones.length > 0 && !zones.includes('cn-hangzhou-k') && !zones.includes('cn-hangzhou-j'));
+    assert.ok(zones.includes('cn-hangzhou-b'));
     const none = (await s.call('DescribeAvailableResource', { RegionId: 'cn-hangzhou', AddressType: 'vpc', AddressIPVersion: 'ipv6' })) as typeof r;
     assert.deepEqual(none.AvailableResources.AvailableResource, []);
   });

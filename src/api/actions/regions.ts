@@ -1,6 +1,7 @@
 // DescribeRegions, DescribeZones, DescribeAvailableResource: the region/zone catalogue.
 import { fail } from '../../errors/catalog.js';
 import { findRegion, langOf, REGIONS, zonePairs, type RegionInfo } from '../../world/regions.js';
+import { getSettings } from '../../world/world.js';
 import { defineAction } from '../registry.js';
 
 /** The region a call names; unknown ids answer the real 404. */
@@ -48,15 +49,22 @@ const RESOURCES: { AddressType: string; AddressIPVersion: string }[] = [
 
 defineAction({
   name: 'DescribeAvailableResource',
-  async handler(_ctx, p) {
+  async handler(ctx, p) {
     const r = requireRegion(p.RegionId);
+    // Zones the world closed (UnavailableZones) or left without any stock ('*' at 0) offer nothing,
+    // as CreateLoadBalancer would refuse them (PRODUCT.NOT_AVAILABLE_IZ / InsufficientCapacity).
+    const settings = await ctx.store.read((tx) => getSettings(tx));
+    const open = (zone: string) =>
+      !settings.UnavailableZones.includes(zone) && !settings.Stock.some((e) => e.RegionId === r.RegionId && e.ZoneId === zone && e.Spec === '*' && e.Available <= 0);
     const support = RESOURCES.filter(
       (x) => (!p.AddressType || x.AddressType === p.AddressType) && (!p.AddressIPVersion || x.AddressIPVersion === p.AddressIPVersion),
     );
     return {
       AvailableResources: {
         AvailableResource: support.length
-          ? zonePairs(r).map((pair) => ({
+          ? zonePairs(r)
+              .filter((pair) => open(pair.master.ZoneId) && (!pair.slave || open(pair.slave.ZoneId)))
+              .map((pair) => ({
               MasterZoneId: pair.master.ZoneId,
               SlaveZoneId: pair.slave?.ZoneId ?? '',
               SupportResources: { SupportResource: support },
