@@ -1,6 +1,7 @@
 // The plug-in point for protocols. The reconciler owns lifecycles (bind, update, drain, close);
 // a ProtocolHandler only knows how to run one listener of its protocol. tcp and udp are built in;
 // http/https register theirs with `DataPlane.register()` (or the `handlers` option).
+import type { Server } from 'node:net';
 import type { AclMatcher } from './acl.js';
 import type { DataPlaneClock } from './clock.js';
 import type { ListenerCounters } from './counters.js';
@@ -21,6 +22,17 @@ export interface ListenerContext<L extends ListenerSnapshot = ListenerSnapshot> 
   readonly rulePools: ReadonlyMap<string, BackendPool>;
   readonly counters: ListenerCounters;
   readonly clock: DataPlaneClock;
+}
+
+/** Binds `server` to the listener's address and port; a bind failure (EADDRINUSE…) rejects. */
+export function listenOn(server: Server, ctx: ListenerContext): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: ctx.bindAddress, port: ctx.listener.port, backlog: 4096 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 export interface ListenerRuntime {

@@ -6,7 +6,7 @@
 // OPENSLB_HTTP_FASTPATH=0 sends every connection through the general path.
 import http from 'node:http';
 import net from 'node:net';
-import type { ListenerContext, ProtocolHandler } from '../handler.js';
+import { listenOn, type ListenerContext, type ProtocolHandler } from '../handler.js';
 import { FastConn, RawUpstreams } from './fast.js';
 import { kDenied, L7Runtime, type AnyRequest, type L7Listener } from './proxy.js';
 
@@ -52,14 +52,7 @@ export class HttpListenerRuntime extends L7Runtime {
   }
 
   listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (e: Error) => reject(e);
-      this.raw.once('error', onError);
-      this.raw.listen({ host: this.ctx.bindAddress, port: this.ctx.listener.port, backlog: 4096 }, () => {
-        this.raw.off('error', onError);
-        resolve();
-      });
-    });
+    return listenOn(this.raw, this.ctx);
   }
 
   address(): net.AddressInfo {

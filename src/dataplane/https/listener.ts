@@ -11,7 +11,7 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import net from 'node:net';
 import type tls from 'node:tls';
-import type { ListenerContext, ProtocolHandler } from '../handler.js';
+import { listenOn, type ListenerContext, type ProtocolHandler } from '../handler.js';
 import type { HttpsListenerSnapshot } from '../snapshot.js';
 import { kDenied, L7Runtime, type AnyRequest, type L7Listener } from '../http/proxy.js';
 import { compileTls, sniContext, type TlsConfig } from './tls.js';
@@ -77,14 +77,7 @@ export class HttpsListenerRuntime extends L7Runtime {
 
   listen(): Promise<void> {
     if (this.initError) return Promise.reject(this.initError);
-    return new Promise((resolve, reject) => {
-      const onError = (e: Error) => reject(e);
-      this.raw.once('error', onError);
-      this.raw.listen({ host: this.ctx.bindAddress, port: this.ctx.listener.port, backlog: 4096 }, () => {
-        this.raw.off('error', onError);
-        resolve();
-      });
-    });
+    return listenOn(this.raw, this.ctx);
   }
 
   address(): net.AddressInfo {

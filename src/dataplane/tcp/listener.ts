@@ -10,7 +10,7 @@
 import net from 'node:net';
 import { acquireBuffers, adoptWithUserBuffer, type Splice } from './buffers.js';
 import { TokenBucket, throttledPipe } from '../bandwidth.js';
-import type { ListenerContext, ListenerRuntime, ProtocolHandler } from '../handler.js';
+import { listenOn, type ListenerContext, type ListenerRuntime, type ProtocolHandler } from '../handler.js';
 import type { PoolMember } from '../pool.js';
 import { proxyV2Header } from '../proxy-protocol.js';
 import type { TcpListenerSnapshot } from '../snapshot.js';
@@ -51,14 +51,7 @@ export class TcpListenerRuntime implements ListenerRuntime {
   }
 
   listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (e: Error) => reject(e);
-      this.server.once('error', onError);
-      this.server.listen({ host: this.ctx.bindAddress, port: this.ctx.listener.port, backlog: 4096 }, () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
+    return listenOn(this.server, this.ctx);
   }
 
   /** The bound address (tests use port 0 only through the snapshot's port, so this is informative). */
