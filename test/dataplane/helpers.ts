@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import type {
   BackendServerSnapshot,
   HealthCheckSnapshot,
+  ListenerProtocol,
   ListenerSnapshot,
   LoadBalancerSnapshot,
   Snapshot,
@@ -177,10 +178,11 @@ export const fastHealth = (over: Partial<HealthCheckSnapshot> = {}): HealthCheck
 
 export const noHealth: HealthCheckSnapshot = { ...fastHealth(), enabled: false };
 
-export function tcpListener(port: number, over: Partial<TcpListenerSnapshot> = {}, lbId = 'lb-test'): TcpListenerSnapshot {
+/** The fields every listener snapshot has: running, wrr, no bandwidth cap, no ACL, no health check, group rsp-a. */
+export function listenerBase<P extends ListenerProtocol>(protocol: P, port: number, lbId: string) {
   return {
-    listenerId: `${lbId}_tcp_${port}`,
-    protocol: 'tcp',
+    listenerId: `${lbId}_${protocol}_${port}`,
+    protocol,
     port,
     status: 'running',
     scheduler: 'wrr',
@@ -189,6 +191,12 @@ export function tcpListener(port: number, over: Partial<TcpListenerSnapshot> = {
     healthCheck: noHealth,
     serverGroupId: 'rsp-a',
     backendServerPort: null,
+  } as const;
+}
+
+export function tcpListener(port: number, over: Partial<TcpListenerSnapshot> = {}, lbId = 'lb-test'): TcpListenerSnapshot {
+  return {
+    ...listenerBase('tcp', port, lbId),
     persistenceTimeoutMs: 0,
     establishedTimeoutMs: 900_000,
     proxyProtocolV2: false,
@@ -199,16 +207,7 @@ export function tcpListener(port: number, over: Partial<TcpListenerSnapshot> = {
 
 export function udpListener(port: number, over: Partial<UdpListenerSnapshot> = {}, lbId = 'lb-test'): UdpListenerSnapshot {
   return {
-    listenerId: `${lbId}_udp_${port}`,
-    protocol: 'udp',
-    port,
-    status: 'running',
-    scheduler: 'wrr',
-    bandwidth: -1,
-    acl: null,
-    healthCheck: noHealth,
-    serverGroupId: 'rsp-a',
-    backendServerPort: null,
+    ...listenerBase('udp', port, lbId),
     persistenceTimeoutMs: 0,
     flowIdleTimeoutMs: 90_000,
     proxyProtocolV2: false,

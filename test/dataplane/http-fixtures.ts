@@ -4,7 +4,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import zlib from 'node:zlib';
 import type { BackendServerSnapshot, HttpListenerSnapshot, HttpsListenerSnapshot } from '../../src/dataplane/snapshot.js';
-import { noHealth } from './helpers.js';
+import { listenerBase } from './helpers.js';
 
 export interface Echo {
   name: string;
@@ -87,16 +87,7 @@ const fw = { xForwardedFor: true, xForwardedProto: false, slbIp: false, slbId: f
 
 export function httpListener(port: number, over: Partial<HttpListenerSnapshot> = {}, lbId = 'lb-test'): HttpListenerSnapshot {
   return {
-    listenerId: `${lbId}_http_${port}`,
-    protocol: 'http',
-    port,
-    status: 'running',
-    scheduler: 'wrr',
-    bandwidth: -1,
-    acl: null,
-    healthCheck: noHealth,
-    serverGroupId: 'rsp-a',
-    backendServerPort: null,
+    ...listenerBase('http', port, lbId),
     stickySession: null,
     forwardedHeaders: fw,
     gzip: true,
@@ -110,16 +101,7 @@ export function httpListener(port: number, over: Partial<HttpListenerSnapshot> =
 
 export function httpsListener(port: number, over: Partial<HttpsListenerSnapshot> = {}, lbId = 'lb-test'): HttpsListenerSnapshot {
   return {
-    listenerId: `${lbId}_https_${port}`,
-    protocol: 'https',
-    port,
-    status: 'running',
-    scheduler: 'wrr',
-    bandwidth: -1,
-    acl: null,
-    healthCheck: noHealth,
-    serverGroupId: 'rsp-a',
-    backendServerPort: null,
+    ...listenerBase('https', port, lbId),
     stickySession: null,
     forwardedHeaders: fw,
     gzip: true,
