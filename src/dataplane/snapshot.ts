@@ -13,7 +13,7 @@
 // - `validateSnapshot()` must return [] before a snapshot is handed to `DataPlane.apply()`;
 //   `freezeSnapshot()` deep-freezes it so no one can mutate a published version.
 import ipaddr from 'ipaddr.js';
-import { isBuiltinTlsPolicy, type TlsVersion } from '../util/tls-suites.js';
+import { BUILTIN_TLS_POLICY_NAMES, isBuiltinTlsPolicy, type TlsVersion } from '../util/tls-suites.js';
 
 export type ListenerProtocol = 'tcp' | 'udp' | 'http' | 'https';
 export type SchedulerName = 'wrr' | 'rr' | 'wlc' | 'sch' | 'tch' | 'qch';
@@ -239,6 +239,9 @@ export interface HttpsListenerSnapshot extends L7Common {
 }
 
 export type ListenerSnapshot = TcpListenerSnapshot | UdpListenerSnapshot | HttpListenerSnapshot | HttpsListenerSnapshot;
+
+/** The built-in tls_cipher_policy_* names a listener may use (docs/dataplane.md). */
+export const BUILTIN_TLS_CIPHER_POLICIES = BUILTIN_TLS_POLICY_NAMES;
 
 const L4_ONLY: readonly SchedulerName[] = ['sch', 'tch', 'qch'];
 
