@@ -32,9 +32,35 @@ function hasCtlOrSpace(s: string): boolean {
   return false;
 }
 
+/** bytes [0, end) hold no NUL and every CR/LF is part of a CRLF pair */
+function cleanLineEnds(b: Buffer, end: number): boolean {
+  for (let i = 0; i < end; i++) {
+    const c = b[i]!;
+    if (c > 13) continue;
+    if (c === 13) {
+      if (i + 1 >= end || b[i + 1] !== 10) return false;
+      i++;
+    } else if (c === 10 || c === 0) return false;
+  }
+  return true;
+}
+
+/** response header names the fast path looks at or drops all start with one of these letters (any case) */
+function mayMatter(c: number): boolean {
+  c |= 0x20;
+  return c === 99 /* c */ || c === 116 /* t */ || c === 107 /* k */ || c === 112 /* p */ || c === 117 /* u */ || c === 104 /* h */;
+}
+
 type Handoff = (socket: net.Socket, pending: Buffer) => void;
 
 function noop() {}
+
+/**
+ * Backend sockets read into this one buffer (net's `onread`): no Readable stream machinery and no
+ * fresh buffer per read. The bytes are only valid during the read callback, so everything that
+ * keeps or writes them (a partial head, a body chunk) works on a copy.
+ */
+const READ_BUF = Buffer.allocUnsafe(64 * 1024);
 
 /** A kept-alive connection to one backend, reused across client connections. */
 class BackendConn {
@@ -49,10 +75,6 @@ class BackendConn {
     readonly socket: net.Socket,
     readonly pool: RawUpstreams,
   ) {
-    socket.on('data', (d: Buffer) => {
-      if (this.owner) this.owner.onBackendData(d);
-      else socket.destroy(); // unsolicited bytes on an idle connection: it cannot be reused
-    });
     socket.on('error', noop);
     socket.on('close', () => {
       this.pool.forget(this);
@@ -70,10 +92,13 @@ class BackendConn {
 export class RawUpstreams {
   private idle = new Map<string, BackendConn[]>();
   private all = new Set<BackendConn>();
+  /** `ip|port` of each member, built once (a fresh string per request costs a hash per lookup) */
+  private keys = new WeakMap<PoolMember, string>();
 
   /** A connection to `m`: an idle kept-alive one unless `fresh`. */
   acquire(m: PoolMember, fresh = false): BackendConn {
-    const key = `${m.ip}|${m.port}`;
+    let key = this.keys.get(m);
+    if (key === undefined) this.keys.set(m, (key = `${m.ip}|${m.port}`));
     const list = fresh ? undefined : this.idle.get(key);
     while (list && list.length) {
       const c = list.pop()!;
@@ -82,8 +107,18 @@ export class RawUpstreams {
         return c;
       }
     }
-    const socket = net.connect({ host: m.ip, port: m.port, noDelay: true });
-    const c = new BackendConn(key, socket, this);
+    let c: BackendConn | null = null;
+    const onread = {
+      buffer: READ_BUF,
+      callback: (n: number, buf: Uint8Array): boolean => {
+        if (!c) return true;
+        if (c.owner) c.owner.onBackendData(Buffer.from(buf.buffer, buf.byteOffset, n), true);
+        else c.socket.destroy(); // unsolicited bytes on an idle connection: it cannot be reused
+        return true;
+      },
+    };
+    const socket = net.connect({ host: m.ip, port: m.port, noDelay: true, onread } as net.NetConnectOpts);
+    c = new BackendConn(key, socket, this);
     this.all.add(c);
     return c;
   }
@@ -284,7 +319,7 @@ export class FastConn implements Tracked {
     const target = rl.slice(sp1 + 1, sp2);
     if (target.charCodeAt(0) !== 47 /* / */ || !TOKEN.test(method) || hasCtlOrSpace(target)) return this.giveUp();
     // bare CR/LF or NUL inside the head could split differently at the backend (request smuggling)
-    if (/(?<!\r)\n|\r(?!\n)/.test(head) || head.includes('\u0000')) return this.giveUp();
+    if (!cleanLineEnds(buf, end)) return this.giveUp();
     let host: string | undefined;
     let xff: string | undefined;
     let contentLength = -1;
@@ -375,10 +410,13 @@ export class FastConn implements Tracked {
     b.owner = this;
     this.backend = b;
     if (b.timeoutMs !== l.requestTimeoutMs) b.socket.setTimeout((b.timeoutMs = l.requestTimeoutMs));
-    b.socket.cork();
-    b.socket.write(out);
-    if (first) b.socket.write(first);
-    b.socket.uncork();
+    if (!first) b.socket.write(out);
+    else {
+      b.socket.cork();
+      b.socket.write(out);
+      b.socket.write(first);
+      b.socket.uncork();
+    }
   }
 
   private forwardBody(d: Buffer) {
@@ -398,7 +436,8 @@ export class FastConn implements Tracked {
     if (this.st === St.Body) this.socket.resume();
   }
 
-  onBackendData(d: Buffer) {
+  /** `shared`: `d` lies in READ_BUF and must be copied before it is kept or written */
+  onBackendData(d: Buffer, shared: boolean) {
     const r = this.res;
     if (!r) return;
     let data = d;
@@ -407,7 +446,7 @@ export class FastConn implements Tracked {
       const end = data.indexOf(CRLFCRLF);
       if (end < 0) {
         if (data.length > MAX_HEAD) return this.fail(502);
-        r.buf = data;
+        r.buf = shared && data === d ? Buffer.from(d) : data;
         return;
       }
       r.buf = null;
@@ -419,7 +458,7 @@ export class FastConn implements Tracked {
       if (!sl.startsWith('HTTP/1.') || !(status >= 100 && status < 600)) return this.fail(502);
       if (status < 200) {
         // interim responses (100, 103) are not forwarded; the final one follows
-        if (body.length) this.onBackendData(body);
+        if (body.length) this.onBackendData(body, shared && data === d);
         return;
       }
       r.head = false;
@@ -431,7 +470,7 @@ export class FastConn implements Tracked {
       for (let i = 1; i < lines.length; i++) {
         const line = lines[i]!;
         const colon = line.indexOf(':');
-        const name = colon > 0 ? line.slice(0, colon).toLowerCase() : '';
+        const name = colon > 0 && mayMatter(line.charCodeAt(0)) ? line.slice(0, colon).toLowerCase() : '';
         if (name === 'content-length') len = Number(line.slice(colon + 1).trim());
         else if (name === 'transfer-encoding') chunked = /chunked\s*$/i.test(line);
         else if (name === 'connection') {
@@ -452,13 +491,26 @@ export class FastConn implements Tracked {
       this.rt.current.counters.countStatus(status);
       r.sentAny = true;
       this.replay = null;
+      // a small response usually arrives whole: head and body leave in one buffer and one write
+      // (cork + two writes costs a writev and two write requests)
+      if (body.length <= 16384 && r.remaining >= 0 && (r.remaining === 0 || body.length <= r.remaining)) {
+        const take = r.remaining === 0 ? 0 : body.length;
+        const hl = out.length;
+        const one = Buffer.allocUnsafe(hl + take);
+        one.write(out, 0, hl, 'latin1');
+        if (take) body.copy(one, hl);
+        r.remaining -= take;
+        if (!this.socket.write(one)) this.backend?.socket.pause();
+        if (r.remaining === 0) this.finish();
+        return;
+      }
       this.socket.cork();
       this.socket.write(out, 'latin1');
-      this.forwardResBody(r, body);
+      this.forwardResBody(r, shared && data === d ? Buffer.from(body) : body);
       this.socket.uncork();
       return;
     }
-    this.forwardResBody(r, data);
+    this.forwardResBody(r, shared ? Buffer.from(data) : data);
   }
 
   private forwardResBody(r: ResState, d: Buffer) {
