@@ -165,7 +165,9 @@ export function parseParams(action: string, raw: Record<string, string>, overrid
     }
     let req = p.required === true;
     if (p.required === 'conditional' && p.requiredWhen) req = conditionHolds(p.requiredWhen, raw) === true;
-    if (req && !present(p.name) && !errs.absentOk) throw (errs.missing ?? (() => missing(p.name)))();
+    // A JSON-string parameter holding only white space carries nothing: it is missing too.
+    const given = present(p.name) && !(p.jsonString && raw[p.name]!.trim() === '');
+    if (req && !given && !errs.absentOk) throw (errs.missing ?? (() => missing(p.name)))();
   }
   for (const p of spec.params) {
     const errs = overrides[p.name] ?? {};
