@@ -17,7 +17,8 @@ import {
 import { matchesTags, readCreateTags, tagsOut } from '../../services/create-tags.js';
 import { KINDS } from '../../services/model.js';
 import { checkName, nameMatcher } from '../../services/names.js';
-import { dropTags, getTags, putTags } from '../../services/tags.js';
+import { scopeOf } from '../../services/scope.js';
+import { dropTags, getTags, putTags, type Tag } from '../../services/tags.js';
 import type { Scope, Tx } from '../../state/store.js';
 import { isoSeconds } from '../../util/clock.js';
 import { defaultResourceGroupId } from '../../world/resource-groups.js';
@@ -29,12 +30,36 @@ const RENAME = nameMatcher(['letters', 'digits', '-', '_', '.', '/', '*']);
 const CA_NAME = nameMatcher(['letters', 'digits', '-', '_', '.'], true);
 const rand = () => randomInt(0, 0x7fffffff) / 0x80000000;
 
-const scopeIn = (ctx: Ctx, region: string): Scope => ({ account: ctx.caller.accountId, region });
-
 /** The scopes a Describe looks in: the named region, or every region of the account. */
 async function regionsOf(ctx: Ctx, tx: Tx, kind: string, regionId: string | undefined): Promise<string[]> {
   if (regionId) return [requireRegion(regionId).RegionId];
   return [...new Set((await tx.listAccount(kind, ctx.caller.accountId)).map((x) => x.region))];
+}
+
+/**
+ * The certificates of one kind a Describe asks for: by comma-separated id list, resource group and
+ * tags, in the named region or every region of the account, each with its tags.
+ */
+async function findCerts<T extends { ResourceGroupId?: string }>(
+  ctx: Ctx,
+  tx: Tx,
+  kind: string,
+  idOf: (c: T) => string,
+  p: { RegionId?: string; ResourceGroupId?: string; Tag?: { Key?: string; Value?: string }[] },
+  idList: string | undefined,
+): Promise<{ cert: T; tags: Tag[] }[]> {
+  const ids = idList ? new Set(idList.split(',').map((s) => s.trim()).filter(Boolean)) : undefined;
+  const out: { cert: T; tags: Tag[] }[] = [];
+  for (const region of await regionsOf(ctx, tx, kind, p.RegionId)) {
+    const scope = scopeOf(ctx, region);
+    for (const cert of await tx.list<T>(kind, scope)) {
+      if (ids && !ids.has(idOf(cert))) continue;
+      if (p.ResourceGroupId && cert.ResourceGroupId !== p.ResourceGroupId) continue;
+      const tags = await getTags(tx, scope, 'certificate', idOf(cert));
+      if (matchesTags(tags, p.Tag)) out.push({ cert, tags });
+    }
+  }
+  return out;
 }
 
 function serverCertOut(c: ServerCertificateDoc) {
@@ -82,7 +107,7 @@ function serverCertIdOf(id: string): string {
 async function findServerCert(ctx: Ctx, tx: Tx, id: string, regionId?: string): Promise<{ scope: Scope; cert: ServerCertificateDoc }> {
   const region = regionId ? requireRegion(regionId).RegionId : undefined;
   const found = await tx.find<ServerCertificateDoc>(KINDS.serverCertificate, ctx.caller.accountId, id);
-  if (found && (!region || found.region === region)) return { scope: scopeIn(ctx, found.region), cert: found.doc };
+  if (found && (!region || found.region === region)) return { scope: scopeOf(ctx, found.region), cert: found.doc };
   // The id of a CA certificate is not a server certificate id (seed row 137).
   const ca = await tx.find<CACertificateDoc>(KINDS.caCertificate, ctx.caller.accountId, id);
   if (ca && (!region || ca.region === region)) fail('InvalidParameter', 'The specified parameter ServerCertificateId is not Support.');
@@ -93,7 +118,7 @@ async function findCaCert(ctx: Ctx, tx: Tx, id: string, regionId: string | undef
   const region = regionId ? requireRegion(regionId).RegionId : undefined;
   const found = await tx.find<CACertificateDoc>(KINDS.caCertificate, ctx.caller.accountId, id.trim());
   if (!found || (region && found.region !== region)) fail('CACertificateId.NotFound', 'The specified CACertificateId does not exist.');
-  return { scope: scopeIn(ctx, found.region), cert: found.doc };
+  return { scope: scopeOf(ctx, found.region), cert: found.doc };
 }
 
 defineAction({
@@ -121,7 +146,7 @@ defineAction({
       CertificatePem: cert.pem,
       PrivateKeySealed: sealKey(ctx.store, id, key.pem),
     };
-    const scope = scopeIn(ctx, region);
+    const scope = scopeOf(ctx, region);
     await ctx.store.write(async (tx) => {
       await tx.put(KINDS.serverCertificate, scope, id, doc);
       if (tags.length) await putTags(tx, scope, 'certificate', id, tags);
@@ -162,24 +187,14 @@ defineAction({
 defineAction({
   name: 'DescribeServerCertificates',
   async handler(ctx, p) {
-    const ids = p.ServerCertificateId ? new Set(p.ServerCertificateId.split(',').map((s) => s.trim()).filter(Boolean)) : undefined;
     return ctx.store.read(async (tx) => {
-      const out: unknown[] = [];
-      for (const region of await regionsOf(ctx, tx, KINDS.serverCertificate, p.RegionId)) {
-        const scope = scopeIn(ctx, region);
-        for (const c of await tx.list<ServerCertificateDoc>(KINDS.serverCertificate, scope)) {
-          if (ids && !ids.has(c.ServerCertificateId)) continue;
-          if (p.ResourceGroupId && c.ResourceGroupId !== p.ResourceGroupId) continue;
-          const tags = await getTags(tx, scope, 'certificate', c.ServerCertificateId);
-          if (!matchesTags(tags, p.Tag)) continue;
-          out.push({
-            ...serverCertOut(c),
-            EncryptionAlgorithm: c.EncryptionAlgorithm,
-            EncryptionKeyLength: c.EncryptionKeyLength,
-            Tags: tagsOut(tags),
-          });
-        }
-      }
+      const found = await findCerts<ServerCertificateDoc>(ctx, tx, KINDS.serverCertificate, (c) => c.ServerCertificateId, p, p.ServerCertificateId);
+      const out = found.map(({ cert: c, tags }) => ({
+        ...serverCertOut(c),
+        EncryptionAlgorithm: c.EncryptionAlgorithm,
+        EncryptionKeyLength: c.EncryptionKeyLength,
+        Tags: tagsOut(tags),
+      }));
       return { ServerCertificates: { ServerCertificate: out } };
     });
   },
@@ -205,7 +220,7 @@ defineAction({
       ...certInfo(cert.leaf),
       CertificatePem: cert.pem,
     };
-    const scope = scopeIn(ctx, region);
+    const scope = scopeOf(ctx, region);
     await ctx.store.write(async (tx) => {
       await tx.put(KINDS.caCertificate, scope, id, doc);
       if (tags.length) await putTags(tx, scope, 'certificate', id, tags);
@@ -245,19 +260,15 @@ defineAction({
 defineAction({
   name: 'DescribeCACertificates',
   async handler(ctx, p) {
-    const ids = p.CACertificateId ? new Set(p.CACertificateId.split(',').map((s) => s.trim()).filter(Boolean)) : undefined;
     return ctx.store.read(async (tx) => {
-      const out: unknown[] = [];
-      for (const region of await regionsOf(ctx, tx, KINDS.caCertificate, p.RegionId)) {
-        const scope = scopeIn(ctx, region);
-        for (const c of await tx.list<CACertificateDoc>(KINDS.caCertificate, scope)) {
-          if (ids && !ids.has(c.CACertificateId)) continue;
-          if (p.ResourceGroupId && c.ResourceGroupId !== p.ResourceGroupId) continue;
-          const tags = await getTags(tx, scope, 'certificate', c.CACertificateId);
-          if (!matchesTags(tags, p.Tag)) continue;
-          out.push({ ...caCertOut(c), EncryptionAlgorithm: c.EncryptionAlgorithm, EncryptionKeyLength: c.EncryptionKeyLength, StandardType: 'INTERNATIONAL', Tags: tagsOut(tags) });
-        }
-      }
+      const found = await findCerts<CACertificateDoc>(ctx, tx, KINDS.caCertificate, (c) => c.CACertificateId, p, p.CACertificateId);
+      const out = found.map(({ cert: c, tags }) => ({
+        ...caCertOut(c),
+        EncryptionAlgorithm: c.EncryptionAlgorithm,
+        EncryptionKeyLength: c.EncryptionKeyLength,
+        StandardType: 'INTERNATIONAL',
+        Tags: tagsOut(tags),
+      }));
       return { CACertificates: { CACertificate: out } };
     });
   },
