@@ -1,5 +1,5 @@
 // A standalone OpenSLB data plane for benchmarks: applies one snapshot with TCP listeners in front
-// of the ../shared/bench backends (and an HTTP listener when an HTTP protocol handler is
+// of the bench/peers backends (and an HTTP listener when an HTTP protocol handler is
 // available), then runs until SIGTERM. WORKERS=N (N > 1) runs N processes with node:cluster; they
 // share each listening socket (SCHED_NONE: the kernel hands accepted connections to whichever
 // worker accepts first — Node 20 has no SO_REUSEPORT).

@@ -1,7 +1,7 @@
 // npm run bench:dataplane — OpenSLB's data plane against nginx stream / HAProxy / a bare Node pipe,
-// all in one ../shared/bench run over loopback, so the ratios come from the same rounds.
+// all in one bench/peers run over loopback, so the ratios come from the same rounds.
 // Starts two OpenSLB data planes (1 process on ports 183xx, WORKERS_MULTI processes on 184xx),
-// runs a writable copy of ../shared/bench/run.sh with them as EXTRA targets, prints ratios.
+// runs a writable copy of bench/peers/run.sh with them as EXTRA targets, prints ratios.
 // Env: ROUNDS (2), DUR (10), WARM (2), IPERF_T (8), TESTS ("big iperf", + http when an HTTP
 // handler exists), WORKERS_MULTI (2; 0 = skip), BENCH_HTTP=0 (no HTTP listener), KEEP=1 keeps the
 // temp dir.
@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SHARED = resolve(ROOT, '../shared/bench');
+const PEERS = resolve(ROOT, 'bench/peers');
 const MULTI = Number(process.env.WORKERS_MULTI ?? 2);
 
 function need(bin: string) {
@@ -29,7 +29,7 @@ if (missing.length) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'openslb-bench-'));
-cpSync(SHARED, work, { recursive: true, filter: (src) => !src.includes(`${SHARED}/results`) && !src.includes('node_modules') });
+cpSync(PEERS, work, { recursive: true, filter: (src) => !src.includes(`${PEERS}/results`) && !src.includes('node_modules') });
 const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: work, stdio: 'inherit' });
 if (ci.status !== 0) process.exit(1);
 

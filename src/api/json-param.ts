@@ -1,6 +1,6 @@
 // Lenient parsing of the JSON-in-a-string parameters (BackendServers, RuleList, AclEntrys, Tags…).
 // Real clients send single-quoted pseudo-JSON (Terraform), lower-camel keys with unrelated extra
-// fields (the Kubernetes CCM) and proper JSON (SDKs); see shared/reference/client-behaviours.md.
+// fields (the Kubernetes CCM) and proper JSON (SDKs); see reference/client-behaviours.md.
 
 export type JsonScalar = string | number | boolean | null;
 export type JsonItem = Record<string, JsonScalar> | string;

@@ -1,5 +1,5 @@
 // Declarative parameter specs, read from src/api/slb-api.data.json (generated from
-// shared/reference/slb-api.json), and the one validator every action goes through.
+// reference/slb-api.json), and the one validator every action goes through.
 import { readFileSync } from 'node:fs';
 import { ApiError, apiError } from '../errors/catalog.js';
 import { parseJsonList, type JsonFieldSpec } from './json-param.js';

@@ -1,4 +1,4 @@
-// Percent-encoding and parameter collection per shared/reference/protocol.md §1–3.
+// Percent-encoding and parameter collection per reference/protocol.md §1–3.
 
 /** RFC 3986 encoding used by both signature versions: only A–Z a–z 0–9 - _ . ~ stay raw. */
 export function percentEncode(s: string): string {

@@ -1,4 +1,4 @@
-// Success and error envelopes in JSON and XML (shared/reference/protocol.md §5–6).
+// Success and error envelopes in JSON and XML (reference/protocol.md §5–6).
 import { XMLBuilder } from 'fast-xml-parser';
 import type { ApiError } from '../errors/catalog.js';
 

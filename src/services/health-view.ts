@@ -2,7 +2,7 @@
 // (DescribeHealthStatus). The data plane (issue 5) owns the probes; it publishes what it observed
 // by installing a HealthView (or by reporting into the MemoryHealthView below). The API never
 // invents health: with no observation a server is 'unavailable' ("check not yet completed",
-// shared/reference/dataplane.md §3.4), never a fabricated 'normal'.
+// reference/dataplane.md §3.4), never a fabricated 'normal'.
 
 export type ServerHealthStatus = 'normal' | 'abnormal' | 'unavailable';
 

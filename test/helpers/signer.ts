@@ -1,5 +1,5 @@
 // An independent signer for raw HTTP requests: signature V1 (HMAC-SHA1) and V3
-// (ACS3-HMAC-SHA256), written from shared/reference/protocol.md §3–4 without importing the
+// (ACS3-HMAC-SHA256), written from reference/protocol.md §3–4 without importing the
 // gateway's own code, so a bug in src/gateway/signature.ts cannot hide itself in the tests.
 // Used where no real client can produce the case (bad timestamps, replays, odd methods…).
 import { createHash, createHmac, randomBytes } from 'node:crypto';

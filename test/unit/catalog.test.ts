@@ -1,4 +1,4 @@
-// The error catalog against the seed document itself (../shared/seed/*.txt, a markdown table),
+// The error catalog against the seed document itself (reference/seed/*.txt, the in-repo copy of the user's seed document, a markdown table),
 // not against the JSON derived from it: any missing row or any byte of difference fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { send } from '../helpers/signer.js';
 import { startTestServer } from '../helpers/server.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const seedDir = join(repoRoot, '..', 'shared', 'seed');
+const seedDir = join(repoRoot, 'reference', 'seed');
 
 interface SeedRow {
   row: number;

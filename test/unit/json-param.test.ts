@@ -1,4 +1,4 @@
-// Lenient JSON-string parameters (shared/reference/protocol.md §8, client-behaviours.md): what
+// Lenient JSON-string parameters (reference/protocol.md §8, client-behaviours.md): what
 // Terraform, the Kubernetes CCM and the SDKs really send must parse; broken text must not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
