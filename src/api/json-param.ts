@@ -123,10 +123,11 @@ export interface JsonFieldSpec {
 /**
  * Parses a JSON-string list parameter. Keys are matched case-insensitively to the canonical field
  * names (unknown keys dropped), null elements skipped, and numbers kept as numbers or strings as
- * given (the handler coerces with `intField`). A single object is accepted as a one-element list.
+ * given (the handler coerces with `intField`). A single object is accepted as a one-element list;
+ * with `stringItemField`, a bare string element is the object `{[stringItemField]: element}`.
  * Returns undefined when the text is not (lenient) JSON or the elements are of the wrong kind.
  */
-export function parseJsonList(text: string, fields: JsonFieldSpec[] | undefined, elementType?: string): JsonList | undefined {
+export function parseJsonList(text: string, fields: JsonFieldSpec[] | undefined, elementType?: string, stringItemField?: string): JsonList | undefined {
   const v = parseLenientJson(text);
   if (v === undefined) return undefined;
   const arr = Array.isArray(v) ? v : typeof v === 'object' && v !== null ? [v] : undefined;
@@ -138,6 +139,10 @@ export function parseJsonList(text: string, fields: JsonFieldSpec[] | undefined,
       if (typeof el === 'string' || typeof el === 'number') out.push(String(el));
       else if (!fields) return undefined;
       else return undefined;
+      continue;
+    }
+    if (stringItemField && typeof el === 'string') {
+      out.push({ [stringItemField]: el });
       continue;
     }
     if (typeof el !== 'object' || Array.isArray(el)) return undefined;

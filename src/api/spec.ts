@@ -21,7 +21,7 @@ export interface ParamSpec {
   /** 'comma-separated': the value is a list whose items are checked against `enum` one by one */
   listEncoding?: string;
   repeat?: { wire: string; elementFields?: (JsonFieldSpec & { maxLength?: number })[] };
-  jsonString?: { encoding: string; maxItems?: number; elementFields?: JsonFieldSpec[]; elementType?: string };
+  jsonString?: { encoding: string; maxItems?: number; elementFields?: JsonFieldSpec[]; elementType?: string; /** a bare string element stands for an object with only this field (a legacy form) */ stringItemField?: string };
 }
 
 export interface ResponseNode {
@@ -208,7 +208,7 @@ export function parseParams(action: string, raw: Record<string, string>, overrid
     // String (possibly JSON-in-a-string)
     if (p.jsonString) {
       if (v.trim() === '') continue;
-      const list = parseJsonList(v, p.jsonString.elementFields, p.jsonString.elementType);
+      const list = parseJsonList(v, p.jsonString.elementFields, p.jsonString.elementType, p.jsonString.stringItemField);
       if (!list) throw (errs.malformed ?? badValue)();
       const max = p.jsonString.maxItems ?? p.maxItems;
       if (max !== undefined && list.length > max) throw (errs.tooMany ?? badValue)();

@@ -39,10 +39,10 @@ test('default server group through the real clients', async (t) => {
     })) as Listed;
     assert.deepEqual(Object.keys(added).sort(), ['BackendServers', 'LoadBalancerId', 'RequestId']);
     assert.equal(added.LoadBalancerId, lb.LoadBalancerId);
-    // Weight is a String in this action's response tree (slb-api.json).
+    // Weight is a number on the wire in every action (docs/wire-types.md: aliyungo decodes an int).
     assert.deepEqual(plain(added.BackendServers.BackendServer), [
-      { ServerId: a!.InstanceId, Weight: '100', Type: 'ecs' },
-      { ServerId: b!.InstanceId, Weight: '50', Type: 'ecs' },
+      { ServerId: a!.InstanceId, Weight: 100, Type: 'ecs' },
+      { ServerId: b!.InstanceId, Weight: 50, Type: 'ecs' },
     ]);
     const stored = await getLoadBalancer(s, lb.LoadBalancerId);
     assert.deepEqual(stored!.BackendServers, [
@@ -56,8 +56,8 @@ test('default server group through the real clients', async (t) => {
       BackendServers: JSON.stringify([{ ServerId: b!.InstanceId, Weight: 0 }]),
     })).body as Listed;
     assert.deepEqual(set.BackendServers.BackendServer.map((x) => [x['ServerId'], x['Weight']]), [
-      [a!.InstanceId, '100'],
-      [b!.InstanceId, '0'],
+      [a!.InstanceId, 100],
+      [b!.InstanceId, 0],
     ]);
 
     const removed = (await s.call('RemoveBackendServers', {
@@ -65,7 +65,7 @@ test('default server group through the real clients', async (t) => {
       LoadBalancerId: lb.LoadBalancerId,
       BackendServers: tfServers([{ ServerId: a!.InstanceId, Weight: 100, Type: 'ecs' }]),
     }, { method: 'POST' })) as Listed;
-    // The remaining servers; Weight is an Integer in RemoveBackendServers' response tree.
+    // The remaining servers, Weight a number as in every action.
     assert.deepEqual(plain(removed.BackendServers.BackendServer), [{ ServerId: b!.InstanceId, Weight: 0, Type: 'ecs' }]);
   });
 
@@ -89,6 +89,24 @@ test('default server group through the real clients', async (t) => {
     assert.deepEqual((await getLoadBalancer(s, lb.LoadBalancerId))!.BackendServers, []);
   });
 
+  await t.test('RemoveBackendServers takes the legacy list of instance ids (aliyungo, the cloud controller), also mixed with objects', async () => {
+    const lb = await putLoadBalancer(s);
+    const [a, b, c] = await putInstances(s, 3);
+    const all = [a, b, c].map((i) => ({ ServerId: i!.InstanceId, Weight: 100 }));
+    await s.call('AddBackendServers', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, BackendServers: JSON.stringify(all) });
+    const removed = (await s.call('RemoveBackendServers', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, BackendServers: JSON.stringify([a!.InstanceId]) })) as Listed;
+    assert.deepEqual(removed.BackendServers.BackendServer.map((x) => x['ServerId']), [b!.InstanceId, c!.InstanceId]);
+    const mixed = (await s.v3('RemoveBackendServers', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, BackendServers: JSON.stringify([b!.InstanceId, { ServerId: c!.InstanceId }]) })).body as Listed;
+    assert.deepEqual(mixed.BackendServers.BackendServer, []);
+    // an id that is not a member is refused as in the object form, and nothing changes
+    await s.call('AddBackendServers', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, BackendServers: JSON.stringify(all.slice(0, 1)) });
+    const e = await rejects(() => s.call('RemoveBackendServers', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, BackendServers: JSON.stringify([a!.InstanceId, 'i-notamember']) }));
+    assert.notEqual(e.code, 'BackendServersMalformed');
+    assert.deepEqual((await getLoadBalancer(s, lb.LoadBalancerId))!.BackendServers.map((x) => x.ServerId), [a!.InstanceId]);
+    // the bare-id form is RemoveBackendServers' own: Add and Set still want objects
+    await expectError(s, 'AddBackendServers', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, BackendServers: JSON.stringify([b!.InstanceId]) }, { code: 'BackendServersMalformed', status: 400, message: 'the specified parameter BackendServers is unavailable.' });
+  });
+
   await t.test('adding a member again updates it (idempotent retries); eni and eci servers keep their type', async () => {
     const lb = await putLoadBalancer(s);
     const ecs = await putInstance(s);
@@ -102,9 +120,9 @@ test('default server group through the real clients', async (t) => {
     await s.call('AddBackendServers', { LoadBalancerId: lb.LoadBalancerId, BackendServers: body });
     const again = (await s.call('AddBackendServers', { LoadBalancerId: lb.LoadBalancerId, BackendServers: JSON.stringify([{ ServerId: ecs.InstanceId, Weight: 7 }]) })) as Listed;
     assert.deepEqual(plain(again.BackendServers.BackendServer), [
-      { ServerId: ecs.InstanceId, Weight: '7', Type: 'ecs' },
-      { ServerId: eni.InstanceId, Weight: '30', Type: 'eni' },
-      { ServerId: eci.InstanceId, Weight: '100', Type: 'eci', Description: 'pod-a' },
+      { ServerId: ecs.InstanceId, Weight: 7, Type: 'ecs' },
+      { ServerId: eni.InstanceId, Weight: 30, Type: 'eni' },
+      { ServerId: eci.InstanceId, Weight: 100, Type: 'eci', Description: 'pod-a' },
     ]);
     const stored = (await getLoadBalancer(s, lb.LoadBalancerId))!.BackendServers;
     assert.equal(stored.find((x) => x.ServerId === eni.InstanceId)!.ServerIp, '192.168.77.7');
