@@ -15,7 +15,7 @@ const PARAM_PATCHES: Record<string, Record<string, Record<string, unknown>>> = {
 // Wire types decided where a strict client and the metadata disagree (reference/wire-types.json).
 interface Decision { field: string; type: string; actions: string[]; was: string; evidence: string[] }
 interface Exception { field: string; type: string; actions: string[]; evidence: string[] }
-interface RequestForm { parameter: string; actions: string[]; form: string; evidence: string[] }
+interface RequestForm { parameter: string; kind: 'bare-id-list' | 'enum-value'; value?: string; actions: string[]; form: string; evidence: string[] }
 const wire = JSON.parse(readFileSync(`${ref}/wire-types.json`, 'utf8')) as { decisions: Decision[]; exceptions: Exception[]; requestForms: RequestForm[] };
 interface Node { name?: string; type: string; fields?: Node[]; items?: Node }
 /** Sets the type of every field named `field` under `nodes`, at any depth; returns how many. */
@@ -31,13 +31,16 @@ function retype(nodes: Node[] | undefined, field: string, type: string): number 
   return n;
 }
 // Legacy request forms (reference/wire-types.json requestForms): a JSON list of bare ids where the
-// element is otherwise an object whose first field is the id.
+// element is otherwise an object whose first field is the id; an enum value the current docs dropped.
+type ParamRef = { name: string; enum?: string[]; jsonString?: { elementFields?: { name: string }[] } };
 for (const f of wire.requestForms) {
   for (const action of f.actions) {
-    const param = (api[action]?.['params'] as { name: string; jsonString?: { elementFields?: { name: string }[] } }[] | undefined)?.find((p) => p.name === f.parameter);
-    const id = param?.jsonString?.elementFields?.[0]?.name;
-    if (!param || !id) throw new Error(`wire-types.json: ${action} has no JSON list parameter ${f.parameter}`);
-    PARAM_PATCHES[action] = { ...PARAM_PATCHES[action], [f.parameter]: { jsonString: { ...param.jsonString, stringItemField: id } } };
+    const param = (api[action]?.['params'] as ParamRef[] | undefined)?.find((p) => p.name === f.parameter);
+    let patch: Record<string, unknown> | undefined;
+    if (f.kind === 'bare-id-list' && param?.jsonString?.elementFields?.[0]) patch = { jsonString: { ...param.jsonString, stringItemField: param.jsonString.elementFields[0].name } };
+    if (f.kind === 'enum-value' && param?.enum && f.value) patch = { enum: param.enum.includes(f.value) ? param.enum : [...param.enum, f.value] };
+    if (!patch) throw new Error(`wire-types.json: ${action}.${f.parameter} cannot take the ${f.kind} form`);
+    PARAM_PATCHES[action] = { ...PARAM_PATCHES[action], [f.parameter]: { ...PARAM_PATCHES[action]?.[f.parameter], ...patch } };
   }
 }
 const out: Record<string, unknown> = {};
