@@ -11,7 +11,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { Change, Scope, Store, Tx } from './store.js';
+import type { Change, ChangedResource, Query, QueryScope, Scope, Store, Tx } from './store.js';
+import { INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
+import { buildQuery } from './query-sql.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database?… (anything `pg` accepts) */
@@ -26,6 +28,8 @@ export interface PostgresStoreOptions {
   maxAttempts?: number;
   /** problems outside any caller's transaction (lost LISTEN connection, idle client errors) */
   onError?: (e: Error) => void;
+  /** the lookup index (default: src/state/indexes.ts) */
+  indexes?: IndexSpec;
 }
 
 /** Ordered schema migrations; `t` is the schema-qualified prefix. Each runs once, in a transaction. */
@@ -42,6 +46,14 @@ const MIGRATIONS: ((t: string) => string)[] = [
   // (AccessKeyId, nonce); `at` in ms of the server clock
   (t) => `CREATE TABLE ${t}signature_nonces (h text PRIMARY KEY, at bigint NOT NULL);
    CREATE INDEX signature_nonces_by_at ON ${t}signature_nonces (at);`,
+  // the lookup index (src/state/indexes.ts), as in the SQLite store; rebuilt by reindexIfStale
+  (t) => `CREATE TABLE ${t}resource_index (
+     kind text NOT NULL, account text NOT NULL, region text NOT NULL, id text NOT NULL,
+     field text NOT NULL, value text NOT NULL, seq bigint NOT NULL);
+   CREATE INDEX resource_index_lookup ON ${t}resource_index (kind, account, region, field, value, seq);
+   CREATE INDEX resource_index_account ON ${t}resource_index (kind, account, field, value, seq);
+   CREATE INDEX resource_index_doc ON ${t}resource_index (kind, account, region, id);
+   CREATE TABLE ${t}store_meta (key text PRIMARY KEY, value text NOT NULL);`,
 ];
 
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -113,6 +125,7 @@ export class PostgresStore implements Store {
   private readonly maxAttempts: number;
   private readonly onError: (e: Error) => void;
   private readonly sql;
+  private readonly indexes: IndexSpec;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -123,9 +136,14 @@ export class PostgresStore implements Store {
     this.gate = new Gate(opts.writeConcurrency ?? 1);
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? 12);
     this.onError = opts.onError ?? (() => undefined);
+    this.indexes = opts.indexes ?? INDEXES;
     const t = `${quoteIdent(schema)}.resources`;
+    const ix = `${quoteIdent(schema)}.resource_index`;
     const tag = createHash('sha1').update(schema).digest('hex').slice(0, 12);
     this.sql = {
+      tag,
+      resources: t,
+      index: ix,
       channel: `openslb_changes_${tag}`,
       get: { name: `oslb_get_${tag}`, text: `SELECT doc FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4` },
       list: { name: `oslb_list_${tag}`, text: `SELECT doc FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 ORDER BY seq` },
@@ -134,9 +152,15 @@ export class PostgresStore implements Store {
       put: {
         name: `oslb_put_${tag}`,
         text: `INSERT INTO ${t} (kind, account, region, id, doc) VALUES ($1,$2,$3,$4,$5)
-               ON CONFLICT (kind, account, region, id) DO UPDATE SET doc = excluded.doc`,
+               ON CONFLICT (kind, account, region, id) DO UPDATE SET doc = excluded.doc RETURNING seq`,
       },
       del: { name: `oslb_del_${tag}`, text: `DELETE FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4` },
+      delIndex: { name: `oslb_delix_${tag}`, text: `DELETE FROM ${ix} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4` },
+      addIndex: {
+        name: `oslb_addix_${tag}`,
+        text: `INSERT INTO ${ix} (kind, account, region, id, field, value, seq)
+               SELECT $1, $2, $3, $4, f, v, $7 FROM unnest($5::text[], $6::text[]) AS x(f, v)`,
+      },
       kinds: `SELECT DISTINCT kind FROM ${t}`,
       nonce: {
         name: `oslb_nonce_${tag}`,
@@ -155,7 +179,7 @@ export class PostgresStore implements Store {
     try {
       const schema = opts.schema ?? (await pool.query<{ s: string | null }>('SELECT current_schema() AS s')).rows[0]?.s;
       if (!schema) throw new Error('PostgreSQL store: the connection has no current schema (search_path names no existing schema); pass one');
-      await migrate(pool, schema, opts.schema !== undefined);
+      await migrate(pool, schema, opts.schema !== undefined, opts.indexes ?? INDEXES);
       const store = new PostgresStore(pool, opts, schema);
       await store.listen();
       return store;
@@ -167,7 +191,7 @@ export class PostgresStore implements Store {
 
   // -- transactions
 
-  private tx(client: pg.PoolClient, touched: Set<string> | null, live: { open: boolean; failure?: unknown }): Tx {
+  private tx(client: pg.PoolClient, touched: Map<string, ChangedResource> | null, live: { open: boolean; failure?: unknown }): Tx {
     const s = this.sql;
     const q = async <R extends pg.QueryResultRow>(stmt: { name: string; text: string }, values: unknown[]) => {
       if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
@@ -196,20 +220,44 @@ export class PostgresStore implements Store {
         const r = await q<{ region: string; doc: T }>(s.find, [kind, account, id]);
         return r.rows.length ? { region: r.rows[0]!.region, doc: r.rows[0]!.doc } : undefined;
       },
+      query: async <T>(kind: string, scope: QueryScope, query: Query = {}) => {
+        const b = buildQuery(this.indexes, kind, scope, query, false, { dialect: 'postgres', resources: s.resources, index: s.index });
+        return (await q<{ region: string; doc: T }>(this.named(b.sql), b.params)).rows.map((r) => ({ region: r.region, doc: r.doc }));
+      },
+      count: async (kind: string, scope: QueryScope, query: Query = {}) => {
+        const b = buildQuery(this.indexes, kind, scope, query, true, { dialect: 'postgres', resources: s.resources, index: s.index });
+        return Number((await q<{ n: string }>(this.named(b.sql), b.params)).rows[0]!.n);
+      },
       put: async <T>(kind: string, scope: Scope, id: string, doc: T) => {
         const t = writable();
         const json = JSON.stringify(doc);
         if (json === undefined) throw new TypeError(`cannot store ${typeof doc} as a document`);
-        await q(s.put, [kind, scope.account, scope.region, id, json]);
-        t.add(kind);
+        const seq = (await q<{ seq: string }>(s.put, [kind, scope.account, scope.region, id, json])).rows[0]!.seq;
+        if (this.indexes[kind]) {
+          await q(s.delIndex, [kind, scope.account, scope.region, id]);
+          const rows = indexRows(this.indexes, kind, doc);
+          if (rows.length) await q(s.addIndex, [kind, scope.account, scope.region, id, rows.map((r) => r[0]), rows.map((r) => r[1]), seq]);
+        }
+        t.set(`${kind}\u0000${scope.account}\u0000${scope.region}\u0000${id}`, { kind, account: scope.account, region: scope.region, id });
       },
       delete: async (kind: string, scope: Scope, id: string) => {
         const t = writable();
         const gone = ((await q(s.del, [kind, scope.account, scope.region, id])).rowCount ?? 0) > 0;
-        if (gone) t.add(kind);
+        if (gone) {
+          if (this.indexes[kind]) await q(s.delIndex, [kind, scope.account, scope.region, id]);
+          t.set(`${kind}\u0000${scope.account}\u0000${scope.region}\u0000${id}`, { kind, account: scope.account, region: scope.region, id });
+        }
         return gone;
       },
     };
+  }
+
+  /** A named (prepared per connection) statement for generated query SQL. */
+  private namedCache = new Map<string, { name: string; text: string }>();
+  private named(text: string): { name: string; text: string } {
+    let st = this.namedCache.get(text);
+    if (!st) this.namedCache.set(text, (st = { name: `oslb_q_${this.sql.tag}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text }));
+    return st;
   }
 
   async read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -243,7 +291,7 @@ export class PostgresStore implements Store {
     try {
       return await this.gate.run(async () => {
         for (let attempt = 1; ; attempt++) {
-          const touched = new Set<string>();
+          const touched = new Map<string, ChangedResource>();
           const live: { open: boolean; failure?: unknown } = { open: true };
           const client = await this.pool.connect();
           let broken: Error | undefined;
@@ -254,7 +302,7 @@ export class PostgresStore implements Store {
             live.open = false;
             // fn may have swallowed a statement's error; PostgreSQL would turn the COMMIT into a ROLLBACK
             if (live.failure !== undefined) throw live.failure;
-            for (const payload of notifications(this.node, touched)) await client.query('SELECT pg_notify($1, $2)', [this.sql.channel, payload]);
+            for (const payload of notifications(this.node, [...touched.values()])) await client.query('SELECT pg_notify($1, $2)', [this.sql.channel, payload]);
             const done = await client.query('COMMIT');
             if (done.command !== 'COMMIT') throw new Error(`PostgreSQL store: the transaction was rolled back (${done.command})`);
           } catch (e) {
@@ -270,7 +318,10 @@ export class PostgresStore implements Store {
             throw cause;
           }
           client.release();
-          if (touched.size) this.emit(touched);
+          if (touched.size) {
+            const resources = [...touched.values()];
+            this.emit(new Set(resources.map((r) => r.kind)), resources);
+          }
           return out;
         }
       });
@@ -305,10 +356,10 @@ export class PostgresStore implements Store {
   // -- changes
 
   /** Local listeners, after the commit, outside the transaction's context; their failures are theirs. */
-  private emit(kinds: Set<string>): void {
+  private emit(kinds: Set<string>, resources?: ChangedResource[]): void {
     for (const l of [...this.listeners]) {
       try {
-        const change = { kinds: new Set(kinds) };
+        const change: Change = { kinds: new Set(kinds), ...(resources ? { resources: resources.map((r) => ({ ...r })) } : {}) };
         // outside the transaction's context, so a listener may start its own read/write
         this.nesting.outside(() => l(change));
       } catch {
@@ -329,9 +380,10 @@ export class PostgresStore implements Store {
     client.on('notification', (m) => {
       if (m.channel !== this.sql.channel || !m.payload) return;
       try {
-        const p = JSON.parse(m.payload) as { n?: string; k?: string[] };
+        const p = JSON.parse(m.payload) as { n?: string; k?: string[]; r?: [string, string, string, string][] };
         if (p.n === this.node || !Array.isArray(p.k)) return; // our own commits were announced already
-        this.emit(new Set(p.k));
+        const resources = Array.isArray(p.r) ? p.r.map(([kind, account, region, id]) => ({ kind, account, region, id })) : undefined;
+        this.emit(new Set(p.k), resources);
       } catch {
         // not ours
       }
@@ -380,8 +432,16 @@ export class PostgresStore implements Store {
   }
 }
 
-/** `{"n": node, "k": [kinds]}` payloads under PostgreSQL's size limit (split when needed). */
-function notifications(node: string, kinds: Set<string>): string[] {
+/**
+ * `{"n": node, "k": [kinds], "r": [[kind, account, region, id]…]}` in one payload when it fits
+ * PostgreSQL's size limit; otherwise the kinds alone (split when needed), which tells the other
+ * nodes that anything of those kinds may have changed.
+ */
+function notifications(node: string, resources: ChangedResource[]): string[] {
+  if (!resources.length) return [];
+  const kinds = new Set(resources.map((r) => r.kind));
+  const whole = JSON.stringify({ n: node, k: [...kinds], r: resources.map((r) => [r.kind, r.account, r.region, r.id]) });
+  if (Buffer.byteLength(whole) <= NOTIFY_LIMIT) return [whole];
   const out: string[] = [];
   let batch: string[] = [];
   const payload = (k: string[]) => JSON.stringify({ n: node, k });
@@ -397,7 +457,7 @@ function notifications(node: string, kinds: Set<string>): string[] {
 }
 
 /** Applies pending migrations under an advisory lock, so nodes starting together migrate once. */
-async function migrate(pool: pg.Pool, schema: string, create: boolean): Promise<void> {
+async function migrate(pool: pg.Pool, schema: string, create: boolean, indexes: IndexSpec): Promise<void> {
   const t = `${quoteIdent(schema)}.`;
   const key = createHash('sha1').update(`openslb.migrate:${schema}`).digest().readInt32BE(0);
   const client = await pool.connect();
@@ -421,10 +481,44 @@ async function migrate(pool: pg.Pool, schema: string, create: boolean): Promise<
           throw new Error(`PostgreSQL store: migration ${version} failed: ${(e as Error).message}`, { cause: e });
         }
       }
+      await reindexIfStale(client, t, indexes);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1, $2)', [0x6f736c62, key]).catch((e: Error) => (broken = e));
     }
   } finally {
     client.release(broken);
+  }
+}
+
+/** Rebuilds the lookup index when it was built for another index table (or never); under the migration lock. */
+async function reindexIfStale(client: pg.PoolClient, t: string, indexes: IndexSpec): Promise<void> {
+  const want = indexVersion(indexes);
+  const have = (await client.query<{ value: string }>(`SELECT value FROM ${t}store_meta WHERE key = 'index_version'`)).rows[0]?.value;
+  if (have === want) return;
+  await client.query('BEGIN');
+  try {
+    await client.query(`DELETE FROM ${t}resource_index`);
+    const kinds = Object.keys(indexes);
+    const docs = await client.query<{ kind: string; account: string; region: string; id: string; seq: string; doc: unknown }>(
+      `SELECT kind, account, region, id, seq, doc FROM ${t}resources WHERE kind = ANY($1::text[])`,
+      [kinds],
+    );
+    const cols: string[][] = [[], [], [], [], [], [], []];
+    for (const r of docs.rows) {
+      for (const [field, value] of indexRows(indexes, r.kind, r.doc)) [r.kind, r.account, r.region, r.id, field, value, r.seq].forEach((v, i) => cols[i]!.push(v));
+    }
+    for (let i = 0; i < cols[0]!.length; i += 10_000) {
+      const part = cols.map((c) => c.slice(i, i + 10_000));
+      await client.query(
+        `INSERT INTO ${t}resource_index (kind, account, region, id, field, value, seq)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])`,
+        part,
+      );
+    }
+    await client.query(`INSERT INTO ${t}store_meta (key, value) VALUES ('index_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [want]);
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw new Error(`PostgreSQL store: rebuilding the lookup index failed: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import Database from 'better-sqlite3';
-import type { Change, Scope, Store, Tx } from './store.js';
+import type { Change, ChangedResource, Query, QueryScope, Scope, Store, Tx } from './store.js';
+import { INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
+import { buildQuery } from './query-sql.js';
 
 // Ordered schema migrations; each runs once, inside a transaction, recorded in schema_migrations.
 const MIGRATIONS: string[] = [
@@ -10,7 +12,19 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (kind, account, region, id));
    CREATE INDEX resources_by_id ON resources (kind, account, id);
    CREATE INDEX resources_by_seq ON resources (kind, account, region, seq);`,
+  // the lookup index (src/state/indexes.ts): one row per (document, indexed field, value), with the
+  // document's seq so that a lookup walks the index in insertion order and pages there
+  `CREATE TABLE resource_index (
+     kind TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL,
+     field TEXT NOT NULL, value TEXT NOT NULL, seq INTEGER NOT NULL);
+   CREATE INDEX resource_index_lookup ON resource_index (kind, account, region, field, value, seq);
+   CREATE INDEX resource_index_account ON resource_index (kind, account, field, value, seq);
+   CREATE INDEX resource_index_doc ON resource_index (kind, account, region, id);
+   CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
+
+/** Reader connections (WAL: each sees the last commit, never waits for the writer). */
+const READERS = 4;
 
 /**
  * A FIFO mutex: better-sqlite3 is synchronous, so one queue gives serializable transactions.
@@ -36,6 +50,14 @@ class Mutex {
   outside(fn: () => void): void {
     this.inside.exit(fn);
   }
+  isInside(): boolean {
+    return this.inside.getStore()?.active === true;
+  }
+}
+
+export interface SqliteStoreOptions {
+  /** the lookup index (default: src/state/indexes.ts) */
+  indexes?: IndexSpec;
 }
 
 export class SqliteStore implements Store {
@@ -44,26 +66,45 @@ export class SqliteStore implements Store {
   private listeners = new Set<(c: Change) => void>();
   private seq = 0;
   private stmts;
+  private readonly indexes: IndexSpec;
+  /** idle reader connections; a read takes one for its callback */
+  private idle: Database.Database[] = [];
+  private readers: Database.Database[] = [];
+  private waiting: ((db: Database.Database) => void)[] = [];
+  private inRead = new AsyncLocalStorage<{ active: boolean }>();
+  private closed = false;
 
-  constructor(file: string) {
+  constructor(
+    private readonly file: string,
+    opts: SqliteStoreOptions = {},
+  ) {
+    this.indexes = opts.indexes ?? INDEXES;
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.stmts = {
-      get: this.db.prepare('SELECT doc FROM resources WHERE kind=? AND account=? AND region=? AND id=?'),
-      list: this.db.prepare('SELECT doc FROM resources WHERE kind=? AND account=? AND region=? ORDER BY seq'),
-      listAccount: this.db.prepare('SELECT region, doc FROM resources WHERE kind=? AND account=? ORDER BY seq'),
-      find: this.db.prepare('SELECT region, doc FROM resources WHERE kind=? AND account=? AND id=? LIMIT 1'),
       insert: this.db.prepare(
         `INSERT INTO resources (kind, account, region, id, seq, doc) VALUES (?,?,?,?,?,?)
-         ON CONFLICT (kind, account, region, id) DO UPDATE SET doc=excluded.doc`,
+         ON CONFLICT (kind, account, region, id) DO UPDATE SET doc=excluded.doc RETURNING seq`,
       ),
       del: this.db.prepare('DELETE FROM resources WHERE kind=? AND account=? AND region=? AND id=?'),
+      delIndex: this.db.prepare('DELETE FROM resource_index WHERE kind=? AND account=? AND region=? AND id=?'),
+      addIndex: this.db.prepare('INSERT INTO resource_index (kind, account, region, id, field, value, seq) VALUES (?,?,?,?,?,?,?)'),
       maxSeq: this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS m FROM resources'),
     };
     this.seq = (this.stmts.maxSeq.get() as { m: number }).m;
+    this.reindexIfStale();
+    // ':memory:' (and '') is a database per connection: reads share the writer's connection there
+    if (file !== ':memory:' && file !== '') {
+      for (let i = 0; i < READERS; i++) {
+        const r = new Database(file, { readonly: true });
+        r.pragma('busy_timeout = 5000');
+        this.readers.push(r);
+        this.idle.push(r);
+      }
+    }
   }
 
   private migrate(): void {
@@ -79,11 +120,41 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** Rebuilds the lookup index when it was built for another index table (or never). */
+  private reindexIfStale(): void {
+    const want = indexVersion(this.indexes);
+    const have = (this.db.prepare("SELECT value FROM store_meta WHERE key='index_version'").get() as { value: string } | undefined)?.value;
+    if (have === want) return;
+    this.db.transaction(() => {
+      this.db.exec('DELETE FROM resource_index');
+      const kinds = Object.keys(this.indexes);
+      // in pages by seq: a statement cannot insert while another one on the connection iterates
+      const page = this.db.prepare(`SELECT kind, account, region, id, seq, doc FROM resources WHERE kind IN (SELECT value FROM json_each(?)) AND seq > ? ORDER BY seq LIMIT 2000`);
+      for (let after = 0; ; ) {
+        const rows = page.all(JSON.stringify(kinds), after) as { kind: string; account: string; region: string; id: string; seq: number; doc: string }[];
+        if (!rows.length) break;
+        for (const r of rows) for (const [field, value] of indexRows(this.indexes, r.kind, JSON.parse(r.doc))) this.stmts.addIndex.run(r.kind, r.account, r.region, r.id, field, value, r.seq);
+        after = rows[rows.length - 1]!.seq;
+      }
+      this.db.prepare("INSERT INTO store_meta (key, value) VALUES ('index_version', ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value").run(want);
+    })();
+  }
+
+  /** Prepared statements by SQL text, per connection. */
+  private prepared = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+  private prepare(db: Database.Database, sql: string): Database.Statement {
+    let m = this.prepared.get(db);
+    if (!m) this.prepared.set(db, (m = new Map()));
+    let st = m.get(sql);
+    if (!st) m.set(sql, (st = db.prepare(sql)));
+    return st;
+  }
+
   /**
-   * A transaction handle. `live.open` turns false when the transaction ends, so a handle that
-   * escapes its callback cannot read or write outside a transaction later.
+   * A transaction handle on `db`. `live.open` turns false when the transaction ends, so a handle
+   * that escapes its callback cannot read or write outside a transaction later.
    */
-  private tx(touched: Set<string> | null, live: { open: boolean }): Tx {
+  private tx(db: Database.Database, touched: Map<string, ChangedResource> | null, live: { open: boolean }): Tx {
     const s = this.stmts;
     const parse = <T>(row: unknown): T => JSON.parse((row as { doc: string }).doc) as T;
     const check = () => {
@@ -94,61 +165,112 @@ export class SqliteStore implements Store {
       if (!touched) throw new Error('write outside a write transaction');
       return touched;
     };
+    const run = (kind: string, scope: QueryScope, q: Query, count: boolean) => {
+      check();
+      const b = buildQuery(this.indexes, kind, scope, q, count, { dialect: 'sqlite' });
+      return this.prepare(db, b.sql).all(...b.params.map((p) => (Array.isArray(p) ? JSON.stringify(p) : p)));
+    };
     return {
       get: async <T>(kind: string, scope: Scope, id: string) => {
         check();
-        const row = s.get.get(kind, scope.account, scope.region, id);
+        const row = this.prepare(db, 'SELECT doc FROM resources WHERE kind=? AND account=? AND region=? AND id=?').get(kind, scope.account, scope.region, id);
         return row ? parse<T>(row) : undefined;
       },
       list: async <T>(kind: string, scope: Scope) => {
         check();
-        return s.list.all(kind, scope.account, scope.region).map((r) => parse<T>(r));
+        return this.prepare(db, 'SELECT doc FROM resources WHERE kind=? AND account=? AND region=? ORDER BY seq').all(kind, scope.account, scope.region).map((r) => parse<T>(r));
       },
       listAccount: async <T>(kind: string, account: string) => {
         check();
-        return s.listAccount.all(kind, account).map((r) => ({ region: (r as { region: string }).region, doc: parse<T>(r) }));
+        return this.prepare(db, 'SELECT region, doc FROM resources WHERE kind=? AND account=? ORDER BY seq')
+          .all(kind, account)
+          .map((r) => ({ region: (r as { region: string }).region, doc: parse<T>(r) }));
       },
       find: async <T>(kind: string, account: string, id: string) => {
         check();
-        const row = s.find.get(kind, account, id) as { region: string; doc: string } | undefined;
+        const row = this.prepare(db, 'SELECT region, doc FROM resources WHERE kind=? AND account=? AND id=? ORDER BY seq LIMIT 1').get(kind, account, id) as { region: string; doc: string } | undefined;
         return row ? { region: row.region, doc: JSON.parse(row.doc) as T } : undefined;
       },
+      query: async <T>(kind: string, scope: QueryScope, q: Query = {}) =>
+        (run(kind, scope, q, false) as { region: string; doc: string }[]).map((r) => ({ region: r.region, doc: JSON.parse(r.doc) as T })),
+      count: async (kind: string, scope: QueryScope, q: Query = {}) => (run(kind, scope, q, true)[0] as { n: number }).n,
       put: async <T>(kind: string, scope: Scope, id: string, doc: T) => {
         const t = writable();
         const json = JSON.stringify(doc);
         if (json === undefined) throw new TypeError(`cannot store ${typeof doc} as a document`);
-        s.insert.run(kind, scope.account, scope.region, id, ++this.seq, json);
-        t.add(kind);
+        const { seq } = s.insert.get(kind, scope.account, scope.region, id, ++this.seq, json) as { seq: number };
+        if (this.indexes[kind]) {
+          s.delIndex.run(kind, scope.account, scope.region, id);
+          for (const [field, value] of indexRows(this.indexes, kind, doc)) s.addIndex.run(kind, scope.account, scope.region, id, field, value, seq);
+        }
+        t.set(`${kind}\u0000${scope.account}\u0000${scope.region}\u0000${id}`, { kind, account: scope.account, region: scope.region, id });
       },
       delete: async (kind: string, scope: Scope, id: string) => {
         const t = writable();
         const gone = s.del.run(kind, scope.account, scope.region, id).changes > 0;
-        if (gone) t.add(kind);
+        if (gone) {
+          if (this.indexes[kind]) s.delIndex.run(kind, scope.account, scope.region, id);
+          t.set(`${kind}\u0000${scope.account}\u0000${scope.region}\u0000${id}`, { kind, account: scope.account, region: scope.region, id });
+        }
         return gone;
       },
     };
   }
 
+  private takeReader(): Promise<Database.Database> {
+    const r = this.idle.pop();
+    if (r) return Promise.resolve(r);
+    return new Promise((res) => this.waiting.push(res));
+  }
+  private giveReader(r: Database.Database): void {
+    const next = this.waiting.shift();
+    if (next) next(r);
+    else this.idle.push(r);
+  }
+
   read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.mutex.run(async () => {
+    if (!this.readers.length || this.closed) {
+      return this.mutex.run(async () => {
+        const live = { open: true };
+        try {
+          return await fn(this.tx(this.db, null, live));
+        } finally {
+          live.open = false;
+        }
+      });
+    }
+    // nesting is refused as for writes: a read inside a read or write waits for nothing, but it
+    // would see another snapshot than its caller, which is never what the caller meant
+    if (this.inRead.getStore()?.active || this.mutex.isInside()) return Promise.reject(new Error('nested transaction: read/write called inside another read/write of the same store'));
+    return (async () => {
+      const db = await this.takeReader();
       const live = { open: true };
+      const mark = { active: true };
       try {
-        return await fn(this.tx(null, live));
+        db.exec('BEGIN');
+        try {
+          return await this.inRead.run(mark, () => fn(this.tx(db, null, live)));
+        } finally {
+          live.open = false;
+          mark.active = false;
+          if (db.inTransaction) db.exec('COMMIT');
+        }
       } finally {
-        live.open = false;
+        this.giveReader(db);
       }
-    });
+    })();
   }
 
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.inRead.getStore()?.active) return Promise.reject(new Error('nested transaction: read/write called inside another read/write of the same store'));
     return this.mutex.run(async () => {
-      const touched = new Set<string>();
+      const touched = new Map<string, ChangedResource>();
       const seqBefore = this.seq;
       const live = { open: true };
       this.db.exec('BEGIN IMMEDIATE');
       let out: T;
       try {
-        out = await fn(this.tx(touched, live));
+        out = await fn(this.tx(this.db, touched, live));
         live.open = false;
         this.db.exec('COMMIT');
       } catch (e) {
@@ -159,11 +281,13 @@ export class SqliteStore implements Store {
       }
       // after the commit only; a failing listener neither undoes the write nor hides it from others
       if (touched.size) {
+        const resources = [...touched.values()];
+        const kinds = new Set(resources.map((r) => r.kind));
         for (const l of [...this.listeners]) {
           try {
-            const change = { kinds: new Set(touched) };
+            const change: Change = { kinds: new Set(kinds), resources: resources.map((r) => ({ ...r })) };
             // outside the transaction's context, so a listener may start its own read/write
-            this.mutex.outside(() => l(change));
+            this.mutex.outside(() => this.inRead.exit(() => l(change)));
           } catch {
             // listeners are notifications; their failures are theirs
           }
@@ -180,7 +304,13 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     await this.mutex.run(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      // readers in use finish their callback first
+      while (this.idle.length < this.readers.length) await new Promise<void>((r) => this.waiting.push((db) => (this.idle.push(db), r())));
+      for (const r of this.readers) if (r.open) r.close();
       if (this.db.open) this.db.close();
     });
   }
 }
+

@@ -10,10 +10,49 @@ export interface Scope {
 }
 export const GLOBAL: Scope = { account: '', region: '' };
 
+/** A value of an indexed field (see src/state/indexes.ts), compared as text. */
+export type IndexValue = string | number | boolean;
+
+/**
+ * A lookup done by the database: documents of one kind in one scope (or, with `region` left out,
+ * in every region of an account) that meet every condition, ordered by insertion, paged.
+ */
+export interface Query {
+  /** indexed fields (src/state/indexes.ts): the field equals the value, or one of the values */
+  where?: Record<string, IndexValue | readonly IndexValue[]>;
+  /** top-level scalar fields of the document, compared in the database without an index: use
+   *  for low-selectivity filters next to an indexed one or on small kinds */
+  match?: Record<string, IndexValue>;
+  /** only these ids */
+  ids?: readonly string[];
+  /** 'asc' (default): oldest first; 'desc': newest first */
+  order?: 'asc' | 'desc';
+  limit?: number;
+  offset?: number;
+}
+
+/** `region` undefined: every region of the account. */
+export interface QueryScope {
+  account: string;
+  region?: string;
+}
+
+/** One document that a write put or deleted. */
+export interface ChangedResource {
+  kind: string;
+  account: string;
+  region: string;
+  id: string;
+}
+
 export interface Tx {
   get<T>(kind: string, scope: Scope, id: string): Promise<T | undefined>;
   /** All documents of a kind in one scope, in insertion order. */
   list<T>(kind: string, scope: Scope): Promise<T[]>;
+  /** Documents that meet `q`, through the indexes, paged by the database. */
+  query<T>(kind: string, scope: QueryScope, q?: Query): Promise<{ region: string; doc: T }[]>;
+  /** How many documents meet `q` (limit/offset ignored), counted by the database. */
+  count(kind: string, scope: QueryScope, q?: Query): Promise<number>;
   /** All documents of a kind for an account, across all its regions (insertion order). */
   listAccount<T>(kind: string, account: string): Promise<{ region: string; doc: T }[]>;
   /** Finds a document by id in any region of an account. */
@@ -24,6 +63,9 @@ export interface Tx {
 
 export interface Change {
   kinds: Set<string>;
+  /** the documents put or deleted, when the store knows them; undefined: anything of `kinds`
+   *  may have changed (another node's large commit, a reconnect after a lost notification) */
+  resources?: ChangedResource[];
 }
 
 /**

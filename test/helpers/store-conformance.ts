@@ -4,11 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Change, Scope, Store } from '../../src/state/store.js';
+import type { IndexSpec } from '../../src/state/indexes.js';
 
 export interface StoreHandle {
   store: Store;
-  /** closes nothing; opens a second handle on the same database (the caller closes the old one first) */
-  reopen(): Promise<Store>;
+  /** closes nothing; opens a second handle on the same database (the caller closes the old one
+   *  first), with another lookup index table when `indexes` is given */
+  reopen(indexes?: IndexSpec): Promise<Store>;
   /** removes the database */
   cleanup(): Promise<void>;
 }
@@ -41,7 +43,7 @@ export function storeConformance(h: StoreHarness): void {
     let current = handle.store;
     const tracked: StoreHandle = {
       store: handle.store,
-      reopen: async () => (current = await handle.reopen()),
+      reopen: async (indexes?: IndexSpec) => (current = await handle.reopen(indexes)),
       cleanup: handle.cleanup,
     };
     try {
@@ -262,5 +264,108 @@ export function storeConformance(h: StoreHarness): void {
       // insertion order continues across reopen
       assert.deepEqual((await s3.read((tx) => tx.list<Doc>('lb', A))).map((d) => d.Name), ['a', 'c']);
       assert.deepEqual((await s3.read((tx) => tx.listAccount<Doc>('lb', A.account))).length, 3);
+    }));
+
+  // -- lookups through the index (Tx.query / Tx.count), src/state/indexes.ts
+
+  type Lb = { LoadBalancerId: string; LoadBalancerName: string; VpcId?: string; AddressType?: string; BackendServers: { ServerId: string }[] };
+  const lb = (n: number, extra: Partial<Lb> = {}): Lb => ({ LoadBalancerId: `lb-${n}`, LoadBalancerName: `name-${n % 3}`, VpcId: n % 2 ? 'vpc-odd' : 'vpc-even', AddressType: n % 4 ? 'intranet' : 'internet', BackendServers: [{ ServerId: `i-${n}` }, { ServerId: 'i-all' }], ...extra });
+  const ids = (rows: { doc: Lb }[]) => rows.map((r) => r.doc.LoadBalancerId);
+
+  test(`${h.name}: query and count by indexed fields, paged by the database in insertion order`, () =>
+    withStore(async (s) => {
+      await s.write(async (tx) => {
+        for (let n = 1; n <= 12; n++) await tx.put('loadBalancer', A, `lb-${n}`, lb(n));
+        await tx.put('loadBalancer', A2, 'lb-13', lb(13));
+        await tx.put('loadBalancer', B, 'lb-14', lb(14));
+      });
+      await s.read(async (tx) => {
+        // one field, one value
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } })), ['lb-1', 'lb-4', 'lb-7', 'lb-10']);
+        assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } }), 4);
+        // several fields; a list of values is any of them
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { VpcId: 'vpc-odd', LoadBalancerName: ['name-1', 'name-2'] } })), ['lb-1', 'lb-5', 'lb-7', 'lb-11']);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { LoadBalancerName: ['name-0', 'name-1'], VpcId: ['vpc-even'] } })), ['lb-4', 'lb-6', 'lb-10', 'lb-12']);
+        assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: [] } }), 0);
+        // a list field: every element is indexed
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { ServerId: 'i-5' } })), ['lb-5']);
+        assert.equal(await tx.count('loadBalancer', A, { where: { ServerId: 'i-all' } }), 12);
+        // newest first, paged
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { ServerId: 'i-all' }, order: 'desc', limit: 3, offset: 2 })), ['lb-10', 'lb-9', 'lb-8']);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { order: 'desc', limit: 2 })), ['lb-12', 'lb-11']);
+        assert.equal(await tx.count('loadBalancer', A), 12);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { limit: 2, offset: 11 })), ['lb-12']);
+        // unindexed top-level fields compare in the database; ids restrict
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { VpcId: 'vpc-even' }, match: { AddressType: 'internet' } })), ['lb-4', 'lb-8', 'lb-12']);
+        assert.equal(await tx.count('loadBalancer', A, { match: { AddressType: 'internet' } }), 3);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { ids: ['lb-3', 'lb-2', 'lb-13', 'nope'] })), ['lb-2', 'lb-3']);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { ids: [] })), []);
+        // account-wide: every region of the account, with the region; never another account
+        const all = await tx.query<Lb>('loadBalancer', { account: A.account }, { where: { ServerId: 'i-all' }, order: 'desc', limit: 2 });
+        assert.deepEqual(all.map((r) => [r.region, r.doc.LoadBalancerId]), [[A2.region, 'lb-13'], [A.region, 'lb-12']]);
+        assert.equal(await tx.count('loadBalancer', { account: A.account }), 13);
+        assert.equal(await tx.count('loadBalancer', { account: B.account }, { where: { ServerId: 'i-all' } }), 1);
+        // a field that is not indexed is a programming error
+        await assert.rejects(tx.query('loadBalancer', A, { where: { Nope: 'x' } }), /not indexed/);
+      });
+      // a replace moves the document in the index and keeps its place in the order; a delete removes it
+      await s.write(async (tx) => {
+        await tx.put('loadBalancer', A, 'lb-1', lb(1, { LoadBalancerName: 'renamed', BackendServers: [] }));
+        await tx.delete('loadBalancer', A, 'lb-4');
+      });
+      await s.read(async (tx) => {
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } })), ['lb-7', 'lb-10']);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { LoadBalancerName: 'renamed' } })), ['lb-1']);
+        assert.equal(await tx.count('loadBalancer', A, { where: { ServerId: 'i-all' } }), 10);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { limit: 2 })), ['lb-1', 'lb-2']);
+      });
+      // a rolled-back write leaves the index as it was
+      await assert.rejects(
+        s.write(async (tx) => {
+          await tx.put('loadBalancer', A, 'lb-2', lb(2, { LoadBalancerName: 'ghost' }));
+          throw new Error('no');
+        }),
+      );
+      assert.equal(await s.read((tx) => tx.count('loadBalancer', A, { where: { LoadBalancerName: 'ghost' } })), 0);
+    }));
+
+  test(`${h.name}: a change names the documents it put or deleted`, () =>
+    withStore(async (s) => {
+      const seen: Change[] = [];
+      s.onChange((c) => seen.push(c));
+      await s.write(async (tx) => {
+        await tx.put('loadBalancer', A, 'lb-1', lb(1));
+        await tx.put('loadBalancer', A, 'lb-1', lb(1, { LoadBalancerName: 'again' }));
+        await tx.put('listener', A2, 'l-1', { LoadBalancerId: 'lb-1' });
+        await tx.delete('listener', A2, 'missing');
+      });
+      await s.write((tx) => tx.delete('loadBalancer', A, 'lb-1'));
+      const key = (r: { kind: string; account: string; region: string; id: string }) => `${r.kind}/${r.account}/${r.region}/${r.id}`;
+      assert.deepEqual(seen.map((c) => (c.resources ?? []).map(key).sort()), [
+        [`listener/${A.account}/${A2.region}/l-1`, `loadBalancer/${A.account}/${A.region}/lb-1`],
+        [`loadBalancer/${A.account}/${A.region}/lb-1`],
+      ]);
+    }));
+
+  test(`${h.name}: reopening with another index table rebuilds the index from the documents`, () =>
+    withStore(async (s, handle) => {
+      await s.write(async (tx) => {
+        for (let n = 1; n <= 5; n++) await tx.put('widget', A, `w-${n}`, { Color: n % 2 ? 'red' : 'blue', Parts: [{ Id: `p-${n}` }] });
+        await tx.put('loadBalancer', A, 'lb-1', lb(1));
+      });
+      await s.close();
+      const s2 = await handle.reopen({ widget: { Color: 'Color', PartId: 'Parts[].Id' }, loadBalancer: { VpcId: 'VpcId' } });
+      await s2.read(async (tx) => {
+        assert.equal(await tx.count('widget', A, { where: { Color: 'red' } }), 3);
+        assert.deepEqual((await tx.query<{ Color: string }>('widget', A, { where: { PartId: 'p-4' } })).map((r) => r.doc.Color), ['blue']);
+        assert.equal(await tx.count('loadBalancer', A, { where: { VpcId: 'vpc-odd' } }), 1);
+        await assert.rejects(tx.query('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } }), /not indexed/);
+      });
+      await s2.write((tx) => tx.put('widget', A, 'w-6', { Color: 'red' }));
+      assert.equal(await s2.read((tx) => tx.count('widget', A, { where: { Color: 'red' } })), 4);
+      await s2.close();
+      // back to the default table: rebuilt again, lookups by its fields work
+      const s3 = await handle.reopen();
+      assert.equal(await s3.read((tx) => tx.count('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } })), 1);
     }));
 }

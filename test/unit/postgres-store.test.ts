@@ -22,7 +22,7 @@ if (!PG_URL) {
       const schema = freshSchema();
       return {
         store: await PostgresStore.open({ connectionString: url, schema }),
-        reopen: async () => PostgresStore.open({ connectionString: url, schema }),
+        reopen: async (indexes) => PostgresStore.open({ connectionString: url, schema, indexes }),
         cleanup: () => dropSchema(schema),
       };
     },

@@ -16,7 +16,7 @@ storeConformance({
     const file = join(dir, 'openslb.db');
     return {
       store: new SqliteStore(file),
-      reopen: async () => new SqliteStore(file),
+      reopen: async (indexes) => new SqliteStore(file, { indexes }),
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
     };
   },

@@ -1,0 +1,81 @@
+// Which fields of which document kinds the stores index (the schema of lookups). Each entry maps
+// an index field name to a path in the document: "A" a top-level field, "A.B" a nested one,
+// "A[].B" field B of every element of list A (a document may then have several values). Values
+// are kept as text. Tx.query's `where` may name only these fields.
+//
+// Changing this table changes INDEX_VERSION's hash; a store that finds another hash at open
+// rebuilds its index from the documents (one pass), so existing data directories carry forward.
+import { createHash } from 'node:crypto';
+import type { IndexValue } from './store.js';
+
+export type IndexSpec = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+export const INDEXES: IndexSpec = {
+  loadBalancer: {
+    LoadBalancerName: 'LoadBalancerName',
+    Address: 'Address',
+    VpcId: 'VpcId',
+    VSwitchId: 'VSwitchId',
+    ResourceGroupId: 'ResourceGroupId',
+    ServerId: 'BackendServers[].ServerId',
+    ServerIp: 'BackendServers[].ServerIp',
+  },
+  listener: {
+    LoadBalancerId: 'LoadBalancerId',
+    VServerGroupId: 'VServerGroupId',
+    MasterSlaveServerGroupId: 'MasterSlaveServerGroupId',
+    AclId: 'AclId',
+    ServerCertificateId: 'ServerCertificateId',
+    CACertificateId: 'CACertificateId',
+    TLSCipherPolicy: 'TLSCipherPolicy',
+  },
+  vServerGroup: { LoadBalancerId: 'LoadBalancerId', ServerId: 'BackendServers[].ServerId' },
+  masterSlaveServerGroup: { LoadBalancerId: 'LoadBalancerId', ServerId: 'MasterSlaveBackendServers[].ServerId' },
+  rule: { LoadBalancerId: 'LoadBalancerId', VServerGroupId: 'VServerGroupId' },
+  domainExtension: { LoadBalancerId: 'LoadBalancerId', ServerCertificateId: 'ServerCertificateId' },
+  tags: { ResourceType: 'ResourceType', TagKey: 'Tags[].Key', Tag: 'Tags[].Pair' },
+  instance: { VpcId: 'VpcId', VSwitchId: 'VSwitchId', PrivateIpAddress: 'PrivateIpAddress' },
+  vswitch: { VpcId: 'VpcId' },
+  addressLease: { VSwitchId: 'VSwitchId', LoadBalancerId: 'LoadBalancerId' },
+};
+
+/** A tag's key and value as one index value (the `Tag` field of kind 'tags'). */
+export const tagPair = (key: string, value: string) => `${key}\u0000${value}`;
+
+export const indexVersion = (spec: IndexSpec) => createHash('sha1').update(JSON.stringify(spec)).update('v1').digest('hex').slice(0, 16);
+
+export const indexText = (v: IndexValue) => (typeof v === 'string' ? v : String(v));
+
+function values(node: unknown, path: string[], out: string[]): void {
+  if (node === undefined || node === null) return;
+  if (path.length === 0) {
+    if (typeof node === 'string' || typeof node === 'number' || typeof node === 'boolean') out.push(indexText(node));
+    return;
+  }
+  const [head, ...rest] = path as [string, ...string[]];
+  if (head.endsWith('[]')) {
+    const list = (node as Record<string, unknown>)[head.slice(0, -2)];
+    if (Array.isArray(list)) for (const el of list) values(el, rest, out);
+    return;
+  }
+  // tags: {Key, Value} elements are indexed as one pair too
+  if (head === 'Pair' && rest.length === 0 && typeof node === 'object') {
+    const t = node as { Key?: unknown; Value?: unknown };
+    if (typeof t.Key === 'string') out.push(tagPair(t.Key, typeof t.Value === 'string' ? t.Value : ''));
+    return;
+  }
+  if (typeof node === 'object') values((node as Record<string, unknown>)[head], rest, out);
+}
+
+/** The (field, value) rows a document of `kind` gets in the index, without duplicates. */
+export function indexRows(spec: IndexSpec, kind: string, doc: unknown): [string, string][] {
+  const fields = spec[kind];
+  if (!fields) return [];
+  const rows: [string, string][] = [];
+  for (const [field, path] of Object.entries(fields)) {
+    const out: string[] = [];
+    values(doc, path.split('.'), out);
+    for (const v of new Set(out)) rows.push([field, v]);
+  }
+  return rows;
+}

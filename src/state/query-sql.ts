@@ -1,0 +1,76 @@
+// SQL for Tx.query / Tx.count, shared by the SQLite and PostgreSQL stores. The first indexed
+// condition with one value drives the lookup: the database walks resource_index in (field, value,
+// seq) order, so a page of a large kind costs its page size, not the kind's size; further
+// conditions are EXISTS probes on the same index; `match` compares top-level document fields.
+import type { IndexSpec } from './indexes.js';
+import { indexText } from './indexes.js';
+import type { IndexValue, Query, QueryScope } from './store.js';
+
+export interface QueryDialect {
+  dialect: 'sqlite' | 'postgres';
+  /** table names, schema-qualified where needed (default resources / resource_index) */
+  resources?: string;
+  index?: string;
+}
+
+const FIELD = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** `params`: scalars, or string arrays (a list parameter: JSON text for SQLite, text[] for PostgreSQL). */
+export function buildQuery(spec: IndexSpec, kind: string, scope: QueryScope, q: Query, count: boolean, d: QueryDialect): { sql: string; params: (string | number | string[])[] } {
+  const pg = d.dialect === 'postgres';
+  const R = d.resources ?? 'resources';
+  const I = d.index ?? 'resource_index';
+  const params: (string | number | string[])[] = [];
+  const p = (v: string | number | string[]) => {
+    params.push(v);
+    return pg ? `$${params.length}` : '?';
+  };
+  const inList = (col: string, values: string[]) => (pg ? `${col} = ANY(${p(values)}::text[])` : `${col} IN (SELECT value FROM json_each(${p(values)}))`);
+  const fields = spec[kind] ?? {};
+  const where = Object.entries(q.where ?? {}).map(([f, v]) => {
+    if (!(f in fields)) throw new Error(`store query: ${kind}.${f} is not indexed (src/state/indexes.ts)`);
+    const list = (Array.isArray(v) ? v : [v]) as IndexValue[];
+    return { field: f, values: list.map(indexText) };
+  });
+  const driver = where.find((w) => w.values.length === 1);
+  const rest = where.filter((w) => w !== driver);
+  const conds: string[] = [];
+  let from: string;
+  let seq: string;
+  if (driver) {
+    from = `${I} i0 JOIN ${R} r ON r.kind = i0.kind AND r.account = i0.account AND r.region = i0.region AND r.id = i0.id`;
+    seq = 'i0.seq';
+    conds.push(`i0.kind = ${p(kind)}`, `i0.account = ${p(scope.account)}`);
+    if (scope.region !== undefined) conds.push(`i0.region = ${p(scope.region)}`);
+    conds.push(`i0.field = ${p(driver.field)}`, `i0.value = ${p(driver.values[0]!)}`);
+  } else {
+    from = `${R} r`;
+    seq = 'r.seq';
+    conds.push(`r.kind = ${p(kind)}`, `r.account = ${p(scope.account)}`);
+    if (scope.region !== undefined) conds.push(`r.region = ${p(scope.region)}`);
+  }
+  rest.forEach((w, n) => {
+    const a = `i${n + 1}`;
+    if (w.values.length === 0) {
+      conds.push('1 = 0');
+      return;
+    }
+    conds.push(
+      `EXISTS (SELECT 1 FROM ${I} ${a} WHERE ${a}.kind = r.kind AND ${a}.account = r.account AND ${a}.region = r.region AND ${a}.id = r.id AND ${a}.field = ${p(w.field)} AND ${inList(`${a}.value`, w.values)})`,
+    );
+  });
+  for (const [f, v] of Object.entries(q.match ?? {})) {
+    if (!FIELD.test(f)) throw new Error(`store query: bad field name ${JSON.stringify(f)}`);
+    if (pg) conds.push(`(r.doc ->> '${f}') = ${p(indexText(v))}`);
+    else conds.push(`json_extract(r.doc, '$.${f}') = ${p(typeof v === 'boolean' ? (v ? 1 : 0) : v)}`);
+  }
+  if (q.ids) conds.push(q.ids.length ? inList('r.id', [...q.ids]) : '1 = 0');
+  const whereSql = conds.join(' AND ');
+  if (count) return { sql: `SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`, params };
+  let sql = `SELECT r.region AS region, r.doc AS doc FROM ${from} WHERE ${whereSql} ORDER BY ${seq} ${q.order === 'desc' ? 'DESC' : 'ASC'}`;
+  if (q.limit !== undefined || q.offset !== undefined) {
+    sql += ` LIMIT ${p(q.limit !== undefined ? Math.max(0, Math.floor(q.limit)) : pg ? 2 ** 53 - 1 : -1)}`;
+    if (q.offset) sql += ` OFFSET ${p(Math.max(0, Math.floor(q.offset)))}`;
+  }
+  return { sql, params };
+}
