@@ -342,7 +342,7 @@ async function scenario(s: TestServer, label: string, call: Call): Promise<void>
     HealthCheckInterval: 2,
     HealthCheckHttpCode: 'http_2xx,http_3xx',
     LoadBalancerId: lb,
-    ListenerPort: '443',
+    ListenerPort: 443,
   });
   const rl = await c('DescribeRules', { RegionId: R, LoadBalancerId: lb, ListenerPort: 443 });
   assert.deepEqual((get(rl, 'Rules', 'Rule') as Body[]).map((r) => r['RuleId']), [ruleId]);

@@ -54,7 +54,7 @@ test('forwarding rules', async (t) => {
     const set = await s.call('SetRule', { RegionId: REGION, RuleId: id, ListenerSync: 'on', RuleName: 'tf-slb-rule', VServerGroupId: g1 }, { method: 'POST' });
     assert.deepEqual(Object.keys(set), ['RequestId']);
 
-    // Read: DescribeRuleAttribute over GET must echo the RuleId; ListenerPort is a string there.
+    // Read: DescribeRuleAttribute over GET must echo the RuleId; ListenerPort is a number, as everywhere (docs/wire-types.md).
     const attr = plain(await s.call('DescribeRuleAttribute', { RegionId: REGION, RuleId: id }));
     assert.deepEqual(attr, {
       RequestId: attr['RequestId'],
@@ -75,7 +75,7 @@ test('forwarding rules', async (t) => {
       HealthCheckInterval: 2,
       HealthCheckHttpCode: 'http_2xx',
       LoadBalancerId: lb.LoadBalancerId,
-      ListenerPort: '80',
+      ListenerPort: 80,
     });
 
     // Update: server_group_id and rule-level overrides with listener_sync off.
@@ -121,7 +121,7 @@ test('forwarding rules', async (t) => {
       HealthCheckInterval: 6,
       HealthCheckHttpCode: 'http_3xx',
       LoadBalancerId: lb.LoadBalancerId,
-      ListenerPort: '80',
+      ListenerPort: 80,
     });
 
     // DescribeRules lists it with the same view.
@@ -379,7 +379,7 @@ test('rules and domain extensions with the real listener and server-group action
     StickySession: 'off',
     HealthCheck: 'off',
     LoadBalancerId: lb.LoadBalancerId,
-    ListenerPort: '443',
+    ListenerPort: 443,
   });
 
   // Deleting the listener takes its rules and domain extensions with it.
