@@ -31,6 +31,7 @@ import {
   setVpcStatus,
   stableId,
   vswitchAvailableIps,
+  deleteInstance,
   WorldError,
   type AddressLease,
   type ResourceGroupDoc,
@@ -86,7 +87,7 @@ export function registerOperatorApi(app: FastifyInstance, o: OperatorApiOptions)
 
   const vpcView = async (tx: Tx, acct: string, region: string, v: VpcDoc) => {
     const scope = { account: acct, region };
-    const vsws = (await tx.list<VSwitchDoc>(KINDS.vswitch, scope)).filter((s) => s.VpcId === v.VpcId);
+    const vsws = (await tx.query<VSwitchDoc>(KINDS.vswitch, scope, { where: { VpcId: v.VpcId } })).map((r) => r.doc);
     return { ...v, VSwitchIds: vsws.map((s) => s.VSwitchId) };
   };
   const vswView = async (tx: Tx, acct: string, s: VSwitchDoc) => ({ ...s, AvailableIpAddressCount: await vswitchAvailableIps(tx, { account: acct, region: s.RegionId }, s) });
@@ -99,7 +100,7 @@ export function registerOperatorApi(app: FastifyInstance, o: OperatorApiOptions)
     for (const region of regionsOf(req)) {
       const scope = { account: acct, region };
       for (const v of await tx.list<VpcDoc>(KINDS.vpc, scope)) {
-        const vs = (await tx.list<VSwitchDoc>(KINDS.vswitch, scope)).filter((s) => s.VpcId === v.VpcId);
+        const vs = (await tx.query<VSwitchDoc>(KINDS.vswitch, scope, { where: { VpcId: v.VpcId } })).map((r) => r.doc);
         Vpcs.push({ ...v, VSwitches: vs.map((s) => ({ VSwitchId: s.VSwitchId, ZoneId: s.ZoneId, CidrBlock: s.CidrBlock, VSwitchName: s.VSwitchName })) });
       }
       Instances.push(...(await tx.list<InstanceDoc>(KINDS.instance, scope)));
@@ -183,7 +184,7 @@ export function registerOperatorApi(app: FastifyInstance, o: OperatorApiOptions)
   route('DELETE', '/world/instances/:RegionId/:InstanceId', async (req, tx) => {
     const acct = await account(tx, req);
     const { RegionId, InstanceId } = req.params as Record<string, string>;
-    const ok = await tx.delete(KINDS.instance, { account: acct, region: requireKnownRegion(RegionId).RegionId }, InstanceId!);
+    const ok = await deleteInstance(tx, { account: acct, region: requireKnownRegion(RegionId).RegionId }, InstanceId!);
     if (!ok) throw new WorldError(404, 'InstanceNotFound', `no instance ${InstanceId} in ${RegionId}`);
     return {};
   });

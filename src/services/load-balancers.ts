@@ -186,11 +186,9 @@ function checkVpcStatus(vpc: VpcDoc): void {
   if (vpc.Status === 'Deleted') fail('InvalidParameter', 'The specified vpc cloud instance has deleted');
 }
 
-export async function countAccountLbs(tx: Tx, account: string): Promise<{ region: number; total: number; byRegion: Map<string, number> }> {
-  const all = await tx.listAccount<LoadBalancerDoc>(KINDS.loadBalancer, account);
-  const byRegion = new Map<string, number>();
-  for (const x of all) byRegion.set(x.region, (byRegion.get(x.region) ?? 0) + 1);
-  return { region: 0, total: all.length, byRegion };
+/** The account's load balancers in one region and in all, counted by the store. */
+export async function countAccountLbs(tx: Tx, account: string, region: string): Promise<{ region: number; total: number }> {
+  return { region: await tx.count(KINDS.loadBalancer, { account, region }), total: await tx.count(KINDS.loadBalancer, { account }) };
 }
 
 export function checkBandwidth(s: WorldSettings, account: string, bandwidth: number): void {
@@ -279,8 +277,8 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
 
   // quotas
   const q = quotasFor(settings, env.account);
-  const counts = await countAccountLbs(tx, env.account);
-  if ((counts.byRegion.get(region.RegionId) ?? 0) >= q.LoadBalancersPerRegion) fail('OverQuota', 'Instance num exceeded Quota.');
+  const counts = await countAccountLbs(tx, env.account, region.RegionId);
+  if (counts.region >= q.LoadBalancersPerRegion) fail('OverQuota', 'Instance num exceeded Quota.');
   if (counts.total >= q.LoadBalancersPerAccount) fail('ORDER.QUANTITY_INVALID', 'The maximum number of SLB instances is exceeded.');
 
   // bandwidth
@@ -294,8 +292,7 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
   }
 
   // name uniqueness (operator option)
-  const siblings = await tx.list<LoadBalancerDoc>(KINDS.loadBalancer, scope);
-  if (settings.UniqueLoadBalancerNames && p.LoadBalancerName && siblings.some((l) => l.LoadBalancerName === name)) fail('ServiceUnavailable', 'The specified loadbalancer name has been used.');
+  if (settings.UniqueLoadBalancerNames && p.LoadBalancerName && (await tx.count(KINDS.loadBalancer, scope, { where: { LoadBalancerName: name } }))) fail('ServiceUnavailable', 'The specified loadbalancer name has been used.');
 
   // address
   const requested = p.Address || undefined;
@@ -391,15 +388,14 @@ const CHILD_KINDS: { kind: string; idField: string; tagType?: ResourceType }[] =
 
 export async function deleteLoadBalancerCascade(tx: Tx, scope: Scope, lb: LoadBalancerDoc): Promise<void> {
   const id = lb.LoadBalancerId;
-  for (const l of await tx.list<{ LoadBalancerId: string; ListenerProtocol: string; ListenerPort: number }>(KINDS.listener, scope)) {
-    if (l.LoadBalancerId !== id) continue;
+  for (const { doc: l } of await tx.query<{ LoadBalancerId: string; ListenerProtocol: string; ListenerPort: number }>(KINDS.listener, scope, { where: { LoadBalancerId: id } })) {
     const lid = listenerId(id, l.ListenerProtocol, l.ListenerPort);
     await tx.delete(KINDS.listener, scope, lid);
     await dropTags(tx, scope, 'listener', lid);
   }
   for (const c of CHILD_KINDS) {
-    for (const d of await tx.list<Record<string, unknown>>(c.kind, scope)) {
-      if (d['LoadBalancerId'] !== id || typeof d[c.idField] !== 'string') continue;
+    for (const { doc: d } of await tx.query<Record<string, unknown>>(c.kind, scope, { where: { LoadBalancerId: id } })) {
+      if (typeof d[c.idField] !== 'string') continue;
       await tx.delete(c.kind, scope, d[c.idField] as string);
       if (c.tagType) await dropTags(tx, scope, c.tagType, d[c.idField] as string);
     }

@@ -7,6 +7,7 @@
 // AddTags, RemoveTags, DescribeTags) live here too; decisions are written down in docs/tags.md.
 import { apiError, fail } from '../errors/catalog.js';
 import type { Scope, Tx } from '../state/store.js';
+import { tagPair } from '../state/indexes.js';
 import { KINDS } from './model.js';
 
 export type ResourceType = 'instance' | 'certificate' | 'acl' | 'listener' | 'vservergroup' | 'masterslaveservergroup';
@@ -36,7 +37,13 @@ export async function putTags(tx: Tx, scope: Scope, type: ResourceType, id: stri
 
 /** Every tagged resource of a type in a scope, with its tags. */
 export async function listTagged(tx: Tx, scope: Scope, type?: ResourceType): Promise<TagDoc[]> {
-  return (await tx.list<TagDoc>('tags', scope)).filter((d) => !type || d.ResourceType === type);
+  return (await tx.query<TagDoc>('tags', scope, type ? { where: { ResourceType: type } } : {})).map((r) => r.doc);
+}
+
+/** The ids of the resources of a type that carry the tag (any value when `Value` is undefined), through the index. */
+export async function idsWithTag(tx: Tx, scope: Scope, type: ResourceType, tag: { Key: string; Value?: string }): Promise<string[]> {
+  const where: Record<string, string> = tag.Value !== undefined ? { Tag: tagPair(tag.Key, tag.Value), ResourceType: type } : { TagKey: tag.Key, ResourceType: type };
+  return (await tx.query<TagDoc>('tags', scope, { where })).map((r) => r.doc.ResourceId);
 }
 
 /** Drops the tags of a deleted resource. */

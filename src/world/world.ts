@@ -266,12 +266,12 @@ export async function deleteVpc(tx: Tx, account: string, region: string, vpcId: 
   const scope = { account, region };
   const vpc = await tx.get<VpcDoc>('vpc', scope, vpcId);
   if (!vpc) throw new WorldError(404, 'VpcNotFound', `no VPC ${vpcId} in ${region}`);
-  const lbs = (await tx.list<LoadBalancerDoc>('loadBalancer', scope)).filter((l) => l.VpcId === vpcId);
+  const lbs = (await tx.query<LoadBalancerDoc>('loadBalancer', scope, { where: { VpcId: vpcId }, limit: 20 })).map((r) => r.doc);
   if (lbs.length) throw new WorldError(409, 'DependencyViolation', `VPC ${vpcId} still has load balancers: ${lbs.map((l) => l.LoadBalancerId).join(', ')}`);
-  const insts = (await tx.list<InstanceDoc>('instance', scope)).filter((i) => i.VpcId === vpcId);
+  const insts = (await tx.query<InstanceDoc>('instance', scope, { where: { VpcId: vpcId }, limit: 20 })).map((r) => r.doc);
   if (insts.length) throw new WorldError(409, 'DependencyViolation', `VPC ${vpcId} still has instances: ${insts.map((i) => i.InstanceId).join(', ')}`);
   if (purge) {
-    for (const v of await tx.list<VSwitchDoc>('vswitch', scope)) if (v.VpcId === vpcId) await tx.delete('vswitch', scope, v.VSwitchId);
+    for (const { doc: v } of await tx.query<VSwitchDoc>('vswitch', scope, { where: { VpcId: vpcId } })) await tx.delete('vswitch', scope, v.VSwitchId);
     await tx.delete('vpc', scope, vpcId);
   } else {
     // kept as Deleted so that SLB answers "The specified vpc cloud instance has deleted"
@@ -290,7 +290,7 @@ export async function createVSwitch(tx: Tx, account: string, region: string, inp
   const vpcBlock = parseCidr(vpc.CidrBlock)!;
   if (!block || block.prefix > 29) throw bad('InvalidCidrBlock', `CidrBlock "${input.CidrBlock}" is not an IPv4 block of /29 or larger`);
   if (!cidrWithin(block, vpcBlock)) throw bad('InvalidCidrBlock', `CidrBlock ${input.CidrBlock} is not inside the VPC block ${vpc.CidrBlock}`);
-  const siblings = (await tx.list<VSwitchDoc>('vswitch', scope)).filter((v) => v.VpcId === vpc.VpcId);
+  const siblings = (await tx.query<VSwitchDoc>('vswitch', scope, { where: { VpcId: vpc.VpcId } })).map((r) => r.doc);
   const clash = siblings.find((v) => cidrOverlaps(parseCidr(v.CidrBlock)!, block));
   if (clash) throw new WorldError(409, 'CidrConflict', `CidrBlock ${input.CidrBlock} overlaps vSwitch ${clash.VSwitchId} (${clash.CidrBlock})`);
   const id = input.VSwitchId ?? newId('vsw-');
@@ -304,10 +304,8 @@ export async function createVSwitch(tx: Tx, account: string, region: string, inp
 export async function deleteVSwitch(tx: Tx, account: string, region: string, id: string): Promise<void> {
   const scope = { account, region };
   if (!(await tx.get('vswitch', scope, id))) throw new WorldError(404, 'VSwitchNotFound', `no vSwitch ${id} in ${region}`);
-  const lbs = (await tx.list<LoadBalancerDoc>('loadBalancer', scope)).filter((l) => l.VSwitchId === id);
-  if (lbs.length) throw new WorldError(409, 'DependencyViolation', `vSwitch ${id} still has load balancers`);
-  const insts = (await tx.list<InstanceDoc>('instance', scope)).filter((i) => i.VSwitchId === id);
-  if (insts.length) throw new WorldError(409, 'DependencyViolation', `vSwitch ${id} still has instances`);
+  if (await tx.count('loadBalancer', scope, { where: { VSwitchId: id } })) throw new WorldError(409, 'DependencyViolation', `vSwitch ${id} still has load balancers`);
+  if (await tx.count('instance', scope, { where: { VSwitchId: id } })) throw new WorldError(409, 'DependencyViolation', `vSwitch ${id} still has instances`);
   await tx.delete('vswitch', scope, id);
 }
 
@@ -348,8 +346,8 @@ export async function putInstance(tx: Tx, account: string, input: InstanceInput,
   }
   const existing = await tx.get<InstanceDoc>('instance', scope, id);
   if (existing && !replace) throw new WorldError(409, 'InstanceExists', `instance ${id} already exists in ${r.RegionId}`);
-  const others = (await tx.list<InstanceDoc>('instance', scope)).filter((i) => i.InstanceId !== id);
-  const dup = others.find((i) => i.PrivateIpAddress === formatIp(ip) && (i.VpcId ?? '') === (vsw?.VpcId ?? ''));
+  const sameIp = (await tx.query<InstanceDoc>('instance', scope, { where: { PrivateIpAddress: formatIp(ip) } })).map((r) => r.doc);
+  const dup = sameIp.find((i) => i.InstanceId !== id && (i.VpcId ?? '') === (vsw?.VpcId ?? ''));
   if (dup) throw new WorldError(409, 'IpInUse', `${formatIp(ip)} is already the address of ${dup.InstanceId}`);
   if (vsw) {
     const lease = await tx.get<AddressLease>('addressLease', GLOBAL, formatIp(ip));
@@ -365,15 +363,69 @@ export async function putInstance(tx: Tx, account: string, input: InstanceInput,
     Type: type,
   };
   await tx.put('instance', scope, id, doc);
+  if (existing && existing.PrivateIpAddress !== doc.PrivateIpAddress) await addressFreed(tx, existing.PrivateIpAddress);
   return doc;
+}
+
+/** Removes an instance; its address becomes free for allocation. */
+export async function deleteInstance(tx: Tx, scope: Scope, id: string): Promise<boolean> {
+  const cur = await tx.get<InstanceDoc>('instance', scope, id);
+  if (!cur) return false;
+  await tx.delete('instance', scope, id);
+  await addressFreed(tx, cur.PrivateIpAddress);
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Addresses: leases, pools and vSwitch accounting.
 
-async function leasedSet(tx: Tx): Promise<Set<string>> {
-  return new Set((await tx.list<AddressLease>('addressLease', GLOBAL)).map((l) => l.Address));
+// First-fit without reading every lease: each allocation range (a pool block, or a vSwitch block
+// for one account's VPC) keeps a hint, the lowest address that may be free ('allocHint', GLOBAL,
+// id = range key). An allocation scans up from the hint with point lookups and moves the hint up to
+// what it found; whatever frees an address (a released lease, a deleted or moved instance) lowers
+// every hint whose range holds it. The hint never passes a free address, so the answer is the
+// same as a scan from the bottom, and sequential allocation costs one or two lookups.
+
+interface AllocHint {
+  Key: string;
+  First: number;
+  Last: number;
+  Next: number;
 }
+const ALLOC_HINT = 'allocHint';
+
+async function hintFor(tx: Tx, key: string, first: number, last: number): Promise<AllocHint> {
+  const h = await tx.get<AllocHint>(ALLOC_HINT, GLOBAL, key);
+  return h && h.First === first && h.Last === last ? h : { Key: key, First: first, Last: last, Next: first };
+}
+
+/**
+ * The lowest address from the hint up for which `used` says no; moves the hint up to it (not past
+ * it: the caller may not lease it after all, and the next allocation then finds it taken with one
+ * lookup). Allocation runs inside the write that leases the address.
+ */
+async function firstFree(tx: Tx, key: string, first: number, last: number, used: (ip: number) => Promise<boolean>): Promise<number | undefined> {
+  const h = await hintFor(tx, key, first, last);
+  for (let ip = Math.max(first, h.Next); ip <= last; ip++) {
+    if (await used(ip)) continue;
+    if (ip !== h.Next) await tx.put<AllocHint>(ALLOC_HINT, GLOBAL, key, { ...h, Next: ip });
+    return ip;
+  }
+  if (h.Next <= last) await tx.put<AllocHint>(ALLOC_HINT, GLOBAL, key, { ...h, Next: last + 1 });
+  return undefined;
+}
+
+/** An address is free again: lowers every hint whose range holds it. */
+async function addressFreed(tx: Tx, address: string): Promise<void> {
+  const a = parseAnyIp(address);
+  if (!a) return;
+  // one hint per allocation range (pool block, or vSwitch block and VPC): few, not one per address
+  for (const h of await tx.list<AllocHint>(ALLOC_HINT, GLOBAL)) {
+    if (a.ip >= h.First && a.ip <= h.Last && a.ip < h.Next) await tx.put<AllocHint>(ALLOC_HINT, GLOBAL, h.Key, { ...h, Next: a.ip });
+  }
+}
+
+const leased = async (tx: Tx, address: string) => (await tx.get<AddressLease>('addressLease', GLOBAL, address)) !== undefined;
 
 export async function lease(tx: Tx, l: AddressLease): Promise<void> {
   await tx.put('addressLease', GLOBAL, l.Address, l);
@@ -381,7 +433,10 @@ export async function lease(tx: Tx, l: AddressLease): Promise<void> {
 
 export async function releaseLease(tx: Tx, address: string, lbId: string): Promise<void> {
   const l = await tx.get<AddressLease>('addressLease', GLOBAL, address);
-  if (l && l.LoadBalancerId === lbId) await tx.delete('addressLease', GLOBAL, address);
+  if (l && l.LoadBalancerId === lbId) {
+    await tx.delete('addressLease', GLOBAL, address);
+    await addressFreed(tx, address);
+  }
 }
 
 /** The usable range of a vSwitch: the first and the last three addresses are reserved. */
@@ -396,7 +451,7 @@ export async function vswitchAvailableIps(tx: Tx, scope: Scope, vsw: VSwitchDoc)
     const ip = parseIp(l.Address);
     return ip !== undefined && ip >= r.first && ip <= r.last;
   }).length;
-  const insts = (await tx.list<InstanceDoc>('instance', scope)).filter((i) => i.VSwitchId === vsw.VSwitchId).length;
+  const insts = await tx.count('instance', scope, { where: { VSwitchId: vsw.VSwitchId } });
   return Math.max(0, Math.max(0, r.last - r.first + 1) - leases - insts);
 }
 
@@ -406,34 +461,36 @@ export type AllocResult = { ok: true; address: string } | { ok: false; reason: '
 export async function allocateInVSwitch(tx: Tx, scope: Scope, vsw: VSwitchDoc, requested?: string): Promise<AllocResult> {
   const c = parseCidr(vsw.CidrBlock)!;
   const r = usableRange(c);
-  const used = await leasedSet(tx);
-  for (const i of await tx.list<InstanceDoc>('instance', scope)) if (i.VpcId === vsw.VpcId) used.add(i.PrivateIpAddress);
+  // a lease of any load balancer, or an instance of this account's VPC
+  const used = async (ip: number) =>
+    (await leased(tx, formatIp(ip))) || (await tx.count('instance', scope, { where: { PrivateIpAddress: formatIp(ip) }, match: { VpcId: vsw.VpcId } })) > 0;
   if (requested !== undefined) {
     const ip = parseIp(requested);
     if (ip === undefined || ip < r.first || ip > r.last) return { ok: false, reason: 'outside' };
-    return used.has(formatIp(ip)) ? { ok: false, reason: 'taken' } : { ok: true, address: formatIp(ip) };
+    return (await used(ip)) ? { ok: false, reason: 'taken' } : { ok: true, address: formatIp(ip) };
   }
-  for (let ip = r.first; ip <= r.last; ip++) if (!used.has(formatIp(ip))) return { ok: true, address: formatIp(ip) };
-  return { ok: false, reason: 'exhausted' };
+  const ip = await firstFree(tx, `vsw|${vsw.CidrBlock}|${scope.account}|${vsw.VpcId}`, r.first, r.last, used);
+  return ip === undefined ? { ok: false, reason: 'exhausted' } : { ok: true, address: formatIp(ip) };
 }
 
 /** An address from the pools of a kind serving the region (network and broadcast skipped). */
 export async function allocateFromPools(tx: Tx, kind: PoolKind, region: string, requested?: string): Promise<AllocResult> {
   const s = await getSettings(tx);
   const pools = s.Pools.filter((p) => p.Kind === kind && (!p.RegionId || p.RegionId === region)).map((p) => parseCidr(p.CidrBlock)).filter((c): c is Cidr => !!c);
-  const used = await leasedSet(tx);
   const text = (ip: number) => (kind === 'internet-ipv6' ? mappedV6(ip) : formatIp(ip));
+  const used = (ip: number) => leased(tx, text(ip));
   const range = (c: Cidr) => (cidrSize(c) > 2 ? { first: c.first + 1, last: c.last - 1 } : { first: c.first, last: c.last });
   if (requested !== undefined) {
     const a = parseAnyIp(requested);
     if (!a || a.v6 !== (kind === 'internet-ipv6')) return { ok: false, reason: 'outside' };
     const inPool = pools.some((c) => a.ip >= range(c).first && a.ip <= range(c).last);
     if (!inPool) return { ok: false, reason: 'outside' };
-    return used.has(text(a.ip)) ? { ok: false, reason: 'taken' } : { ok: true, address: text(a.ip) };
+    return (await used(a.ip)) ? { ok: false, reason: 'taken' } : { ok: true, address: text(a.ip) };
   }
   for (const c of pools) {
     const r = range(c);
-    for (let ip = r.first; ip <= r.last; ip++) if (!used.has(text(ip))) return { ok: true, address: text(ip) };
+    const ip = await firstFree(tx, `pool|${kind}|${c.first}/${c.prefix}`, r.first, r.last, used);
+    if (ip !== undefined) return { ok: true, address: text(ip) };
   }
   return { ok: false, reason: 'exhausted' };
 }

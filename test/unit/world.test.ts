@@ -12,9 +12,11 @@ import {
   createVpc,
   DEFAULT_SETTINGS,
   defaultVpcId,
+  deleteInstance,
   deleteVpc,
   ensureRegion,
   lease,
+  releaseLease,
   moveStock,
   putInstance,
   vswitchAvailableIps,
@@ -79,20 +81,52 @@ test('defaults, allocation and accounting over a real store', async (t) => {
     await store.write((tx) => putInstance(tx, scope.account, { RegionId: scope.region, PrivateIpAddress: '10.1.0.1', VSwitchId: 'vsw-u' }, 'now', newId));
     await store.write((tx) => lease(tx, { Address: '10.1.0.2', AccountId: scope.account, RegionId: scope.region, LoadBalancerId: 'lb-x' }));
     const vsw = (await store.read((tx) => tx.get<VSwitchDoc>('vswitch', scope, 'vsw-u')))!;
-    assert.deepEqual(await store.read((tx) => allocateInVSwitch(tx, scope, vsw)), { ok: true, address: '10.1.0.3' });
-    assert.deepEqual(await store.read((tx) => allocateInVSwitch(tx, scope, vsw, '10.1.0.0')), { ok: false, reason: 'outside' });
-    assert.deepEqual(await store.read((tx) => allocateInVSwitch(tx, scope, vsw, '10.1.0.13')), { ok: false, reason: 'outside' });
-    assert.deepEqual(await store.read((tx) => allocateInVSwitch(tx, scope, vsw, '10.1.0.12')), { ok: true, address: '10.1.0.12' });
-    assert.deepEqual(await store.read((tx) => allocateInVSwitch(tx, scope, vsw, '10.1.0.2')), { ok: false, reason: 'taken' });
+    assert.deepEqual(await store.write((tx) => allocateInVSwitch(tx, scope, vsw)), { ok: true, address: '10.1.0.3' });
+    assert.deepEqual(await store.write((tx) => allocateInVSwitch(tx, scope, vsw, '10.1.0.0')), { ok: false, reason: 'outside' });
+    assert.deepEqual(await store.write((tx) => allocateInVSwitch(tx, scope, vsw, '10.1.0.13')), { ok: false, reason: 'outside' });
+    assert.deepEqual(await store.write((tx) => allocateInVSwitch(tx, scope, vsw, '10.1.0.12')), { ok: true, address: '10.1.0.12' });
+    assert.deepEqual(await store.write((tx) => allocateInVSwitch(tx, scope, vsw, '10.1.0.2')), { ok: false, reason: 'taken' });
     // /28 = 16 addresses − 4 reserved − 1 instance − 1 lease
     assert.equal(await store.read((tx) => vswitchAvailableIps(tx, scope, vsw)), 10);
   });
 
+  await t.test('first-fit stays first-fit with the stored hint: released leases, deleted instances, another account on the same block', async () => {
+    const other = { account: '1000000000000002', region: scope.region };
+    await store.write(async (tx) => {
+      await createVpc(tx, scope.account, { RegionId: scope.region, CidrBlock: '10.9.0.0/16', VpcId: 'vpc-h', VSwitches: [{ VSwitchId: 'vsw-h', ZoneId: 'cn-qingdao-b', CidrBlock: '10.9.0.0/24' }] }, 'now', newId);
+      await createVpc(tx, other.account, { RegionId: other.region, CidrBlock: '10.9.0.0/16', VpcId: 'vpc-h2', VSwitches: [{ VSwitchId: 'vsw-h2', ZoneId: 'cn-qingdao-b', CidrBlock: '10.9.0.0/24' }] }, 'now', newId);
+    });
+    const [vsw, vsw2] = await store.read(async (tx) => [(await tx.get<VSwitchDoc>('vswitch', scope, 'vsw-h'))!, (await tx.get<VSwitchDoc>('vswitch', other, 'vsw-h2'))!]);
+    // what createLoadBalancer does: allocate and lease in one write
+    const take = (s: typeof scope, v: VSwitchDoc, lb: string) =>
+      store.write(async (tx) => {
+        const a = await allocateInVSwitch(tx, s, v);
+        assert.ok(a.ok);
+        await lease(tx, { Address: a.address, AccountId: s.account, RegionId: s.region, LoadBalancerId: lb, VSwitchId: v.VSwitchId });
+        return a.address;
+      });
+    assert.deepEqual([await take(scope, vsw!, 'lb-1'), await take(scope, vsw!, 'lb-2'), await take(scope, vsw!, 'lb-3')], ['10.9.0.1', '10.9.0.2', '10.9.0.3']);
+    // an address found but not leased (the write went on without it) is found again
+    assert.deepEqual(await store.write((tx) => allocateInVSwitch(tx, scope, vsw!)), { ok: true, address: '10.9.0.4' });
+    assert.equal(await take(scope, vsw!, 'lb-4'), '10.9.0.4');
+    // a released lease below the hint is handed out first again, in every allocation range that holds it
+    await store.write((tx) => releaseLease(tx, '10.9.0.2', 'lb-2'));
+    assert.equal(await take(other, vsw2!, 'lb-o1'), '10.9.0.2');
+    assert.equal(await take(scope, vsw!, 'lb-5'), '10.9.0.5');
+    // an instance's address is taken in its own account's VPC only; deleting it frees the address
+    await store.write((tx) => putInstance(tx, scope.account, { RegionId: scope.region, PrivateIpAddress: '10.9.0.6', VSwitchId: 'vsw-h', InstanceId: 'i-hint' }, 'now', newId));
+    assert.equal(await take(scope, vsw!, 'lb-6'), '10.9.0.7');
+    assert.equal(await take(other, vsw2!, 'lb-o2'), '10.9.0.6');
+    await store.write((tx) => releaseLease(tx, '10.9.0.6', 'lb-o2'));
+    await store.write((tx) => deleteInstance(tx, scope, 'i-hint'));
+    assert.equal(await take(scope, vsw!, 'lb-7'), '10.9.0.6');
+  });
+
   await t.test('pools: region-bound first, IPv4-mapped IPv6, requested addresses', async () => {
-    assert.deepEqual(await store.read((tx) => allocateFromPools(tx, 'internet-ipv6', 'cn-qingdao')), { ok: true, address: '::ffff:127.3.0.1' });
-    assert.deepEqual(await store.read((tx) => allocateFromPools(tx, 'internet', 'cn-qingdao', '127.1.9.9')), { ok: true, address: '127.1.9.9' });
-    assert.deepEqual(await store.read((tx) => allocateFromPools(tx, 'internet', 'cn-qingdao', '127.1.0.0')), { ok: false, reason: 'outside' });
-    assert.deepEqual(await store.read((tx) => allocateFromPools(tx, 'internet', 'cn-qingdao', '::ffff:127.1.9.9')), { ok: false, reason: 'outside' });
+    assert.deepEqual(await store.write((tx) => allocateFromPools(tx, 'internet-ipv6', 'cn-qingdao')), { ok: true, address: '::ffff:127.3.0.1' });
+    assert.deepEqual(await store.write((tx) => allocateFromPools(tx, 'internet', 'cn-qingdao', '127.1.9.9')), { ok: true, address: '127.1.9.9' });
+    assert.deepEqual(await store.write((tx) => allocateFromPools(tx, 'internet', 'cn-qingdao', '127.1.0.0')), { ok: false, reason: 'outside' });
+    assert.deepEqual(await store.write((tx) => allocateFromPools(tx, 'internet', 'cn-qingdao', '::ffff:127.1.9.9')), { ok: false, reason: 'outside' });
   });
 
   await t.test('a VPC in use cannot be deleted; otherwise it stays as Deleted', async () => {

@@ -19,7 +19,7 @@ import {
   tagView,
 } from '../../services/load-balancers.js';
 import { scopeOf } from '../../services/scope.js';
-import { hasAllTags, listTagged } from '../../services/tags.js';
+import { idsWithTag } from '../../services/tags.js';
 import { findRegion } from '../../world/regions.js';
 import { checkStock, findResourceGroup, getSettings, moveStock, putSettings, releaseLease, SPECS } from '../../world/world.js';
 import { defineAction, type Ctx } from '../registry.js';
@@ -92,75 +92,66 @@ defineAction({
     const ids = splitList(p.LoadBalancerId);
     const names = splitList(p.LoadBalancerName);
     const serverIps = splitList(p.ServerIntranetAddress);
+    const pageNumber = p.PageNumber ?? 1;
+    const pageSize = p.PageSize ?? 10;
     return ctx.store.read(async (tx) => {
-      const all = await tx.list<LoadBalancerDoc>(KINDS.loadBalancer, scope);
-      const tagged = new Map((await listTagged(tx, scope, 'instance')).map((d) => [d.ResourceId, d.Tags]));
-      let servers: Map<string, Set<string>> | undefined;
-      let instIp: Map<string, string> | undefined;
-      if (p.ServerId || serverIps.length) {
-        // backend servers of each LB: the default group and its vServer / master-slave groups
-        servers = new Map(all.map((lb) => [lb.LoadBalancerId, new Set(lb.BackendServers.map((s) => s.ServerId))]));
-        for (const kind of [KINDS.vServerGroup, KINDS.masterSlaveServerGroup]) {
-          for (const g of await tx.list<Record<string, unknown>>(kind, scope)) {
-            const set = servers.get(String(g['LoadBalancerId']));
-            const list = (g['BackendServers'] ?? g['MasterSlaveBackendServers']) as { ServerId?: string }[] | undefined;
-            if (set && Array.isArray(list)) for (const s of list) if (s.ServerId) set.add(s.ServerId);
-          }
-        }
-        instIp = new Map((await tx.list<InstanceDoc>(KINDS.instance, scope)).map((i) => [i.InstanceId, i.PrivateIpAddress]));
+      // Every filter is done by the store: indexed fields drive the lookup, the rest are compared
+      // in the database; filters that reach other documents (tags, servers in groups) become a
+      // set of candidate ids first. Newest first, as the console and the real API list them.
+      let only: Set<string> | undefined = ids.length ? new Set(ids) : undefined;
+      const narrow = (found: Iterable<string>) => {
+        const next = new Set(found);
+        only = only ? new Set([...only].filter((id) => next.has(id))) : next;
+      };
+      for (const t of want) narrow(await idsWithTag(tx, scope, 'instance', t));
+      if (p.ServerId) narrow(await lbsWithServer(tx, scope, { ServerId: p.ServerId }));
+      if (serverIps.length) {
+        const insts = await tx.query<InstanceDoc>(KINDS.instance, scope, { where: { PrivateIpAddress: serverIps } });
+        const byInstance = insts.length ? await lbsWithServer(tx, scope, { ServerId: insts.map((i) => i.doc.InstanceId) }) : [];
+        const byIp = (await tx.query<LoadBalancerDoc>(KINDS.loadBalancer, scope, { where: { ServerIp: serverIps } })).map((r) => r.doc.LoadBalancerId);
+        narrow([...byInstance, ...byIp]);
       }
-      const match = (lb: LoadBalancerDoc) => {
-        if (ids.length && !ids.includes(lb.LoadBalancerId)) return false;
-        if (names.length && !names.includes(lb.LoadBalancerName)) return false;
-        if (p.Address && lb.Address !== p.Address) return false;
-        if (p.AddressIPVersion && lb.AddressIPVersion !== p.AddressIPVersion) return false;
-        if (p.AddressType && lb.AddressType !== p.AddressType) return false;
-        if (p.InternetChargeType && lb.InternetChargeType !== p.InternetChargeType) return false;
-        if (p.LoadBalancerStatus && lb.LoadBalancerStatus !== p.LoadBalancerStatus) return false;
-        if (p.MasterZoneId && lb.MasterZoneId !== p.MasterZoneId) return false;
-        if (p.SlaveZoneId && lb.SlaveZoneId !== p.SlaveZoneId) return false;
-        if (p.NetworkType && lb.NetworkType !== p.NetworkType.toLowerCase()) return false;
-        if (p.PayType && lb.PayType !== p.PayType) return false;
-        if (p.ResourceGroupId && lb.ResourceGroupId !== p.ResourceGroupId) return false;
-        if (p.VpcId && lb.VpcId !== p.VpcId) return false;
-        if (p.VSwitchId && lb.VSwitchId !== p.VSwitchId) return false;
-        if (p.ServerId && !servers!.get(lb.LoadBalancerId)!.has(p.ServerId)) return false;
-        if (serverIps.length) {
-          const ips = new Set<string>();
-          for (const s of servers!.get(lb.LoadBalancerId)!) {
-            const ip = instIp!.get(s);
-            if (ip) ips.add(ip);
-          }
-          for (const s of lb.BackendServers) if (s.ServerIp) ips.add(s.ServerIp);
-          if (!serverIps.some((ip) => ips.has(ip))) return false;
-        }
-        if (want.length && !hasAllTags(tagged.get(lb.LoadBalancerId) ?? [], want)) return false;
-        return true;
-      };
-      // newest first, as the console and the real API list them
-      const hits = all.filter(match).sort((a, b) => b.CreateTimeStamp - a.CreateTimeStamp || (a.LoadBalancerId < b.LoadBalancerId ? -1 : 1));
-      const pageNumber = p.PageNumber ?? 1;
-      const pageSize = p.PageSize ?? 10;
-      const page = hits.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
-      return {
-        PageNumber: pageNumber,
-        PageSize: pageSize,
-        TotalCount: hits.length,
-        LoadBalancers: { LoadBalancer: page.map((lb) => ({ ...baseView(lb), InternetChargeTypeAlias: lb.InternetChargeType, Tags: tagView(tagged.get(lb.LoadBalancerId) ?? []) })) },
-      };
+      const where: Record<string, string | string[]> = {};
+      if (names.length) where['LoadBalancerName'] = names;
+      if (p.Address) where['Address'] = p.Address;
+      if (p.VpcId) where['VpcId'] = p.VpcId;
+      if (p.VSwitchId) where['VSwitchId'] = p.VSwitchId;
+      if (p.ResourceGroupId) where['ResourceGroupId'] = p.ResourceGroupId;
+      const match: Record<string, string> = {};
+      const exact = { AddressIPVersion: p.AddressIPVersion, AddressType: p.AddressType, InternetChargeType: p.InternetChargeType, LoadBalancerStatus: p.LoadBalancerStatus, MasterZoneId: p.MasterZoneId, SlaveZoneId: p.SlaveZoneId, NetworkType: p.NetworkType?.toLowerCase(), PayType: p.PayType };
+      for (const [k, v] of Object.entries(exact)) if (v) match[k] = v;
+      const q = { where, match, ...(only ? { ids: [...(only as Set<string>)] } : {}) };
+      const total = await tx.count(KINDS.loadBalancer, scope, q);
+      const page = await tx.query<LoadBalancerDoc>(KINDS.loadBalancer, scope, { ...q, order: 'desc', limit: pageSize, offset: (pageNumber - 1) * pageSize });
+      const LoadBalancer = [];
+      for (const { doc: lb } of page) LoadBalancer.push({ ...baseView(lb), InternetChargeTypeAlias: lb.InternetChargeType, Tags: tagView(await lbTags(tx, scope, lb.LoadBalancerId)) });
+      return { PageNumber: pageNumber, PageSize: pageSize, TotalCount: total, LoadBalancers: { LoadBalancer } };
     });
   },
 });
+
+/** Load balancers that have one of the servers in their default group, a vServer group or a master-slave group. */
+async function lbsWithServer(tx: Parameters<typeof requireLoadBalancer>[0], scope: { account: string; region: string }, where: { ServerId: string | string[] }): Promise<string[]> {
+  const out = new Set<string>();
+  for (const kind of [KINDS.loadBalancer, KINDS.vServerGroup, KINDS.masterSlaveServerGroup]) {
+    for (const { doc } of await tx.query<{ LoadBalancerId: string }>(kind, scope, { where })) out.add(doc.LoadBalancerId);
+  }
+  return [...out];
+}
 
 defineAction({
   name: 'DescribeLoadBalancerAttribute',
   async handler(ctx, p) {
     return ctx.store.read(async (tx) => {
       const { scope, lb } = await requireLoadBalancer(tx, ctx.caller.accountId, p.LoadBalancerId, optionalRegion(p.RegionId));
-      const listeners = (await tx.list<ListenerDoc>(KINDS.listener, scope))
-        .filter((l) => l.LoadBalancerId === lb.LoadBalancerId)
+      const listeners = (await tx.query<ListenerDoc>(KINDS.listener, scope, { where: { LoadBalancerId: lb.LoadBalancerId } }))
+        .map((r) => r.doc)
         .sort((a, b) => a.ListenerPort - b.ListenerPort || (a.ListenerProtocol < b.ListenerProtocol ? -1 : 1));
-      const instances = new Map((await tx.list<InstanceDoc>(KINDS.instance, scope)).map((i) => [i.InstanceId, i]));
+      const instances = new Map<string, InstanceDoc>();
+      for (const s of lb.BackendServers) {
+        const inst = instances.has(s.ServerId) ? undefined : await tx.get<InstanceDoc>(KINDS.instance, scope, s.ServerId);
+        if (inst) instances.set(s.ServerId, inst);
+      }
       return {
         ...baseView(lb),
         ...(lb.PayType === 'PayOnDemand' ? ON_DEMAND_END : await commerceHooks.view(tx, lb, ctx.caller.accountId)),
@@ -203,7 +194,7 @@ defineAction({
       const { scope, lb } = await lbForChange(ctx, tx, p.LoadBalancerId, p.RegionId);
       const settings = await getSettings(tx);
       if (settings.UniqueLoadBalancerNames && lb.LoadBalancerName !== p.LoadBalancerName) {
-        const taken = (await tx.list<LoadBalancerDoc>(KINDS.loadBalancer, scope)).some((l) => l.LoadBalancerName === p.LoadBalancerName);
+        const taken = (await tx.count(KINDS.loadBalancer, scope, { where: { LoadBalancerName: p.LoadBalancerName } })) > 0;
         if (taken) fail('ServiceUnavailable', 'The specified loadbalancer name has been used.');
       }
       lb.LoadBalancerName = p.LoadBalancerName;
