@@ -125,8 +125,9 @@ export interface RelatedListener {
 
 /** Listeners of the scope that reference the ACL, whatever their AclStatus. */
 export async function listenersUsingAcl(tx: Tx, scope: Scope, aclId: string): Promise<RelatedListener[]> {
-  const all = await tx.list<ListenerDoc>(KINDS.listener, scope);
-  return all
+  const found = await tx.query<ListenerDoc>(KINDS.listener, scope, { where: { AclIds: aclId } });
+  return found
+    .map((x) => x.doc)
     .filter((l) => aclIdsOfListener(l).includes(aclId))
     .map((l) => ({
       LoadBalancerId: l.LoadBalancerId,

@@ -190,7 +190,7 @@ export interface CertUse {
 
 /** Where a certificate id is used in a scope: HTTPS listeners (server or CA slot) and domain extensions. */
 export async function certificateUses(tx: Tx, scope: Scope, id: string, slot: 'ServerCertificateId' | 'CACertificateId'): Promise<CertUse> {
-  const listeners = (await tx.list<ListenerDoc>(KINDS.listener, scope)).filter((l) => l[slot] === id);
-  const des = slot === 'ServerCertificateId' ? (await tx.list<Record<string, unknown>>(KINDS.domainExtension, scope)).filter((d) => d['ServerCertificateId'] === id).length : 0;
+  const listeners = (await tx.query<ListenerDoc>(KINDS.listener, scope, { where: { [slot]: id } })).map((x) => x.doc);
+  const des = slot === 'ServerCertificateId' ? await tx.count(KINDS.domainExtension, scope, { where: { ServerCertificateId: id } }) : 0;
   return { listeners, domainExtensions: des };
 }

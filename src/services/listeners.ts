@@ -43,8 +43,8 @@ export async function loadBalancerFor(tx: Tx, account: string, id: string, regio
 }
 
 export async function listenersOf(tx: Tx, scope: Scope, lbId: string): Promise<ListenerDoc[]> {
-  const all = await tx.list<ListenerDoc>(KINDS.listener, scope);
-  return all.filter((l) => l.LoadBalancerId === lbId).sort(byIdentity);
+  const found = await tx.query<ListenerDoc>(KINDS.listener, scope, { where: { LoadBalancerId: lbId } });
+  return found.map((x) => x.doc).sort(byIdentity);
 }
 
 export function byIdentity(a: ListenerDoc, b: ListenerDoc): number {

@@ -229,11 +229,12 @@ export async function requireVServerGroup(tx: Tx, scope: Scope, lbId: string, id
 
 export async function rulesOfListener(tx: Tx, scope: Scope, lbId: string, port: number, protocol: string): Promise<RuleDoc[]> {
   const p = protocol.toLowerCase();
-  return (await tx.list<RuleDoc>(KINDS.rule, scope)).filter((r) => r.LoadBalancerId === lbId && r.ListenerPort === port && r.ListenerProtocol === p);
+  const found = await tx.query<RuleDoc>(KINDS.rule, scope, { where: { LoadBalancerId: lbId }, match: { ListenerPort: port, ListenerProtocol: p } });
+  return found.map((x) => x.doc);
 }
 
 export async function domainExtensionsOfListener(tx: Tx, scope: Scope, lbId: string, port: number): Promise<DomainExtensionDoc[]> {
-  return (await tx.list<DomainExtensionDoc>(KINDS.domainExtension, scope)).filter((d) => d.LoadBalancerId === lbId && d.ListenerPort === port);
+  return (await tx.query<DomainExtensionDoc>(KINDS.domainExtension, scope, { where: { LoadBalancerId: lbId }, match: { ListenerPort: port } })).map((x) => x.doc);
 }
 
 // ---- cascades other families call -----------------------------------------------------------------
@@ -255,8 +256,8 @@ export async function dropListenerChildren(tx: Tx, scope: Scope, lbId: string, p
 
 /** Deletes everything of this family that hangs off a load balancer (DeleteLoadBalancer). */
 export async function dropLoadBalancerChildren(tx: Tx, scope: Scope, lbId: string): Promise<void> {
-  for (const r of await tx.list<RuleDoc>(KINDS.rule, scope)) if (r.LoadBalancerId === lbId) await tx.delete(KINDS.rule, scope, r.RuleId);
-  for (const d of await tx.list<DomainExtensionDoc>(KINDS.domainExtension, scope)) if (d.LoadBalancerId === lbId) await tx.delete(KINDS.domainExtension, scope, d.DomainExtensionId);
+  for (const { doc: r } of await tx.query<RuleDoc>(KINDS.rule, scope, { where: { LoadBalancerId: lbId } })) await tx.delete(KINDS.rule, scope, r.RuleId);
+  for (const { doc: d } of await tx.query<DomainExtensionDoc>(KINDS.domainExtension, scope, { where: { LoadBalancerId: lbId } })) await tx.delete(KINDS.domainExtension, scope, d.DomainExtensionId);
   await tx.delete(KINDS.accessLogsDownload, scope, lbId);
 }
 

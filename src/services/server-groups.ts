@@ -130,11 +130,11 @@ interface RuleLike {
 }
 
 export async function listenersOf(tx: Tx, scope: Scope, lbId: string): Promise<ListenerDoc[]> {
-  return (await tx.list<ListenerDoc>(KINDS.listener, scope)).filter((l) => l.LoadBalancerId === lbId);
+  return (await tx.query<ListenerDoc>(KINDS.listener, scope, { where: { LoadBalancerId: lbId } })).map((x) => x.doc);
 }
 
 export async function rulesOf(tx: Tx, scope: Scope, lbId: string): Promise<RuleLike[]> {
-  return (await tx.list<RuleLike>(KINDS.rule, scope)).filter((r) => r.LoadBalancerId === lbId);
+  return (await tx.query<RuleLike>(KINDS.rule, scope, { where: { LoadBalancerId: lbId } })).map((x) => x.doc);
 }
 
 const usesDefaultGroup = (l: ListenerDoc) => !l.VServerGroupId && !l.MasterSlaveServerGroupId;
@@ -178,11 +178,11 @@ export interface AttachedServer {
 }
 
 export async function vServerGroupsOf(tx: Tx, scope: Scope, lbId: string): Promise<VServerGroupDoc[]> {
-  return (await tx.list<VServerGroupDoc>(KINDS.vServerGroup, scope)).filter((g) => g.LoadBalancerId === lbId);
+  return (await tx.query<VServerGroupDoc>(KINDS.vServerGroup, scope, { where: { LoadBalancerId: lbId } })).map((x) => x.doc);
 }
 
 export async function masterSlaveGroupsOf(tx: Tx, scope: Scope, lbId: string): Promise<MasterSlaveServerGroupDoc[]> {
-  return (await tx.list<MasterSlaveServerGroupDoc>(KINDS.masterSlaveServerGroup, scope)).filter((g) => g.LoadBalancerId === lbId);
+  return (await tx.query<MasterSlaveServerGroupDoc>(KINDS.masterSlaveServerGroup, scope, { where: { LoadBalancerId: lbId } })).map((x) => x.doc);
 }
 
 /** Every backend entry of a load balancer (default group, vServer groups, master-slave groups). */
@@ -285,15 +285,11 @@ export async function dropServerGroupsOf(tx: Tx, scope: Scope, lbId: string): Pr
 
 /** Removes a released instance from every default and vServer group in its scope (the world). */
 export async function detachInstance(tx: Tx, scope: Scope, instanceId: string): Promise<void> {
-  for (const lb of await tx.list<LoadBalancerDoc>(KINDS.loadBalancer, scope)) {
-    if ((lb.BackendServers ?? []).some((b) => b.ServerId === instanceId)) {
-      await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, { ...lb, BackendServers: lb.BackendServers.filter((b) => b.ServerId !== instanceId) });
-    }
+  for (const { doc: lb } of await tx.query<LoadBalancerDoc>(KINDS.loadBalancer, scope, { where: { ServerId: instanceId } })) {
+    await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, { ...lb, BackendServers: lb.BackendServers.filter((b) => b.ServerId !== instanceId) });
   }
-  for (const g of await tx.list<VServerGroupDoc>(KINDS.vServerGroup, scope)) {
-    if (g.BackendServers.some((b) => b.ServerId === instanceId)) {
-      await tx.put(KINDS.vServerGroup, scope, g.VServerGroupId, { ...g, BackendServers: g.BackendServers.filter((b) => b.ServerId !== instanceId) });
-    }
+  for (const { doc: g } of await tx.query<VServerGroupDoc>(KINDS.vServerGroup, scope, { where: { ServerId: instanceId } })) {
+    await tx.put(KINDS.vServerGroup, scope, g.VServerGroupId, { ...g, BackendServers: g.BackendServers.filter((b) => b.ServerId !== instanceId) });
   }
 }
 

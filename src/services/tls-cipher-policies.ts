@@ -44,7 +44,7 @@ export interface RelateListener {
 
 /** HTTPS listeners of the scope whose TLSCipherPolicy is this policy. */
 export async function listenersUsingPolicy(tx: Tx, scope: Scope, id: string): Promise<ListenerDoc[]> {
-  return (await tx.list<ListenerDoc>(KINDS.listener, scope)).filter((l) => l['TLSCipherPolicy'] === id);
+  return (await tx.query<ListenerDoc>(KINDS.listener, scope, { where: { TLSCipherPolicy: id } })).map((x) => x.doc);
 }
 
 export const relateOut = (l: ListenerDoc): RelateListener => ({ LoadBalancerId: l.LoadBalancerId, Port: l.ListenerPort, Protocol: String(l.ListenerProtocol).toUpperCase() });

@@ -1,7 +1,9 @@
 // Which fields of which document kinds the stores index (the schema of lookups). Each entry maps
 // an index field name to a path in the document: "A" a top-level field, "A.B" a nested one,
-// "A[].B" field B of every element of list A (a document may then have several values). Values
-// are kept as text. Tx.query's `where` may name only these fields.
+// "A[].B" field B of every element of list A (a document may then have several values); "A*" as
+// the last step: every id in A, A being a comma-separated text (pieces trimmed) or lists and
+// objects holding such texts; "P|Q": the values of both paths. Values are kept as text.
+// Tx.query's `where` may name only these fields.
 //
 // Changing this table changes INDEX_VERSION's hash; a store that finds another hash at open
 // rebuilds its index from the documents (one pass), so existing data directories carry forward.
@@ -19,12 +21,16 @@ export const INDEXES: IndexSpec = {
     ResourceGroupId: 'ResourceGroupId',
     ServerId: 'BackendServers[].ServerId',
     ServerIp: 'BackendServers[].ServerIp',
+    PayType: 'PayType',
   },
   listener: {
     LoadBalancerId: 'LoadBalancerId',
     VServerGroupId: 'VServerGroupId',
     MasterSlaveServerGroupId: 'MasterSlaveServerGroupId',
     AclId: 'AclId',
+    // every ACL id named in AclId or AclIds, whatever their shape (a superset of
+    // src/services/acls.ts aclIdsOfListener, which callers apply to what they find)
+    AclIds: 'AclId*|AclIds*',
     ServerCertificateId: 'ServerCertificateId',
     CACertificateId: 'CACertificateId',
     TLSCipherPolicy: 'TLSCipherPolicy',
@@ -37,10 +43,14 @@ export const INDEXES: IndexSpec = {
   instance: { VpcId: 'VpcId', VSwitchId: 'VSwitchId', PrivateIpAddress: 'PrivateIpAddress' },
   vswitch: { VpcId: 'VpcId' },
   addressLease: { VSwitchId: 'VSwitchId', LoadBalancerId: 'LoadBalancerId' },
+  commerceOrder: { LoadBalancerId: 'LoadBalancerId' },
+  commerceBill: { LoadBalancerId: 'LoadBalancerId' },
+  account: { Name: 'Name' },
+  accessKey: { AccountId: 'AccountId' },
 };
 
 /** A tag's key and value as one index value (the `Tag` field of kind 'tags'). */
-export const tagPair = (key: string, value: string) => `${key}\u0000${value}`;
+export const tagPair = (key: string, value: string) => JSON.stringify([key, value]);
 
 export const indexVersion = (spec: IndexSpec) => createHash('sha1').update(JSON.stringify(spec)).update('v1').digest('hex').slice(0, 16);
 
@@ -53,6 +63,10 @@ function values(node: unknown, path: string[], out: string[]): void {
     return;
   }
   const [head, ...rest] = path as [string, ...string[]];
+  if (head.endsWith('*') && rest.length === 0) {
+    idList((node as Record<string, unknown>)[head.slice(0, -1)], out);
+    return;
+  }
   if (head.endsWith('[]')) {
     const list = (node as Record<string, unknown>)[head.slice(0, -2)];
     if (Array.isArray(list)) for (const el of list) values(el, rest, out);
@@ -67,6 +81,16 @@ function values(node: unknown, path: string[], out: string[]): void {
   if (typeof node === 'object') values((node as Record<string, unknown>)[head], rest, out);
 }
 
+function idList(node: unknown, out: string[]): void {
+  if (typeof node === 'string') {
+    for (const piece of node.split(',')) if (piece.trim()) out.push(piece.trim());
+  } else if (Array.isArray(node)) {
+    for (const el of node) idList(el, out);
+  } else if (node && typeof node === 'object') {
+    for (const v of Object.values(node)) idList(v, out);
+  }
+}
+
 /** The (field, value) rows a document of `kind` gets in the index, without duplicates. */
 export function indexRows(spec: IndexSpec, kind: string, doc: unknown): [string, string][] {
   const fields = spec[kind];
@@ -74,7 +98,7 @@ export function indexRows(spec: IndexSpec, kind: string, doc: unknown): [string,
   const rows: [string, string][] = [];
   for (const [field, path] of Object.entries(fields)) {
     const out: string[] = [];
-    values(doc, path.split('.'), out);
+    for (const alt of path.split('|')) values(doc, alt.split('.'), out);
     for (const v of new Set(out)) rows.push([field, v]);
   }
   return rows;

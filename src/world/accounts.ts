@@ -98,7 +98,7 @@ export async function bootstrapRoot(store: Store, fixed: { id: string; secret: s
       await tx.put(ACCESS_KEY, GLOBAL, key.AccessKeyId, key);
       return { account: root, key, generated: false };
     }
-    const keys = (await tx.list<AccessKey>(ACCESS_KEY, GLOBAL)).filter((k) => k.AccountId === root.AccountId && !k.UserName);
+    const keys = (await keysOf(tx, root.AccountId)).filter((k) => !k.UserName);
     if (keys.length) return { account: root, key: keys[0]!, generated: false };
     const key = newAccessKey(root.AccountId, now);
     await tx.put(ACCESS_KEY, GLOBAL, key.AccessKeyId, key);
@@ -119,7 +119,7 @@ export async function getAccount(tx: Tx, id: string): Promise<Account> {
 }
 
 export async function findAccountByName(tx: Tx, name: string): Promise<Account | undefined> {
-  return (await tx.list<Account>(ACCOUNT, GLOBAL)).find((a) => a.Name === name);
+  return (await tx.query<Account>(ACCOUNT, GLOBAL, { where: { Name: name }, limit: 1 }))[0]?.doc;
 }
 
 function checkPatterns(v: unknown, what: string): string[] {
@@ -183,10 +183,10 @@ export async function deleteAccount(tx: Tx, id: string, force: boolean): Promise
   if (a.Root) throw new WorldError(409, 'RootAccount', 'the root account cannot be deleted');
   if (!force) {
     for (const kind of OWNED_KINDS) {
-      if ((await tx.listAccount(kind, id)).length) throw new WorldError(409, 'AccountInUse', `account ${id} still owns ${kind} resources; delete them first or pass force=true`);
+      if ((await tx.query(kind, { account: id }, { limit: 1 })).length) throw new WorldError(409, 'AccountInUse', `account ${id} still owns ${kind} resources; delete them first or pass force=true`);
     }
   }
-  for (const k of await tx.list<AccessKey>(ACCESS_KEY, GLOBAL)) if (k.AccountId === id) await tx.delete(ACCESS_KEY, GLOBAL, k.AccessKeyId);
+  for (const k of await keysOf(tx, id)) await tx.delete(ACCESS_KEY, GLOBAL, k.AccessKeyId);
   for (const c of await tx.list<StsCredential>(STS_CREDENTIAL, GLOBAL)) {
     if (c.AccountId === id) {
       await tx.delete(STS_CREDENTIAL, GLOBAL, c.AccessKeyId);
@@ -207,8 +207,13 @@ export async function deleteAccount(tx: Tx, id: string, force: boolean): Promise
   await tx.delete(ACCOUNT, GLOBAL, id);
 }
 
+/** Every AccessKey of an account, its RAM users' too (oldest first). */
+async function keysOf(tx: Tx, accountId: string): Promise<AccessKey[]> {
+  return (await tx.query<AccessKey>(ACCESS_KEY, GLOBAL, { where: { AccountId: accountId } })).map((x) => x.doc);
+}
+
 export async function listKeys(tx: Tx, accountId: string, userName?: string): Promise<AccessKey[]> {
-  return (await tx.list<AccessKey>(ACCESS_KEY, GLOBAL)).filter((k) => k.AccountId === accountId && k.UserName === userName);
+  return (await keysOf(tx, accountId)).filter((k) => k.UserName === userName);
 }
 
 export async function getKey(tx: Tx, accountId: string, keyId: string, userName?: string): Promise<AccessKey> {

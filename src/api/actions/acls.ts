@@ -45,7 +45,7 @@ function entryInputs(list: JsonList | undefined): EntryInput[] {
 }
 
 async function nameTaken(tx: Tx, scope: Scope, name: string, except?: string): Promise<boolean> {
-  return (await tx.list<AclDoc>(KINDS.acl, scope)).some((a) => a.AclName === name && a.AclId !== except);
+  return (await tx.query<AclDoc>(KINDS.acl, scope, { match: { AclName: name } })).some((x) => x.doc.AclId !== except);
 }
 
 const region = (ctx: Ctx, id: string | undefined) => scopeOf(ctx, requireRegion(id).RegionId);
@@ -57,9 +57,8 @@ defineAction({
     checkName(p.AclName, ACL_NAME);
     const tags = readCreateTags(p.Tag);
     return ctx.store.write(async (tx) => {
-      const all = await tx.list<AclDoc>(KINDS.acl, scope);
-      if (all.some((a) => a.AclName === p.AclName)) fail('AclNameExist', 'The specified acl name already exists.');
-      if (all.length >= MAX_ACLS_PER_REGION) fail('AclNumberOverLimit', 'The number of acls exceeds the limit.');
+      if (await nameTaken(tx, scope, p.AclName)) fail('AclNameExist', 'The specified acl name already exists.');
+      if ((await tx.count(KINDS.acl, scope)) >= MAX_ACLS_PER_REGION) fail('AclNumberOverLimit', 'The number of acls exceeds the limit.');
       const acl: AclDoc = {
         AclId: ctx.ids.next('acl-', 21),
         AclName: p.AclName,
@@ -114,12 +113,12 @@ defineAction({
     const pageSize = p.PageSize ?? 10;
     if (pageSize < 1 || pageSize > 100) throw badValue();
     return ctx.store.read(async (tx) => {
-      const all = await tx.list<AclDoc>(KINDS.acl, scope);
+      const match: Record<string, string> = {};
+      if (p.AclName) match['AclName'] = p.AclName;
+      if (p.AddressIPVersion) match['AddressIPVersion'] = p.AddressIPVersion;
+      if (p.ResourceGroupId) match['ResourceGroupId'] = p.ResourceGroupId;
       const rows: (AclDoc & { tags: Awaited<ReturnType<typeof getTags>> })[] = [];
-      for (const a of all) {
-        if (p.AclName && a.AclName !== p.AclName) continue;
-        if (p.AddressIPVersion && a.AddressIPVersion !== p.AddressIPVersion) continue;
-        if (p.ResourceGroupId && a.ResourceGroupId !== p.ResourceGroupId) continue;
+      for (const { doc: a } of await tx.query<AclDoc>(KINDS.acl, scope, { match })) {
         const tags = await getTags(tx, scope, 'acl', a.AclId);
         if (!matchesTags(tags, p.Tag)) continue;
         rows.push({ ...a, tags });

@@ -30,15 +30,10 @@ const RENAME = nameMatcher(['letters', 'digits', '-', '_', '.', '/', '*']);
 const CA_NAME = nameMatcher(['letters', 'digits', '-', '_', '.'], true);
 const rand = () => randomInt(0, 0x7fffffff) / 0x80000000;
 
-/** The scopes a Describe looks in: the named region, or every region of the account. */
-async function regionsOf(ctx: Ctx, tx: Tx, kind: string, regionId: string | undefined): Promise<string[]> {
-  if (regionId) return [requireRegion(regionId).RegionId];
-  return [...new Set((await tx.listAccount(kind, ctx.caller.accountId)).map((x) => x.region))];
-}
-
 /**
  * The certificates of one kind a Describe asks for: by comma-separated id list, resource group and
- * tags, in the named region or every region of the account, each with its tags.
+ * tags, in the named region or every region of the account, each with its tags. Across regions they
+ * come region by region, the regions in the order of their first certificate of the kind.
  */
 async function findCerts<T extends { ResourceGroupId?: string }>(
   ctx: Ctx,
@@ -48,16 +43,23 @@ async function findCerts<T extends { ResourceGroupId?: string }>(
   p: { RegionId?: string; ResourceGroupId?: string; Tag?: { Key?: string; Value?: string }[] },
   idList: string | undefined,
 ): Promise<{ cert: T; tags: Tag[] }[]> {
-  const ids = idList ? new Set(idList.split(',').map((s) => s.trim()).filter(Boolean)) : undefined;
+  const account = ctx.caller.accountId;
+  const region = p.RegionId ? requireRegion(p.RegionId).RegionId : undefined;
+  const ids = idList ? [...new Set(idList.split(',').map((s) => s.trim()).filter(Boolean))] : undefined;
+  const rows = await tx.query<T>(kind, { account, region }, { ids, match: p.ResourceGroupId ? { ResourceGroupId: p.ResourceGroupId } : {} });
+  const regions = [...new Set(rows.map((r) => r.region))];
+  if (regions.length > 1) {
+    // each region's first certificate, and those in the store's order: the regions' order
+    const firsts: string[] = [];
+    for (const r of regions) for (const { doc } of await tx.query<T>(kind, { account, region: r }, { limit: 1 })) firsts.push(idOf(doc));
+    const rank = new Map<string, number>();
+    for (const { region: r } of await tx.query<T>(kind, { account }, { ids: firsts })) if (!rank.has(r)) rank.set(r, rank.size);
+    rows.sort((a, b) => rank.get(a.region)! - rank.get(b.region)!);
+  }
   const out: { cert: T; tags: Tag[] }[] = [];
-  for (const region of await regionsOf(ctx, tx, kind, p.RegionId)) {
-    const scope = scopeOf(ctx, region);
-    for (const cert of await tx.list<T>(kind, scope)) {
-      if (ids && !ids.has(idOf(cert))) continue;
-      if (p.ResourceGroupId && cert.ResourceGroupId !== p.ResourceGroupId) continue;
-      const tags = await getTags(tx, scope, 'certificate', idOf(cert));
-      if (matchesTags(tags, p.Tag)) out.push({ cert, tags });
-    }
+  for (const { region: r, doc: cert } of rows) {
+    const tags = await getTags(tx, scopeOf(ctx, r), 'certificate', idOf(cert));
+    if (matchesTags(tags, p.Tag)) out.push({ cert, tags });
   }
   return out;
 }

@@ -12,7 +12,7 @@ import {
 } from '../../services/listeners.js';
 import { KINDS, listenerId, type ListenerDoc, type LoadBalancerDoc } from '../../services/model.js';
 import { domainExtensionsOfListener, dropListenerChildren, rulesOfListener } from '../../services/rules.js';
-import { dropTags, getTags, putTags } from '../../services/tags.js';
+import { dropTags, getTags, putTags, type Tag } from '../../services/tags.js';
 import type { Scope, Tx } from '../../state/store.js';
 import { defineAction, type Ctx, type Result } from '../registry.js';
 import { SPECS, type ParamErrors, type ResponseNode } from '../spec.js';
@@ -350,42 +350,47 @@ defineAction({
     const now = ctx.clock.now();
     const account = ctx.caller.accountId;
     return ctx.store.write(async (tx) => {
+      // the filters the database applies; Tag needs each listener's tags
+      const match: Record<string, string | number> = {};
+      if (p.ListenerProtocol) match['ListenerProtocol'] = p.ListenerProtocol;
+      if (p.ListenerPort !== undefined) match['ListenerPort'] = p.ListenerPort;
+      if (p.Description !== undefined && p.Description !== '') match['Description'] = p.Description;
       let found: Found[] = [];
       if (p.LoadBalancerId?.length) {
         for (const id of new Set(p.LoadBalancerId as string[])) {
           const lb = await tx.find<LoadBalancerDoc>(KINDS.loadBalancer, account, id);
           if (!lb || (p.RegionId && lb.region !== p.RegionId)) continue;
           const scope = { account, region: lb.region };
-          for (const l of await listenersOf(tx, scope, id)) found.push({ scope, l });
+          for (const { doc } of await tx.query<ListenerDoc>(KINDS.listener, scope, { where: { LoadBalancerId: id }, match })) found.push({ scope, l: doc });
         }
-      } else if (p.RegionId) {
-        const scope = { account, region: p.RegionId };
-        found = (await tx.list<ListenerDoc>(KINDS.listener, scope)).map((l) => ({ scope, l }));
       } else {
-        found = (await tx.listAccount<ListenerDoc>(KINDS.listener, account)).map((x) => ({ scope: { account, region: x.region }, l: x.doc }));
+        // every listener of the region (or of the account) that passes the filters: pages follow
+        // the listeners' identity, an order the store cannot page by
+        const rows = await tx.query<ListenerDoc>(KINDS.listener, { account, region: p.RegionId || undefined }, { match });
+        found = rows.map((x) => ({ scope: { account, region: x.region }, l: x.doc }));
       }
-      const tagged = new Map<Found, { Key: string; Value: string }[]>();
-      const kept: Found[] = [];
-      for (const f of found) {
-        const { l } = f;
-        if (p.ListenerProtocol && l.ListenerProtocol !== p.ListenerProtocol) continue;
-        if (p.ListenerPort !== undefined && l.ListenerPort !== p.ListenerPort) continue;
-        if (p.Description !== undefined && p.Description !== '' && l.Description !== p.Description) continue;
-        const tags = await getTags(tx, f.scope, 'listener', listenerId(l.LoadBalancerId, l.ListenerProtocol, l.ListenerPort));
-        if (!matchesTags(tags, p.Tag)) continue;
-        tagged.set(f, tags);
-        kept.push(f);
+      const tagsOf = (f: Found) => getTags(tx, f.scope, 'listener', listenerId(f.l.LoadBalancerId, f.l.ListenerProtocol, f.l.ListenerPort));
+      const tagged = new Map<Found, Tag[]>();
+      let kept = found;
+      if (p.Tag?.length) {
+        kept = [];
+        for (const f of found) {
+          const tags = await tagsOf(f);
+          if (!matchesTags(tags, p.Tag)) continue;
+          tagged.set(f, tags);
+          kept.push(f);
+        }
       }
       kept.sort((a, b) => byIdentity(a.l, b.l));
       const from = start ? kept.findIndex((f) => byIdentity(f.l, start) >= 0) : 0;
       const page = from < 0 ? [] : kept.slice(from, from + max);
-      for (const f of page) await observeAll(tx, f.scope, [f.l], now);
+      const items: Record<string, unknown>[] = [];
+      for (const f of page) {
+        await observeAll(tx, f.scope, [f.l], now);
+        items.push(pruneConfigs(listItemView(f.l, tagged.get(f) ?? (await tagsOf(f)))));
+      }
       const next = from >= 0 ? kept[from + max] : undefined;
-      const out: Result = {
-        Listeners: page.map((f) => pruneConfigs(listItemView(f.l, tagged.get(f) ?? []))),
-        TotalCount: kept.length,
-        MaxResults: max,
-      };
+      const out: Result = { Listeners: items, TotalCount: kept.length, MaxResults: max };
       if (next) out['NextToken'] = encodeToken(next.l);
       return out;
     });

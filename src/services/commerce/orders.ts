@@ -106,6 +106,9 @@ export async function listOrders(tx: Tx, account: string): Promise<OrderDoc[]> {
 export async function listBills(tx: Tx, account: string): Promise<BillDoc[]> {
   return tx.list<BillDoc>(BILL, orderScope(account));
 }
+/** The orders and bills of one load balancer (oldest first). */
+const ordersOf = async (tx: Tx, account: string, lbId: string) => (await tx.query<OrderDoc>(COMMERCE_ORDER, orderScope(account), { where: { LoadBalancerId: lbId } })).map((x) => x.doc);
+const billsOf = async (tx: Tx, account: string, lbId: string) => (await tx.query<BillDoc>(BILL, orderScope(account), { where: { LoadBalancerId: lbId } })).map((x) => x.doc);
 const putOrder = (tx: Tx, o: OrderDoc) => tx.put(COMMERCE_ORDER, orderScope(o.AccountId), String(o.OrderId), o);
 
 /** Mainland China regions require real-name authentication for pay-as-you-go purchases too. */
@@ -151,18 +154,19 @@ function checkSubscriptionProduct(spec: string, addressType: string, internetCha
 async function checkTotalBandwidth(tx: Tx, a: CommerceAccount, o: { AddressType: string; InternetChargeType: string; Bandwidth: number }, except?: string): Promise<void> {
   if (a.TotalBandwidthQuota === null || o.AddressType !== 'internet' || o.InternetChargeType !== 'paybybandwidth') return;
   let total = o.Bandwidth;
-  for (const { doc } of await tx.listAccount<LoadBalancerDoc>(KINDS.loadBalancer, a.AccountId)) {
-    if (doc.LoadBalancerId !== except && doc.AddressType === 'internet' && doc.InternetChargeType === 'paybybandwidth') total += doc.Bandwidth;
+  const match = { AddressType: 'internet', InternetChargeType: 'paybybandwidth' };
+  for (const { doc } of await tx.query<LoadBalancerDoc>(KINDS.loadBalancer, { account: a.AccountId }, { match })) {
+    if (doc.LoadBalancerId !== except) total += doc.Bandwidth;
   }
   if (total > a.TotalBandwidthQuota) fail('OverQuota', 'The Total is over the quota.');
 }
 
 /** Orders on an existing instance: its unpaid orders, unsettled bills and subscription state. */
 async function checkInstance(tx: Tx, account: string, lbId: string, now: number): Promise<void> {
-  const orders = (await listOrders(tx, account)).filter((o) => o.LoadBalancerId === lbId && o.Status === 'Unpaid');
+  const orders = (await ordersOf(tx, account, lbId)).filter((o) => o.Status === 'Unpaid');
   if (orders.some((o) => o.Type === 'Convert')) fail('ORDER.INSTANCE_HAS_INACTIVE_CHANGE', 'The instance has inactive change.');
   if (orders.length) fail('ORDER.INST_HAS_UNPAID_ORDER', 'The instance has unpaid order.');
-  if ((await listBills(tx, account)).some((b) => b.LoadBalancerId === lbId && !b.Settled)) fail('ORDER.INST_HAS_UNSETTLED_BILLS', 'The instance has unsettled bills.');
+  if ((await billsOf(tx, account, lbId)).some((b) => !b.Settled)) fail('ORDER.INST_HAS_UNSETTLED_BILLS', 'The instance has unsettled bills.');
   const found = await tx.find<SubscriptionDoc>(SUBSCRIPTION, account, lbId);
   if (found && found.doc.EndTime <= now) fail('PRODUCT.INSTANCE_RELEASED', 'The Instance is released.');
 }
@@ -261,7 +265,7 @@ export async function placeSubscriptionOrder(tx: Tx, o: PricedOrder): Promise<{ 
   if (o.PricingCycle === undefined && o.Duration === undefined) fail('ORDER.PERIOD_INVALID', 'The order period is invalid.');
   if (o.PricingCycle === undefined || o.Duration === undefined) fail('PRICE.INVALID_INQUIRY_PARAMETER', 'The instance pricing inquiry parameter is invalid.');
   fault(a, 'PAY.QUERY_QUOTA_BOOK_FAILED');
-  const held = (await tx.listAccount<LoadBalancerDoc>(KINDS.loadBalancer, o.account)).filter((x) => x.doc.PayType === 'PrePay').length;
+  const held = await tx.count(KINDS.loadBalancer, { account: o.account }, { where: { PayType: 'PrePay' } });
   if (held >= a.PrePayQuota) fail('ORDER.QUOTA_EXCEEDED', 'The order quota exceeded.');
   await checkTotalBandwidth(tx, a, o, lbId);
   fault(a, 'PRICE.INQUIRY_FAILED');
@@ -304,7 +308,7 @@ export async function checkOnDemandPurchase(tx: Tx, o: Parameters<typeof commerc
 /** A pay-as-you-go instance's spec or bandwidth change: not while its conversion to subscription waits for payment, nor (bandwidth) while the account has unpaid bills. */
 export async function checkPayAsYouGoChange(tx: Tx, lb: LoadBalancerDoc, account: string, action: string): Promise<void> {
   if (!(await getCommerceSettings(tx)).Enabled) return;
-  if ((await listOrders(tx, account)).some((o) => o.LoadBalancerId === lb.LoadBalancerId && o.Status === 'Unpaid')) fail('Operation.NotAllowed', 'Operation Denied. Unfinished purchase exists.');
+  if ((await ordersOf(tx, account, lb.LoadBalancerId)).some((o) => o.Status === 'Unpaid')) fail('Operation.NotAllowed', 'Operation Denied. Unfinished purchase exists.');
   if (action === 'ModifyLoadBalancerInternetSpec' && (await listBills(tx, account)).some((b) => !b.Settled)) fail('OperationFailed.UnpaidBillsExist', 'The account has unpaid bills. Please pay your overdue bill first.');
 }
 
@@ -379,8 +383,8 @@ export async function releaseSubscription(tx: Tx, lb: LoadBalancerDoc, account: 
   now = await commerceNow(tx, now);
   const scope = { account, region: lb.RegionId };
   const sub = await tx.get<SubscriptionDoc>(SUBSCRIPTION, scope, lb.LoadBalancerId);
-  for (const o of await listOrders(tx, account)) {
-    if (o.LoadBalancerId === lb.LoadBalancerId && o.Status === 'Unpaid') await putOrder(tx, { ...o, Status: 'Cancelled' });
+  for (const o of await ordersOf(tx, account, lb.LoadBalancerId)) {
+    if (o.Status === 'Unpaid') await putOrder(tx, { ...o, Status: 'Cancelled' });
   }
   if (!sub) return;
   await tx.delete(SUBSCRIPTION, scope, lb.LoadBalancerId);
@@ -397,8 +401,8 @@ export async function releaseSubscription(tx: Tx, lb: LoadBalancerDoc, account: 
 /** Why commerce keeps an instance locked (empty: nothing). */
 async function lockCauses(tx: Tx, account: string, lb: LoadBalancerDoc, now: number): Promise<string[]> {
   const out: string[] = [];
-  if ((await listOrders(tx, account)).some((o) => o.LoadBalancerId === lb.LoadBalancerId && o.Status === 'Unpaid' && o.Type === 'New')) out.push('unpaid');
-  if ((await listBills(tx, account)).some((b) => b.LoadBalancerId === lb.LoadBalancerId && !b.Settled && b.DueAt <= now)) out.push('bills');
+  if ((await ordersOf(tx, account, lb.LoadBalancerId)).some((o) => o.Status === 'Unpaid' && o.Type === 'New')) out.push('unpaid');
+  if ((await billsOf(tx, account, lb.LoadBalancerId)).some((b) => !b.Settled && b.DueAt <= now)) out.push('bills');
   const sub = await tx.get<SubscriptionDoc>(SUBSCRIPTION, { account, region: lb.RegionId }, lb.LoadBalancerId);
   if (sub && sub.EndTime <= now) out.push('expired');
   return out;
