@@ -5,8 +5,9 @@
 // objects holding such texts; "P|Q": the values of both paths. Values are kept as text.
 // Tx.query's `where` may name only these fields.
 //
-// Changing this table changes INDEX_VERSION's hash; a store that finds another hash at open
-// rebuilds its index from the documents (one pass), so existing data directories carry forward.
+// Changing this table (or how values are derived: then bump the version string in indexVersion)
+// changes the hash; a store that finds another hash at open rebuilds its index from the documents
+// (one pass), so existing data directories carry forward.
 import { createHash } from 'node:crypto';
 import type { IndexValue } from './store.js';
 
@@ -52,7 +53,7 @@ export const INDEXES: IndexSpec = {
 /** A tag's key and value as one index value (the `Tag` field of kind 'tags'). */
 export const tagPair = (key: string, value: string) => JSON.stringify([key, value]);
 
-export const indexVersion = (spec: IndexSpec) => createHash('sha1').update(JSON.stringify(spec)).update('v1').digest('hex').slice(0, 16);
+export const indexVersion = (spec: IndexSpec) => createHash('sha1').update(JSON.stringify(spec)).update('v2').digest('hex').slice(0, 16);
 
 export const indexText = (v: IndexValue) => (typeof v === 'string' ? v : String(v));
 
