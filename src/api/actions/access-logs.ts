@@ -7,7 +7,7 @@ import { parseLenientJson, strField, type JsonList } from '../json-param.js';
 import { KINDS, requireLoadBalancer, type LoadBalancerDoc } from '../../services/model.js';
 import { assertWritable } from '../../services/rules.js';
 import { scopeOf } from '../../services/scope.js';
-import { getTags } from '../../services/tags.js';
+import { idsWithTag } from '../../services/tags.js';
 import type { Scope, Tx } from '../../state/store.js';
 import { lookupLogStore } from '../../world/log-stores.js';
 import { defineAction, type Ctx } from '../registry.js';
@@ -129,24 +129,22 @@ defineAction({
     return ctx.store.read(async (tx) => {
       const only = p.LoadBalancerId?.trim();
       if (only) await requireLoadBalancer(tx, ctx.caller.accountId, only, scope.region);
-      let all = (await tx.list<AccessLogsDownloadDoc>(KINDS.accessLogsDownload, scope)).filter((d) => !only || d.LoadBalancerId === only);
-      if (p.LogType) all = all.filter((d) => d.LogType === p.LogType);
-      if (tags.length) {
-        const keep: AccessLogsDownloadDoc[] = [];
-        for (const d of all) {
-          const have = await getTags(tx, scope, 'instance', d.LoadBalancerId);
-          if (tags.every((t) => have.some((h) => h.Key === t.Key && (t.Value === undefined || h.Value === t.Value)))) keep.push(d);
-        }
-        all = keep;
+      // one load balancer's attribute, or the region's, filtered, counted and paged by the store
+      let ids: string[] | undefined = only ? [only] : undefined;
+      for (const t of tags) {
+        const tagged = new Set(await idsWithTag(tx, scope, 'instance', t));
+        ids = (ids ?? [...tagged]).filter((id) => tagged.has(id));
       }
-      const page = all.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+      const q = { ...(p.LogType ? { match: { LogType: p.LogType } } : {}), ...(ids ? { ids } : {}) };
+      const total = await tx.count(KINDS.accessLogsDownload, scope, q);
+      const page = (await tx.query<AccessLogsDownloadDoc>(KINDS.accessLogsDownload, scope, { ...q, limit: pageSize, offset: (pageNumber - 1) * pageSize })).map((r) => r.doc);
       return {
         LogsDownloadAttributes: {
           LogsDownloadAttribute: page.map((d) => ({ LoadBalancerId: d.LoadBalancerId, LogProject: d.LogProject, LogStore: d.LogStore, LogType: d.LogType, Region: d.Region })),
         },
         PageNumber: pageNumber,
         PageSize: pageSize,
-        TotalCount: all.length,
+        TotalCount: total,
       };
     });
   },
