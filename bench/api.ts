@@ -3,47 +3,21 @@
 // fresh data dir, warms up, then drives it with BENCH_CLIENTS (32) closed-loop clients for
 // BENCH_SECONDS (10). Every request is a V1-signed GET with a fresh nonce and timestamp, as
 // pop-core sends it. Prints a table: requests/s, p50, p99, max, errors.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { percentEncode } from '../src/gateway/encoding.js';
-import { v1Sign, v1StringToSign } from '../src/gateway/signature.js';
+import { formEncode, pct, signedParams, startChild as startServerChild } from './lib.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 32);
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 300);
 const INPROCESS = process.env['BENCH_INPROCESS'] === '1';
 const KEY = { id: 'LTAIbenchAccessKey01', secret: 'benchSecretValue01' };
-const root = fileURLToPath(new URL('..', import.meta.url));
 
 async function startChild(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'bin', 'openslb.mjs'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'info'], {
-    env: { ...process.env, OPENSLB_ACCESS_KEY_ID: KEY.id, OPENSLB_ACCESS_KEY_SECRET: KEY.secret },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.on('exit', (code) => reject(new Error(`openslb exited (${code}) before it was ready:\n${out}`)));
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /OpenSLB API listening on (http:\/\/[^\s"]+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-  });
-  child.removeAllListeners('exit');
-  child.stdout!.resume();
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((r) => {
-        child.once('exit', () => r());
-        child.kill('SIGTERM');
-      }),
-  };
+  const s = await startServerChild({ dataDir, key: KEY });
+  return { url: s.url, stop: async () => void (await s.stop()) };
 }
 
 async function startInProcess(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -52,24 +26,8 @@ async function startInProcess(dataDir: string): Promise<{ url: string; stop: () 
   return { url: s.url, stop: () => s.close() };
 }
 
-const timestamp = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 function signedPath(): string {
-  const p: Record<string, string> = {
-    Action: 'DescribeRegions',
-    Version: '2014-05-15',
-    Format: 'JSON',
-    AccessKeyId: KEY.id,
-    SignatureMethod: 'HMAC-SHA1',
-    SignatureVersion: '1.0',
-    SignatureNonce: randomBytes(16).toString('hex'),
-    Timestamp: timestamp(),
-    RegionId: 'cn-hangzhou',
-  };
-  p['Signature'] = v1Sign(KEY.secret, v1StringToSign('GET', p));
-  return `/?${Object.entries(p)
-    .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
-    .join('&')}`;
+  return `/?${formEncode(signedParams(KEY, 'GET', 'DescribeRegions', { RegionId: 'cn-hangzhou' }))}`;
 }
 
 function once(agent: http.Agent, u: URL): Promise<boolean> {
@@ -91,8 +49,6 @@ function once(agent: http.Agent, u: URL): Promise<boolean> {
     req.end();
   });
 }
-
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'openslb-bench-'));
