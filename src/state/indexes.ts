@@ -95,7 +95,7 @@ function idList(node: unknown, out: string[]): void {
 /** The (field, value) rows a document of `kind` gets in the index, without duplicates. */
 export function indexRows(spec: IndexSpec, kind: string, doc: unknown): [string, string][] {
   const fields = spec[kind];
-  if (!fields) return [];
+  if (!fields || doc === undefined || doc === null) return [];
   const rows: [string, string][] = [];
   for (const [field, path] of Object.entries(fields)) {
     const out: string[] = [];
@@ -103,4 +103,23 @@ export function indexRows(spec: IndexSpec, kind: string, doc: unknown): [string,
     for (const v of new Set(out)) rows.push([field, v]);
   }
   return rows;
+}
+
+/** The rows of `before` that `after` lacks, and the other way round. */
+export function diffRows(before: [string, string][], after: [string, string][]): { gone: [string, string][]; added: [string, string][] } {
+  const key = (r: [string, string]) => `${r[0]}\u0000${r[1]}`;
+  const b = new Set(before.map(key));
+  const a = new Set(after.map(key));
+  return { gone: before.filter((r) => !a.has(key(r))), added: after.filter((r) => !b.has(key(r))) };
+}
+
+/**
+ * Whether the stores keep a running count of a field's values (resource_counts): fields with one
+ * value per document (a plain path). List fields (server ids, tags, ACL ids) are not counted: a
+ * count by them goes through their (selective) rows instead, and counting them would cost a
+ * counter update per list element on every write.
+ */
+export function countedField(spec: IndexSpec, kind: string, field: string): boolean {
+  const path = spec[kind]?.[field];
+  return path !== undefined && !/[[*|]/.test(path);
 }

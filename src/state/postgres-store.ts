@@ -12,7 +12,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Change, ChangedResource, Query, QueryScope, Scope, Store, Tx } from './store.js';
-import { INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
+import { countedField, diffRows, INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
 
 export interface PostgresStoreOptions {
@@ -48,17 +48,46 @@ const MIGRATIONS: ((t: string) => string)[] = [
    CREATE INDEX signature_nonces_by_at ON ${t}signature_nonces (at);`,
   // the lookup index (src/state/indexes.ts), as in the SQLite store; rebuilt by reindexIfStale
   (t) => `CREATE TABLE ${t}resource_index (
-     kind text NOT NULL, account text NOT NULL, region text NOT NULL, id text NOT NULL,
-     field text NOT NULL, value text NOT NULL, seq bigint NOT NULL);
-   CREATE INDEX resource_index_lookup ON ${t}resource_index (kind, account, region, field, value, seq);
-   CREATE INDEX resource_index_account ON ${t}resource_index (kind, account, field, value, seq);
-   CREATE INDEX resource_index_doc ON ${t}resource_index (kind, account, region, id);
-   CREATE TABLE ${t}store_meta (key text PRIMARY KEY, value text NOT NULL);`,
+     kind text NOT NULL, account text NOT NULL, region text NOT NULL,
+     field text NOT NULL, value text NOT NULL, seq bigint NOT NULL, id text NOT NULL, counted boolean NOT NULL,
+     PRIMARY KEY (kind, account, field, value, region, seq));
+   CREATE TABLE ${t}store_meta (key text PRIMARY KEY, value text NOT NULL);
+   CREATE TABLE ${t}resource_counts (
+     kind text NOT NULL, account text NOT NULL, field text NOT NULL, value text NOT NULL, region text NOT NULL,
+     n bigint NOT NULL, PRIMARY KEY (kind, account, field, value, region));
+   INSERT INTO ${t}resource_counts SELECT kind, account, '', '', region, COUNT(*) FROM ${t}resources GROUP BY kind, account, region;
+   CREATE FUNCTION ${t}count_resource() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     IF TG_OP = 'INSERT' THEN
+       INSERT INTO ${t}resource_counts VALUES (NEW.kind, NEW.account, '', '', NEW.region, 1)
+         ON CONFLICT (kind, account, field, value, region) DO UPDATE SET n = ${t}resource_counts.n + 1;
+     ELSE
+       UPDATE ${t}resource_counts SET n = n - 1 WHERE kind = OLD.kind AND account = OLD.account AND field = '' AND value = '' AND region = OLD.region;
+     END IF;
+     RETURN NULL;
+   END $$;
+   CREATE FUNCTION ${t}count_index_row() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     IF (TG_OP = 'INSERT' AND NOT NEW.counted) OR (TG_OP = 'DELETE' AND NOT OLD.counted) THEN
+       RETURN NULL;
+     END IF;
+     IF TG_OP = 'INSERT' THEN
+       INSERT INTO ${t}resource_counts VALUES (NEW.kind, NEW.account, NEW.field, NEW.value, NEW.region, 1)
+         ON CONFLICT (kind, account, field, value, region) DO UPDATE SET n = ${t}resource_counts.n + 1;
+     ELSE
+       UPDATE ${t}resource_counts SET n = n - 1 WHERE kind = OLD.kind AND account = OLD.account AND field = OLD.field AND value = OLD.value AND region = OLD.region;
+     END IF;
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER resources_counted AFTER INSERT OR DELETE ON ${t}resources FOR EACH ROW EXECUTE FUNCTION ${t}count_resource();
+   CREATE TRIGGER resource_index_counted AFTER INSERT OR DELETE ON ${t}resource_index FOR EACH ROW EXECUTE FUNCTION ${t}count_index_row();`,
 ];
 
 const RETRYABLE = new Set(['40001', '40P01']);
 const NOTIFY_LIMIT = 7000; // bytes; PostgreSQL refuses payloads of 8000 and more
 
+/** Index rows as the two text[] parameters (fields, values). */
+const cols = (rows: [string, string][]): [string[], string[]] => [rows.map((r) => r[0]), rows.map((r) => r[1])];
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const sqlState = (e: unknown) => (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : undefined);
 const deferred = () => {
@@ -144,6 +173,7 @@ export class PostgresStore implements Store {
       tag,
       resources: t,
       index: ix,
+      counts: `${quoteIdent(schema)}.resource_counts`,
       channel: `openslb_changes_${tag}`,
       get: { name: `oslb_get_${tag}`, text: `SELECT doc FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4` },
       list: { name: `oslb_list_${tag}`, text: `SELECT doc FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 ORDER BY seq` },
@@ -155,11 +185,22 @@ export class PostgresStore implements Store {
                ON CONFLICT (kind, account, region, id) DO UPDATE SET doc = excluded.doc RETURNING seq`,
       },
       del: { name: `oslb_del_${tag}`, text: `DELETE FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4` },
-      delIndex: { name: `oslb_delix_${tag}`, text: `DELETE FROM ${ix} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4` },
-      addIndex: {
-        name: `oslb_addix_${tag}`,
-        text: `INSERT INTO ${ix} (kind, account, region, id, field, value, seq)
-               SELECT $1, $2, $3, $4, f, v, $7 FROM unnest($5::text[], $6::text[]) AS x(f, v)`,
+      // an indexed document: the upsert also hands back the document as it was (one round trip)
+      putIndexed: {
+        name: `oslb_puti_${tag}`,
+        text: `WITH old AS (SELECT doc::text AS doc FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4),
+               up AS (INSERT INTO ${t} (kind, account, region, id, doc) VALUES ($1,$2,$3,$4,$5)
+                      ON CONFLICT (kind, account, region, id) DO UPDATE SET doc = excluded.doc RETURNING seq)
+               SELECT (SELECT seq FROM up) AS seq, (SELECT doc FROM old) AS old`,
+      },
+      delReturning: { name: `oslb_delr_${tag}`, text: `DELETE FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4 RETURNING seq, doc::text AS doc` },
+      // the index rows that changed, in one statement: ($6, $7) go, ($8, $9) come
+      reindex: {
+        name: `oslb_reix_${tag}`,
+        text: `WITH gone AS (DELETE FROM ${ix} WHERE kind=$1 AND account=$2 AND region=$3 AND seq=$5
+                             AND (field, value) IN (SELECT f, v FROM unnest($6::text[], $7::text[]) AS g(f, v)))
+               INSERT INTO ${ix} (kind, account, region, id, field, value, seq, counted)
+               SELECT $1, $2, $3, $4, f, v, $5, f = ANY($10::text[]) FROM unnest($8::text[], $9::text[]) AS a(f, v)`,
       },
       kinds: `SELECT DISTINCT kind FROM ${t}`,
       nonce: {
@@ -225,31 +266,43 @@ export class PostgresStore implements Store {
         return (await q<{ region: string; doc: T }>(this.named(b.sql), b.params)).rows.map((r) => ({ region: r.region, doc: r.doc }));
       },
       count: async (kind: string, scope: QueryScope, query: Query = {}) => {
-        const b = buildQuery(this.indexes, kind, scope, query, true, { dialect: 'postgres', resources: s.resources, index: s.index });
+        const b = buildQuery(this.indexes, kind, scope, query, true, { dialect: 'postgres', resources: s.resources, index: s.index, counts: s.counts });
         return Number((await q<{ n: string }>(this.named(b.sql), b.params)).rows[0]!.n);
       },
       put: async <T>(kind: string, scope: Scope, id: string, doc: T) => {
         const t = writable();
         const json = JSON.stringify(doc);
         if (json === undefined) throw new TypeError(`cannot store ${typeof doc} as a document`);
-        const seq = (await q<{ seq: string }>(s.put, [kind, scope.account, scope.region, id, json])).rows[0]!.seq;
-        if (this.indexes[kind]) {
-          await q(s.delIndex, [kind, scope.account, scope.region, id]);
-          const rows = indexRows(this.indexes, kind, doc);
-          if (rows.length) await q(s.addIndex, [kind, scope.account, scope.region, id, rows.map((r) => r[0]), rows.map((r) => r[1]), seq]);
+        if (!this.indexes[kind]) await q(s.put, [kind, scope.account, scope.region, id, json]);
+        else {
+          const r = (await q<{ seq: string; old: string | null }>(s.putIndexed, [kind, scope.account, scope.region, id, json])).rows[0]!;
+          // only the rows that differ: most updates leave every indexed field as it was
+          const d = diffRows(indexRows(this.indexes, kind, r.old === null ? undefined : JSON.parse(r.old)), indexRows(this.indexes, kind, doc));
+          if (d.gone.length || d.added.length) await q(s.reindex, [kind, scope.account, scope.region, id, r.seq, ...cols(d.gone), ...cols(d.added), this.countedFields(kind)]);
         }
         t.set(`${kind}\u0000${scope.account}\u0000${scope.region}\u0000${id}`, { kind, account: scope.account, region: scope.region, id });
       },
       delete: async (kind: string, scope: Scope, id: string) => {
         const t = writable();
-        const gone = ((await q(s.del, [kind, scope.account, scope.region, id])).rowCount ?? 0) > 0;
+        let gone: boolean;
+        if (this.indexes[kind]) {
+          const old = (await q<{ seq: string; doc: string }>(s.delReturning, [kind, scope.account, scope.region, id])).rows[0];
+          gone = old !== undefined;
+          const rows = old ? indexRows(this.indexes, kind, JSON.parse(old.doc)) : [];
+          if (old && rows.length) await q(s.reindex, [kind, scope.account, scope.region, id, old.seq, ...cols(rows), [], [], []]);
+        } else {
+          gone = ((await q(s.del, [kind, scope.account, scope.region, id])).rowCount ?? 0) > 0;
+        }
         if (gone) {
-          if (this.indexes[kind]) await q(s.delIndex, [kind, scope.account, scope.region, id]);
           t.set(`${kind}\u0000${scope.account}\u0000${scope.region}\u0000${id}`, { kind, account: scope.account, region: scope.region, id });
         }
         return gone;
       },
     };
+  }
+
+  private countedFields(kind: string): string[] {
+    return Object.keys(this.indexes[kind] ?? {}).filter((f) => countedField(this.indexes, kind, f));
   }
 
   /** A named (prepared per connection) statement for generated query SQL. */
@@ -503,15 +556,15 @@ async function reindexIfStale(client: pg.PoolClient, t: string, indexes: IndexSp
       `SELECT kind, account, region, id, seq, doc FROM ${t}resources WHERE kind = ANY($1::text[])`,
       [kinds],
     );
-    const cols: string[][] = [[], [], [], [], [], [], []];
+    const cols: string[][] = [[], [], [], [], [], [], [], []];
     for (const r of docs.rows) {
-      for (const [field, value] of indexRows(indexes, r.kind, r.doc)) [r.kind, r.account, r.region, r.id, field, value, r.seq].forEach((v, i) => cols[i]!.push(v));
+      for (const [field, value] of indexRows(indexes, r.kind, r.doc)) [r.kind, r.account, r.region, r.id, field, value, r.seq, String(countedField(indexes, r.kind, field))].forEach((v, i) => cols[i]!.push(v));
     }
     for (let i = 0; i < cols[0]!.length; i += 10_000) {
       const part = cols.map((c) => c.slice(i, i + 10_000));
       await client.query(
-        `INSERT INTO ${t}resource_index (kind, account, region, id, field, value, seq)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])`,
+        `INSERT INTO ${t}resource_index (kind, account, region, id, field, value, seq, counted)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::boolean[])`,
         part,
       );
     }

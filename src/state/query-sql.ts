@@ -3,7 +3,7 @@
 // seq) order, so a page of a large kind costs its page size, not the kind's size; further
 // conditions are EXISTS probes on the same index; `match` compares top-level document fields.
 import type { IndexSpec } from './indexes.js';
-import { indexText } from './indexes.js';
+import { countedField, indexText } from './indexes.js';
 import type { IndexValue, Query, QueryScope } from './store.js';
 
 export interface QueryDialect {
@@ -11,6 +11,7 @@ export interface QueryDialect {
   /** table names, schema-qualified where needed (default resources / resource_index) */
   resources?: string;
   index?: string;
+  counts?: string;
 }
 
 const FIELD = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -32,6 +33,12 @@ export function buildQuery(spec: IndexSpec, kind: string, scope: QueryScope, q: 
     const list = (Array.isArray(v) ? v : [v]) as IndexValue[];
     return { field: f, values: list.map(indexText) };
   });
+  // a count by at most one single-valued indexed condition is one row of resource_counts per region
+  if (count && where.length <= 1 && (where[0]?.values.length ?? 1) === 1 && (!where[0] || countedField(spec, kind, where[0].field)) && !q.ids && !Object.keys(q.match ?? {}).length) {
+    const conds = [`kind = ${p(kind)}`, `account = ${p(scope.account)}`, `field = ${p(where[0]?.field ?? '')}`, `value = ${p(where[0]?.values[0] ?? '')}`];
+    if (scope.region !== undefined) conds.push(`region = ${p(scope.region)}`);
+    return { sql: `SELECT COALESCE(SUM(n), 0) AS n FROM ${d.counts ?? 'resource_counts'} WHERE ${conds.join(' AND ')}`, params };
+  }
   const driver = where.find((w) => w.values.length === 1);
   const rest = where.filter((w) => w !== driver);
   const conds: string[] = [];

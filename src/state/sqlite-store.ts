@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Change, ChangedResource, Query, QueryScope, Scope, Store, Tx } from './store.js';
-import { INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
+import { countedField, diffRows, INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
 
 // Ordered schema migrations; each runs once, inside a transaction, recorded in schema_migrations.
@@ -15,12 +16,28 @@ const MIGRATIONS: string[] = [
   // the lookup index (src/state/indexes.ts): one row per (document, indexed field, value), with the
   // document's seq so that a lookup walks the index in insertion order and pages there
   `CREATE TABLE resource_index (
-     kind TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL,
-     field TEXT NOT NULL, value TEXT NOT NULL, seq INTEGER NOT NULL);
-   CREATE INDEX resource_index_lookup ON resource_index (kind, account, region, field, value, seq);
-   CREATE INDEX resource_index_account ON resource_index (kind, account, field, value, seq);
-   CREATE INDEX resource_index_doc ON resource_index (kind, account, region, id);
-   CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+     kind TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+     field TEXT NOT NULL, value TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, counted INTEGER NOT NULL,
+     PRIMARY KEY (kind, account, field, value, region, seq)) WITHOUT ROWID;
+   CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   -- how many documents have each (field, value), and ('', '') = how many of the kind: a count
+   -- by one condition is one row, not a walk over every matching document; kept by triggers
+   CREATE TABLE resource_counts (
+     kind TEXT NOT NULL, account TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, region TEXT NOT NULL,
+     n INTEGER NOT NULL, PRIMARY KEY (kind, account, field, value, region)) WITHOUT ROWID;
+   INSERT INTO resource_counts SELECT kind, account, '', '', region, COUNT(*) FROM resources GROUP BY kind, account, region;
+   CREATE TRIGGER resources_counted AFTER INSERT ON resources BEGIN
+     INSERT INTO resource_counts VALUES (NEW.kind, NEW.account, '', '', NEW.region, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+   END;
+   CREATE TRIGGER resources_uncounted AFTER DELETE ON resources BEGIN
+     UPDATE resource_counts SET n = n - 1 WHERE kind = OLD.kind AND account = OLD.account AND field = '' AND value = '' AND region = OLD.region;
+   END;
+   CREATE TRIGGER resource_index_counted AFTER INSERT ON resource_index WHEN NEW.counted BEGIN
+     INSERT INTO resource_counts VALUES (NEW.kind, NEW.account, NEW.field, NEW.value, NEW.region, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+   END;
+   CREATE TRIGGER resource_index_uncounted AFTER DELETE ON resource_index WHEN OLD.counted BEGIN
+     UPDATE resource_counts SET n = n - 1 WHERE kind = OLD.kind AND account = OLD.account AND field = OLD.field AND value = OLD.value AND region = OLD.region;
+   END;`,
 ];
 
 /** Reader connections (WAL: each sees the last commit, never waits for the writer). */
@@ -73,6 +90,7 @@ export class SqliteStore implements Store {
   private waiting: ((db: Database.Database) => void)[] = [];
   private inRead = new AsyncLocalStorage<{ active: boolean }>();
   private closed = false;
+  private checkpointer: Worker | undefined;
 
   constructor(
     private readonly file: string,
@@ -83,6 +101,8 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // the working set of a large state (index pages touched by writes) stays in memory
+    this.db.pragma('cache_size = -65536');
     this.migrate();
     this.stmts = {
       insert: this.db.prepare(
@@ -90,17 +110,27 @@ export class SqliteStore implements Store {
          ON CONFLICT (kind, account, region, id) DO UPDATE SET doc=excluded.doc RETURNING seq`,
       ),
       del: this.db.prepare('DELETE FROM resources WHERE kind=? AND account=? AND region=? AND id=?'),
-      delIndex: this.db.prepare('DELETE FROM resource_index WHERE kind=? AND account=? AND region=? AND id=?'),
-      addIndex: this.db.prepare('INSERT INTO resource_index (kind, account, region, id, field, value, seq) VALUES (?,?,?,?,?,?,?)'),
+      delReturning: this.db.prepare('DELETE FROM resources WHERE kind=? AND account=? AND region=? AND id=? RETURNING seq, doc'),
+      current: this.db.prepare('SELECT doc FROM resources WHERE kind=? AND account=? AND region=? AND id=?'),
+      delIndex: this.db.prepare('DELETE FROM resource_index WHERE kind=? AND account=? AND region=? AND field=? AND value=? AND seq=?'),
+      addIndex: this.db.prepare('INSERT INTO resource_index (kind, account, region, id, field, value, seq, counted) VALUES (?,?,?,?,?,?,?,?)'),
       maxSeq: this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS m FROM resources'),
     };
     this.seq = (this.stmts.maxSeq.get() as { m: number }).m;
     this.reindexIfStale();
     // ':memory:' (and '') is a database per connection: reads share the writer's connection there
     if (file !== ':memory:' && file !== '') {
+      // checkpoints run in a worker thread on their own connection; a commit here only appends to
+      // the WAL. Should the worker fall far behind, SQLite's own checkpoint takes over at 20 000 pages.
+      this.db.pragma('wal_autocheckpoint = 20000');
+      this.checkpointer = new Worker(new URL('./sqlite-checkpointer.mjs', import.meta.url), { workerData: { file, everyMs: 200 } });
+      this.checkpointer.unref();
+      this.checkpointer.on('error', () => this.db.open && this.db.pragma('wal_autocheckpoint = 1000'));
       for (let i = 0; i < READERS; i++) {
         const r = new Database(file, { readonly: true });
         r.pragma('busy_timeout = 5000');
+        r.pragma('cache_size = -16384');
+        r.pragma('mmap_size = 268435456');
         this.readers.push(r);
         this.idle.push(r);
       }
@@ -133,11 +163,15 @@ export class SqliteStore implements Store {
       for (let after = 0; ; ) {
         const rows = page.all(JSON.stringify(kinds), after) as { kind: string; account: string; region: string; id: string; seq: number; doc: string }[];
         if (!rows.length) break;
-        for (const r of rows) for (const [field, value] of indexRows(this.indexes, r.kind, JSON.parse(r.doc))) this.stmts.addIndex.run(r.kind, r.account, r.region, r.id, field, value, r.seq);
+        for (const r of rows) for (const [field, value] of indexRows(this.indexes, r.kind, JSON.parse(r.doc))) this.stmts.addIndex.run(r.kind, r.account, r.region, r.id, field, value, r.seq, this.counted(r.kind, field));
         after = rows[rows.length - 1]!.seq;
       }
       this.db.prepare("INSERT INTO store_meta (key, value) VALUES ('index_version', ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value").run(want);
     })();
+  }
+
+  private counted(kind: string, field: string): number {
+    return countedField(this.indexes, kind, field) ? 1 : 0;
   }
 
   /** Prepared statements by SQL text, per connection. */
@@ -198,18 +232,27 @@ export class SqliteStore implements Store {
         const t = writable();
         const json = JSON.stringify(doc);
         if (json === undefined) throw new TypeError(`cannot store ${typeof doc} as a document`);
+        const old = this.indexes[kind] ? (s.current.get(kind, scope.account, scope.region, id) as { doc: string } | undefined) : undefined;
         const { seq } = s.insert.get(kind, scope.account, scope.region, id, ++this.seq, json) as { seq: number };
         if (this.indexes[kind]) {
-          s.delIndex.run(kind, scope.account, scope.region, id);
-          for (const [field, value] of indexRows(this.indexes, kind, doc)) s.addIndex.run(kind, scope.account, scope.region, id, field, value, seq);
+          // only the rows that differ: most updates leave every indexed field as it was
+          const { gone, added } = diffRows(indexRows(this.indexes, kind, old ? JSON.parse(old.doc) : undefined), indexRows(this.indexes, kind, doc));
+          for (const [field, value] of gone) s.delIndex.run(kind, scope.account, scope.region, field, value, seq);
+          for (const [field, value] of added) s.addIndex.run(kind, scope.account, scope.region, id, field, value, seq, this.counted(kind, field));
         }
         t.set(`${kind}\u0000${scope.account}\u0000${scope.region}\u0000${id}`, { kind, account: scope.account, region: scope.region, id });
       },
       delete: async (kind: string, scope: Scope, id: string) => {
         const t = writable();
-        const gone = s.del.run(kind, scope.account, scope.region, id).changes > 0;
+        let gone: boolean;
+        if (this.indexes[kind]) {
+          const old = s.delReturning.get(kind, scope.account, scope.region, id) as { seq: number; doc: string } | undefined;
+          gone = old !== undefined;
+          if (old) for (const [field, value] of indexRows(this.indexes, kind, JSON.parse(old.doc))) s.delIndex.run(kind, scope.account, scope.region, field, value, old.seq);
+        } else {
+          gone = s.del.run(kind, scope.account, scope.region, id).changes > 0;
+        }
         if (gone) {
-          if (this.indexes[kind]) s.delIndex.run(kind, scope.account, scope.region, id);
           t.set(`${kind}\u0000${scope.account}\u0000${scope.region}\u0000${id}`, { kind, account: scope.account, region: scope.region, id });
         }
         return gone;
@@ -308,6 +351,16 @@ export class SqliteStore implements Store {
       this.closed = true;
       // readers in use finish their callback first
       while (this.idle.length < this.readers.length) await new Promise<void>((r) => this.waiting.push((db) => (this.idle.push(db), r())));
+      const w = this.checkpointer;
+      if (w) {
+        await new Promise<void>((r) => {
+          w.once('message', () => r());
+          w.once('exit', () => r());
+          w.once('error', () => r());
+          w.postMessage('stop');
+        });
+        await w.terminate();
+      }
       for (const r of this.readers) if (r.open) r.close();
       if (this.db.open) this.db.close();
     });
