@@ -39,17 +39,39 @@ export function buildQuery(spec: IndexSpec, kind: string, scope: QueryScope, q: 
     if (scope.region !== undefined) conds.push(`region = ${p(scope.region)}`);
     return { sql: `SELECT COALESCE(SUM(n), 0) AS n FROM ${d.counts ?? 'resource_counts'} WHERE ${conds.join(' AND ')}`, params };
   }
-  const driver = where.find((w) => w.values.length === 1);
+  // What drives the lookup: an indexed condition with one value (the index gives the order too);
+  // else a list of ids (each a primary-key probe, the few hits sorted); else an indexed condition
+  // with several values (one index range per value, hits sorted); else the kind in insertion order.
+  if (where.some((w) => w.values.length === 0) || q.ids?.length === 0) {
+    return count ? { sql: 'SELECT 0 AS n', params: [] } : { sql: pg ? 'SELECT NULL AS region, NULL AS doc WHERE false' : 'SELECT NULL AS region, NULL AS doc WHERE 0', params: [] };
+  }
+  const driver = where.find((w) => w.values.length === 1) ?? (q.ids ? undefined : where[0]);
   const rest = where.filter((w) => w !== driver);
   const conds: string[] = [];
   let from: string;
   let seq: string;
-  if (driver) {
+  if (driver && driver.values.length === 1) {
     from = `${I} i0 JOIN ${R} r ON r.kind = i0.kind AND r.account = i0.account AND r.region = i0.region AND r.id = i0.id`;
     seq = 'i0.seq';
-    conds.push(`i0.kind = ${p(kind)}`, `i0.account = ${p(scope.account)}`);
+    conds.push(`i0.kind = ${p(kind)}`, `i0.account = ${p(scope.account)}`, `i0.field = ${p(driver.field)}`, `i0.value = ${p(driver.values[0]!)}`);
     if (scope.region !== undefined) conds.push(`i0.region = ${p(scope.region)}`);
-    conds.push(`i0.field = ${p(driver.field)}`, `i0.value = ${p(driver.values[0]!)}`);
+  } else if (driver) {
+    // several values: the documents holding any of them (a list field may hold several: once each)
+    from = `${R} r`;
+    seq = 'r.seq';
+    conds.push(`r.kind = ${p(kind)}`, `r.account = ${p(scope.account)}`);
+    if (scope.region !== undefined) conds.push(`r.region = ${p(scope.region)}`);
+    // (parameters are numbered in the order they are added: build the text left to right)
+    let sub = `SELECT i0.region, i0.seq FROM ${I} i0 WHERE i0.kind = ${p(kind)} AND i0.account = ${p(scope.account)} AND i0.field = ${p(driver.field)} AND ${inList('i0.value', driver.values)}`;
+    if (scope.region !== undefined) sub += ` AND i0.region = ${p(scope.region)}`;
+    conds.push(`(r.region, r.seq) IN (${sub})`);
+  } else if (q.ids) {
+    // CROSS JOIN keeps SQLite from walking the whole kind in seq order to test each id
+    const ids = [...new Set(q.ids)];
+    from = pg ? `unnest(${p(ids)}::text[]) AS j(id) JOIN ${R} r ON r.id = j.id` : `json_each(${p(ids)}) j CROSS JOIN ${R} r ON r.id = j.value`;
+    seq = 'r.seq';
+    conds.push(`r.kind = ${p(kind)}`, `r.account = ${p(scope.account)}`);
+    if (scope.region !== undefined) conds.push(`r.region = ${p(scope.region)}`);
   } else {
     from = `${R} r`;
     seq = 'r.seq';
@@ -58,12 +80,8 @@ export function buildQuery(spec: IndexSpec, kind: string, scope: QueryScope, q: 
   }
   rest.forEach((w, n) => {
     const a = `i${n + 1}`;
-    if (w.values.length === 0) {
-      conds.push('1 = 0');
-      return;
-    }
     conds.push(
-      `EXISTS (SELECT 1 FROM ${I} ${a} WHERE ${a}.kind = r.kind AND ${a}.account = r.account AND ${a}.region = r.region AND ${a}.id = r.id AND ${a}.field = ${p(w.field)} AND ${inList(`${a}.value`, w.values)})`,
+      `EXISTS (SELECT 1 FROM ${I} ${a} WHERE ${a}.kind = r.kind AND ${a}.account = r.account AND ${a}.field = ${p(w.field)} AND ${a}.region = r.region AND ${a}.seq = r.seq AND ${inList(`${a}.value`, w.values)})`,
     );
   });
   for (const [f, v] of Object.entries(q.match ?? {})) {
@@ -71,7 +89,7 @@ export function buildQuery(spec: IndexSpec, kind: string, scope: QueryScope, q: 
     if (pg) conds.push(`(r.doc ->> '${f}') = ${p(indexText(v))}`);
     else conds.push(`json_extract(r.doc, '$.${f}') = ${p(typeof v === 'boolean' ? (v ? 1 : 0) : v)}`);
   }
-  if (q.ids) conds.push(q.ids.length ? inList('r.id', [...q.ids]) : '1 = 0');
+  if (q.ids && driver) conds.push(inList('r.id', [...new Set(q.ids)]));
   const whereSql = conds.join(' AND ');
   if (count) return { sql: `SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`, params };
   let sql = `SELECT r.region AS region, r.doc AS doc FROM ${from} WHERE ${whereSql} ORDER BY ${seq} ${q.order === 'desc' ? 'DESC' : 'ASC'}`;

@@ -300,6 +300,12 @@ export function storeConformance(h: StoreHarness): void {
         assert.equal(await tx.count('loadBalancer', A, { match: { AddressType: 'internet' } }), 3);
         assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { ids: ['lb-3', 'lb-2', 'lb-13', 'nope'] })), ['lb-2', 'lb-3']);
         assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { ids: [] })), []);
+        // ids repeated, ids with conditions, a list field matching one document with several values: each document once
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { ids: ['lb-5', 'lb-5', 'lb-2'], order: 'desc' })), ['lb-5', 'lb-2']);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { ids: ['lb-5', 'lb-2', 'lb-3'], where: { VpcId: 'vpc-odd' } })), ['lb-3', 'lb-5']);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { ServerId: ['i-3', 'i-all'] }, order: 'desc', limit: 3 })), ['lb-12', 'lb-11', 'lb-10']);
+        assert.equal(await tx.count('loadBalancer', A, { where: { ServerId: ['i-3', 'i-all'] } }), 12);
+        assert.equal(await tx.count('loadBalancer', A, { ids: ['lb-1', 'lb-1', 'lb-13'] }), 1);
         // account-wide: every region of the account, with the region; never another account
         const all = await tx.query<Lb>('loadBalancer', { account: A.account }, { where: { ServerId: 'i-all' }, order: 'desc', limit: 2 });
         assert.deepEqual(all.map((r) => [r.region, r.doc.LoadBalancerId]), [[A2.region, 'lb-13'], [A.region, 'lb-12']]);
