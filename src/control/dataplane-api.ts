@@ -1,6 +1,7 @@
 // Operator view of the data plane: GET /_openslb/dataplane (same token and loopback rule as the
 // rest of the operator API). What is bound, what failed to bind and why, what the last compile
-// left out, and the per-listener counters — the things the SLB API has no field for.
+// left out, the per-listener counters, and how the control loop has been compiling (full vs
+// incremental, load balancers recompiled) — the things the SLB API has no field for.
 import type { FastifyInstance } from 'fastify';
 import type { RunningDataPlane } from '../compile/wiring.js';
 import { OPERATOR_PREFIX, refuseOperatorRequest } from './operator-http.js';
@@ -16,6 +17,8 @@ export function registerDataPlaneApi(app: FastifyInstance, o: { token: string; a
       Listeners: dp.plane.listenerStates(),
       LeftOut: dp.loop.lastProblems,
       Counters: dp.plane.counters.all(),
+      // full vs incremental compiles and the load balancers they recompiled
+      Compiles: dp.loop.compiles,
     };
   });
 }

@@ -9,6 +9,8 @@ import type { BackendPool } from './pool.js';
 import type { ListenerProtocol, ListenerSnapshot, LoadBalancerSnapshot, Snapshot } from './snapshot.js';
 
 export interface ListenerContext<L extends ListenerSnapshot = ListenerSnapshot> {
+  /** the snapshot as far as this listener goes: its load balancer and the ACL / certificate / CA /
+   *  TLS-policy entries it references (a new object whenever the listener is updated) */
   readonly snapshot: Snapshot;
   readonly loadBalancer: LoadBalancerSnapshot;
   readonly listener: L;

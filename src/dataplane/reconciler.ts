@@ -1,6 +1,12 @@
 // DataPlane: applies snapshots by diff. A listener owns a bound socket iff it is
 // starting/running/configuring on an active load balancer (snapshot.isForwarding). Everything
 // else about a listener is swapped in place for new connections; established ones keep going.
+//
+// An apply costs what changed: a load balancer whose snapshot object is the one already applied
+// is not looked at again (snapshots are frozen, so the same object is the same configuration), nor
+// checked again; a changed ACL / certificate / CA / TLS-policy entry (another object under its id)
+// updates only the listeners that reference it. What remains per apply is a walk over the
+// load-balancer list and over a shared table whose object changed, comparing references.
 import { compileAcl } from './acl.js';
 import { realClock, type DataPlaneClock } from './clock.js';
 import { CounterRegistry } from './counters.js';
@@ -100,6 +106,8 @@ interface Live {
   lbId: string;
   listener: ListenerSnapshot;
   bindKey: string;
+  /** the shared entries it uses (sharedRefsOf) */
+  refs: string[];
   runtime?: ListenerRuntime;
   pool: BackendPool;
   rulePools: Map<string, BackendPool>;
@@ -107,10 +115,67 @@ interface Live {
   error?: string;
 }
 
+/** Which shared tables a snapshot has, by the tag of their reference keys. */
+const TABLES = [
+  ['acl', 'acls'],
+  ['cert', 'serverCertificates'],
+  ['ca', 'caCertificates'],
+  ['tls', 'tlsCipherPolicies'],
+] as const;
+
+/** The shared entries a listener references, as `${tag}:${id}`. */
+function sharedRefsOf(l: ListenerSnapshot): string[] {
+  const out: string[] = [];
+  if (l.acl) for (const a of l.acl.aclIds) out.push(`acl:${a}`);
+  if (l.protocol === 'https') {
+    out.push(`cert:${l.serverCertificateId}`, `tls:${l.tlsCipherPolicy}`);
+    for (const d of l.domainExtensions) out.push(`cert:${d.serverCertificateId}`);
+    if (l.caCertificateId !== null) out.push(`ca:${l.caCertificateId}`);
+  }
+  return out;
+}
+
+/** validateSnapshot's port space: listeners of any status compete for it. */
+const portKey = (lb: LoadBalancerSnapshot, l: ListenerSnapshot) => `${l.protocol === 'udp' ? 'udp' : 'tcp'}:${lb.bindAddress ?? lb.address}:${l.port}`;
+
+/** What one snapshot changes against the applied one. */
+interface SnapshotDiff {
+  /** load balancers whose object is not the applied one (new ones included) */
+  changed: LoadBalancerSnapshot[];
+  /** ids of applied load balancers the snapshot no longer has */
+  removed: string[];
+  duplicateIds: boolean;
+  /** shared entries (`${tag}:${id}`) added, replaced or removed */
+  changedRefs: string[];
+  removedRefs: string[];
+}
+
+const addTo = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => {
+  let s = m.get(k);
+  if (!s) m.set(k, (s = new Set()));
+  s.add(v);
+};
+const removeFrom = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => {
+  const s = m.get(k);
+  if (!s) return;
+  s.delete(v);
+  if (!s.size) m.delete(k);
+};
+
 export class DataPlane {
   private handlers = new Map<ListenerProtocol, ProtocolHandler>();
   private live = new Map<string, Live>();
+  /** live listener ids by load balancer */
+  private liveByLb = new Map<string, Set<string>>();
+  /** live listener ids by the shared entry they use */
+  private liveByRef = new Map<string, Set<string>>();
   private current: Snapshot | undefined;
+  /** the applied snapshot's load balancers by id, and what incremental checks need of them */
+  private applied = new Map<string, LoadBalancerSnapshot>();
+  /** port key (portKey) → the listener of the applied snapshot that has it */
+  private ports = new Map<string, { lbId: string; listenerId: string }>();
+  /** shared entry → applied load balancers with a listener referencing it */
+  private refLbs = new Map<string, Set<string>>();
   private queue: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private destroyed = false;
@@ -164,24 +229,39 @@ export class DataPlane {
 
   private async reconcile(s: Snapshot) {
     if (this.closing || this.destroyed) throw new Error('data plane is closed');
-    const problems = validateSnapshot(s);
+    const diff = this.diff(s);
+    const problems = this.check(s, diff);
     if (problems.length) throw new SnapshotRejectedError(s.version, problems);
     if (this.current && s.version <= this.current.version) return { version: this.current.version, bound: [], failed: [] };
     freezeSnapshot(s);
+    this.index(diff);
+    // the load balancers to reconcile: changed, gone, or with a listener that failed to bind (retried)
+    const lbIds = new Set<string>([...diff.changed.map((lb) => lb.loadBalancerId), ...diff.removed]);
+    for (const row of this.failedRows.values()) lbIds.add(row.loadBalancerId);
     const want = new Map<string, { lb: LoadBalancerSnapshot; l: ListenerSnapshot; bindKey: string }>();
-    for (const lb of s.loadBalancers) {
+    for (const id of lbIds) {
+      const lb = this.applied.get(id);
+      if (!lb) continue;
       for (const l of lb.listeners) {
         if (!isForwarding(lb, l) || !this.handlers.has(l.protocol)) continue;
         const bindKey = `${l.protocol === 'udp' ? 'udp' : 'tcp'}|${lb.bindAddress ?? lb.address}|${l.port}|${l.protocol}`;
         want.set(l.listenerId, { lb, l, bindKey });
       }
     }
+    // listeners of other load balancers whose ACL / certificate / CA / TLS policy entry changed
+    const refresh = new Set<string>();
+    for (const ref of diff.changedRefs) {
+      for (const id of this.liveByRef.get(ref) ?? []) if (!lbIds.has(this.live.get(id)!.lbId)) refresh.add(id);
+    }
     // 1. close what must go (frees ports before anything is bound again)
-    for (const [id, cur] of this.live) {
-      const w = want.get(id);
-      if (w && w.bindKey === cur.bindKey && cur.state === 'bound') continue;
-      this.live.delete(id);
-      this.retire(cur, s.version);
+    for (const lbId of lbIds) {
+      for (const id of [...(this.liveByLb.get(lbId) ?? [])]) {
+        const cur = this.live.get(id)!;
+        const w = want.get(id);
+        if (w && w.bindKey === cur.bindKey && w.lb.loadBalancerId === cur.lbId && cur.state === 'bound') continue;
+        this.forget(id, cur);
+        this.retire(cur, s.version);
+      }
     }
     // 2. update what stays, bind what is new
     const bound: string[] = [];
@@ -190,14 +270,15 @@ export class DataPlane {
     for (const [id, w] of want) {
       const cur = this.live.get(id);
       if (cur) {
+        this.setRefs(id, cur, sharedRefsOf(w.l));
         cur.listener = w.l;
         this.updatePools(cur, w.lb, w.l);
         cur.runtime!.update(this.context(s, w.lb, w.l, cur));
         continue;
       }
-      const entry: Live = { lbId: w.lb.loadBalancerId, listener: w.l, bindKey: w.bindKey, pool: undefined as unknown as BackendPool, rulePools: new Map(), state: 'closed' };
+      const entry: Live = { lbId: w.lb.loadBalancerId, listener: w.l, bindKey: w.bindKey, refs: [], pool: undefined as unknown as BackendPool, rulePools: new Map(), state: 'closed' };
       this.createPools(entry, w.lb, w.l);
-      this.live.set(id, entry);
+      this.remember(id, entry, sharedRefsOf(w.l));
       const runtime = this.handlers.get(w.l.protocol)!.create(this.context(s, w.lb, w.l, entry));
       starts.push(
         runtime.listen().then(
@@ -211,7 +292,7 @@ export class DataPlane {
             runtime.destroy();
             entry.state = 'failed';
             entry.error = (e as NodeJS.ErrnoException).code ?? e.message;
-            this.live.delete(id);
+            this.forget(id, entry);
             this.closePools(entry);
             failed.push({ listenerId: id, error: entry.error });
             this.reportListener(s.version, entry);
@@ -220,12 +301,174 @@ export class DataPlane {
         ),
       );
     }
+    // 3. new ACL / certificate / policy entries for listeners whose own configuration is unchanged
+    for (const id of refresh) {
+      const cur = this.live.get(id);
+      const lb = cur && this.applied.get(cur.lbId);
+      if (cur?.runtime && lb) cur.runtime.update(this.context(s, lb, cur.listener, cur));
+    }
     await Promise.all(starts);
     for (const id of bound) this.failedRows.delete(id);
-    for (const id of [...this.failedRows.keys()]) if (!want.has(id)) this.failedRows.delete(id);
+    for (const [id, row] of [...this.failedRows]) if (lbIds.has(row.loadBalancerId) && !want.has(id)) this.failedRows.delete(id);
     this.current = s;
     this.observer.report({ kind: 'applied', version: s.version });
     return { version: s.version, bound, failed };
+  }
+
+  private remember(id: string, e: Live, refs: string[]) {
+    this.live.set(id, e);
+    addTo(this.liveByLb, e.lbId, id);
+    this.setRefs(id, e, refs);
+  }
+
+  private setRefs(id: string, e: Live, refs: string[]) {
+    for (const r of e.refs) removeFrom(this.liveByRef, r, id);
+    e.refs = refs;
+    for (const r of refs) addTo(this.liveByRef, r, id);
+  }
+
+  private forget(id: string, e: Live) {
+    if (this.live.get(id) !== e) return;
+    this.live.delete(id);
+    removeFrom(this.liveByLb, e.lbId, id);
+    for (const r of e.refs) removeFrom(this.liveByRef, r, id);
+  }
+
+  /**
+   * What `s` changes against the applied snapshot: by object identity, nothing deeper. The lists
+   * are walked side by side (the compiler keeps the order; load balancers come and go in place),
+   * so the walk compares references; a reordered list falls back to a map of the new one.
+   */
+  private diff(s: Snapshot): SnapshotDiff {
+    const cur = this.current;
+    const d: SnapshotDiff = { changed: [], removed: [], duplicateIds: false, changedRefs: [], removedRefs: [] };
+    if (!cur || s.loadBalancers !== cur.loadBalancers) {
+      const news = s.loadBalancers;
+      const olds = cur?.loadBalancers ?? [];
+      const added = new Set<string>();
+      let i = 0;
+      let j = 0;
+      walk: while (i < news.length) {
+        const lb = news[i]!;
+        if (olds[j] === lb) {
+          i++;
+          j++;
+          continue;
+        }
+        const id = lb.loadBalancerId;
+        if (j < olds.length && olds[j]!.loadBalancerId === id) {
+          d.changed.push(lb);
+          i++;
+          j++;
+          continue;
+        }
+        if (!this.applied.has(id)) {
+          if (added.has(id)) d.duplicateIds = true;
+          added.add(id);
+          d.changed.push(lb);
+          i++;
+          continue;
+        }
+        // applied, but not here: the ones in between are gone (or the list was reordered)
+        for (let k = j + 1; k < olds.length && k < j + 64; k++) {
+          if (olds[k]!.loadBalancerId !== id) continue;
+          for (; j < k; j++) d.removed.push(olds[j]!.loadBalancerId);
+          continue walk;
+        }
+        return this.diffByMap(s, d);
+      }
+      for (; j < olds.length; j++) d.removed.push(olds[j]!.loadBalancerId);
+    }
+    this.diffShared(s, d);
+    return d;
+  }
+
+  private diffByMap(s: Snapshot, d: SnapshotDiff): SnapshotDiff {
+    d.changed = [];
+    d.removed = [];
+    const byId = new Map<string, LoadBalancerSnapshot>();
+    for (const lb of s.loadBalancers) {
+      if (byId.has(lb.loadBalancerId)) d.duplicateIds = true;
+      byId.set(lb.loadBalancerId, lb);
+      if (this.applied.get(lb.loadBalancerId) !== lb) d.changed.push(lb);
+    }
+    for (const id of this.applied.keys()) if (!byId.has(id)) d.removed.push(id);
+    this.diffShared(s, d);
+    return d;
+  }
+
+  private diffShared(s: Snapshot, d: SnapshotDiff) {
+    const cur = this.current;
+    if (!cur) return;
+    for (const [tag, t] of TABLES) {
+      const a = cur[t] as Readonly<Record<string, unknown>>;
+      const b = s[t] as Readonly<Record<string, unknown>>;
+      if (a === b) continue;
+      for (const id of Object.keys(b)) if (!Object.hasOwn(a, id) || a[id] !== b[id]) d.changedRefs.push(`${tag}:${id}`);
+      for (const id of Object.keys(a)) {
+        if (Object.hasOwn(b, id)) continue;
+        d.changedRefs.push(`${tag}:${id}`);
+        d.removedRefs.push(`${tag}:${id}`);
+      }
+    }
+  }
+
+  /**
+   * validateSnapshot's verdict, looking only at what changed: the applied snapshot passed, and
+   * what is the same object did not change. Checked: new/replaced shared entries, changed load
+   * balancers, unchanged ones that reference a removed entry, and ports against the unchanged ones.
+   * Any doubt → the full validateSnapshot (which also words the problems).
+   */
+  private check(s: Snapshot, d: SnapshotDiff): SnapshotProblem[] {
+    if (!this.current || d.duplicateIds || !Number.isInteger(s.version) || s.version < 0) return validateSnapshot(s);
+    const part: { -readonly [K in keyof Snapshot]: Snapshot[K] } = { version: s.version, loadBalancers: [], acls: {}, serverCertificates: {}, caCertificates: {}, tlsCipherPolicies: {} };
+    const pick = (ref: string) => {
+      const i = ref.indexOf(':');
+      const t = TABLES.find(([tag]) => tag === ref.slice(0, i))![1];
+      const id = ref.slice(i + 1);
+      const table = s[t] as Readonly<Record<string, unknown>>;
+      if (Object.hasOwn(table, id)) (part[t] as Record<string, unknown>)[id] = table[id];
+    };
+    for (const ref of d.changedRefs) pick(ref);
+    const lbs = new Set<LoadBalancerSnapshot>(d.changed);
+    const changedIds = new Set([...d.changed.map((lb) => lb.loadBalancerId), ...d.removed]);
+    for (const ref of d.removedRefs) {
+      // unchanged load balancers that use a removed entry (changed ones are checked anyway)
+      for (const id of this.refLbs.get(ref) ?? []) if (!changedIds.has(id)) lbs.add(this.applied.get(id)!);
+    }
+    for (const lb of lbs) {
+      for (const l of lb.listeners) {
+        for (const ref of sharedRefsOf(l)) pick(ref);
+        const owner = this.ports.get(portKey(lb, l));
+        if (owner && owner.listenerId !== l.listenerId && !changedIds.has(owner.lbId)) return validateSnapshot(s);
+      }
+    }
+    part.loadBalancers = [...lbs];
+    return validateSnapshot(part).length ? validateSnapshot(s) : [];
+  }
+
+  /** Makes `diff` the applied state of the incremental checks. */
+  private index(d: SnapshotDiff) {
+    const drop = (id: string) => {
+      const old = this.applied.get(id);
+      if (!old) return;
+      for (const l of old.listeners) {
+        const k = portKey(old, l);
+        if (this.ports.get(k)?.lbId === id) this.ports.delete(k);
+        for (const ref of sharedRefsOf(l)) removeFrom(this.refLbs, ref, id);
+      }
+      this.applied.delete(id);
+    };
+    for (const id of d.removed) drop(id);
+    for (const lb of d.changed) drop(lb.loadBalancerId);
+    for (const lb of d.changed) {
+      const id = lb.loadBalancerId;
+      this.applied.set(id, lb);
+      for (const l of lb.listeners) {
+        this.ports.set(portKey(lb, l), { lbId: id, listenerId: l.listenerId });
+        for (const ref of sharedRefsOf(l)) addTo(this.refLbs, ref, id);
+      }
+    }
   }
 
   private failedRows = new Map<string, ListenerStateRow>();
@@ -306,9 +549,22 @@ export class DataPlane {
     for (const p of e.rulePools.values()) p.close();
   }
 
+  /**
+   * A listener's context. Its `snapshot` holds this load balancer and the shared entries the
+   * listener references only: a listener left alone by later applies must not keep a whole old
+   * snapshot alive.
+   */
   private context(s: Snapshot, lb: LoadBalancerSnapshot, l: ListenerSnapshot, e: Live): ListenerContext {
+    const view = { version: s.version, loadBalancers: [lb], acls: {}, serverCertificates: {}, caCertificates: {}, tlsCipherPolicies: {} } as { -readonly [K in keyof Snapshot]: Snapshot[K] };
+    for (const ref of e.refs) {
+      const i = ref.indexOf(':');
+      const t = TABLES.find(([tag]) => tag === ref.slice(0, i))![1];
+      const id = ref.slice(i + 1);
+      const table = s[t] as Readonly<Record<string, unknown>>;
+      if (Object.hasOwn(table, id)) (view[t] as Record<string, unknown>)[id] = table[id];
+    }
     return {
-      snapshot: s,
+      snapshot: view,
       loadBalancer: lb,
       listener: l,
       bindAddress: lb.bindAddress ?? lb.address,
@@ -339,7 +595,7 @@ export class DataPlane {
    */
   healthStatus(filter: { loadBalancerId?: string; listenerId?: string } = {}): ServerHealthRow[] {
     const rows: ServerHealthRow[] = [];
-    for (const e of this.live.values()) {
+    for (const e of this.liveOf(filter.loadBalancerId)) {
       if (filter.loadBalancerId && e.lbId !== filter.loadBalancerId) continue;
       if (filter.listenerId && e.listener.listenerId !== filter.listenerId) continue;
       const pools: [string | null, BackendPool][] = [[null, e.pool], ...[...e.rulePools].map(([k, v]) => [k, v] as [string, BackendPool])];
@@ -372,7 +628,7 @@ export class DataPlane {
   serverHealth(k: { loadBalancerId: string; listenerPort: number; protocol: string; serverId: string; port: number }): ApiHealthStatus | undefined {
     const proto = k.protocol.toLowerCase();
     let found: ApiHealthStatus | undefined;
-    for (const e of this.live.values()) {
+    for (const e of this.liveOf(k.loadBalancerId)) {
       if (e.lbId !== k.loadBalancerId || e.listener.port !== k.listenerPort || e.listener.protocol !== proto) continue;
       for (const p of [e.pool, ...e.rulePools.values()]) {
         for (const m of p.members()) {
@@ -384,6 +640,15 @@ export class DataPlane {
       }
     }
     return found;
+  }
+
+  /** Live listeners, of one load balancer when `lbId` is given. */
+  private *liveOf(lbId: string | undefined): Iterable<Live> {
+    if (!lbId) {
+      yield* this.live.values();
+      return;
+    }
+    for (const id of this.liveByLb.get(lbId) ?? []) yield this.live.get(id)!;
   }
 
   /** The runtime of a bound listener (tests, L7 introspection). */
@@ -415,6 +680,8 @@ export class DataPlane {
         waits.push(rt.close(drainMs));
       }
       this.live.clear();
+      this.liveByLb.clear();
+      this.liveByRef.clear();
       await Promise.all([...waits, ...[...this.closingRuntimes].map((r) => r.close(0))]);
     };
     this.closing = this.queue.then(run, run);
@@ -433,5 +700,7 @@ export class DataPlane {
     for (const rt of this.closingRuntimes) rt.destroy();
     this.closingRuntimes.clear();
     this.live.clear();
+    this.liveByLb.clear();
+    this.liveByRef.clear();
   }
 }
