@@ -62,7 +62,8 @@ const HELP = `usage: npm run bench:scale -- [options]
   --sizes LIST           load balancer counts, ascending (default 500,50000)
   --stores LIST          sqlite,postgres (default both)
   --writers N            concurrent writers during setup (16)
-  --readers N            concurrent readers (16)
+  --readers N            concurrent readers (1: the latency targets are per call; more readers on a
+                         2-core host measure queueing, as the DescribeRegions control row shows)
   --reads N              calls per read figure (2000)
   --storm-writers N      writers during the write storm (8)
   --running N            cap on running listeners for the data-plane figures (5000)
@@ -79,7 +80,7 @@ const { values: opt } = parseArgs({
     sizes: { type: 'string', default: '500,50000' },
     stores: { type: 'string', default: 'sqlite,postgres' },
     writers: { type: 'string', default: '16' },
-    readers: { type: 'string', default: '16' },
+    readers: { type: 'string', default: '1' },
     reads: { type: 'string', default: '2000' },
     'storm-writers': { type: 'string', default: '8' },
     running: { type: 'string', default: '5000' },
@@ -690,8 +691,9 @@ const ROWS: Row[] = [
   { label: 'first start on an empty data dir: spawn → ready line, ms (the floor)', key: 'firstStartReadyLineMs', target: '—', scale: false, digits: 0 },
   { label: 'restart, API only: spawn → ready line, ms', key: 'restartApiReadyLineMs', target: '—', scale: true, digits: 0 },
   { label: 'restart, API only: spawn → first DescribeLoadBalancers answer, ms', key: 'restartApiFirstAnswerMs', max: 2000, target: '≤ 2 s', scale: true, digits: 0 },
-  { label: 'restart, data plane: spawn → ready line, ms', key: 'restartDpReadyLineMs', target: '—', scale: true, digits: 0 },
-  { label: 'restart, data plane: spawn → every running listener bound, ms', key: 'restartDpAllBoundMs', max: 5000, target: '≤ 5 s (5 000 listeners)', scale: true, digits: 0 },
+  // the data-plane restart binds min(N, 5000) listeners: the sizes bind different numbers, so only the absolute target applies
+  { label: 'restart, data plane: spawn → ready line, ms', key: 'restartDpReadyLineMs', target: '—', scale: false, digits: 0 },
+  { label: 'restart, data plane: spawn → every running listener bound, ms', key: 'restartDpAllBoundMs', max: 5000, target: '≤ 5 s (5 000 listeners)', scale: false, digits: 0 },
   { label: 'running listeners bound (data-plane figures)', key: 'boundListeners', target: '—', scale: false, digits: 0, noRatio: true },
   { label: 'StopLoadBalancerListener → port refuses, p99 (p50), ms', key: 'changeStopP99', p50: 'changeStopP50', max: 50, target: '≤ 50 ms', scale: true },
   { label: 'StartLoadBalancerListener → port accepts, p99 (p50), ms', key: 'changeStartP99', p50: 'changeStartP50', max: 50, target: '≤ 50 ms', scale: true },

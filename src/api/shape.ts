@@ -35,10 +35,18 @@ function coerce(node: ResponseNode | { type: string; fields?: ResponseNode[] }, 
   }
 }
 
+/** Field lookup per response-tree node, built once (the trees are static). */
+const fieldMaps = new WeakMap<ResponseNode[], Map<string, ResponseNode>>();
+function fieldsByName(fields: ResponseNode[]): Map<string, ResponseNode> {
+  let m = fieldMaps.get(fields);
+  if (!m) fieldMaps.set(fields, (m = new Map(fields.map((f) => [f.name, f]))));
+  return m;
+}
+
 function shapeObject(fields: ResponseNode[], v: unknown): unknown {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
   const out: Record<string, unknown> = {};
-  const byName = new Map(fields.map((f) => [f.name, f]));
+  const byName = fieldsByName(fields);
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
     if (val === undefined) continue;
     const f = byName.get(k);

@@ -29,6 +29,13 @@ export async function getTags(tx: Tx, scope: Scope, type: ResourceType, id: stri
   return (await tx.get<TagDoc>('tags', scope, docId(type, id)))?.Tags ?? [];
 }
 
+/** The tags of several resources of a type, in one lookup (resources without tags are absent). */
+export async function getTagsOf(tx: Tx, scope: Scope, type: ResourceType, ids: string[]): Promise<Map<string, Tag[]>> {
+  if (!ids.length) return new Map();
+  const found = await tx.query<TagDoc>('tags', scope, { ids: ids.map((id) => docId(type, id)) });
+  return new Map(found.map((r) => [r.doc.ResourceId, r.doc.Tags]));
+}
+
 /** Replaces the whole tag set of a resource (empty set deletes the document). */
 export async function putTags(tx: Tx, scope: Scope, type: ResourceType, id: string, tags: Tag[]): Promise<void> {
   if (tags.length === 0) await tx.delete('tags', scope, docId(type, id));

@@ -19,7 +19,7 @@ import {
   tagView,
 } from '../../services/load-balancers.js';
 import { scopeOf } from '../../services/scope.js';
-import { idsWithTag } from '../../services/tags.js';
+import { getTagsOf, idsWithTag } from '../../services/tags.js';
 import { findRegion } from '../../world/regions.js';
 import { checkStock, findResourceGroup, getSettings, moveStock, putSettings, releaseLease, SPECS } from '../../world/world.js';
 import { defineAction, type Ctx } from '../registry.js';
@@ -123,8 +123,8 @@ defineAction({
       const q = { where, match, ...(only ? { ids: [...(only as Set<string>)] } : {}) };
       const total = await tx.count(KINDS.loadBalancer, scope, q);
       const page = await tx.query<LoadBalancerDoc>(KINDS.loadBalancer, scope, { ...q, order: 'desc', limit: pageSize, offset: (pageNumber - 1) * pageSize });
-      const LoadBalancer = [];
-      for (const { doc: lb } of page) LoadBalancer.push({ ...baseView(lb), InternetChargeTypeAlias: lb.InternetChargeType, Tags: tagView(await lbTags(tx, scope, lb.LoadBalancerId)) });
+      const tags = await getTagsOf(tx, scope, 'instance', page.map((r) => r.doc.LoadBalancerId));
+      const LoadBalancer = page.map(({ doc: lb }) => ({ ...baseView(lb), InternetChargeTypeAlias: lb.InternetChargeType, Tags: tagView(tags.get(lb.LoadBalancerId) ?? []) }));
       return { PageNumber: pageNumber, PageSize: pageSize, TotalCount: total, LoadBalancers: { LoadBalancer } };
     });
   },
