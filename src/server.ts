@@ -14,11 +14,12 @@ import { Gateway, type GatewayResponse } from './gateway/gateway.js';
 import { loadOrCreateKey, registerSecrets, SecretBox } from './state/secrets.js';
 import { SqliteStore } from './state/sqlite-store.js';
 import { openStore, sharedNonces } from './state/open-store.js';
-import type { Store } from './state/store.js';
+import { GLOBAL, type Store } from './state/store.js';
 import { isoSeconds, systemClock, type Clock } from './util/clock.js';
 import { randomIds, type IdGenerator } from './util/ids.js';
 import { createCA, issueLeaf } from './util/pki.js';
-import { bootstrapRoot, KeyResolver } from './world/accounts.js';
+import { ACCOUNT, bootstrapRoot, KeyResolver, type Account } from './world/accounts.js';
+import { backfillLoadBalancerTagSets } from './services/tags.js';
 import { commerceFromEnv, startCommerce } from './services/commerce/index.js';
 import { startDataPlane, type RunningDataPlane } from './compile/wiring.js';
 import { registerDataPlaneApi } from './control/dataplane-api.js';
@@ -172,6 +173,8 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const store = cfg.storeUrl ? await openStore(cfg.storeUrl, dataDir) : new SqliteStore(join(dataDir, 'openslb.db'));
   registerSecrets(store, new SecretBox(cfg.secretKey ?? loadOrCreateKey(join(dataDir, 'secret.key'))));
   const root = await bootstrapRoot(store, cfg.accessKey, isoSeconds(clock.now()));
+  // data dirs from before load balancer documents carried their tags (once)
+  await store.write(async (tx) => backfillLoadBalancerTagSets(tx, (await tx.list<Account>(ACCOUNT, GLOBAL)).map((a) => a.AccountId)));
   if (root.generated) cfg.onRootKeyGenerated?.(root.key.AccessKeyId, root.key.AccessKeySecret, root.account.AccountId);
   const operator = ensureOperatorToken(dataDir, cfg.operatorToken ?? process.env['OPENSLB_OPERATOR_TOKEN']);
   if (operator.generated) cfg.onOperatorTokenGenerated?.(operator.token, operator.file);

@@ -6,6 +6,10 @@ import type { Scope, Tx } from '../state/store.js';
 /** kind 'loadBalancer', id = LoadBalancerId */
 export interface LoadBalancerDoc {
   LoadBalancerId: string;
+  /** a copy of the load balancer's tags (the 'tags' document is the source), kept so that the
+   *  store can index them on the load balancer itself: DescribeLoadBalancers by tag then pages
+   *  through the index like by any other field (src/services/tags.ts putTags keeps it) */
+  TagSet?: { Key: string; Value: string }[];
   LoadBalancerName: string;
   RegionId: string;
   Address: string;

@@ -6,9 +6,9 @@
 // The rules of the tag actions (TagResources, UntagResources, ListTagResources and the legacy
 // AddTags, RemoveTags, DescribeTags) live here too; decisions are written down in docs/tags.md.
 import { apiError, fail } from '../errors/catalog.js';
-import type { Scope, Tx } from '../state/store.js';
+import { GLOBAL, type Scope, type Tx } from '../state/store.js';
 import { tagPair } from '../state/indexes.js';
-import { KINDS } from './model.js';
+import { KINDS, type LoadBalancerDoc } from './model.js';
 
 export type ResourceType = 'instance' | 'certificate' | 'acl' | 'listener' | 'vservergroup' | 'masterslaveservergroup';
 
@@ -40,6 +40,34 @@ export async function getTagsOf(tx: Tx, scope: Scope, type: ResourceType, ids: s
 export async function putTags(tx: Tx, scope: Scope, type: ResourceType, id: string, tags: Tag[]): Promise<void> {
   if (tags.length === 0) await tx.delete('tags', scope, docId(type, id));
   else await tx.put<TagDoc>('tags', scope, docId(type, id), { ResourceType: type, ResourceId: id, Tags: tags });
+  if (type === 'instance') await mirrorOnLoadBalancer(tx, scope, id, tags);
+}
+
+/** A load balancer document carries a copy of its tags (LoadBalancerDoc.TagSet), indexed by the store. */
+async function mirrorOnLoadBalancer(tx: Tx, scope: Scope, id: string, tags: Tag[]): Promise<void> {
+  const lb = await tx.get<LoadBalancerDoc>(KINDS.loadBalancer, scope, id);
+  if (!lb) return;
+  if (tags.length) lb.TagSet = tags.map((t) => ({ Key: t.Key, Value: t.Value }));
+  else if (lb.TagSet) delete lb.TagSet;
+  else return;
+  await tx.put(KINDS.loadBalancer, scope, id, lb);
+}
+
+/**
+ * Once per data dir: load balancers tagged before their documents carried TagSet get it from
+ * their 'tags' documents (marker: kind 'migration', id 'lb-tagset', global).
+ */
+export async function backfillLoadBalancerTagSets(tx: Tx, accounts: string[]): Promise<number> {
+  if (await tx.get('migration', GLOBAL, 'lb-tagset')) return 0;
+  let n = 0;
+  for (const account of accounts) {
+    for (const { region, doc } of await tx.query<TagDoc>('tags', { account }, { where: { ResourceType: 'instance' } })) {
+      await mirrorOnLoadBalancer(tx, { account, region }, doc.ResourceId, doc.Tags);
+      n++;
+    }
+  }
+  await tx.put('migration', GLOBAL, 'lb-tagset', { At: 'startup' });
+  return n;
 }
 
 /** Every tagged resource of a type in a scope, with its tags. */
@@ -47,9 +75,15 @@ export async function listTagged(tx: Tx, scope: Scope, type?: ResourceType): Pro
   return (await tx.query<TagDoc>('tags', scope, type ? { where: { ResourceType: type } } : {})).map((r) => r.doc);
 }
 
+/** The index condition for "carries this tag" (any value when `Value` is undefined): the same
+ *  fields on 'tags' documents and on load balancers (their TagSet). */
+export function tagCondition(tag: { Key: string; Value?: string }): Record<string, string> {
+  return tag.Value !== undefined ? { Tag: tagPair(tag.Key, tag.Value) } : { TagKey: tag.Key };
+}
+
 /** The ids of the resources of a type that carry the tag (any value when `Value` is undefined), through the index. */
 export async function idsWithTag(tx: Tx, scope: Scope, type: ResourceType, tag: { Key: string; Value?: string }): Promise<string[]> {
-  const where: Record<string, string> = tag.Value !== undefined ? { Tag: tagPair(tag.Key, tag.Value), ResourceType: type } : { TagKey: tag.Key, ResourceType: type };
+  const where: Record<string, string> = { ...tagCondition(tag), ResourceType: type };
   return (await tx.query<TagDoc>('tags', scope, { where })).map((r) => r.doc.ResourceId);
 }
 

@@ -23,6 +23,8 @@ export const INDEXES: IndexSpec = {
     ServerId: 'BackendServers[].ServerId',
     ServerIp: 'BackendServers[].ServerIp',
     PayType: 'PayType',
+    TagKey: 'TagSet[].Key',
+    Tag: 'TagSet[].Pair',
   },
   listener: {
     LoadBalancerId: 'LoadBalancerId',

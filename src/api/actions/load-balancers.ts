@@ -19,7 +19,7 @@ import {
   tagView,
 } from '../../services/load-balancers.js';
 import { scopeOf } from '../../services/scope.js';
-import { getTagsOf, idsWithTag } from '../../services/tags.js';
+import { getTagsOf, idsWithTag, tagCondition } from '../../services/tags.js';
 import { findRegion } from '../../world/regions.js';
 import { checkStock, findResourceGroup, getSettings, moveStock, putSettings, releaseLease, SPECS } from '../../world/world.js';
 import { defineAction, type Ctx } from '../registry.js';
@@ -103,7 +103,9 @@ defineAction({
         const next = new Set(found);
         only = only ? new Set([...only].filter((id) => next.has(id))) : next;
       };
-      for (const t of want) narrow(await idsWithTag(tx, scope, 'instance', t));
+      // the first tag through the load balancers' own index (their TagSet), further ones as candidate ids
+      const [firstTag, ...moreTags] = want;
+      for (const t of moreTags) narrow(await idsWithTag(tx, scope, 'instance', t));
       if (p.ServerId) narrow(await lbsWithServer(tx, scope, { ServerId: p.ServerId }));
       if (serverIps.length) {
         const insts = await tx.query<InstanceDoc>(KINDS.instance, scope, { where: { PrivateIpAddress: serverIps } });
@@ -117,6 +119,7 @@ defineAction({
       if (p.VpcId) where['VpcId'] = p.VpcId;
       if (p.VSwitchId) where['VSwitchId'] = p.VSwitchId;
       if (p.ResourceGroupId) where['ResourceGroupId'] = p.ResourceGroupId;
+      if (firstTag) Object.assign(where, tagCondition(firstTag));
       const match: Record<string, string> = {};
       const exact = { AddressIPVersion: p.AddressIPVersion, AddressType: p.AddressType, InternetChargeType: p.InternetChargeType, LoadBalancerStatus: p.LoadBalancerStatus, MasterZoneId: p.MasterZoneId, SlaveZoneId: p.SlaveZoneId, NetworkType: p.NetworkType?.toLowerCase(), PayType: p.PayType };
       for (const [k, v] of Object.entries(exact)) if (v) match[k] = v;
