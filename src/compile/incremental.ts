@@ -57,6 +57,7 @@ import {
   type SharedLookup,
   type SharedTag,
 } from './compile-lb.js';
+import { addTo, removeFrom } from '../util/multimap.js';
 
 /** Every document of one account the compiler reads. */
 export interface AccountData {
@@ -150,17 +151,6 @@ const newBatch = (mode: Batch['mode']): Batch => ({
   recompiled: 0,
 });
 
-const addTo = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => {
-  let s = m.get(k);
-  if (!s) m.set(k, (s = new Set()));
-  s.add(v);
-};
-const removeFrom = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => {
-  const s = m.get(k);
-  if (!s) return;
-  s.delete(v);
-  if (!s.size) m.delete(k);
-};
 
 /** The compiler's state; store-free (SnapshotCompiler reads, this compiles and assembles). */
 export class CompilerCore {

@@ -27,6 +27,7 @@ import {
 } from './snapshot.js';
 import { tcpHandler } from './tcp/listener.js';
 import { udpHandler } from './udp/listener.js';
+import { addTo, removeFrom } from '../util/multimap.js';
 
 export type ListenerObservedState = 'bound' | 'failed' | 'closed';
 
@@ -150,17 +151,6 @@ interface SnapshotDiff {
   removedRefs: string[];
 }
 
-const addTo = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => {
-  let s = m.get(k);
-  if (!s) m.set(k, (s = new Set()));
-  s.add(v);
-};
-const removeFrom = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => {
-  const s = m.get(k);
-  if (!s) return;
-  s.delete(v);
-  if (!s.size) m.delete(k);
-};
 
 export class DataPlane {
   private handlers = new Map<ListenerProtocol, ProtocolHandler>();
