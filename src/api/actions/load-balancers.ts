@@ -19,6 +19,7 @@ import {
   tagView,
 } from '../../services/load-balancers.js';
 import { scopeOf } from '../../services/scope.js';
+import type { Scope, Tx } from '../../state/store.js';
 import { getTagsOf, idsWithTag, tagCondition } from '../../services/tags.js';
 import { findRegion } from '../../world/regions.js';
 import { checkStock, findResourceGroup, getSettings, moveStock, putSettings, releaseLease, SPECS } from '../../world/world.js';
@@ -134,7 +135,7 @@ defineAction({
 });
 
 /** Load balancers that have one of the servers in their default group, a vServer group or a master-slave group. */
-async function lbsWithServer(tx: Parameters<typeof requireLoadBalancer>[0], scope: { account: string; region: string }, where: { ServerId: string | string[] }): Promise<string[]> {
+async function lbsWithServer(tx: Tx, scope: Scope, where: { ServerId: string | string[] }): Promise<string[]> {
   const out = new Set<string>();
   for (const kind of [KINDS.loadBalancer, KINDS.vServerGroup, KINDS.masterSlaveServerGroup]) {
     for (const { doc } of await tx.query<{ LoadBalancerId: string }>(kind, scope, { where })) out.add(doc.LoadBalancerId);
