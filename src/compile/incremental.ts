@@ -567,6 +567,13 @@ export function compileSharedDoc(store: Store, tag: SharedTag, doc: unknown): Sh
   }
 }
 
+/**
+ * Whether the data plane has anything to do for a load balancer: a listener that is not stopped,
+ * or one with a transition pending. The others stay out of the snapshot (nothing to bind, probe or
+ * drain), so the data plane's size and work follow the serving load balancers, not all of them.
+ */
+export const serving = (listeners: readonly ListenerDoc[]): boolean => listeners.some((l) => l.Status !== 'stopped' || l.Pending !== undefined);
+
 /** Every document of one account the compiler reads, each once (listAccount per kind). */
 export async function readAccount(tx: Tx, store: Store, account: string): Promise<AccountData> {
   const shared: SharedDoc[] = [];
@@ -580,8 +587,6 @@ export async function readAccount(tx: Tx, store: Store, account: string): Promis
   await sharedOf(KINDS.serverCertificate, 'cert');
   await sharedOf(KINDS.caCertificate, 'ca');
   await sharedOf(KINDS.tlsCipherPolicy, 'tls');
-  const lbs = await tx.listAccount<LoadBalancerDoc>(KINDS.loadBalancer, account);
-  if (!lbs.length) return { account, lbs: [], shared };
   const byLb = async <T extends { LoadBalancerId: string }>(kind: string) => {
     const m = new Map<string, T[]>();
     for (const { region, doc } of await tx.listAccount<T>(kind, account)) {
@@ -593,6 +598,21 @@ export async function readAccount(tx: Tx, store: Store, account: string): Promis
     return m;
   };
   const listeners = await byLb<ListenerDoc>(KINDS.listener);
+  const live = [...listeners].filter(([, ls]) => serving(ls)).map(([k]) => k);
+  if (!live.length) return { account, lbs: [], shared };
+  // the serving load balancers by id when they are few (a large account mostly stopped), else in one pass
+  let lbs: { region: string; doc: LoadBalancerDoc }[];
+  if (live.length * 4 < (await tx.count(KINDS.loadBalancer, { account }))) {
+    lbs = [];
+    for (const k of live) {
+      const [region, id] = k.split('\u0000') as [string, string];
+      const doc = await tx.get<LoadBalancerDoc>(KINDS.loadBalancer, { account, region }, id);
+      if (doc) lbs.push({ region, doc });
+    }
+  } else {
+    const keep = new Set(live);
+    lbs = (await tx.listAccount<LoadBalancerDoc>(KINDS.loadBalancer, account)).filter(({ region, doc }) => keep.has(`${region}\u0000${doc.LoadBalancerId}`));
+  }
   const vGroups = await byLb<VServerGroupDoc>(KINDS.vServerGroup);
   const msGroups = await byLb<MasterSlaveServerGroupDoc>(KINDS.masterSlaveServerGroup);
   const rules = await byLb<RuleDoc>(KINDS.rule);
@@ -763,6 +783,10 @@ export class SnapshotCompiler {
             rules: await rows<RuleDoc>(KINDS.rule),
             domainExtensions: await rows<DomainExtensionDoc>(KINDS.domainExtension),
           };
+          if (!serving(d.listeners)) {
+            plan.removeLbs.push({ account, region, id });
+            continue;
+          }
           const other = core.scopeOf(id);
           if (other && (other.account !== account || other.region !== region)) return 'full';
           for (const b of lb.BackendServers ?? []) if (!b.ServerIp) serverIds.add(b.ServerId);
