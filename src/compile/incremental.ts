@@ -572,7 +572,7 @@ export function compileSharedDoc(store: Store, tag: SharedTag, doc: unknown): Sh
  * or one with a transition pending. The others stay out of the snapshot (nothing to bind, probe or
  * drain), so the data plane's size and work follow the serving load balancers, not all of them.
  */
-export const serving = (listeners: readonly ListenerDoc[]): boolean => listeners.some((l) => l.Status !== 'stopped' || l.Pending !== undefined);
+const serving = (listeners: readonly ListenerDoc[]): boolean => listeners.some((l) => l.Status !== 'stopped' || l.Pending !== undefined);
 
 /** Every document of one account the compiler reads, each once (listAccount per kind). */
 export async function readAccount(tx: Tx, store: Store, account: string): Promise<AccountData> {

@@ -28,9 +28,6 @@ export const INDEXES: IndexSpec = {
   },
   listener: {
     LoadBalancerId: 'LoadBalancerId',
-    VServerGroupId: 'VServerGroupId',
-    MasterSlaveServerGroupId: 'MasterSlaveServerGroupId',
-    AclId: 'AclId',
     // every ACL id named in AclId or AclIds, whatever their shape (a superset of
     // src/services/acls.ts aclIdsOfListener, which callers apply to what they find)
     AclIds: 'AclId*|AclIds*',
@@ -40,12 +37,11 @@ export const INDEXES: IndexSpec = {
   },
   vServerGroup: { LoadBalancerId: 'LoadBalancerId', ServerId: 'BackendServers[].ServerId' },
   masterSlaveServerGroup: { LoadBalancerId: 'LoadBalancerId', ServerId: 'MasterSlaveBackendServers[].ServerId' },
-  rule: { LoadBalancerId: 'LoadBalancerId', VServerGroupId: 'VServerGroupId' },
+  rule: { LoadBalancerId: 'LoadBalancerId' },
   domainExtension: { LoadBalancerId: 'LoadBalancerId', ServerCertificateId: 'ServerCertificateId' },
   tags: { ResourceType: 'ResourceType', TagKey: 'Tags[].Key', Tag: 'Tags[].Pair' },
   instance: { VpcId: 'VpcId', VSwitchId: 'VSwitchId', PrivateIpAddress: 'PrivateIpAddress' },
   vswitch: { VpcId: 'VpcId' },
-  addressLease: { VSwitchId: 'VSwitchId', LoadBalancerId: 'LoadBalancerId' },
   commerceOrder: { LoadBalancerId: 'LoadBalancerId' },
   commerceBill: { LoadBalancerId: 'LoadBalancerId' },
   account: { Name: 'Name' },

@@ -11,7 +11,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { Change, ChangedResource, Query, QueryScope, Scope, Store, Tx } from './store.js';
+import { noteChange, type Change, type ChangedResource, type Query, type QueryScope, type Scope, type Store, type Tx } from './store.js';
 import { countedField, diffRows, INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
 
@@ -280,7 +280,7 @@ export class PostgresStore implements Store {
           const d = diffRows(indexRows(this.indexes, kind, r.old === null ? undefined : JSON.parse(r.old)), indexRows(this.indexes, kind, doc));
           if (d.gone.length || d.added.length) await q(s.reindex, [kind, scope.account, scope.region, id, r.seq, ...cols(d.gone), ...cols(d.added), this.countedFields(kind)]);
         }
-        t.set(`${kind}\u0000${scope.account}\u0000${scope.region}\u0000${id}`, { kind, account: scope.account, region: scope.region, id });
+        noteChange(t, kind, scope, id);
       },
       delete: async (kind: string, scope: Scope, id: string) => {
         const t = writable();
@@ -294,7 +294,7 @@ export class PostgresStore implements Store {
           gone = ((await q(s.del, [kind, scope.account, scope.region, id])).rowCount ?? 0) > 0;
         }
         if (gone) {
-          t.set(`${kind}\u0000${scope.account}\u0000${scope.region}\u0000${id}`, { kind, account: scope.account, region: scope.region, id });
+          noteChange(t, kind, scope, id);
         }
         return gone;
       },

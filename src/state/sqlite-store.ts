@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { Change, ChangedResource, Query, QueryScope, Scope, Store, Tx } from './store.js';
+import { noteChange, type Change, type ChangedResource, type Query, type QueryScope, type Scope, type Store, type Tx } from './store.js';
 import { countedField, diffRows, INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
 
@@ -93,7 +93,7 @@ export class SqliteStore implements Store {
   private checkpointer: Worker | undefined;
 
   constructor(
-    private readonly file: string,
+    file: string,
     opts: SqliteStoreOptions = {},
   ) {
     this.indexes = opts.indexes ?? INDEXES;
@@ -240,7 +240,7 @@ export class SqliteStore implements Store {
           for (const [field, value] of gone) s.delIndex.run(kind, scope.account, scope.region, field, value, seq);
           for (const [field, value] of added) s.addIndex.run(kind, scope.account, scope.region, id, field, value, seq, this.counted(kind, field));
         }
-        t.set(`${kind}\u0000${scope.account}\u0000${scope.region}\u0000${id}`, { kind, account: scope.account, region: scope.region, id });
+        noteChange(t, kind, scope, id);
       },
       delete: async (kind: string, scope: Scope, id: string) => {
         const t = writable();
@@ -253,7 +253,7 @@ export class SqliteStore implements Store {
           gone = s.del.run(kind, scope.account, scope.region, id).changes > 0;
         }
         if (gone) {
-          t.set(`${kind}\u0000${scope.account}\u0000${scope.region}\u0000${id}`, { kind, account: scope.account, region: scope.region, id });
+          noteChange(t, kind, scope, id);
         }
         return gone;
       },

@@ -45,6 +45,11 @@ export interface ChangedResource {
   id: string;
 }
 
+/** Records that a write put or deleted a document (once per document and write). */
+export function noteChange(touched: Map<string, ChangedResource>, kind: string, scope: Scope, id: string): void {
+  touched.set(`${kind}\u0000${scope.account}\u0000${scope.region}\u0000${id}`, { kind, account: scope.account, region: scope.region, id });
+}
+
 export interface Tx {
   get<T>(kind: string, scope: Scope, id: string): Promise<T | undefined>;
   /** All documents of a kind in one scope, in insertion order. */
