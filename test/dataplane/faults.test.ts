@@ -528,7 +528,7 @@ before(() => {
   leaf = issueLeaf(ca, ['app.example.com']);
 });
 
-test('HTTPS: Reset resets the TCP connection under TLS (HTTP/1.1 and HTTP/2); Refuse answers 502', async () => {
+test('HTTPS: Reset resets the TCP connection under TLS (HTTP/1.1 and HTTP/2); Refuse answers 502; Latency delays an HTTP/2 stream', async () => {
   const a = await httpBackend('127.0.0.239', 'a');
   const [p1, p2] = [await freePort(LB), await freePort(LB)];
   const dp = plane();
@@ -560,6 +560,24 @@ test('HTTPS: Reset resets the TCP connection under TLS (HTTP/1.1 and HTTP/2); Re
   assert.equal(a.requests, 1);
   dp.faults.set([rule(p1, 'Refuse')]);
   assert.equal(await h1(p1), 502);
+  // Latency on an HTTP/2 stream (real clock: at least delayMs)
+  dp.faults.set([rule(p2, 'Latency', { delayMs: 120 })]);
+  const h2 = http2.connect(`https://${LB}:${p2}`, { ca: ca.certPem, servername: 'app.example.com' });
+  h2.on('error', () => {});
+  stoppers.push(async () => {
+    h2.close();
+  });
+  const t0 = performance.now();
+  const status = await new Promise<number>((resolve, reject) => {
+    const q = h2.request({ ':path': '/', ':authority': 'app.example.com' });
+    q.on('response', (h) => resolve(Number(h[':status'])));
+    q.on('error', reject);
+    q.resume();
+    q.end();
+  });
+  assert.equal(status, 200);
+  const took = performance.now() - t0;
+  assert.ok(took >= 115, `took ${took.toFixed(1)} ms`);
   dp.faults.set([]);
   assert.equal(await h1(p1), 200);
 });
