@@ -204,8 +204,8 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const faults = new FaultRules({
     ids: cfg.ids ?? randomIds,
     onFired: (kind) => metrics.faultsFired.inc({ kind }),
-    onDataPlaneRules: (rules) => planeFaults(dp.running)?.set(rules),
-    dataPlaneFired: () => planeFaults(dp.running)?.fired() ?? new Map(),
+    onDataPlaneRules: (rules) => dp.running?.plane.faults.set(rules),
+    dataPlaneFired: () => dp.running?.plane.faults.fired() ?? new Map(),
   });
   const dependencies = new Dependencies(Math.random, (name) => metrics.dependencyFailures.inc({ dependency: name }));
   if (cfg.faultsFile) {
@@ -295,9 +295,6 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     };
   }
 }
-
-// TODO(merge dp-faults): DataPlane.faults
-const planeFaults = (r: RunningDataPlane | undefined) => (r?.plane as unknown as { faults?: { set(rules: unknown[]): void; fired(): Map<string, number> } } | undefined)?.faults;
 
 /** `--faults FILE`: a JSON list of rules, or {"Faults": [...]}; every rule must be valid. */
 function loadFaultsFile(faults: FaultRules, file: string): void {

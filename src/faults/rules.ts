@@ -5,19 +5,7 @@
 // request was authenticated and authorized and before the action runs, so nothing is stored.
 import { ApiError, lookup, CATALOG, type CatalogRecord } from '../errors/catalog.js';
 import type { IdGenerator } from '../util/ids.js';
-
-// the data plane's side of a rule (src/dataplane/faults.ts takes these, structurally)
-export type DataPlaneFaultKind = 'Latency' | 'Reset' | 'Refuse' | 'Drop';
-export interface DataPlaneFaultRule {
-  faultId: string;
-  loadBalancerId: string;
-  listenerPort: number;
-  serverId?: string;
-  kind: DataPlaneFaultKind;
-  delayMs?: number;
-  probability: number;
-  count?: number;
-}
+import type { DataPlaneFaultKind, DataPlaneFaultRule } from '../dataplane/faults.js';
 
 /** The products this server answers, by the name rules use (the endpoint's product code). */
 export const PRODUCTS = ['slb'] as const;
