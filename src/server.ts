@@ -23,6 +23,8 @@ import { backfillLoadBalancerTagSets } from './services/tags.js';
 import { commerceFromEnv, startCommerce } from './services/commerce/index.js';
 import { startDataPlane, type RunningDataPlane } from './compile/wiring.js';
 import { registerDataPlaneApi } from './control/dataplane-api.js';
+import { openServerClock, registerClockApi } from './control/clock-api.js';
+import { openSeededIds } from './util/seeded-ids.js';
 
 export interface HostPort {
   host: string;
@@ -44,8 +46,13 @@ export interface ServerConfig {
   tlsListen?: HostPort;
   dataDir: string;
   accessKey?: { id: string; secret: string };
+  /** the wall clock (default: the system's); resource time runs on a ServerClock over it (docs/determinism.md) */
   clock?: Clock;
   ids?: IdGenerator;
+  /** reproducible resource ids and RequestIds (docs/determinism.md); ignored when `ids` is given */
+  seed?: string;
+  /** start with the server clock frozen: true = where it stands, else at this instant (ISO text or ms) */
+  freezeClock?: true | string | number;
   logLevel?: string;
   userRateLimit?: number;
   apiRateLimit?: number;
@@ -168,17 +175,23 @@ function buildApp(gateway: Gateway, scheme: 'http' | 'https', factory: (h: http.
 export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const dataDir = resolve(cfg.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const clock = cfg.clock ?? systemClock;
+  const wallClock = cfg.clock ?? systemClock;
   // -- store: SQLite in the data dir, or PostgreSQL when cfg.storeUrl is set (docs/storage.md) --
   const store = cfg.storeUrl ? await openStore(cfg.storeUrl, dataDir) : new SqliteStore(join(dataDir, 'openslb.db'));
   registerSecrets(store, new SecretBox(cfg.secretKey ?? loadOrCreateKey(join(dataDir, 'secret.key'))));
-  const root = await bootstrapRoot(store, cfg.accessKey, isoSeconds(clock.now()));
+  // -- determinism (docs/determinism.md): the server clock over the wall clock, seeded ids --
+  const freeze = cfg.freezeClock === undefined ? undefined : cfg.freezeClock === true ? 'now' : typeof cfg.freezeClock === 'number' ? cfg.freezeClock : Date.parse(cfg.freezeClock);
+  if (typeof freeze === 'number' && !Number.isFinite(freeze)) throw new RangeError(`freezeClock: expected an ISO 8601 time, got "${String(cfg.freezeClock)}"`);
+  const clock = await openServerClock(store, wallClock, freeze);
+  const ids = cfg.ids ?? (cfg.seed !== undefined ? await openSeededIds(store, cfg.seed) : randomIds);
+  // --
+  const root = await bootstrapRoot(store, cfg.accessKey, isoSeconds(clock.now()), ids);
   // data dirs from before load balancer documents carried their tags (once)
   await store.write(async (tx) => backfillLoadBalancerTagSets(tx, (await tx.list<Account>(ACCOUNT, GLOBAL)).map((a) => a.AccountId)));
   if (root.generated) cfg.onRootKeyGenerated?.(root.key.AccessKeyId, root.key.AccessKeySecret, root.account.AccountId);
   const operator = ensureOperatorToken(dataDir, cfg.operatorToken ?? process.env['OPENSLB_OPERATOR_TOKEN']);
   if (operator.generated) cfg.onOperatorTokenGenerated?.(operator.token, operator.file);
-  if (cfg.world) await loadWorldFile(store, cfg.world, root.account.AccountId, clock, cfg.ids ?? randomIds).catch(async (e: unknown) => {
+  if (cfg.world) await loadWorldFile(store, cfg.world, root.account.AccountId, clock, ids).catch(async (e: unknown) => {
     await store.close();
     throw e;
   });
@@ -190,24 +203,27 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     store,
     keys,
     clock,
-    ids: cfg.ids ?? randomIds,
+    // signature timestamps, nonces and throttling: real time, whatever the server clock says
+    wallClock,
+    ids,
     userRateLimit: cfg.userRateLimit,
     apiRateLimit: cfg.apiRateLimit,
     log: (obj, msg) => apps[0]?.log.error(obj, msg),
     // replay protection shared through the database when nodes share one (PostgreSQL store)
-    nonces: sharedNonces(store, clock),
+    nonces: sharedNonces(store, wallClock),
   });
 
   const plain = buildApp(gateway, 'http', (h) => withKeepAlive(http.createServer({ maxHeaderSize: MAX_HEADER }, h)), logLevel);
   apps.push(plain);
-  registerOperatorApi(plain, { store, clock, ids: cfg.ids ?? randomIds, token: operator.token, rootAccountId: root.account.AccountId, allowRemote: cfg.operatorRemote });
-  registerAccountsApi(plain, { store, clock, token: operator.token, allowRemote: cfg.operatorRemote });
+  registerOperatorApi(plain, { store, clock, ids, token: operator.token, rootAccountId: root.account.AccountId, allowRemote: cfg.operatorRemote });
+  registerAccountsApi(plain, { store, clock, ids, token: operator.token, allowRemote: cfg.operatorRemote });
+  registerClockApi(plain, { store, clock, token: operator.token, allowRemote: cfg.operatorRemote, log: (obj, msg) => plain.log.error(obj, msg) });
   let tlsUrl: string | undefined;
   let caFile: string | undefined;
   let dataPlane: RunningDataPlane | undefined;
   try {
     // The data plane: compiles the store into snapshots and applies them (src/compile/wiring.ts).
-    if (cfg.dataPlane) dataPlane = await startDataPlane(store, plain.log);
+    if (cfg.dataPlane) dataPlane = await startDataPlane(store, plain.log, { clock });
     registerDataPlaneApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, dataPlane });
     const url = await bind(plain, cfg.listen, 'http');
     if (cfg.tlsListen) {

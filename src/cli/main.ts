@@ -4,6 +4,7 @@ import { parseHostPort, startServer } from '../server.js';
 import { addWorldCommands } from './world.js';
 import { addAccountCommands } from './accounts.js';
 import { addCommerceCommands } from './commerce.js';
+import { addClockCommands } from './clock.js';
 import { checkStoreUrl } from '../state/open-store.js';
 
 const hostPort = (v: string) => {
@@ -56,6 +57,10 @@ program
     if (v !== 'on' && v !== 'off') throw new InvalidArgumentError('expected on or off');
     return v === 'on';
   })
+  // -- determinism (docs/determinism.md) --
+  .option('--seed <n>', 'reproducible resource ids and RequestIds: same seed, same calls, fresh data dir → same ids')
+  .option('--freeze-clock [time]', 'start with the server clock frozen, where it stands or at TIME (ISO 8601); move it with `openslb clock advance`')
+  // --
   .action(async (opts: { listen: { host: string; port: number }; tlsListen?: { host: string; port: number }; dataDir: string; logLevel: string; userRateLimit?: number; apiRateLimit?: number; world?: string; operatorRemote?: boolean; commerce?: boolean; dataplane?: boolean }) => {
     const id = process.env['OPENSLB_ACCESS_KEY_ID'];
     const secret = process.env['OPENSLB_ACCESS_KEY_SECRET'];
@@ -99,6 +104,8 @@ program
       commerce: opts.commerce,
       storeUrl: (opts as { store?: string }).store ?? envStoreUrl(),
       dataPlane: opts.dataplane !== false,
+      seed: (opts as { seed?: string }).seed,
+      freezeClock: (opts as { freezeClock?: true | string }).freezeClock,
       onOperatorTokenGenerated: (token, file) => {
         process.stdout.write(`\nGenerated the operator API token (shown once; stored in ${file}):\n  ${token}\n\n`);
       },
@@ -115,6 +122,7 @@ program
 addWorldCommands(program);
 addAccountCommands(program);
 addCommerceCommands(program);
+addClockCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`openslb: ${e instanceof Error ? e.message : String(e)}`);
