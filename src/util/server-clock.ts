@@ -131,6 +131,7 @@ export class ServerClock implements Clock, DataPlaneClock {
     if (!(ms >= 0) || !Number.isFinite(ms)) return Promise.reject(new RangeError('advance: a finite number of ms ≥ 0'));
     return this.serialized(async () => {
       const flowing = this.pinned === undefined;
+      const offset = this.offset;
       const start = this.now();
       const end = start + ms;
       if (flowing) this.disarmAll();
@@ -162,7 +163,8 @@ export class ServerClock implements Clock, DataPlaneClock {
       } finally {
         this.queue = undefined;
         if (flowing) {
-          this.offset = (this.pinned ?? end) - this.wall.now();
+          // exactly `ms` ahead of where it would be (the real time the advance took still counts)
+          this.offset = offset + (this.pinned - start);
           this.pinned = undefined;
           this.armAll();
         }
