@@ -25,6 +25,7 @@ import { startDataPlane, type RunningDataPlane } from './compile/wiring.js';
 import { registerDataPlaneApi } from './control/dataplane-api.js';
 import { openServerClock, registerClockApi } from './control/clock-api.js';
 import { openSeededIds } from './util/seeded-ids.js';
+import type { ServerClock } from './util/server-clock.js';
 
 export interface HostPort {
   host: string;
@@ -89,6 +90,8 @@ export interface RunningServer {
   /** bearer token of the operator API (/_openslb/…) */
   operatorToken: string;
   store: Store;
+  /** the server clock (docs/determinism.md) */
+  clock: ServerClock;
   /** the data plane and its control loop, when `dataPlane` is on */
   dataPlane?: RunningDataPlane;
   close(): Promise<void>;
@@ -176,12 +179,12 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const dataDir = resolve(cfg.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const wallClock = cfg.clock ?? systemClock;
+  const freeze = cfg.freezeClock === undefined ? undefined : cfg.freezeClock === true ? 'now' : typeof cfg.freezeClock === 'number' ? cfg.freezeClock : Date.parse(cfg.freezeClock);
+  if (typeof freeze === 'number' && !Number.isFinite(freeze)) throw new RangeError(`freezeClock: expected an ISO 8601 time, got "${String(cfg.freezeClock)}"`);
   // -- store: SQLite in the data dir, or PostgreSQL when cfg.storeUrl is set (docs/storage.md) --
   const store = cfg.storeUrl ? await openStore(cfg.storeUrl, dataDir) : new SqliteStore(join(dataDir, 'openslb.db'));
   registerSecrets(store, new SecretBox(cfg.secretKey ?? loadOrCreateKey(join(dataDir, 'secret.key'))));
   // -- determinism (docs/determinism.md): the server clock over the wall clock, seeded ids --
-  const freeze = cfg.freezeClock === undefined ? undefined : cfg.freezeClock === true ? 'now' : typeof cfg.freezeClock === 'number' ? cfg.freezeClock : Date.parse(cfg.freezeClock);
-  if (typeof freeze === 'number' && !Number.isFinite(freeze)) throw new RangeError(`freezeClock: expected an ISO 8601 time, got "${String(cfg.freezeClock)}"`);
   const clock = await openServerClock(store, wallClock, freeze);
   const ids = cfg.ids ?? (cfg.seed !== undefined ? await openSeededIds(store, cfg.seed) : randomIds);
   // --
@@ -254,6 +257,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       rootKey: { id: root.key.AccessKeyId, secret: root.key.AccessKeySecret },
       operatorToken: operator.token,
       store,
+      clock,
       dataPlane,
       async close() {
         if (closed) return;

@@ -127,6 +127,7 @@ test('clock: frozen and set, CreateTime is the frozen time; advance moves it; si
   assert.equal((await op(s, 'PUT', '/clock', { Frozen: true, At: 'tomorrow' })).body['Code'], 'InvalidTime');
   assert.equal((await op(s, 'PUT', '/clock', { Frozen: 'yes' })).status, 400);
   assert.equal((await op(s, 'GET', '/clock', undefined, 'wrong-token')).status, 401);
+  await assert.rejects(startTestServer({ freezeClock: 'next tuesday' }), /freezeClock: expected an ISO 8601 time/);
 });
 
 test('clock: the frozen time survives a restart; the commerce offset of an old data dir joins the clock', async (t) => {
