@@ -80,8 +80,8 @@ test('frozen clock: health checks run on advance; a stopped backend turns abnorm
   assert.equal((await health())[instances[0]!], 'normal', 'back after two good probes');
 });
 
-function serve(dir: string, extra: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const env = { ...process.env, OPENSLB_ACCESS_KEY_ID: 'LTAIdeterminismKey01', OPENSLB_ACCESS_KEY_SECRET: 'determinismSecret01', OPENSLB_OPERATOR_TOKEN: 'det-operator-token' };
+function serve(dir: string, extra: string[], moreEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+  const env = { ...process.env, ...moreEnv, OPENSLB_ACCESS_KEY_ID: 'LTAIdeterminismKey01', OPENSLB_ACCESS_KEY_SECRET: 'determinismSecret01', OPENSLB_OPERATOR_TOKEN: 'det-operator-token' };
   const child = spawn(process.execPath, [join(root, 'bin', 'openslb.mjs'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--no-dataplane', ...extra], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -152,4 +152,30 @@ test('openslb serve --seed --freeze-clock, then openslb clock show|advance|freez
     { Now: '2030-05-04T00:00:00.000Z', Frozen: true },
     { Now: '2030-06-01T00:00:00.000Z', Frozen: true },
   ]);
+});
+
+test('listener transitions measured by the server clock (OPENSLB_LISTENER_TRANSITION_MS): starting until advanced', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'openslb-det-'));
+  dirs.push(dir);
+  const { child, url } = await serve(dir, ['--freeze-clock'], { OPENSLB_LISTENER_TRANSITION_MS: '60000' });
+  try {
+    const slb = new RPCClient({ accessKeyId: 'LTAIdeterminismKey01', accessKeySecret: 'determinismSecret01', endpoint: url, apiVersion: '2014-05-15' });
+    const advance = async (seconds: number) => {
+      const res = await fetch(`${url}/_openslb/clock/advance`, { method: 'POST', headers: { authorization: 'Bearer det-operator-token', 'content-type': 'application/json' }, body: JSON.stringify({ Seconds: seconds }) });
+      assert.equal(res.status, 200);
+    };
+    const { LoadBalancerId } = (await slb.request('CreateLoadBalancer', { RegionId: REGION })) as { LoadBalancerId: string };
+    const l = { RegionId: REGION, LoadBalancerId, ListenerPort: 8080 };
+    await slb.request('CreateLoadBalancerTCPListener', { ...l, BackendServerPort: 80, Bandwidth: -1 });
+    await slb.request('StartLoadBalancerListener', { ...l, ListenerProtocol: 'tcp' });
+    const status = async () => ((await slb.request('DescribeLoadBalancerTCPListenerAttribute', l)) as { Status: string }).Status;
+    assert.equal(await status(), 'starting');
+    assert.equal(await status(), 'starting', 'no time passes on a frozen clock, however often one looks');
+    await advance(59);
+    assert.equal(await status(), 'starting');
+    await advance(1);
+    assert.equal(await status(), 'running');
+  } finally {
+    assert.equal(await exit(child), 0);
+  }
 });
