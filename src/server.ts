@@ -27,6 +27,9 @@ import { registerFaultsApi, registerMetricsRoute } from './control/faults-api.js
 import { FaultRules } from './faults/rules.js';
 import { Dependencies } from './faults/dependencies.js';
 import { ServerMetrics } from './metrics/registry.js';
+import { openServerClock, registerClockApi } from './control/clock-api.js';
+import { openSeededIds } from './util/seeded-ids.js';
+import type { ServerClock } from './util/server-clock.js';
 
 export interface HostPort {
   host: string;
@@ -48,8 +51,13 @@ export interface ServerConfig {
   tlsListen?: HostPort;
   dataDir: string;
   accessKey?: { id: string; secret: string };
+  /** the wall clock (default: the system's); resource time runs on a ServerClock over it (docs/determinism.md) */
   clock?: Clock;
   ids?: IdGenerator;
+  /** reproducible resource ids and RequestIds (docs/determinism.md); ignored when `ids` is given */
+  seed?: string;
+  /** start with the server clock frozen: true = where it stands, else at this instant (ISO text or ms) */
+  freezeClock?: true | string | number;
   logLevel?: string;
   userRateLimit?: number;
   apiRateLimit?: number;
@@ -90,6 +98,8 @@ export interface RunningServer {
   /** bearer token of the operator API (/_openslb/…) */
   operatorToken: string;
   store: Store;
+  /** the server clock (docs/determinism.md) */
+  clock: ServerClock;
   /** the data plane and its control loop, when `dataPlane` is on */
   dataPlane?: RunningDataPlane;
   /** fault rules and dependency states (also reachable through /_openslb/faults, /_openslb/dependencies) */
@@ -180,17 +190,23 @@ function buildApp(gateway: Gateway, scheme: 'http' | 'https', factory: (h: http.
 export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const dataDir = resolve(cfg.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const clock = cfg.clock ?? systemClock;
+  const wallClock = cfg.clock ?? systemClock;
+  const freeze = cfg.freezeClock === undefined ? undefined : cfg.freezeClock === true ? 'now' : typeof cfg.freezeClock === 'number' ? cfg.freezeClock : Date.parse(cfg.freezeClock);
+  if (typeof freeze === 'number' && !Number.isFinite(freeze)) throw new RangeError(`freezeClock: expected an ISO 8601 time, got "${String(cfg.freezeClock)}"`);
   // -- store: SQLite in the data dir, or PostgreSQL when cfg.storeUrl is set (docs/storage.md) --
   const store = cfg.storeUrl ? await openStore(cfg.storeUrl, dataDir) : new SqliteStore(join(dataDir, 'openslb.db'));
   registerSecrets(store, new SecretBox(cfg.secretKey ?? loadOrCreateKey(join(dataDir, 'secret.key'))));
-  const root = await bootstrapRoot(store, cfg.accessKey, isoSeconds(clock.now()));
+  // -- determinism (docs/determinism.md): the server clock over the wall clock, seeded ids --
+  const clock = await openServerClock(store, wallClock, freeze);
+  const ids = cfg.ids ?? (cfg.seed !== undefined ? await openSeededIds(store, cfg.seed) : randomIds);
+  // --
+  const root = await bootstrapRoot(store, cfg.accessKey, isoSeconds(clock.now()), ids);
   // data dirs from before load balancer documents carried their tags (once)
   await store.write(async (tx) => backfillLoadBalancerTagSets(tx, (await tx.list<Account>(ACCOUNT, GLOBAL)).map((a) => a.AccountId)));
   if (root.generated) cfg.onRootKeyGenerated?.(root.key.AccessKeyId, root.key.AccessKeySecret, root.account.AccountId);
   const operator = ensureOperatorToken(dataDir, cfg.operatorToken ?? process.env['OPENSLB_OPERATOR_TOKEN']);
   if (operator.generated) cfg.onOperatorTokenGenerated?.(operator.token, operator.file);
-  if (cfg.world) await loadWorldFile(store, cfg.world, root.account.AccountId, clock, cfg.ids ?? randomIds).catch(async (e: unknown) => {
+  if (cfg.world) await loadWorldFile(store, cfg.world, root.account.AccountId, clock, ids).catch(async (e: unknown) => {
     await store.close();
     throw e;
   });
@@ -201,13 +217,16 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const metrics = new ServerMetrics();
   // data-plane rules reach the data plane once it runs (it starts after the gateway exists)
   const dp: { running?: RunningDataPlane } = {};
+  // probability draws follow the seed too (docs/determinism.md)
+  const draw = (stream: string) => (ids.random ? () => ids.random!(stream) : Math.random);
   const faults = new FaultRules({
-    ids: cfg.ids ?? randomIds,
+    ids,
+    random: draw('fault'),
     onFired: (kind) => metrics.faultsFired.inc({ kind }),
     onDataPlaneRules: (rules) => dp.running?.plane.faults.set(rules),
     dataPlaneFired: () => dp.running?.plane.faults.fired() ?? new Map(),
   });
-  const dependencies = new Dependencies(Math.random, (name) => metrics.dependencyFailures.inc({ dependency: name }));
+  const dependencies = new Dependencies(draw('dependency'), (name) => metrics.dependencyFailures.inc({ dependency: name }));
   if (cfg.faultsFile) {
     try {
       loadFaultsFile(faults, cfg.faultsFile);
@@ -221,12 +240,14 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     store,
     keys,
     clock,
-    ids: cfg.ids ?? randomIds,
+    // signature timestamps, nonces and throttling: real time, whatever the server clock says
+    wallClock,
+    ids,
     userRateLimit: cfg.userRateLimit,
     apiRateLimit: cfg.apiRateLimit,
     log: (obj, msg) => apps[0]?.log.error(obj, msg),
     // replay protection shared through the database when nodes share one (PostgreSQL store)
-    nonces: sharedNonces(store, clock),
+    nonces: sharedNonces(store, wallClock),
     faults,
     dependencies,
     maxInflight: cfg.maxInflight,
@@ -235,8 +256,9 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
 
   const plain = buildApp(gateway, 'http', (h) => withKeepAlive(http.createServer({ maxHeaderSize: MAX_HEADER }, h)), logLevel);
   apps.push(plain);
-  registerOperatorApi(plain, { store, clock, ids: cfg.ids ?? randomIds, token: operator.token, rootAccountId: root.account.AccountId, allowRemote: cfg.operatorRemote });
-  registerAccountsApi(plain, { store, clock, token: operator.token, allowRemote: cfg.operatorRemote });
+  registerOperatorApi(plain, { store, clock, ids, token: operator.token, rootAccountId: root.account.AccountId, allowRemote: cfg.operatorRemote });
+  registerAccountsApi(plain, { store, clock, ids, token: operator.token, allowRemote: cfg.operatorRemote });
+  registerClockApi(plain, { store, clock, token: operator.token, allowRemote: cfg.operatorRemote, log: (obj, msg) => plain.log.error(obj, msg) });
   registerFaultsApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, faults, dependencies, gateway });
   registerMetricsRoute(plain, { token: operator.token, render: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }) });
   let tlsUrl: string | undefined;
@@ -245,7 +267,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   try {
     // The data plane: compiles the store into snapshots and applies them (src/compile/wiring.ts).
     if (cfg.dataPlane) {
-      dataPlane = dp.running = await startDataPlane(store, plain.log);
+      dataPlane = dp.running = await startDataPlane(store, plain.log, { clock });
       if (faults.size) faults.resync();
     }
     registerDataPlaneApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, dataPlane });
@@ -278,6 +300,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       rootKey: { id: root.key.AccessKeyId, secret: root.key.AccessKeySecret },
       operatorToken: operator.token,
       store,
+      clock,
       dataPlane,
       faults,
       dependencies,

@@ -5,6 +5,7 @@ import { addWorldCommands } from './world.js';
 import { addAccountCommands } from './accounts.js';
 import { addCommerceCommands } from './commerce.js';
 import { addFaultCommands } from './faults.js';
+import { addClockCommands } from './clock.js';
 import { checkStoreUrl } from '../state/open-store.js';
 
 const hostPort = (v: string) => {
@@ -59,6 +60,10 @@ program
   })
   .option('--faults <file>', 'add the fault rules of this JSON file at start (docs/faults.md)')
   .option('--max-inflight <n>', 'API calls handled at once; further ones are shed with 449 SystemBusy (default: no limit)', positive)
+  // -- determinism (docs/determinism.md) --
+  .option('--seed <n>', 'reproducible resource ids and RequestIds: same seed, same calls, fresh data dir → same ids')
+  .option('--freeze-clock [time]', 'start with the server clock frozen, where it stands or at TIME (ISO 8601); move it with `openslb clock advance`')
+  // --
   .action(async (opts: { listen: { host: string; port: number }; tlsListen?: { host: string; port: number }; dataDir: string; logLevel: string; userRateLimit?: number; apiRateLimit?: number; world?: string; operatorRemote?: boolean; commerce?: boolean; dataplane?: boolean; faults?: string; maxInflight?: number }) => {
     const id = process.env['OPENSLB_ACCESS_KEY_ID'];
     const secret = process.env['OPENSLB_ACCESS_KEY_SECRET'];
@@ -104,6 +109,8 @@ program
       dataPlane: opts.dataplane !== false,
       faultsFile: opts.faults,
       maxInflight: opts.maxInflight,
+      seed: (opts as { seed?: string }).seed,
+      freezeClock: (opts as { freezeClock?: true | string }).freezeClock,
       onOperatorTokenGenerated: (token, file) => {
         process.stdout.write(`\nGenerated the operator API token (shown once; stored in ${file}):\n  ${token}\n\n`);
       },
@@ -121,6 +128,7 @@ addWorldCommands(program);
 addAccountCommands(program);
 addCommerceCommands(program);
 addFaultCommands(program);
+addClockCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`openslb: ${e instanceof Error ? e.message : String(e)}`);

@@ -3,7 +3,7 @@
 // into listener lifecycle and backend health. The only things crossing the boundary are
 // snapshots going in (DataPlaneLink.apply/close) and ObservedEvents coming out, so the data plane
 // could run in another process behind the same two calls.
-import { DataPlane } from '../dataplane/index.js';
+import { DataPlane, type DataPlaneClock } from '../dataplane/index.js';
 import { l7Handlers } from '../dataplane/http/index.js';
 import { observeOnce } from '../services/listener-lifecycle.js';
 import type { Store } from '../state/store.js';
@@ -21,6 +21,8 @@ export interface RunningDataPlane {
 export interface StartDataPlaneOptions extends ControlLoopOptions {
   /** how long established connections of listeners without ConnectionDrain may finish at shutdown (ms) */
   closeGraceMs?: number;
+  /** the data plane's time (health checks, drains, flow sweeps); default: the real clock */
+  clock?: DataPlaneClock;
 }
 
 export async function startDataPlane(store: Store, log?: ControlLoopLog, opts: StartDataPlaneOptions = {}): Promise<RunningDataPlane> {
@@ -29,9 +31,11 @@ export async function startDataPlane(store: Store, log?: ControlLoopLog, opts: S
   const plane = new DataPlane({
     handlers: [...l7Handlers],
     closeGraceMs: opts.closeGraceMs ?? 5000,
+    clock: opts.clock,
     observer: { report: (e) => sink.loop?.observer.report(e) },
   });
-  const loop = (sink.loop = new ControlLoop(store, plane, { ...opts, log }));
+  const { clock: _clock, ...loopOpts } = opts;
+  const loop = (sink.loop = new ControlLoop(store, plane, { ...loopOpts, log }));
   // Without a data plane knowing a listener, transitions complete as before (at the second look).
   installHooks(observeOnce);
   try {

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GLOBAL, type Store, type Tx } from '../state/store.js';
 import { isoSeconds, type Clock } from '../util/clock.js';
+import type { IdGenerator } from '../util/ids.js';
 import { ACCOUNT, addKey, createAccount, deleteAccount, deleteKey, getAccount, listKeys, publicKey, setKeyStatus, updateAccount, type Account, type AccessKey } from '../world/accounts.js';
 import { assumeRole, attach, createPolicy, createRole, createUser, deletePolicy, deleteRole, deleteUser, getPolicy, getRole, getUser, RAM_POLICY, RAM_ROLE, RAM_USER, ramScope, updatePolicy, updateRole, updateUser, type RamPolicy, type RamRole, type RamUser } from '../world/ram.js';
 import { addOperatorRoute, jsonObjectBody as body, type OperatorHandler, type OperatorMethod } from './operator-http.js';
@@ -11,6 +12,8 @@ import { addOperatorRoute, jsonObjectBody as body, type OperatorHandler, type Op
 export interface AccountsApiOptions {
   store: Store;
   clock: Clock;
+  /** account ids, AccessKeyIds and STS ids (seeded servers: reproducible; docs/determinism.md) */
+  ids?: IdGenerator;
   token: string;
   allowRemote?: boolean;
 }
@@ -30,7 +33,7 @@ export function registerAccountsApi(app: FastifyInstance, o: AccountsApiOptions)
   // -- accounts
   route('GET', '/accounts', async (_req, tx) => ({ Accounts: await Promise.all((await tx.list<Account>(ACCOUNT, GLOBAL)).map((a) => accountView(tx, a))) }));
   route('POST', '/accounts', async (req, tx) => {
-    const { account, key } = await createAccount(tx, body(req), now());
+    const { account, key } = await createAccount(tx, body(req), now(), o.ids);
     return { ...account, AccessKey: withSecret(key) };
   });
   route('GET', '/accounts/:AccountId', async (req, tx) => accountView(tx, await getAccount(tx, prm(req)['AccountId']!)));
@@ -50,7 +53,7 @@ export function registerAccountsApi(app: FastifyInstance, o: AccountsApiOptions)
     route('POST', `${base}/access-keys`, async (req, tx) => {
       const acct = (await getAccount(tx, prm(req)['AccountId']!)).AccountId;
       if (user(req) !== undefined) await getUser(tx, acct, user(req)!);
-      return withSecret(await addKey(tx, acct, now(), user(req)));
+      return withSecret(await addKey(tx, acct, now(), user(req), o.ids));
     });
     route('PATCH', `${base}/access-keys/:AccessKeyId`, async (req, tx) => publicKey(await setKeyStatus(tx, prm(req)['AccountId']!, prm(req)['AccessKeyId']!, body(req)['Status'], user(req))));
     route('DELETE', `${base}/access-keys/:AccessKeyId`, async (req, tx) => {
@@ -69,7 +72,7 @@ export function registerAccountsApi(app: FastifyInstance, o: AccountsApiOptions)
     const b = body(req);
     const u = await createUser(tx, a, b, now());
     // a user created with `"AccessKey": true` gets its first key pair right away (secret shown once)
-    if (b['AccessKey'] === true) return { ...u, AccessKey: withSecret(await addKey(tx, a, now(), u.UserName)) };
+    if (b['AccessKey'] === true) return { ...u, AccessKey: withSecret(await addKey(tx, a, now(), u.UserName, o.ids)) };
     return u;
   });
   route('GET', '/accounts/:AccountId/ram/users/:UserName', async (req, tx) => userView(tx, await getUser(tx, await acct(tx, req), prm(req)['UserName']!)));
@@ -104,5 +107,5 @@ export function registerAccountsApi(app: FastifyInstance, o: AccountsApiOptions)
   route('DELETE', '/accounts/:AccountId/ram/roles/:RoleName/policies/:PolicyName', async (req, tx) => attach(tx, await acct(tx, req), { role: prm(req)['RoleName']! }, prm(req)['PolicyName']!, false));
 
   // -- STS
-  route('POST', '/sts/assume-role', async (req, tx) => assumeRole(tx, body(req), o.clock.now(), now()), 200);
+  route('POST', '/sts/assume-role', async (req, tx) => assumeRole(tx, body(req), o.clock.now(), now(), o.ids), 200);
 }

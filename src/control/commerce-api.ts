@@ -7,6 +7,8 @@ import { getCommerceAccount, getCommerceSettings, patchCommerceAccount, putComme
 import { addBill, cancelOrder, listBills, listOrders, payOrder, renew, sweep, topUp } from '../services/commerce/orders.js';
 import { getPricing, putPricing, validatePricing } from '../services/commerce/pricing.js';
 import { GLOBAL, type Tx } from '../state/store.js';
+import { ServerClock } from '../util/server-clock.js';
+import type { Clock } from '../util/clock.js';
 import type { Account } from '../world/accounts.js';
 import { WorldError } from '../world/world.js';
 import type { OperatorHandler, OperatorMethod } from './operator-http.js';
@@ -17,6 +19,8 @@ export interface CommerceRouteDeps {
   route: Route;
   body: (req: FastifyRequest) => Record<string, unknown>;
   now: () => number;
+  /** the server clock: its offset is the commerce clock's (POST /commerce/advance lives in clock-api.ts) */
+  clock?: Clock;
   newId: (prefix: string) => string;
   rootAccountId: string;
 }
@@ -102,7 +106,7 @@ export function registerCommerceRoutes(d: CommerceRouteDeps): void {
   });
   route('GET', '/commerce/settings', async (_req, tx) => {
     const s = await getCommerceSettings(tx);
-    return { Enabled: s.Enabled, TimeOffsetMs: s.TimeOffsetMs };
+    return { Enabled: s.Enabled, TimeOffsetMs: s.TimeOffsetMs + (d.clock instanceof ServerClock ? d.clock.state().OffsetMs : 0) };
   }, false);
   route('PUT', '/commerce/settings', async (req, tx) => {
     const b = body(req);
@@ -114,13 +118,5 @@ export function registerCommerceRoutes(d: CommerceRouteDeps): void {
     return { Enabled: s.Enabled };
   });
   route('POST', '/commerce/sweep', async (_req, tx) => sweep(tx, d.now()));
-  // time travel for commerce only (the API's own clock, timestamps and signatures are untouched)
-  route('POST', '/commerce/advance', async (req, tx) => {
-    const b = body(req);
-    const hours = num(b['Hours'], 'Hours');
-    const s = await getCommerceSettings(tx);
-    s.TimeOffsetMs += Math.round(hours * 3600 * 1000);
-    await putCommerceSettings(tx, s);
-    return { TimeOffsetMs: s.TimeOffsetMs, Now: new Date(d.now() + s.TimeOffsetMs).toISOString(), ...(b['Sweep'] === false ? {} : await sweep(tx, d.now())) };
-  });
+  // POST /commerce/advance moves the server clock: src/control/clock-api.ts (docs/determinism.md)
 }

@@ -297,7 +297,7 @@ export function registerOperatorApi(app: FastifyInstance, o: OperatorApiOptions)
   });
 
   // -- commerce (src/control/commerce-api.ts, docs/commerce.md)
-  registerCommerceRoutes({ route, body, now: () => o.clock.now(), newId, rootAccountId: o.rootAccountId });
+  registerCommerceRoutes({ route, body, now: () => o.clock.now(), clock: o.clock, newId, rootAccountId: o.rootAccountId });
 
   app.all(`${OPERATOR_PREFIX}/*`, async (_req, reply) => reply.status(404).send({ Code: 'NotFound', Message: 'no such operator endpoint' }));
 }

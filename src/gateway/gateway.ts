@@ -6,7 +6,7 @@ import { getAction, type Caller, type Ctx } from '../api/registry.js';
 import { parseParams, SPECS } from '../api/spec.js';
 import { shapeResponse } from '../api/shape.js';
 import type { Clock } from '../util/clock.js';
-import { requestId as newRequestId, type IdGenerator } from '../util/ids.js';
+import { requestIdOf, type IdGenerator } from '../util/ids.js';
 import type { Store } from '../state/store.js';
 import type { Account, KeyResolver } from '../world/accounts.js';
 import { admit, authorizeAction } from '../world/authorize.js';
@@ -24,6 +24,11 @@ export interface GatewayOptions {
   store: Store;
   keys: KeyResolver;
   clock: Clock;
+  /**
+   * Time of the wire checks: the signature timestamp window, nonces and throttling. Default: clock.
+   * The server gives it the real time while `clock` may be frozen or moved (docs/determinism.md).
+   */
+  wallClock?: Clock;
   ids: IdGenerator;
   /** requests per second per account (Throttling.User); unset = no limit */
   userRateLimit?: number;
@@ -91,9 +96,10 @@ export class Gateway {
 
   constructor(private o: GatewayOptions) {
     this.maxInflight = o.maxInflight ?? 0;
-    this.nonces = o.nonces ?? new NonceCache(o.clock);
-    if (o.userRateLimit) this.userBuckets = new TokenBuckets(o.userRateLimit, o.clock);
-    if (o.apiRateLimit) this.apiBuckets = new TokenBuckets(o.apiRateLimit, o.clock);
+    const wall = o.wallClock ?? o.clock;
+    this.nonces = o.nonces ?? new NonceCache(wall);
+    if (o.userRateLimit) this.userBuckets = new TokenBuckets(o.userRateLimit, wall);
+    if (o.apiRateLimit) this.apiBuckets = new TokenBuckets(o.apiRateLimit, wall);
   }
 
   /** calls being handled now */
@@ -122,7 +128,7 @@ export class Gateway {
   }
 
   private async handleCall(req: RawRequest): Promise<GatewayResponse> {
-    const requestId = newRequestId();
+    const requestId = requestIdOf(this.o.ids);
     let format: Format = 'JSON';
     let action: string | undefined;
     try {
@@ -213,7 +219,7 @@ export class Gateway {
 
   /** The error envelope for `err` (also used by the HTTP layer for requests it rejects itself). */
   failure(req: Pick<RawRequest, 'headers' | 'scheme'>, err: ApiError, o: { requestId?: string; format?: Format; action?: string } = {}): GatewayResponse {
-    const requestId = o.requestId ?? newRequestId();
+    const requestId = o.requestId ?? requestIdOf(this.o.ids);
     const host = header(req.headers, 'host') ?? 'localhost';
     const hostId = host.replace(/:\d+$/, '');
     recordEmitted(err.entry);
@@ -228,7 +234,7 @@ export class Gateway {
   private checkTime(ts: string): void {
     const t = parseTimestamp(ts);
     if (t === undefined) throw apiError('InvalidTimeStamp.Format');
-    if (Math.abs(this.o.clock.now() - t) > WINDOW_MS) throw apiError('InvalidTimeStamp.Expired');
+    if (Math.abs((this.o.wallClock ?? this.o.clock).now() - t) > WINDOW_MS) throw apiError('InvalidTimeStamp.Expired');
   }
 
   /** The signing secret and the caller an AccessKeyId (+ STS SecurityToken) stands for. */

@@ -19,7 +19,16 @@ export function requestId(): string {
 
 export interface IdGenerator {
   next(prefix: string, length?: number): string;
+  /** a RequestId; default: a random upper-case UUID */
+  requestId?(): string;
+  /** a number in [0, 1) for `stream`; default: Math.random-like, from crypto */
+  random?(stream: string): number;
+  /** `n` decimal digits for `stream` (account ids, role ids); default: random */
+  digits?(stream: string, n: number): string;
 }
+
+/** The next RequestId of `ids` (seeded servers: reproducible; docs/determinism.md). */
+export const requestIdOf = (ids: IdGenerator | undefined): string => ids?.requestId?.() ?? requestId();
 
 export const randomIds: IdGenerator = {
   next: (prefix, length = 20) => `${prefix}${alnum(length)}`,

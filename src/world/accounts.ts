@@ -5,7 +5,7 @@
 // Reference: docs/accounts-and-ram.md.
 import { createHash, randomBytes } from 'node:crypto';
 import { GLOBAL, type Store, type Tx } from '../state/store.js';
-import { alnum } from '../util/ids.js';
+import { alnum, type IdGenerator } from '../util/ids.js';
 import { WorldError } from './world.js';
 
 export interface Account {
@@ -54,15 +54,25 @@ export const ACCESS_KEY = 'accessKey';
 export const STS_CREDENTIAL = 'stsCredential';
 export const STS_TOKEN = 'stsToken';
 
-export function newAccountId(): string {
+export function newAccountId(ids?: IdGenerator): string {
   // 16 digits, like an Alibaba Cloud account UID; never starts with 0.
-  const digits = [...randomBytes(16)].map((b) => String(b % 10)).join('');
+  const digits = ids?.digits?.('account', 16) ?? [...randomBytes(16)].map((b) => String(b % 10)).join('');
   return `1${digits.slice(1)}`;
 }
 
-export function newAccessKey(accountId: string, now: string, userName?: string): AccessKey {
+/**
+ * `prefix` + `n` letters and digits, letters in mixed case: AccessKeyIds. With a seeded `ids` the
+ * id is reproducible (docs/determinism.md); secrets never are.
+ */
+export function mixedCaseKeyId(prefix: string, n: number, ids?: IdGenerator): string {
+  const coin = ids?.random ? () => ids.random!(`${prefix}case`) : Math.random;
+  const body = ids?.random ? ids.next(prefix, n).slice(prefix.length) : alnum(n);
+  return `${prefix}${body.replace(/[a-z]/g, (c) => (coin() < 0.5 ? c.toUpperCase() : c))}`;
+}
+
+export function newAccessKey(accountId: string, now: string, userName?: string, ids?: IdGenerator): AccessKey {
   return {
-    AccessKeyId: `LTAI${alnum(20).replace(/[a-z]/g, (c) => (Math.random() < 0.5 ? c.toUpperCase() : c))}`,
+    AccessKeyId: mixedCaseKeyId('LTAI', 20, ids),
     AccessKeySecret: randomBytes(22).toString('base64url').slice(0, 30),
     AccountId: accountId,
     Status: 'Active',
@@ -84,12 +94,12 @@ export interface RootBootstrap {
  * Ensures the root account exists. With `fixed` (from OPENSLB_ACCESS_KEY_ID/SECRET) that key pair
  * is installed for it; otherwise a pair is generated on first start only.
  */
-export async function bootstrapRoot(store: Store, fixed: { id: string; secret: string } | undefined, now: string): Promise<RootBootstrap> {
+export async function bootstrapRoot(store: Store, fixed: { id: string; secret: string } | undefined, now: string, ids?: IdGenerator): Promise<RootBootstrap> {
   return store.write(async (tx) => {
     const accounts = await tx.list<Account>(ACCOUNT, GLOBAL);
     let root = accounts.find((a) => a.Root);
     if (!root) {
-      root = { AccountId: newAccountId(), Name: 'root', Status: 'active', Root: true, CreatedAt: now };
+      root = { AccountId: newAccountId(ids), Name: 'root', Status: 'active', Root: true, CreatedAt: now };
       await tx.put(ACCOUNT, GLOBAL, root.AccountId, root);
     }
     if (fixed) {
@@ -100,7 +110,7 @@ export async function bootstrapRoot(store: Store, fixed: { id: string; secret: s
     }
     const keys = (await keysOf(tx, root.AccountId)).filter((k) => !k.UserName);
     if (keys.length) return { account: root, key: keys[0]!, generated: false };
-    const key = newAccessKey(root.AccountId, now);
+    const key = newAccessKey(root.AccountId, now, undefined, ids);
     await tx.put(ACCESS_KEY, GLOBAL, key.AccessKeyId, key);
     return { account: root, key, generated: true };
   });
@@ -127,11 +137,11 @@ function checkPatterns(v: unknown, what: string): string[] {
   return v as string[];
 }
 
-export async function createAccount(tx: Tx, b: Record<string, unknown>, now: string): Promise<{ account: Account; key: AccessKey }> {
+export async function createAccount(tx: Tx, b: Record<string, unknown>, now: string, ids?: IdGenerator): Promise<{ account: Account; key: AccessKey }> {
   const name = b['Name'];
   if (typeof name !== 'string' || !NAME_RE.test(name)) throw new WorldError(400, 'InvalidName', 'Name: 1–64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit');
   if (await findAccountByName(tx, name)) throw new WorldError(409, 'AccountNameExists', `an account named ${name} exists`);
-  let id = newAccountId();
+  let id = newAccountId(ids);
   if (b['AccountId'] !== undefined) {
     if (typeof b['AccountId'] !== 'string' || !/^[1-9]\d{15}$/.test(b['AccountId'])) throw new WorldError(400, 'InvalidAccountId', 'AccountId: 16 digits, not starting with 0');
     id = b['AccountId'];
@@ -141,7 +151,7 @@ export async function createAccount(tx: Tx, b: Record<string, unknown>, now: str
   if (b['ManagedBy'] !== undefined) account.ManagedBy = (await getAccount(tx, String(b['ManagedBy']))).AccountId;
   if (b['NotAllowedActions'] !== undefined) account.NotAllowedActions = checkPatterns(b['NotAllowedActions'], 'NotAllowedActions');
   await tx.put(ACCOUNT, GLOBAL, id, account);
-  const key = newAccessKey(id, now);
+  const key = newAccessKey(id, now, undefined, ids);
   await tx.put(ACCESS_KEY, GLOBAL, key.AccessKeyId, key);
   return { account, key };
 }
@@ -230,9 +240,9 @@ export async function setKeyStatus(tx: Tx, accountId: string, keyId: string, sta
   return k;
 }
 
-export async function addKey(tx: Tx, accountId: string, now: string, userName?: string): Promise<AccessKey> {
+export async function addKey(tx: Tx, accountId: string, now: string, userName?: string, ids?: IdGenerator): Promise<AccessKey> {
   if ((await listKeys(tx, accountId, userName)).length >= 2 && userName !== undefined) throw new WorldError(409, 'LimitExceeded', 'a RAM user has at most 2 AccessKeys');
-  const key = newAccessKey(accountId, now, userName);
+  const key = newAccessKey(accountId, now, userName, ids);
   await tx.put(ACCESS_KEY, GLOBAL, key.AccessKeyId, key);
   return key;
 }

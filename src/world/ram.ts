@@ -4,9 +4,9 @@
 // Reference: docs/accounts-and-ram.md.
 import { randomBytes } from 'node:crypto';
 import { GLOBAL, type Tx } from '../state/store.js';
-import { alnum } from '../util/ids.js';
+import type { IdGenerator } from '../util/ids.js';
 import { parsePolicy, PolicyError, wildcard, type PolicyDocument } from '../services/ram-policy.js';
-import { ACCESS_KEY, getAccount, STS_CREDENTIAL, STS_TOKEN, tokenHash, type AccessKey, type StsCredential } from './accounts.js';
+import { ACCESS_KEY, getAccount, mixedCaseKeyId, STS_CREDENTIAL, STS_TOKEN, tokenHash, type AccessKey, type StsCredential } from './accounts.js';
 import { WorldError } from './world.js';
 
 export const RAM_USER = 'ramUser';
@@ -269,7 +269,7 @@ export interface AssumeRoleResult {
  * `RoleSessionName`, `DurationSeconds` (900 … the role's MaxSessionDuration, default 3600),
  * optional session `Policy`, and the `Principal` assuming it (default the role account's root).
  */
-export async function assumeRole(tx: Tx, b: Record<string, unknown>, nowMs: number, now: string): Promise<AssumeRoleResult> {
+export async function assumeRole(tx: Tx, b: Record<string, unknown>, nowMs: number, now: string, ids?: IdGenerator): Promise<AssumeRoleResult> {
   const arn = String(b['RoleArn'] ?? '');
   const m = /^acs:ram::(\d+):role\/([A-Za-z0-9.-]{1,64})$/i.exec(arn);
   if (!m) throw new WorldError(400, 'InvalidRoleArn', 'RoleArn: acs:ram::<account id>:role/<role name>');
@@ -290,7 +290,7 @@ export async function assumeRole(tx: Tx, b: Record<string, unknown>, nowMs: numb
   let policy: string | undefined;
   if (b['Policy'] !== undefined && b['Policy'] !== '') policy = docText(b['Policy'], 'Policy').text;
   const cred: StsCredential = {
-    AccessKeyId: `STS.${alnum(25).replace(/[a-z]/g, (c) => (Math.random() < 0.5 ? c.toUpperCase() : c))}`,
+    AccessKeyId: mixedCaseKeyId('STS.', 25, ids),
     AccessKeySecret: randomBytes(33).toString('base64url').slice(0, 44),
     TokenHash: '',
     AccountId: account.AccountId,
@@ -312,7 +312,7 @@ export async function assumeRole(tx: Tx, b: Record<string, unknown>, nowMs: numb
   }
   await tx.put(STS_CREDENTIAL, GLOBAL, cred.AccessKeyId, cred);
   await tx.put(STS_TOKEN, GLOBAL, cred.TokenHash, { AccessKeyId: cred.AccessKeyId });
-  const roleId = `3${[...randomBytes(18)].map((x) => String(x % 10)).join('')}`;
+  const roleId = `3${ids?.digits?.('role', 18) ?? [...randomBytes(18)].map((x) => String(x % 10)).join('')}`;
   return {
     Credentials: { AccessKeyId: cred.AccessKeyId, AccessKeySecret: cred.AccessKeySecret, SecurityToken: token, Expiration: new Date(cred.Expiration).toISOString().replace(/\.\d{3}Z$/, 'Z') },
     AssumedRoleUser: { Arn: `${role.Arn}/${session}`, AssumedRoleId: `${roleId}:${session}` },

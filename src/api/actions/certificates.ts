@@ -136,7 +136,7 @@ defineAction({
     const key = parsePrivateKeyPem(p.PrivateKey);
     checkKeyMatches(cert.leaf, key.key);
     const now = ctx.clock.now();
-    const id = certificateId(ctx.caller.accountId, now, rand);
+    const id = certificateId(ctx.caller.accountId, now, ctx.ids.random ? () => ctx.ids.random!('certificate') : rand);
     const doc: ServerCertificateDoc = {
       ServerCertificateId: id,
       ServerCertificateName: p.ServerCertificateName ?? '',
@@ -211,7 +211,7 @@ defineAction({
     const tags = readCreateTags(p.Tag);
     const cert = parseCertificatePem(p.CACertificate);
     const now = ctx.clock.now();
-    const id = certificateId(ctx.caller.accountId, now, rand);
+    const id = certificateId(ctx.caller.accountId, now, ctx.ids.random ? () => ctx.ids.random!('certificate') : rand);
     const doc: CACertificateDoc = {
       CACertificateId: id,
       CACertificateName: p.CACertificateName ?? '',

@@ -109,7 +109,8 @@ export class HealthChecker {
   private schedule(loop: Loop, delay: number) {
     if (this.closed) return;
     const gen = loop.generation;
-    loop.timer = this.clock.setTimeout(() => void this.run(loop, gen), delay);
+    // the probe's promise is handed back: a clock that advances by hand (ServerClock) awaits it
+    loop.timer = this.clock.setTimeout(() => this.run(loop, gen), delay);
   }
 
   private async run(loop: Loop, gen: number) {
