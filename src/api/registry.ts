@@ -27,6 +27,8 @@ export interface Ctx {
   store: Store;
   /** Accept-Language style preference for localized names, from AcceptLanguage. */
   language?: string;
+  /** how the client reached this server (the Location product answers it as the endpoint) */
+  endpoint?: { scheme: 'http' | 'https'; host: string };
 }
 
 export type Result = Record<string, unknown>;

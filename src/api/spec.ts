@@ -140,8 +140,7 @@ function readRepeat(p: ParamSpec, raw: Record<string, string>, errs: ParamErrors
  * Parses and validates the raw wire parameters of an action against its spec. Unknown parameters
  * are ignored (as the real service does). Throws a catalog ApiError on the first violation.
  */
-export function parseParams(action: string, raw: Record<string, string>, overrides: Record<string, ParamErrors> = {}): Record<string, unknown> {
-  const spec = SPECS[action];
+export function parseParams(action: string, raw: Record<string, string>, overrides: Record<string, ParamErrors> = {}, spec: ActionSpec | undefined = SPECS[action]): Record<string, unknown> {
   if (!spec) return {};
   const out: Record<string, unknown> = {};
   // Clients disagree on the casing of a few names (`healthCheckInterval` in the SDK's TCP/UDP

@@ -3,13 +3,11 @@
 // them, runs, removes them); `--faults FILE` loads a list at start. An API rule answers a catalog
 // entry exactly as the code that owns it would (status, code, message, Recommend), after the
 // request was authenticated and authorized and before the action runs, so nothing is stored.
-import { ApiError, lookup, CATALOG, type CatalogRecord } from '../errors/catalog.js';
+import { ApiError, CATALOG, type CatalogRecord } from '../errors/catalog.js';
 import type { IdGenerator } from '../util/ids.js';
 import type { DataPlaneFaultKind, DataPlaneFaultRule } from '../dataplane/faults.js';
 
-/** The products this server answers, by the name rules use (the endpoint's product code). */
-export const PRODUCTS = ['slb'] as const;
-export type Product = (typeof PRODUCTS)[number];
+import { productByCode, products } from '../products/product.js';
 
 /** A fault rule's input was not acceptable (HTTP status + Code for the operator API). */
 export class FaultInputError extends Error {
@@ -103,21 +101,24 @@ function delay(o: Record<string, unknown>): number | undefined {
   return v;
 }
 
-/** Every catalog entry answerable by `product` (the SLB catalog holds the gateway's codes too). */
-export function entriesOf(product: Product): readonly CatalogRecord[] {
-  return product === 'slb' ? (CATALOG as readonly CatalogRecord[]) : [];
+/** Every catalog entry answerable by `product`: its own, and the gateway's (kept in the SLB catalog). */
+export function entriesOf(product: string): readonly CatalogRecord[] {
+  const own = productByCode(product)?.catalog ?? [];
+  if (product === 'slb') return own;
+  const gateway = (CATALOG as readonly CatalogRecord[]).filter((e) => e.source === 'gateway');
+  return [...own, ...gateway];
 }
 
 /** The catalog entry a rule names: Code alone when the code has one message, else Code + Message. */
-export function entryFor(product: Product, code: string, message: string | undefined): CatalogRecord {
+export function entryFor(product: string, code: string, message: string | undefined): CatalogRecord {
   const all = entriesOf(product).filter((e) => e.code === code);
   if (!all.length) throw bad(`no catalog entry of ${product} has the code ${code}`);
   if (message === undefined) {
     if (all.length > 1) throw new FaultInputError(400, 'AmbiguousCode', `${code} has ${all.length} messages; give Message, one of: ${all.map((e) => JSON.stringify(e.message)).join(', ')}`);
     return all[0]!;
   }
-  const e = lookup(code, message);
-  if (!e || !all.includes(e)) throw bad(`${code} has no message ${JSON.stringify(message)}; its messages: ${all.map((x) => JSON.stringify(x.message)).join(', ')}`);
+  const e = all.find((x) => x.message === message);
+  if (!e) throw bad(`${code} has no message ${JSON.stringify(message)}; its messages: ${all.map((x) => JSON.stringify(x.message)).join(', ')}`);
   return e;
 }
 
@@ -155,13 +156,13 @@ export class FaultRules {
     if ('Target' in o) return this.addDataPlane(o);
     for (const k of Object.keys(o)) if (!API_KEYS.has(k)) throw bad(`unknown field ${k} (an API rule takes ${[...API_KEYS].join(', ')}; a data-plane rule takes Target)`);
     const product = (optString(o, 'Product') ?? 'slb').toLowerCase();
-    if (!(PRODUCTS as readonly string[]).includes(product)) throw bad(`unknown Product ${product}; this server answers ${PRODUCTS.join(', ')}`);
+    if (!productByCode(product)) throw bad(`unknown Product ${product}; this server answers ${products().map((p) => p.code).join(', ')}`);
     const code = optString(o, 'Code');
     const message = optString(o, 'Message');
     const delayMs = delay(o);
     if (code === undefined && message !== undefined) throw bad('Message needs Code');
     if (code === undefined && delayMs === undefined) throw bad('give Code (an error to answer), DelayMs (a delay), or both');
-    const entry = code !== undefined ? entryFor(product as Product, code, message) : undefined;
+    const entry = code !== undefined ? entryFor(product, code, message) : undefined;
     const limit = count(o);
     const id = this.o.ids.next('fault-', 16);
     const view: ApiFaultView = {

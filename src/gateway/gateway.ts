@@ -2,8 +2,8 @@
 // It knows nothing about load balancers: it hands typed parameters to the action table.
 import { ApiError, anchorOf, apiError, recordEmitted } from '../errors/catalog.js';
 import { unexpectedError } from '../errors/unexpected.js';
-import { getAction, type Caller, type Ctx } from '../api/registry.js';
-import { parseParams, SPECS } from '../api/spec.js';
+import type { Caller, Ctx } from '../api/registry.js';
+import { parseParams } from '../api/spec.js';
 import { shapeResponse } from '../api/shape.js';
 import type { Clock } from '../util/clock.js';
 import { requestIdOf, type IdGenerator } from '../util/ids.js';
@@ -15,6 +15,7 @@ import { renderError, renderSuccess, type Format, type Rendered } from './envelo
 import { NonceCache, TokenBuckets, WINDOW_MS, type NonceGuard } from './guards.js';
 import { parseV3Authorization, safeEqual, v1Sign, v1StringToSign, v3Sign, v3StringToSign } from './signature.js';
 import type { FaultRules } from '../faults/rules.js';
+import { productByVersion } from '../products/index.js';
 import type { Dependencies } from '../faults/dependencies.js';
 import type { ServerMetrics } from '../metrics/registry.js';
 
@@ -59,6 +60,8 @@ export interface RawRequest {
 export interface GatewayResponse extends Rendered {
   requestId: string;
   action?: string;
+  /** the product the call went to, once its version was known */
+  product?: string;
   code?: string;
 }
 
@@ -120,9 +123,10 @@ export class Gateway {
       this.inflight--;
       if (m) {
         m.apiInflight.dec();
-        const action = out?.action && SPECS[out.action] ? out.action : 'unknown';
-        m.apiRequests.inc({ product: 'slb', action, code: out?.code ?? 'Success' });
-        m.apiDuration.observe({ product: 'slb', action }, (performance.now() - started) / 1000);
+        const product = out?.product ?? 'unknown';
+        const action = out?.product && out.action ? out.action : 'unknown';
+        m.apiRequests.inc({ product, action, code: out?.code ?? 'Success' });
+        m.apiDuration.observe({ product, action }, (performance.now() - started) / 1000);
       }
     }
   }
@@ -131,6 +135,7 @@ export class Gateway {
     const requestId = requestIdOf(this.o.ids);
     let format: Format = 'JSON';
     let action: string | undefined;
+    let productCode: string | undefined;
     try {
       const qIndex = req.url.indexOf('?');
       const path = qIndex >= 0 ? req.url.slice(0, qIndex) : req.url;
@@ -160,8 +165,12 @@ export class Gateway {
       if (path !== '/') throw apiError('InvalidAction.NotFound');
       if (!action) throw this.missing('Action');
       if (!version) throw this.missing('Version');
-      if (version !== API_VERSION) throw apiError('InvalidVersion');
-      if (!SPECS[action]) throw apiError('InvalidAction.NotFound');
+      // the product is chosen by the version (docs/products.md)
+      const product = productByVersion(version);
+      if (!product) throw apiError('InvalidVersion');
+      const spec = product.specs[action];
+      if (!spec) throw apiError('InvalidAction.NotFound');
+      productCode = product.code;
       if (fmt !== undefined && !/^(json|xml)$/i.test(fmt)) throw apiError('InvalidParameter.Format');
       // Overload: shed at once, before any work that costs (signature, store), instead of queueing.
       if (this.maxInflight > 0 && this.inflight > this.maxInflight) {
@@ -174,21 +183,25 @@ export class Gateway {
       if (this.userBuckets && !this.userBuckets.take(who.caller.accountId)) throw apiError('Throttling.User');
       if (this.apiBuckets && !this.apiBuckets.take(`${who.caller.accountId}\u0000${action}`)) throw apiError('Throttling.Api');
 
-      const def = getAction(action);
+      const def = product.action(action);
       if (!def) throw apiError('UnsupportedOperation', 'The specified action is not supported.');
       // identity parameters, UserNotAllowed, the RAM identity's state (docs/accounts-and-ram.md)
       const admitted = await admit(this.o.store, who.caller, who.account, action, params);
-      const typed = parseParams(action, params, def.errors as never);
+      const typed = parseParams(action, params, def.errors ?? {}, spec);
       if (admitted.grant) {
-        await authorizeAction(this.o.store, admitted.caller, admitted.grant, action, typed as Record<string, unknown>, {
-          sourceIp: req.remoteAddress,
-          secureTransport: req.scheme === 'https',
-          now: this.o.clock.now(),
-        });
+        await authorizeAction(
+          this.o.store,
+          admitted.caller,
+          admitted.grant,
+          action,
+          typed,
+          { sourceIp: req.remoteAddress, secureTransport: req.scheme === 'https', now: this.o.clock.now() },
+          product.code,
+        );
       }
       // Injected faults and dependency outages (docs/faults.md): after authentication and
       // authorization, before the action, so nothing is stored.
-      await this.o.faults?.beforeAction({ product: 'slb', action, accountId: admitted.caller.accountId, regionId: params['RegionId'] });
+      await this.o.faults?.beforeAction({ product: product.code, action, accountId: admitted.caller.accountId, regionId: params['RegionId'] });
       const deps = this.o.dependencies;
       if (deps && !deps.healthy) {
         deps.use('service-registry');
@@ -201,10 +214,11 @@ export class Gateway {
         ids: this.o.ids,
         store: deps ? deps.storeFor(this.o.store) : this.o.store,
         language: params['AcceptLanguage'],
+        endpoint: { scheme: req.scheme, host: header(req.headers, 'host') ?? '' },
       };
-      const result = await def.handler(ctx, typed as never);
-      const shaped = shapeResponse(SPECS[action]!.response.fields, result);
-      return { ...renderSuccess(action, requestId, shaped, format), requestId, action };
+      const result = await def.handler(ctx, typed);
+      const shaped = shapeResponse(spec.response.fields, result);
+      return { ...renderSuccess(action, requestId, shaped, format), requestId, action, product: product.code };
     } catch (e) {
       let err: ApiError;
       if (e instanceof ApiError) err = e;
@@ -213,7 +227,7 @@ export class Gateway {
         // store busy → OperationBusy, store unreachable → InternalError (backend), else unknown error
         err = unexpectedError(e);
       }
-      return this.failure(req, err, { requestId, format, action });
+      return { ...this.failure(req, err, { requestId, format, action }), product: productCode };
     }
   }
 

@@ -197,10 +197,11 @@ export async function resourcesOf(tx: Tx, account: string, action: string, p: Re
 }
 
 /** Step 4: refuses with Forbidden unless the grant allows `action` on every resource it names. */
-export async function authorizeAction(store: Store, caller: Caller, grant: Grant, action: string, p: Record<string, unknown>, facts: RequestFacts): Promise<void> {
+export async function authorizeAction(store: Store, caller: Caller, grant: Grant, action: string, p: Record<string, unknown>, facts: RequestFacts, product = 'slb'): Promise<void> {
   const region = typeof p['RegionId'] === 'string' && p['RegionId'] ? (p['RegionId'] as string) : '*';
   const account = caller.accountId;
-  const refs: ResourceRef[] = await store.read(async (tx) => {
+  // other products (VPC, ECS, Location): the action on every resource of the product in the region
+  const refs: ResourceRef[] = product !== 'slb' ? [{ arn: `acs:${product}:${region}:${account}:*` }] : await store.read(async (tx) => {
     const named = await resourcesOf(tx, account, action, p);
     if (!named.length) return [{ arn: `acs:slb:*:${account}:*` }];
     const list: ResourceRef[] = [];
@@ -217,7 +218,7 @@ export async function authorizeAction(store: Store, caller: Caller, grant: Grant
   });
   const reqTags = Array.isArray(p['Tag']) ? Object.fromEntries((p['Tag'] as { Key?: string; Value?: string }[]).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ''])) : undefined;
   const req: RequestContext = {
-    action: `slb:${action}`,
+    action: `${product}:${action}`,
     sourceIp: facts.sourceIp,
     currentTime: facts.now,
     secureTransport: facts.secureTransport,

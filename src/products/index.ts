@@ -1,0 +1,4 @@
+// Importing this module registers every product this server answers (docs/products.md).
+import './slb/index.js';
+import './location/index.js';
+export { productByVersion, productByCode, products, type Product, type ProductCode } from './product.js';
