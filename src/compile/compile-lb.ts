@@ -176,7 +176,7 @@ export interface LbCandidate {
   refs: string[];
   /** the child documents read (childKey), so that a deleted one can be traced back here */
   children: string[];
-  /** the address each instance it looked up had (instanceRef → PrivateIpAddress, undefined: not found) */
+  /** the address each instance it looked up had (instanceRef → its host address or PrivateIpAddress, undefined: not found) */
   instanceIps: Map<string, string | undefined>;
   /** where its sockets bind: listeners of load balancers with the same bind address compete for ports */
   bindAddress: string;
@@ -244,6 +244,9 @@ function drain(l: Record<string, unknown>): ConnectionDrainSnapshot {
 const SCHEDULERS: readonly SchedulerName[] = ['wrr', 'rr', 'wlc', 'sch', 'tch', 'qch'];
 const scheduler = (v: unknown): SchedulerName => (SCHEDULERS.includes(v as SchedulerName) ? (v as SchedulerName) : 'wrr');
 
+/** Where the data plane reaches an instance: its host address when its vSwitch maps private addresses. */
+export const instanceHostIp = (i: { PrivateIpAddress?: string; HostAddress?: string } | undefined): string | undefined => i?.HostAddress ?? i?.PrivateIpAddress;
+
 /** IPv4-mapped IPv6 addresses (the world's internet-ipv6 pool) bind their IPv4 form on this machine. */
 function bindAddressOf(address: string): string | undefined {
   const m = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
@@ -265,7 +268,7 @@ export function compileLoadBalancer(d: LbDocs): LbCandidate {
     if (!ip) {
       const ref = instanceRef(d.account, d.region, b.ServerId);
       refs.add(ref);
-      ip = d.instance(b.ServerId)?.PrivateIpAddress;
+      ip = instanceHostIp(d.instance(b.ServerId));
       instanceIps.set(ref, ip);
     }
     if (!ip) {
@@ -315,7 +318,7 @@ export function compileLoadBalancer(d: LbDocs): LbCandidate {
       report('listener', id, (e as Error).message);
     }
   }
-  const bindAddress = bindAddressOf(lb.Address);
+  const bindAddress = lb.HostAddress ?? bindAddressOf(lb.Address);
   return {
     lb: {
       loadBalancerId: lbId,

@@ -38,6 +38,7 @@ import {
 } from '../dataplane/snapshot.js';
 import {
   childKey,
+  instanceHostIp,
   compileAclDoc,
   compileCaCertificateDoc,
   compileLoadBalancer,
@@ -209,7 +210,7 @@ export class CompilerCore {
   }
   /** Whether a changed instance document changes any compiled result (the compiler reads only its address). */
   instanceMatters(ref: string, doc: InstanceDoc | undefined): boolean {
-    return !this.instanceIps.has(ref) || this.instanceIps.get(ref) !== doc?.PrivateIpAddress;
+    return !this.instanceIps.has(ref) || this.instanceIps.get(ref) !== instanceHostIp(doc);
   }
   /** the load balancers whose compiled result depends on `ref` */
   referencing(ref: string): Iterable<string> {

@@ -6,6 +6,8 @@ import type { Scope, Tx } from '../state/store.js';
 /** kind 'loadBalancer', id = LoadBalancerId */
 export interface LoadBalancerDoc {
   LoadBalancerId: string;
+  /** where its listeners bind on this machine, when its vSwitch maps private addresses (src/world/host-addresses.ts) */
+  HostAddress?: string;
   /** a copy of the load balancer's tags (the 'tags' document is the source), kept so that the
    *  store can index them on the load balancer itself: DescribeLoadBalancers by tag then pages
    *  through the index like by any other field (src/services/tags.ts putTags keeps it) */
@@ -60,6 +62,8 @@ export interface InstanceDoc {
   ZoneId?: string;
   Status: 'Running' | 'Stopped' | 'Starting' | 'Stopping';
   Type: 'ecs' | 'eni' | 'eci';
+  /** where the data plane reaches PrivateIpAddress on this machine, when its vSwitch maps private addresses (src/world/host-addresses.ts) */
+  HostAddress?: string;
 }
 
 /** Loads a load balancer of the caller; a missing one is the real 404. */

@@ -32,6 +32,8 @@ export interface VSwitchDoc {
   Status: 'Pending' | 'Available';
   IsDefault: boolean;
   CreationTime: string;
+  /** vSwitches made through the VPC API (private ranges): the loopback block its addresses map to (src/world/host-addresses.ts) */
+  HostCidrBlock?: string;
 }
 
 /** kind 'resourceGroup', id = Id, scope (account, '') — resource groups are account-wide */
