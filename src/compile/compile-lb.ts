@@ -5,6 +5,7 @@
 // the shared entries it references (validateSnapshot on a one-LB snapshot) and drops what does not
 // check out. Nothing here looks at another load balancer, so the compiler (incremental.ts) can
 // recompile exactly the load balancers a change touches.
+import { formatIp, parseIp } from '../world/ipv4.js';
 import type { CACertificateDoc, ServerCertificateDoc } from '../services/certificates.js';
 import { aclIdsOfListener, type AclDoc } from '../services/acls.js';
 import { defaultsFor } from '../services/listeners.js';
@@ -247,6 +248,15 @@ const scheduler = (v: unknown): SchedulerName => (SCHEDULERS.includes(v as Sched
 /** Where the data plane reaches an instance: its host address when its vSwitch maps private addresses. */
 export const instanceHostIp = (i: { PrivateIpAddress?: string; HostAddress?: string } | undefined): string | undefined => i?.HostAddress ?? i?.PrivateIpAddress;
 
+/** An address of an instance's vSwitch on this machine: at the same offset from its HostAddress. */
+function hostIpOf(ip: string, inst: { PrivateIpAddress?: string; HostAddress?: string } | undefined): string {
+  if (!inst?.HostAddress || !inst.PrivateIpAddress) return ip;
+  const a = parseIp(ip);
+  const p = parseIp(inst.PrivateIpAddress);
+  const h = parseIp(inst.HostAddress);
+  return a === undefined || p === undefined || h === undefined ? ip : formatIp(h + (a - p));
+}
+
 /** IPv4-mapped IPv6 addresses (the world's internet-ipv6 pool) bind their IPv4 form on this machine. */
 function bindAddressOf(address: string): string | undefined {
   const m = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
@@ -264,13 +274,13 @@ export function compileLoadBalancer(d: LbDocs): LbCandidate {
   const lb = d.lb;
   const lbId = lb.LoadBalancerId;
   const member = (b: BackendServerDoc, port: number | null, extra: Partial<BackendServerSnapshot> = {}): BackendServerSnapshot | undefined => {
-    let ip = b.ServerIp;
-    if (!ip) {
-      const ref = instanceRef(d.account, d.region, b.ServerId);
-      refs.add(ref);
-      ip = instanceHostIp(d.instance(b.ServerId));
-      instanceIps.set(ref, ip);
-    }
+    const ref = instanceRef(d.account, d.region, b.ServerId);
+    refs.add(ref);
+    const inst = d.instance(b.ServerId);
+    instanceIps.set(ref, instanceHostIp(inst));
+    // the stored ServerIp (an ENI's secondary address, or the instance's own) moved onto the host
+    // block the instance's vSwitch maps to, if any
+    const ip = b.ServerIp ? hostIpOf(b.ServerIp, inst) : instanceHostIp(inst);
     if (!ip) {
       report('member', `${lbId}/${b.ServerId}`, `backend server ${b.ServerId} has no address (not in the instance inventory)`);
       return undefined;

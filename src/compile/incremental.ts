@@ -790,9 +790,10 @@ export class SnapshotCompiler {
           }
           const other = core.scopeOf(id);
           if (other && (other.account !== account || other.region !== region)) return 'full';
-          for (const b of lb.BackendServers ?? []) if (!b.ServerIp) serverIds.add(b.ServerId);
-          for (const g of d.vGroups) for (const b of g.BackendServers ?? []) if (!b.ServerIp) serverIds.add(b.ServerId);
-          for (const g of d.msGroups) for (const b of g.MasterSlaveBackendServers ?? []) if (!b.ServerIp) serverIds.add(b.ServerId);
+          // every member's instance: its host address decides where the data plane connects
+          for (const b of lb.BackendServers ?? []) serverIds.add(b.ServerId);
+          for (const g of d.vGroups) for (const b of g.BackendServers ?? []) serverIds.add(b.ServerId);
+          for (const g of d.msGroups) for (const b of g.MasterSlaveBackendServers ?? []) serverIds.add(b.ServerId);
           docs.push(d);
         }
         const instances = new Map<string, InstanceDoc>();

@@ -8,6 +8,7 @@ import { findRegion, type RegionInfo } from '../world/regions.js';
 import {
   allocateFromPools,
   allocateInVSwitch,
+  leaseKeyOf,
   checkStock,
   defaultResourceGroupId,
   ensureRegion,
@@ -332,6 +333,7 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
     LoadBalancerName: name,
     RegionId: region.RegionId,
     Address: alloc.address,
+    ...(vsw?.HostCidrBlock ? { HostAddress: leaseKeyOf(alloc.address, vsw) } : {}),
     AddressType: addressType,
     AddressIPVersion: ipVersion,
     NetworkType: vsw ? 'vpc' : 'classic',
@@ -356,7 +358,7 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
     ...(p.ClientToken ? { ClientToken: p.ClientToken, ClientTokenHash: hash } : {}),
   };
   await tx.put(KINDS.loadBalancer, scope, id, doc);
-  await lease(tx, { Address: alloc.address, AccountId: env.account, RegionId: region.RegionId, LoadBalancerId: id, ...(vsw ? { VSwitchId: vsw.VSwitchId } : {}) });
+  await lease(tx, { Address: leaseKeyOf(alloc.address, vsw), AccountId: env.account, RegionId: region.RegionId, LoadBalancerId: id, ...(vsw ? { VSwitchId: vsw.VSwitchId } : {}) });
   moveStock(settings, region.RegionId, master, spec, -1);
   if (settings.Stock.length) await putSettings(tx, settings);
   if (tags.length) await putTags(tx, scope, 'instance', id, tags);

@@ -7,6 +7,7 @@ import { GLOBAL, type Scope, type Tx } from '../state/store.js';
 import type { InstanceDoc, LoadBalancerDoc } from '../services/model.js';
 import { cidrOverlaps, cidrSize, cidrWithin, formatIp, inCidr, mappedV6, parseAnyIp, parseCidr, parseIp, type Cidr } from './ipv4.js';
 import { findRegion, type RegionInfo } from './regions.js';
+import { toHostAddress } from './host-addresses.js';
 
 export type VpcStatus = 'Creating' | 'Available' | 'Deleting' | 'Deleted';
 
@@ -433,13 +434,20 @@ export async function lease(tx: Tx, l: AddressLease): Promise<void> {
   await tx.put('addressLease', GLOBAL, l.Address, l);
 }
 
-export async function releaseLease(tx: Tx, address: string, lbId: string): Promise<void> {
-  const l = await tx.get<AddressLease>('addressLease', GLOBAL, address);
+/** Frees a load balancer's address: the lease is keyed by its host address when it has one. */
+export async function releaseLease(tx: Tx, address: string, lbId: string, hostAddress?: string): Promise<void> {
+  const key = hostAddress ?? address;
+  const l = await tx.get<AddressLease>('addressLease', GLOBAL, key);
   if (l && l.LoadBalancerId === lbId) {
-    await tx.delete('addressLease', GLOBAL, address);
+    await tx.delete('addressLease', GLOBAL, key);
+    // the allocation hints count in the vSwitch's own (private) addresses
     await addressFreed(tx, address);
   }
 }
+
+/** The key an address of a vSwitch is leased under: the machine-wide address it takes. */
+export const leaseKeyOf = (address: string, vsw: Pick<VSwitchDoc, 'CidrBlock' | 'HostCidrBlock'> | undefined): string =>
+  (vsw && toHostAddress(address, vsw.CidrBlock, vsw.HostCidrBlock)) ?? address;
 
 /** The usable range of a vSwitch: the first and the last three addresses are reserved. */
 export function usableRange(c: Cidr): { first: number; last: number } {
@@ -463,9 +471,10 @@ export type AllocResult = { ok: true; address: string } | { ok: false; reason: '
 export async function allocateInVSwitch(tx: Tx, scope: Scope, vsw: VSwitchDoc, requested?: string): Promise<AllocResult> {
   const c = parseCidr(vsw.CidrBlock)!;
   const r = usableRange(c);
-  // a lease of any load balancer, or an instance of this account's VPC
+  // a lease of any load balancer (by the address it takes on this machine: its host address when
+  // the vSwitch maps private addresses), or an instance of this account's VPC
   const used = async (ip: number) =>
-    (await leased(tx, formatIp(ip))) || (await tx.count('instance', scope, { where: { PrivateIpAddress: formatIp(ip) }, match: { VpcId: vsw.VpcId } })) > 0;
+    (await leased(tx, leaseKeyOf(formatIp(ip), vsw))) || (await tx.count('instance', scope, { where: { PrivateIpAddress: formatIp(ip) }, match: { VpcId: vsw.VpcId } })) > 0;
   if (requested !== undefined) {
     const ip = parseIp(requested);
     if (ip === undefined || ip < r.first || ip > r.last) return { ok: false, reason: 'outside' };

@@ -66,7 +66,7 @@ defineAction({
       if (lb.DeleteProtection === 'on') fail('OperationDenied.DeleteProtectionIsOn', "The loadbalancer can't be deleted due to DeleteProtection is enabled.");
       if (lb.PayType === 'PrePay') await commerceHooks.release(tx, lb, ctx.caller.accountId, ctx.clock.now());
       await deleteLoadBalancerCascade(tx, scope, lb);
-      await releaseLease(tx, lb.Address, lb.LoadBalancerId);
+      await releaseLease(tx, lb.Address, lb.LoadBalancerId, lb.HostAddress);
     });
     return {};
   },

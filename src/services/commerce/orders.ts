@@ -472,7 +472,7 @@ export async function cancelOrder(tx: Tx, account: string, orderId: string, now:
   const found = await tx.find<LoadBalancerDoc>(KINDS.loadBalancer, account, order.LoadBalancerId);
   if (found && order.Type === 'New') {
     await deleteLoadBalancerCascade(tx, { account, region: found.region }, found.doc);
-    await releaseLease(tx, found.doc.Address, found.doc.LoadBalancerId);
+    await releaseLease(tx, found.doc.Address, found.doc.LoadBalancerId, found.doc.HostAddress);
   } else if (found) await relock(tx, account, order.LoadBalancerId, now);
   return order;
 }
