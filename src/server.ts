@@ -23,6 +23,7 @@ import { backfillLoadBalancerTagSets } from './services/tags.js';
 import { commerceFromEnv, startCommerce } from './services/commerce/index.js';
 import { startDataPlane, type RunningDataPlane } from './compile/wiring.js';
 import { registerDataPlaneApi } from './control/dataplane-api.js';
+import { registerStateApi } from './control/state-api.js';
 
 export interface HostPort {
   host: string;
@@ -209,6 +210,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     // The data plane: compiles the store into snapshots and applies them (src/compile/wiring.ts).
     if (cfg.dataPlane) dataPlane = await startDataPlane(store, plain.log);
     registerDataPlaneApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, dataPlane });
+    registerStateApi(plain, { store, token: operator.token, allowRemote: cfg.operatorRemote, dataPlane, rootAccountId: root.account.AccountId, clock, ids: cfg.ids ?? randomIds, world: cfg.world, commerce: cfg.commerce ?? commerceFromEnv() });
     const url = await bind(plain, cfg.listen, 'http');
     if (cfg.tlsListen) {
       const m = tlsMaterial(dataDir, cfg.tlsListen.host);

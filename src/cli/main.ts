@@ -4,6 +4,7 @@ import { parseHostPort, startServer } from '../server.js';
 import { addWorldCommands } from './world.js';
 import { addAccountCommands } from './accounts.js';
 import { addCommerceCommands } from './commerce.js';
+import { addStateCommands } from './state.js';
 import { checkStoreUrl } from '../state/open-store.js';
 
 const hostPort = (v: string) => {
@@ -115,6 +116,7 @@ program
 addWorldCommands(program);
 addAccountCommands(program);
 addCommerceCommands(program);
+addStateCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`openslb: ${e instanceof Error ? e.message : String(e)}`);
