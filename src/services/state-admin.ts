@@ -190,6 +190,6 @@ export function checkStateFits(p: ParsedState, rootAccountId: string, box: Secre
 /** Replaces every document of the store with those of `p`, in their order, inside `tx`. */
 export async function importState(tx: Tx, p: ParsedState): Promise<{ Deleted: number; Imported: number }> {
   const deleted = await tx.deleteWhere({});
-  for (const d of p.documents) await tx.put(d.kind, { account: d.account, region: d.region }, d.id, d.doc);
+  await tx.insertMany(p.documents);
   return { Deleted: deleted, Imported: p.documents.length };
 }

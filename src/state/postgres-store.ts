@@ -351,6 +351,45 @@ export class PostgresStore implements Store {
         for (const k of kinds) live.bulk.add(k);
         return n;
       },
+      insertMany: async (docs: readonly StoredDocument[]) => {
+        const t = writable();
+        const jsons = docs.map((d) => {
+          const json = JSON.stringify(d.doc);
+          if (json === undefined) throw new TypeError(`cannot store ${typeof d.doc} as a document`);
+          return json;
+        });
+        // (a document twice would be one insert conflicting with itself: refused like an existing one)
+        const keys = new Set(docs.map((d) => `${d.kind}\u0000${d.account}\u0000${d.region}\u0000${d.id}`));
+        if (keys.size !== docs.length) throw new Error('insertMany: a document comes twice');
+        for (let i = 0; i < docs.length; i += 2000) {
+          const part = docs.slice(i, i + 2000);
+          // one statement per part: identity values follow the given order (ORDER BY ord)
+          const seqs = (
+            await q<{ seq: string }>(
+              {
+                text: `INSERT INTO ${s.resources} (kind, account, region, id, doc)
+                       SELECT kind, account, region, id, doc::json FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(kind, account, region, id, doc, ord)
+                       ORDER BY ord RETURNING seq`,
+              },
+              [part.map((d) => d.kind), part.map((d) => d.account), part.map((d) => d.region), part.map((d) => d.id), jsons.slice(i, i + 2000)],
+            )
+          ).rows.map((r) => r.seq);
+          const rows: string[][] = [[], [], [], [], [], [], [], []];
+          part.forEach((d, j) => {
+            for (const [field, value] of indexRows(this.indexes, d.kind, d.doc)) [d.kind, d.account, d.region, d.id, field, value, seqs[j]!, String(countedField(this.indexes, d.kind, field))].forEach((v, k) => rows[k]!.push(v));
+          });
+          if (rows[0]!.length) {
+            await q(
+              {
+                text: `INSERT INTO ${s.index} (kind, account, region, id, field, value, seq, counted)
+                       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::boolean[])`,
+              },
+              rows,
+            );
+          }
+        }
+        for (const d of docs) noteChange(t, d.kind, d, d.id);
+      },
       forEach: async (sel: DocSelector, fn: (d: StoredDocument) => void | Promise<void>) => {
         const w = selectorSql(sel, 'postgres');
         // a cursor inside the transaction: one sort, fetched in pages

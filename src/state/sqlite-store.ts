@@ -277,6 +277,27 @@ export class SqliteStore implements Store {
         for (const k of kinds) live.bulk.add(k);
         return n;
       },
+      insertMany: async (docs: readonly StoredDocument[]) => {
+        const t = writable();
+        const insert = this.prepare(db, 'INSERT INTO resources (kind, account, region, id, seq, doc) VALUES (?,?,?,?,?,?)');
+        // one savepoint: a failure part-way leaves none of them (the write may go on without them)
+        db.exec('SAVEPOINT insert_many');
+        try {
+          for (const d of docs) {
+            const json = JSON.stringify(d.doc);
+            if (json === undefined) throw new TypeError(`cannot store ${typeof d.doc} as a document`);
+            const seq = ++this.seq;
+            insert.run(d.kind, d.account, d.region, d.id, seq, json);
+            if (this.indexes[d.kind]) for (const [field, value] of indexRows(this.indexes, d.kind, d.doc)) s.addIndex.run(d.kind, d.account, d.region, d.id, field, value, seq, this.counted(d.kind, field));
+          }
+          db.exec('RELEASE insert_many');
+        } catch (e) {
+          db.exec('ROLLBACK TO insert_many');
+          db.exec('RELEASE insert_many');
+          throw e;
+        }
+        for (const d of docs) noteChange(t, d.kind, d, d.id);
+      },
       forEach: async (sel: DocSelector, fn: (d: StoredDocument) => void | Promise<void>) => {
         check();
         const w = selectorSql(sel, 'sqlite');

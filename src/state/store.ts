@@ -95,6 +95,12 @@ export interface Tx {
    * followers such as the data plane's compiler rebuild from scratch.
    */
   deleteWhere(sel: DocSelector): Promise<number>;
+  /**
+   * Adds documents that do not exist yet, in few statements, in the order given (insertion order
+   * as for put). A document that exists already (or comes twice) fails the call and none of them
+   * stays (on PostgreSQL the whole write then fails, as after any failed statement).
+   */
+  insertMany(docs: readonly StoredDocument[]): Promise<void>;
   /** Calls `fn` for every document `sel` selects, in insertion order, read in pages; awaits `fn`. */
   forEach(sel: DocSelector, fn: (d: StoredDocument) => void | Promise<void>): Promise<number>;
 }

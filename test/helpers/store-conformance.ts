@@ -411,6 +411,32 @@ export function storeConformance(h: StoreHarness): void {
       assert.equal(await s.read((tx) => tx.count('loadBalancer', A)), 1);
     }));
 
+  test(`${h.name}: insertMany adds documents in the order given, indexed and counted; an existing one fails the call`, () =>
+    withStore(async (s) => {
+      const seen: Change[] = [];
+      s.onChange((c) => seen.push(c));
+      await s.write((tx) => tx.put('loadBalancer', A, 'lb-0', lb(0)));
+      const many = Array.from({ length: 2100 }, (_, i) => ({ kind: 'loadBalancer', account: A.account, region: i % 2 ? A.region : A2.region, id: `lb-${i + 1}`, doc: lb(i + 1) }));
+      await s.write((tx) => tx.insertMany([...many, { kind: 'note', account: '', region: '', id: 'n', doc: { Zh: '中文 \u0000' } }]));
+      await s.read(async (tx) => {
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { limit: 3 })), ['lb-0', 'lb-2', 'lb-4']);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', { account: A.account }, { order: 'desc', limit: 2 })), ['lb-2100', 'lb-2099']);
+        assert.equal(await tx.count('loadBalancer', { account: A.account }), 2101);
+        assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } }), 350);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', { account: A.account }, { where: { ServerId: 'i-1234' } })), ['lb-1234']);
+        assert.deepEqual(await tx.get('note', { account: '', region: '' }, 'n'), { Zh: '中文 \u0000' });
+      });
+      assert.equal(seen.at(-1)!.resources!.length, 2101);
+      // an existing document, or one twice: nothing of the call stays
+      await assert.rejects(s.write((tx) => tx.insertMany([{ kind: 'loadBalancer', account: B.account, region: B.region, id: 'new', doc: lb(9) }, { kind: 'loadBalancer', account: A.account, region: A.region, id: 'lb-0', doc: lb(0) }])));
+      await assert.rejects(s.write((tx) => tx.insertMany([{ kind: 'x', account: '', region: '', id: 'twice', doc: 1 }, { kind: 'x', account: '', region: '', id: 'twice', doc: 2 }])));
+      await s.read(async (tx) => {
+        assert.equal(await tx.get('loadBalancer', B, 'new'), undefined);
+        assert.equal(await tx.count('loadBalancer', B), 0);
+        assert.equal(await tx.get('x', { account: '', region: '' }, 'twice'), undefined);
+      });
+    }));
+
   test(`${h.name}: forEach hands out every selected document with its address, in insertion order`, () =>
     withStore(async (s) => {
       const G: Scope = { account: '', region: '' };
