@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecretBox } from '../../src/state/secrets.js';
 import { createCA, issueLeaf } from '../../src/util/pki.js';
+import { findRegion } from '../../src/world/regions.js';
 import { createSchema, dropSchema, freshSchema, PG_URL, urlWithSchema } from '../helpers/postgres.js';
 import { rejects, startTestServer, type TestServer } from '../helpers/server.js';
 import { createSubUser, createTenant, op, opOk, principal, type Principal } from '../helpers/tenants.js';
@@ -123,7 +124,11 @@ test('reset of one account: its resources go, the other accounts and its keys st
   const b = await createTenant(s);
   const dev = await createSubUser(s, b.accountId, 'dev', [{ Version: '1', Statement: [{ Effect: 'Allow', Action: 'slb:*', Resource: '*' }] }]);
   await populate(A.call, 'root');
+  const stock = findRegion(R)!.zones.map((z) => ({ RegionId: R, ZoneId: z.ZoneId, Spec: '*', Available: 100 }));
+  await opOk(s, 'PUT', '/world/stock', { Stock: stock });
   const mine = await populate(b.call, 'tenant');
+  const taken = ((await opOk(s, 'GET', '/world/stock')) as { Stock: { Available: number }[] }).Stock.reduce((n, e) => n + 100 - e.Available, 0);
+  assert.equal(taken, 3);
   const rootBefore = await describe(A.call);
 
   assert.equal((await op(s, 'POST', '/reset', { AccountId: '1999999999999999' })).body['Code'], 'AccountNotFound');
@@ -134,6 +139,8 @@ test('reset of one account: its resources go, the other accounts and its keys st
   assert.equal(r['WorldReapplied'], false);
 
   assert.equal(await describe(A.call), rootBefore, 'the other account is untouched');
+  // the stock its load balancers held is back, the server-wide settings stay
+  assert.deepEqual(((await opOk(s, 'GET', '/world/stock')) as { Stock: unknown[] }).Stock, stock);
   assert.equal(await total(b.call), 0);
   assert.equal(await total(dev.call), 0);
   const e = await rejects(() => b.call('DescribeLoadBalancerAttribute', { RegionId: R, LoadBalancerId: mine.lbs[0] }));
