@@ -115,6 +115,13 @@ test('reset: everything but the identities goes; keys, RAM users, the operator t
   // a reset of nothing is fine too
   await opOk(s, 'POST', '/reset');
   assert.equal(await total(A.call), 0);
+  // a world file that cannot be read again: refused, nothing changes
+  await A.call('CreateLoadBalancer', { RegionId: R, LoadBalancerName: 'stays' });
+  writeFileSync(worldFile, '{ not json');
+  const refused = await op(s, 'POST', '/reset', {});
+  assert.equal(refused.status, 409);
+  assert.equal(refused.body['Code'], 'WorldFileUnreadable');
+  assert.equal(await total(A.call), 1);
 });
 
 test('reset of one account: its resources go, the other accounts and its keys stay', async (t) => {
@@ -130,6 +137,12 @@ test('reset of one account: its resources go, the other accounts and its keys st
   const taken = ((await opOk(s, 'GET', '/world/stock')) as { Stock: { Available: number }[] }).Stock.reduce((n, e) => n + 100 - e.Available, 0);
   assert.equal(taken, 3);
   const rootBefore = await describe(A.call);
+  // wallets: the account's goes back to the defaults, the other one's stays
+  const fresh = await opOk(s, 'GET', `/accounts/${b.accountId}/commerce`);
+  await opOk(s, 'POST', `/accounts/${b.accountId}/commerce/topup`, { Amount: 5 });
+  await opOk(s, 'POST', `/accounts/${s.rootAccountId}/commerce/topup`, { Amount: 7 });
+  const rootWallet = await opOk(s, 'GET', `/accounts/${s.rootAccountId}/commerce`);
+  assert.notDeepEqual(await opOk(s, 'GET', `/accounts/${b.accountId}/commerce`), fresh);
 
   assert.equal((await op(s, 'POST', '/reset', { AccountId: '1999999999999999' })).body['Code'], 'AccountNotFound');
   assert.equal((await op(s, 'POST', '/reset', { AccountId: 42 })).status, 400);
@@ -139,6 +152,8 @@ test('reset of one account: its resources go, the other accounts and its keys st
   assert.equal(r['WorldReapplied'], false);
 
   assert.equal(await describe(A.call), rootBefore, 'the other account is untouched');
+  assert.deepEqual(await opOk(s, 'GET', `/accounts/${b.accountId}/commerce`), fresh);
+  assert.deepEqual(await opOk(s, 'GET', `/accounts/${s.rootAccountId}/commerce`), rootWallet);
   // the stock its load balancers held is back, the server-wide settings stay
   assert.deepEqual(((await opOk(s, 'GET', '/world/stock')) as { Stock: unknown[] }).Stock, stock);
   assert.equal(await total(b.call), 0);
