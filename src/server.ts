@@ -23,6 +23,10 @@ import { backfillLoadBalancerTagSets } from './services/tags.js';
 import { commerceFromEnv, startCommerce } from './services/commerce/index.js';
 import { startDataPlane, type RunningDataPlane } from './compile/wiring.js';
 import { registerDataPlaneApi } from './control/dataplane-api.js';
+import { registerFaultsApi, registerMetricsRoute } from './control/faults-api.js';
+import { FaultRules } from './faults/rules.js';
+import { Dependencies } from './faults/dependencies.js';
+import { ServerMetrics } from './metrics/registry.js';
 import { registerStateApi } from './control/state-api.js';
 
 export interface HostPort {
@@ -71,6 +75,10 @@ export interface ServerConfig {
    * The CLI turns it on unless `--no-dataplane`; embedders and the API tests leave it off.
    */
   dataPlane?: boolean;
+  /** fault rules added at start (docs/faults.md): a JSON file holding a list of rules (or {"Faults": [...]}) */
+  faultsFile?: string;
+  /** API calls handled at once before further ones are shed with 449 SystemBusy (0/unset: no limit) */
+  maxInflight?: number;
 }
 
 export interface RunningServer {
@@ -85,6 +93,10 @@ export interface RunningServer {
   store: Store;
   /** the data plane and its control loop, when `dataPlane` is on */
   dataPlane?: RunningDataPlane;
+  /** fault rules and dependency states (also reachable through /_openslb/faults, /_openslb/dependencies) */
+  faults: FaultRules;
+  dependencies: Dependencies;
+  metrics: ServerMetrics;
   close(): Promise<void>;
 }
 
@@ -187,6 +199,25 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const keys = new KeyResolver(store);
   const logLevel = cfg.logLevel ?? 'info';
   const apps: FastifyInstance[] = [];
+  const metrics = new ServerMetrics();
+  // data-plane rules reach the data plane once it runs (it starts after the gateway exists)
+  const dp: { running?: RunningDataPlane } = {};
+  const faults = new FaultRules({
+    ids: cfg.ids ?? randomIds,
+    onFired: (kind) => metrics.faultsFired.inc({ kind }),
+    onDataPlaneRules: (rules) => dp.running?.plane.faults.set(rules),
+    dataPlaneFired: () => dp.running?.plane.faults.fired() ?? new Map(),
+  });
+  const dependencies = new Dependencies(Math.random, (name) => metrics.dependencyFailures.inc({ dependency: name }));
+  if (cfg.faultsFile) {
+    try {
+      loadFaultsFile(faults, cfg.faultsFile);
+    } catch (e) {
+      sweeper.stop();
+      await store.close();
+      throw e;
+    }
+  }
   const gateway = new Gateway({
     store,
     keys,
@@ -197,18 +228,27 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     log: (obj, msg) => apps[0]?.log.error(obj, msg),
     // replay protection shared through the database when nodes share one (PostgreSQL store)
     nonces: sharedNonces(store, clock),
+    faults,
+    dependencies,
+    maxInflight: cfg.maxInflight,
+    metrics,
   });
 
   const plain = buildApp(gateway, 'http', (h) => withKeepAlive(http.createServer({ maxHeaderSize: MAX_HEADER }, h)), logLevel);
   apps.push(plain);
   registerOperatorApi(plain, { store, clock, ids: cfg.ids ?? randomIds, token: operator.token, rootAccountId: root.account.AccountId, allowRemote: cfg.operatorRemote });
   registerAccountsApi(plain, { store, clock, token: operator.token, allowRemote: cfg.operatorRemote });
+  registerFaultsApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, faults, dependencies, gateway });
+  registerMetricsRoute(plain, { token: operator.token, render: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }) });
   let tlsUrl: string | undefined;
   let caFile: string | undefined;
   let dataPlane: RunningDataPlane | undefined;
   try {
     // The data plane: compiles the store into snapshots and applies them (src/compile/wiring.ts).
-    if (cfg.dataPlane) dataPlane = await startDataPlane(store, plain.log);
+    if (cfg.dataPlane) {
+      dataPlane = dp.running = await startDataPlane(store, plain.log);
+      if (faults.size) faults.resync();
+    }
     registerDataPlaneApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, dataPlane });
     registerStateApi(plain, { store, token: operator.token, allowRemote: cfg.operatorRemote, dataPlane, rootAccountId: root.account.AccountId, clock, ids: cfg.ids ?? randomIds, world: cfg.world, commerce: cfg.commerce ?? commerceFromEnv() });
     const url = await bind(plain, cfg.listen, 'http');
@@ -241,10 +281,14 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       operatorToken: operator.token,
       store,
       dataPlane,
+      faults,
+      dependencies,
+      metrics,
       async close() {
         if (closed) return;
         closed = true;
         sweeper.stop();
+        faults.clear(); // calls waiting on delay rules answer now
         await Promise.all(apps.map((a) => unbind(a)));
         // after the API stops changing desired state; established connections drain
         await dataPlane?.close();
@@ -252,6 +296,25 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       },
     };
   }
+}
+
+/** `--faults FILE`: a JSON list of rules, or {"Faults": [...]}; every rule must be valid. */
+function loadFaultsFile(faults: FaultRules, file: string): void {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`--faults ${file}: ${(e as Error).message}`);
+  }
+  const list = Array.isArray(doc) ? doc : (doc as { Faults?: unknown } | null)?.Faults;
+  if (!Array.isArray(list)) throw new Error(`--faults ${file}: expected a JSON list of fault rules or {"Faults": [...]}`);
+  list.forEach((r, i) => {
+    try {
+      faults.add(r);
+    } catch (e) {
+      throw new Error(`--faults ${file}: rule ${i + 1}: ${(e as Error).message}`);
+    }
+  });
 }
 
 const fmtAddress = (a: AddressInfo) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);

@@ -4,6 +4,7 @@ import { parseHostPort, startServer } from '../server.js';
 import { addWorldCommands } from './world.js';
 import { addAccountCommands } from './accounts.js';
 import { addCommerceCommands } from './commerce.js';
+import { addFaultCommands } from './faults.js';
 import { addStateCommands } from './state.js';
 import { checkStoreUrl } from '../state/open-store.js';
 
@@ -57,7 +58,9 @@ program
     if (v !== 'on' && v !== 'off') throw new InvalidArgumentError('expected on or off');
     return v === 'on';
   })
-  .action(async (opts: { listen: { host: string; port: number }; tlsListen?: { host: string; port: number }; dataDir: string; logLevel: string; userRateLimit?: number; apiRateLimit?: number; world?: string; operatorRemote?: boolean; commerce?: boolean; dataplane?: boolean }) => {
+  .option('--faults <file>', 'add the fault rules of this JSON file at start (docs/faults.md)')
+  .option('--max-inflight <n>', 'API calls handled at once; further ones are shed with 449 SystemBusy (default: no limit)', positive)
+  .action(async (opts: { listen: { host: string; port: number }; tlsListen?: { host: string; port: number }; dataDir: string; logLevel: string; userRateLimit?: number; apiRateLimit?: number; world?: string; operatorRemote?: boolean; commerce?: boolean; dataplane?: boolean; faults?: string; maxInflight?: number }) => {
     const id = process.env['OPENSLB_ACCESS_KEY_ID'];
     const secret = process.env['OPENSLB_ACCESS_KEY_SECRET'];
     if ((id && !secret) || (!id && secret)) {
@@ -100,6 +103,8 @@ program
       commerce: opts.commerce,
       storeUrl: (opts as { store?: string }).store ?? envStoreUrl(),
       dataPlane: opts.dataplane !== false,
+      faultsFile: opts.faults,
+      maxInflight: opts.maxInflight,
       onOperatorTokenGenerated: (token, file) => {
         process.stdout.write(`\nGenerated the operator API token (shown once; stored in ${file}):\n  ${token}\n\n`);
       },
@@ -116,6 +121,7 @@ program
 addWorldCommands(program);
 addAccountCommands(program);
 addCommerceCommands(program);
+addFaultCommands(program);
 addStateCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

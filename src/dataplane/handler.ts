@@ -5,6 +5,7 @@ import type { Server } from 'node:net';
 import type { AclMatcher } from './acl.js';
 import type { DataPlaneClock } from './clock.js';
 import type { ListenerCounters } from './counters.js';
+import type { DataPlaneFaults } from './faults.js';
 import type { BackendPool } from './pool.js';
 import type { ListenerProtocol, ListenerSnapshot, LoadBalancerSnapshot, Snapshot } from './snapshot.js';
 
@@ -24,6 +25,8 @@ export interface ListenerContext<L extends ListenerSnapshot = ListenerSnapshot> 
   readonly rulePools: ReadonlyMap<string, BackendPool>;
   readonly counters: ListenerCounters;
   readonly clock: DataPlaneClock;
+  /** injected faults (the data plane's, shared by every listener): consult per connection / request / datagram */
+  readonly faults: DataPlaneFaults;
 }
 
 /** Binds `server` to the listener's address and port; a bind failure (EADDRINUSE…) rejects. */

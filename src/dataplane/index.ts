@@ -12,3 +12,5 @@ export type { AclMatcher } from './acl.js';
 export type { BackendPool, PoolMember, Tracked } from './pool.js';
 export { proxyV2Header, parseProxyV2 } from './proxy-protocol.js';
 export { setTcpBufferBudget } from './tcp/buffers.js';
+export { DataPlaneFaults, ListenerFaults, faultAppliesTo, MAX_DELAY_MS } from './faults.js';
+export type { DataPlaneFaultKind, DataPlaneFaultRule, DataPlaneFaultsOptions, FaultVerdict } from './faults.js';

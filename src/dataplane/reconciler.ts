@@ -10,6 +10,7 @@
 import { compileAcl } from './acl.js';
 import { realClock, type DataPlaneClock } from './clock.js';
 import { CounterRegistry } from './counters.js';
+import { DataPlaneFaults } from './faults.js';
 import { defaultProbers } from './health/probers.js';
 import { toApiStatus, type ApiHealthStatus, type HealthState, type Prober } from './health/types.js';
 import type { ListenerContext, ListenerRuntime, ProtocolHandler } from './handler.js';
@@ -92,6 +93,8 @@ export interface DataPlaneOptions {
   handlers?: ProtocolHandler[];
   /** close(): how long established connections of listeners without ConnectionDrain may finish */
   closeGraceMs?: number;
+  /** injected faults (default: a fresh, empty set; reach it as `dataPlane.faults`) */
+  faults?: DataPlaneFaults;
 }
 
 export class SnapshotRejectedError extends Error {
@@ -171,6 +174,8 @@ export class DataPlane {
   private destroyed = false;
   private closingRuntimes = new Set<ListenerRuntime>();
   readonly counters = new CounterRegistry();
+  /** data-plane fault injection (docs/dataplane.md, "Fault injection"): `faults.set(rules)` */
+  readonly faults: DataPlaneFaults;
   private readonly clock: DataPlaneClock;
   private readonly probers: Record<HealthCheckSnapshot['type'], Prober>;
   private readonly observer: DataPlaneObserver;
@@ -191,6 +196,7 @@ export class DataPlane {
       },
     };
     this.closeGraceMs = opts.closeGraceMs ?? 10_000;
+    this.faults = opts.faults ?? new DataPlaneFaults();
     this.register(tcpHandler);
     this.register(udpHandler);
     for (const h of opts.handlers ?? []) this.register(h);
@@ -563,6 +569,7 @@ export class DataPlane {
       rulePools: e.rulePools,
       counters: this.counters.get(l.listenerId),
       clock: this.clock,
+      faults: this.faults,
     };
   }
 

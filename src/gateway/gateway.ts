@@ -14,6 +14,9 @@ import { parseForm } from './encoding.js';
 import { renderError, renderSuccess, type Format, type Rendered } from './envelope.js';
 import { NonceCache, TokenBuckets, WINDOW_MS, type NonceGuard } from './guards.js';
 import { parseV3Authorization, safeEqual, v1Sign, v1StringToSign, v3Sign, v3StringToSign } from './signature.js';
+import type { FaultRules } from '../faults/rules.js';
+import type { Dependencies } from '../faults/dependencies.js';
+import type { ServerMetrics } from '../metrics/registry.js';
 
 export const API_VERSION = '2014-05-15';
 
@@ -29,6 +32,13 @@ export interface GatewayOptions {
   log?: (obj: Record<string, unknown>, msg: string) => void;
   /** replay protection; default: this process's memory (NonceCache) */
   nonces?: NonceGuard;
+  /** injected errors and delays (docs/faults.md) */
+  faults?: FaultRules;
+  /** dependency outages (docs/faults.md) */
+  dependencies?: Dependencies;
+  /** calls handled at once before further ones are shed with 449 SystemBusy; unset/0 = no limit */
+  maxInflight?: number;
+  metrics?: ServerMetrics;
 }
 
 export interface RawRequest {
@@ -75,14 +85,43 @@ export class Gateway {
   private nonces: NonceGuard;
   private userBuckets?: TokenBuckets;
   private apiBuckets?: TokenBuckets;
+  private inflight = 0;
+  /** see GatewayOptions.maxInflight; changed at run time by the operator API */
+  maxInflight: number;
 
   constructor(private o: GatewayOptions) {
+    this.maxInflight = o.maxInflight ?? 0;
     this.nonces = o.nonces ?? new NonceCache(o.clock);
     if (o.userRateLimit) this.userBuckets = new TokenBuckets(o.userRateLimit, o.clock);
     if (o.apiRateLimit) this.apiBuckets = new TokenBuckets(o.apiRateLimit, o.clock);
   }
 
+  /** calls being handled now */
+  get inFlight(): number {
+    return this.inflight;
+  }
+
   async handle(req: RawRequest): Promise<GatewayResponse> {
+    const m = this.o.metrics;
+    const started = m ? performance.now() : 0;
+    this.inflight++;
+    m?.apiInflight.inc();
+    let out: GatewayResponse | undefined;
+    try {
+      out = await this.handleCall(req);
+      return out;
+    } finally {
+      this.inflight--;
+      if (m) {
+        m.apiInflight.dec();
+        const action = out?.action && SPECS[out.action] ? out.action : 'unknown';
+        m.apiRequests.inc({ product: 'slb', action, code: out?.code ?? 'Success' });
+        m.apiDuration.observe({ product: 'slb', action }, (performance.now() - started) / 1000);
+      }
+    }
+  }
+
+  private async handleCall(req: RawRequest): Promise<GatewayResponse> {
     const requestId = newRequestId();
     let format: Format = 'JSON';
     let action: string | undefined;
@@ -118,6 +157,11 @@ export class Gateway {
       if (version !== API_VERSION) throw apiError('InvalidVersion');
       if (!SPECS[action]) throw apiError('InvalidAction.NotFound');
       if (fmt !== undefined && !/^(json|xml)$/i.test(fmt)) throw apiError('InvalidParameter.Format');
+      // Overload: shed at once, before any work that costs (signature, store), instead of queueing.
+      if (this.maxInflight > 0 && this.inflight > this.maxInflight) {
+        this.o.metrics?.apiShed.inc();
+        throw apiError('SystemBusy', 'The system is busy.');
+      }
 
       const who = isV3 ? await this.verifyV3(req, auth!, path, query) : await this.verifyV1(req, params);
 
@@ -136,12 +180,20 @@ export class Gateway {
           now: this.o.clock.now(),
         });
       }
+      // Injected faults and dependency outages (docs/faults.md): after authentication and
+      // authorization, before the action, so nothing is stored.
+      await this.o.faults?.beforeAction({ product: 'slb', action, accountId: admitted.caller.accountId, regionId: params['RegionId'] });
+      const deps = this.o.dependencies;
+      if (deps && !deps.healthy) {
+        deps.use('service-registry');
+        if (!/^(Describe|List)/.test(action)) deps.use('internal-invoke');
+      }
       const ctx: Ctx = {
         caller: admitted.caller,
         requestId,
         clock: this.o.clock,
         ids: this.o.ids,
-        store: this.o.store,
+        store: deps ? deps.storeFor(this.o.store) : this.o.store,
         language: params['AcceptLanguage'],
       };
       const result = await def.handler(ctx, typed as never);

@@ -9,7 +9,8 @@
 // or Expect request body, an Upgrade, gzip (the client accepts it and the listener compresses),
 // cookie persistence, ACL denial, redirect, no healthy backend, an odd request target — hands the
 // connection over, at that request boundary, to the general node:http path (proxy.ts) for the
-// rest of its life: that path produces the same answers with the full feature set.
+// rest of its life: that path produces the same answers with the full feature set. So does every
+// request on a listener with injected faults (faults.ts).
 import net from 'node:net';
 import type { BackendPool, PoolMember, Tracked } from '../pool.js';
 import { kDenied, type L7Listener, type L7Runtime, errorPage } from './proxy.js';
@@ -309,6 +310,8 @@ export class FastConn implements Tracked {
     const l = ctx.listener;
     const sock = this.socket;
     if ((sock as { [kDenied]?: boolean })[kDenied] || (l.protocol === 'http' && l.redirect)) return this.giveUp();
+    // injected faults (faults.ts) are handled by the general path only
+    if (ctx.faults.forListener(ctx.loadBalancer.loadBalancerId, l.port)) return this.giveUp();
     const head = buf.toString('latin1', 0, end);
     const lines = head.split('\r\n');
     const rl = lines[0]!;

@@ -14,6 +14,8 @@ import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex, Writable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
+import type { TimerHandle } from '../clock.js';
+import type { FaultVerdict } from '../faults.js';
 import type { ListenerContext, ListenerRuntime } from '../handler.js';
 import type { BackendPool, PoolMember, Tracked } from '../pool.js';
 import type { HttpListenerSnapshot, HttpsListenerSnapshot, StickySessionSnapshot } from '../snapshot.js';
@@ -78,12 +80,35 @@ class Exchange implements Tracked {
 
 function noop() {}
 
+/** A response or an upgraded socket: what a held request watches to learn that its client left. */
+interface Closable {
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+  destroy(): unknown;
+}
+
+/**
+ * Resets the client's TCP connection under `sock`: the raw socket itself (HTTP), or the one a TLS
+ * socket runs over (HTTPS; with HTTP/2 `sock` is the session's socket proxy).
+ */
+export function resetConnection(sock: net.Socket | Duplex): void {
+  const tcp = ((sock as { _parent?: net.Socket | null })._parent ?? sock) as net.Socket;
+  try {
+    tcp.resetAndDestroy();
+  } catch {
+    tcp.destroy(); // not a TCP handle after all: at least close it
+  }
+  if (tcp !== sock) sock.destroy();
+}
+
 export abstract class L7Runtime implements ListenerRuntime {
   protected ctx: ListenerContext<L7Listener>;
   protected rules: RuleMatcher;
   private upstreams = new Map<string, Pool>();
   protected readonly sockets = new Set<net.Socket>();
   private tunnels = new Set<Duplex>();
+  /** requests a Latency fault holds (their timers) */
+  private delayed = new Set<TimerHandle>();
   private closing: Promise<void> | undefined;
   private idleResolve: (() => void) | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
@@ -204,6 +229,17 @@ export abstract class L7Runtime implements ListenerRuntime {
       c.noBackend++;
       return this.reply(req, res, 502);
     }
+    const f = ctx.faults.forListener(ctx.loadBalancer.loadBalancerId, l.port)?.decide(this.proto, pick.member.serverId);
+    if (f) {
+      return this.faulted(ctx, req, res, f, () => this.reply(req, res, 502), () => this.forward(ctx, req, res, route, pick));
+    }
+    this.forward(ctx, req, res, route, pick);
+  };
+
+  /** Sends the request to the chosen member (undici), streaming the answer back. */
+  private forward(ctx: ListenerContext<L7Listener>, req: AnyRequest, res: AnyResponse, route: Route, pick: { member: PoolMember; insert: boolean }): void {
+    const c = ctx.counters;
+    const l = ctx.listener;
     const ex = new Exchange(this, ctx, req, res, pick.member, route.sticky, pick.insert);
     ex.untrack = route.pool.track(pick.member, ex);
     const h = req.headers;
@@ -227,7 +263,41 @@ export abstract class L7Runtime implements ListenerRuntime {
       c.backendErrors++;
       this.reply(req, res, 502);
     }
-  };
+  }
+
+  /**
+   * An injected fault (faults.ts) on one request (or Upgrade handshake): after `delayMs` (the
+   * request body waits, unread), Reset resets the client's TCP connection instead of answering
+   * (with HTTP/2, every stream on it), Refuse answers what a refusing backend leads to (`refuse`:
+   * 502, counted as a backend error), and no action forwards (`go`). A client that leaves during
+   * the delay is not forwarded.
+   */
+  private faulted(ctx: ListenerContext<L7Listener>, req: AnyRequest, res: Closable, f: FaultVerdict, refuse: () => void, go: () => void): void {
+    let gone = false;
+    const onClose = () => (gone = true);
+    const act = () => {
+      if (gone) return;
+      if (f.action === 'Reset') return resetConnection(req.socket);
+      if (f.action === 'Refuse') {
+        ctx.counters.backendErrors++;
+        return refuse();
+      }
+      go();
+    };
+    if (f.delayMs <= 0) return act();
+    res.once('close', onClose);
+    const t = ctx.clock.setTimeout(() => {
+      this.delayed.delete(t);
+      res.off('close', onClose);
+      try {
+        act();
+      } catch {
+        ctx.counters.backendErrors++;
+        res.destroy();
+      }
+    }, f.delayMs);
+    this.delayed.add(t);
+  }
 
   /** WebSocket (and any other HTTP/1.1 Upgrade): handshake forwarded with our headers, then raw bytes both ways. */
   readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -247,7 +317,14 @@ export abstract class L7Runtime implements ListenerRuntime {
       c.noBackend++;
       return raw(502);
     }
-    const m = pick.member;
+    const f = ctx.faults.forListener(ctx.loadBalancer.loadBalancerId, ctx.listener.port)?.decide(this.proto, pick.member.serverId);
+    if (f) return this.faulted(ctx, req, socket, f, () => raw(502), () => this.tunnel(ctx, req, socket, head, route, pick.member, raw));
+    this.tunnel(ctx, req, socket, head, route, pick.member, raw);
+  };
+
+  /** Opens the backend connection of an Upgrade, sends the rewritten handshake, then relays bytes. */
+  private tunnel(ctx: ListenerContext<L7Listener>, req: IncomingMessage, socket: Duplex, head: Buffer, route: Route, m: PoolMember, raw: (code: number) => void): void {
+    const c = ctx.counters;
     const headers = requestHeaders(req.headers, ctx.listener.forwardedHeaders, this.forwardInfo(ctx, req), true);
     let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
     for (const k in headers) {
@@ -347,6 +424,8 @@ export abstract class L7Runtime implements ListenerRuntime {
       }
     }).finally(() => {
       clearTimeout(this.drainTimer);
+      for (const t of this.delayed) t.cancel();
+      this.delayed.clear();
       this.closeUpstreams();
     });
     return this.closing;
@@ -364,6 +443,8 @@ export abstract class L7Runtime implements ListenerRuntime {
 
   destroy(): void {
     this.stopAccepting();
+    for (const t of this.delayed) t.cancel();
+    this.delayed.clear();
     this.destroyConnections();
     clearTimeout(this.drainTimer);
     this.closeUpstreams();

@@ -10,10 +10,19 @@
 import net from 'node:net';
 import { acquireBuffers, adoptWithUserBuffer, type Splice } from './buffers.js';
 import { TokenBucket, throttledPipe } from '../bandwidth.js';
+import type { TimerHandle } from '../clock.js';
+import type { ListenerCounters } from '../counters.js';
+import type { FaultVerdict } from '../faults.js';
 import { listenOn, type ListenerContext, type ListenerRuntime, type ProtocolHandler } from '../handler.js';
 import type { PoolMember } from '../pool.js';
 import { proxyV2Header } from '../proxy-protocol.js';
 import type { TcpListenerSnapshot } from '../snapshot.js';
+
+interface Held {
+  client: net.Socket;
+  counters: ListenerCounters;
+  timer: TimerHandle | undefined;
+}
 
 interface Conn {
   client: net.Socket;
@@ -25,6 +34,8 @@ export class TcpListenerRuntime implements ListenerRuntime {
   private server: net.Server;
   private ctx: ListenerContext<TcpListenerSnapshot>;
   private conns = new Set<Conn>();
+  /** accepted connections a Latency fault holds before connecting to the backend */
+  private held = new Set<Held>();
   private buckets: { up: TokenBucket; down: TokenBucket } | null = null;
   private closing: Promise<void> | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
@@ -47,7 +58,7 @@ export class TcpListenerRuntime implements ListenerRuntime {
   }
 
   get active(): number {
-    return this.conns.size;
+    return this.conns.size + this.held.size;
   }
 
   listen(): Promise<void> {
@@ -92,6 +103,13 @@ export class TcpListenerRuntime implements ListenerRuntime {
     c.newConnections++;
     c.activeConnections++;
     const header = l.proxyProtocolV2 ? proxyV2Header('tcp', srcIp, srcPort, dstIp, dstPort) : null;
+    const f = ctx.faults.forListener(ctx.loadBalancer.loadBalancerId, l.port)?.decide('tcp', m.serverId);
+    if (f) return this.faulted(ctx, m, client, header, f);
+    this.forward(ctx, m, client, header);
+  }
+
+  /** Connects to `m` and splices (the accepted socket is still paused: no byte was read yet). */
+  private forward(ctx: ListenerContext<TcpListenerSnapshot>, m: PoolMember, client: net.Socket, header: Buffer | null) {
     if (!this.buckets) {
       const fast = this.spliceFast(ctx, m, client, header);
       if (fast) return;
@@ -100,6 +118,48 @@ export class TcpListenerRuntime implements ListenerRuntime {
     upstream.on('error', () => {});
     if (header) upstream.write(header);
     this.splice(ctx, m, client, upstream, null);
+  }
+
+  /**
+   * An injected fault (faults.ts): after `delayMs` (the client's bytes wait in the kernel: the
+   * accepted socket is paused), Reset answers the client with a RST before the backend is
+   * contacted; Refuse does what a backend refusing the connection leads to (a RST to the client,
+   * counted as a backend error); no action forwards as usual.
+   */
+  private faulted(ctx: ListenerContext<TcpListenerSnapshot>, m: PoolMember, client: net.Socket, header: Buffer | null, f: FaultVerdict) {
+    const act = () => {
+      if (f.action === null && !client.destroyed) return this.forward(ctx, m, client, header);
+      if (f.action === 'Refuse') ctx.counters.backendErrors++;
+      ctx.counters.activeConnections--;
+      if (!client.destroyed) client.resetAndDestroy();
+    };
+    if (f.delayMs <= 0) return act();
+    const held: Held = { client, counters: ctx.counters, timer: undefined };
+    this.held.add(held);
+    held.timer = ctx.clock.setTimeout(() => {
+      if (!this.held.delete(held)) return;
+      try {
+        act();
+      } catch {
+        ctx.counters.backendErrors++;
+        client.destroy();
+      }
+      this.checkIdle();
+    }, f.delayMs);
+  }
+
+  /** Ends connections still held by a Latency fault (listener closed without drain, or destroyed). */
+  private dropHeld() {
+    for (const h of [...this.held]) {
+      this.held.delete(h);
+      h.timer?.cancel();
+      h.counters.activeConnections--;
+      h.client.destroy();
+    }
+  }
+
+  private checkIdle() {
+    if (this.conns.size === 0 && this.held.size === 0) this.idleResolve?.();
   }
 
   /** The fast path; undefined when the accepted socket cannot be adopted (then the pipe path runs). */
@@ -153,7 +213,7 @@ export class TcpListenerRuntime implements ListenerRuntime {
       c.bytesIn += live.bytesIn();
       c.bytesOut += live.bytesOut();
       fast?.release();
-      if (this.conns.size === 0) this.idleResolve?.();
+      this.checkIdle();
     };
     upstream.once('connect', () => (connected = true));
     // an error (RST, refused) on one side aborts the other with a reset, as a real L4 LB would
@@ -181,15 +241,20 @@ export class TcpListenerRuntime implements ListenerRuntime {
   }
 
   close(drainMs: number): Promise<void> {
-    if (drainMs <= 0) for (const c of [...this.conns]) c.destroy();
+    if (drainMs <= 0) {
+      this.dropHeld();
+      for (const c of [...this.conns]) c.destroy();
+    }
     if (this.closing) return this.closing;
     this.server.close();
     this.closing = new Promise<void>((resolve) => {
-      if (this.conns.size === 0) return resolve();
+      if (this.conns.size === 0 && this.held.size === 0) return resolve();
       this.idleResolve = resolve;
       if (drainMs > 0) {
         this.drainTimer = setTimeout(() => {
+          this.dropHeld();
           for (const c of [...this.conns]) c.destroy();
+          this.checkIdle();
         }, drainMs);
         this.drainTimer.unref();
       }
@@ -199,6 +264,7 @@ export class TcpListenerRuntime implements ListenerRuntime {
 
   destroy(): void {
     this.server.close();
+    this.dropHeld();
     for (const c of [...this.conns]) c.destroy();
     clearTimeout(this.drainTimer);
   }

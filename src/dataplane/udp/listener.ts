@@ -5,6 +5,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { TimerHandle } from '../clock.js';
+import type { FaultVerdict } from '../faults.js';
 import type { ListenerContext, ListenerRuntime, ProtocolHandler } from '../handler.js';
 import type { PoolMember } from '../pool.js';
 import { proxyV2Header } from '../proxy-protocol.js';
@@ -29,6 +30,8 @@ export class UdpListenerRuntime implements ListenerRuntime {
   private sock: dgram.Socket;
   private ctx: ListenerContext<UdpListenerSnapshot>;
   private flows = new Map<string, Flow>();
+  /** datagrams a Latency fault holds (their timers) */
+  private delayed = new Set<TimerHandle>();
   private sweepTimer: TimerHandle | undefined;
   private closing: Promise<void> | undefined;
   private idleResolve: (() => void) | undefined;
@@ -112,8 +115,31 @@ export class UdpListenerRuntime implements ListenerRuntime {
     c.requests++;
     flow.bytesIn += msg.length;
     const out = flow.header ? Buffer.concat([flow.header, msg]) : msg;
+    const f = ctx.faults.forListener(ctx.loadBalancer.loadBalancerId, ctx.listener.port)?.decide('udp', flow.member.serverId);
+    if (f) return this.faulted(ctx, key, flow, out, f);
     if (flow.pending) flow.pending.push(out);
     else flow.upstream.send(out, (e) => void e);
+  }
+
+  /**
+   * An injected fault (faults.ts) on one client datagram: Drop and Refuse lose it (a UDP backend
+   * that refuses answers with ICMP port unreachable, which loses the datagram the same way);
+   * Latency sends it `delayMs` later, if its flow is still there.
+   */
+  private faulted(ctx: ListenerContext<UdpListenerSnapshot>, key: string, flow: Flow, out: Buffer, f: FaultVerdict) {
+    if (f.action !== null) return;
+    if (f.delayMs <= 0) {
+      if (flow.pending) flow.pending.push(out);
+      else flow.upstream.send(out, (e) => void e);
+      return;
+    }
+    const t = ctx.clock.setTimeout(() => {
+      this.delayed.delete(t);
+      if (this.flows.get(key) !== flow) return;
+      if (flow.pending) flow.pending.push(out);
+      else flow.upstream.send(out, (e) => void e);
+    }, f.delayMs);
+    this.delayed.add(t);
   }
 
   private openFlow(ctx: ListenerContext<UdpListenerSnapshot>, key: string, rinfo: dgram.RemoteInfo, m: PoolMember): Flow {
@@ -180,6 +206,8 @@ export class UdpListenerRuntime implements ListenerRuntime {
       const done = () => {
         this.closed = true;
         this.sweepTimer?.cancel();
+        for (const t of this.delayed) t.cancel();
+        this.delayed.clear();
         try {
           this.sock.close();
         } catch {
@@ -201,6 +229,8 @@ export class UdpListenerRuntime implements ListenerRuntime {
     this.closed = true;
     this.closing ??= Promise.resolve();
     this.sweepTimer?.cancel();
+    for (const t of this.delayed) t.cancel();
+    this.delayed.clear();
     clearTimeout(this.drainTimer);
     for (const f of [...this.flows.values()]) f.destroy();
     try {

@@ -1,0 +1,42 @@
+// The server's Prometheus metrics (GET /metrics; docs/metrics.md). One registry per server, so
+// several servers in one process (tests) do not share counters.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly apiRequests = new Counter({
+    name: 'openslb_api_requests_total',
+    help: 'API calls answered, by product, action and answer code (Success for a successful call)',
+    labelNames: ['product', 'action', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly apiDuration = new Histogram({
+    name: 'openslb_api_request_duration_seconds',
+    help: 'time from receiving an API call to its answer, by product and action',
+    labelNames: ['product', 'action'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly apiInflight = new Gauge({
+    name: 'openslb_api_inflight_requests',
+    help: 'API calls being handled now',
+    registers: [this.registry],
+  });
+  readonly apiShed = new Counter({
+    name: 'openslb_api_shed_total',
+    help: 'API calls refused at once with 449 SystemBusy because --max-inflight calls were in flight',
+    registers: [this.registry],
+  });
+  readonly faultsFired = new Counter({
+    name: 'openslb_faults_fired_total',
+    help: 'fault rules that fired on API calls, by kind (api: an injected error; delay: an injected delay)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly dependencyFailures = new Counter({
+    name: 'openslb_dependency_failures_total',
+    help: 'uses of a dependency that failed because it was set down or flaky',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+  });
+}
