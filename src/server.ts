@@ -30,6 +30,7 @@ import { ServerMetrics } from './metrics/registry.js';
 import { openServerClock, registerClockApi } from './control/clock-api.js';
 import { openSeededIds } from './util/seeded-ids.js';
 import type { ServerClock } from './util/server-clock.js';
+import { registerStateApi } from './control/state-api.js';
 
 export interface HostPort {
   host: string;
@@ -271,6 +272,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       if (faults.size) faults.resync();
     }
     registerDataPlaneApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, dataPlane });
+    registerStateApi(plain, { store, token: operator.token, allowRemote: cfg.operatorRemote, dataPlane, rootAccountId: root.account.AccountId, clock, ids, world: cfg.world, commerce: cfg.commerce ?? commerceFromEnv() });
     const url = await bind(plain, cfg.listen, 'http');
     if (cfg.tlsListen) {
       const m = tlsMaterial(dataDir, cfg.tlsListen.host);

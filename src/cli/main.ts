@@ -6,6 +6,7 @@ import { addAccountCommands } from './accounts.js';
 import { addCommerceCommands } from './commerce.js';
 import { addFaultCommands } from './faults.js';
 import { addClockCommands } from './clock.js';
+import { addStateCommands } from './state.js';
 import { checkStoreUrl } from '../state/open-store.js';
 
 const hostPort = (v: string) => {
@@ -129,6 +130,7 @@ addAccountCommands(program);
 addCommerceCommands(program);
 addFaultCommands(program);
 addClockCommands(program);
+addStateCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`openslb: ${e instanceof Error ? e.message : String(e)}`);

@@ -10,7 +10,7 @@ import { ServerClock, type AdvanceResult, type ClockState } from '../util/server
 import { WorldError } from '../world/world.js';
 import { jsonObjectBody, OPERATOR_PREFIX, refuseOperatorRequest, type OperatorAccess } from './operator-http.js';
 
-const DETERMINISM = 'determinism';
+import { DETERMINISM } from '../util/seeded-ids.js';
 const CLOCK_ID = 'clock';
 
 /**

@@ -12,7 +12,7 @@
 // Authentication and authorization never depend on these (they run first, on the store directly),
 // and the data plane keeps serving: an outage is a control-plane event, as in the real service.
 import { apiError, type ApiError } from '../errors/catalog.js';
-import type { Change, Query, QueryScope, Scope, Store, Tx } from '../state/store.js';
+import type { Change, DocSelector, Query, QueryScope, Scope, Store, StoredDocument, Tx } from '../state/store.js';
 import { FaultInputError } from './rules.js';
 
 export const DEPENDENCIES = ['vpc', 'ecs', 'order', 'service-registry', 'internal-invoke', 'store'] as const;
@@ -198,6 +198,10 @@ export class Dependencies {
         find: <T>(kind: string, account: string, id: string) => (need(kind), tx.find<T>(kind, account, id)),
         put: <T>(kind: string, scope: Scope, id: string, doc: T) => (need(kind), tx.put<T>(kind, scope, id, doc)),
         delete: (kind: string, scope: Scope, id: string) => (need(kind), tx.delete(kind, scope, id)),
+        // bulk operations (reset, export, import): the kinds they name
+        deleteWhere: (sel: DocSelector) => (sel.kinds?.forEach(need), tx.deleteWhere(sel)),
+        insertMany: (docs: readonly StoredDocument[]) => (new Set(docs.map((d) => d.kind)).forEach(need), tx.insertMany(docs)),
+        forEach: (sel: DocSelector, fn: (d: StoredDocument) => void | Promise<void>) => (sel.kinds?.forEach(need), tx.forEach(sel, fn)),
       };
     };
     return {

@@ -11,9 +11,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { noteChange, type Change, type ChangedResource, type Query, type QueryScope, type Scope, type Store, type Tx } from './store.js';
+import { noteChange, type Change, type ChangedResource, type DocSelector, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx } from './store.js';
 import { countedField, diffRows, INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
+import { selectorSql } from './bulk-sql.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database?… (anything `pg` accepts) */
@@ -81,6 +82,34 @@ const MIGRATIONS: ((t: string) => string)[] = [
    END $$;
    CREATE TRIGGER resources_counted AFTER INSERT OR DELETE ON ${t}resources FOR EACH ROW EXECUTE FUNCTION ${t}count_resource();
    CREATE TRIGGER resource_index_counted AFTER INSERT OR DELETE ON ${t}resource_index FOR EACH ROW EXECUTE FUNCTION ${t}count_index_row();`,
+  // Tx.deleteWhere removes whole (kind, account) groups with their counts rows in one statement per
+  // table; while it runs (openslb.bulk = 'on', local to its transaction) the row triggers do nothing
+  (t) => `CREATE OR REPLACE FUNCTION ${t}count_resource() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     IF current_setting('openslb.bulk', true) = 'on' THEN
+       RETURN NULL;
+     END IF;
+     IF TG_OP = 'INSERT' THEN
+       INSERT INTO ${t}resource_counts VALUES (NEW.kind, NEW.account, '', '', NEW.region, 1)
+         ON CONFLICT (kind, account, field, value, region) DO UPDATE SET n = ${t}resource_counts.n + 1;
+     ELSE
+       UPDATE ${t}resource_counts SET n = n - 1 WHERE kind = OLD.kind AND account = OLD.account AND field = '' AND value = '' AND region = OLD.region;
+     END IF;
+     RETURN NULL;
+   END $$;
+   CREATE OR REPLACE FUNCTION ${t}count_index_row() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     IF current_setting('openslb.bulk', true) = 'on' OR (TG_OP = 'INSERT' AND NOT NEW.counted) OR (TG_OP = 'DELETE' AND NOT OLD.counted) THEN
+       RETURN NULL;
+     END IF;
+     IF TG_OP = 'INSERT' THEN
+       INSERT INTO ${t}resource_counts VALUES (NEW.kind, NEW.account, NEW.field, NEW.value, NEW.region, 1)
+         ON CONFLICT (kind, account, field, value, region) DO UPDATE SET n = ${t}resource_counts.n + 1;
+     ELSE
+       UPDATE ${t}resource_counts SET n = n - 1 WHERE kind = OLD.kind AND account = OLD.account AND field = OLD.field AND value = OLD.value AND region = OLD.region;
+     END IF;
+     RETURN NULL;
+   END $$;`,
 ];
 
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -232,9 +261,9 @@ export class PostgresStore implements Store {
 
   // -- transactions
 
-  private tx(client: pg.PoolClient, touched: Map<string, ChangedResource> | null, live: { open: boolean; failure?: unknown }): Tx {
+  private tx(client: pg.PoolClient, touched: Map<string, ChangedResource> | null, live: { open: boolean; failure?: unknown; bulk?: Set<string> }): Tx {
     const s = this.sql;
-    const q = async <R extends pg.QueryResultRow>(stmt: { name: string; text: string }, values: unknown[]) => {
+    const q = async <R extends pg.QueryResultRow>(stmt: { name?: string; text: string }, values: unknown[]) => {
       if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
       try {
         return await client.query<R>({ ...stmt, values });
@@ -298,6 +327,89 @@ export class PostgresStore implements Store {
         }
         return gone;
       },
+      deleteWhere: async (sel: DocSelector) => {
+        writable();
+        const w = selectorSql(sel, 'postgres');
+        const keyParams = w.params.slice(0, w.keyParams);
+        const raw = (text: string, values: unknown[]) => q<{ kind: string }>({ text }, values);
+        const kinds = (await raw(`SELECT DISTINCT kind FROM ${s.resources} WHERE ${w.all}`, w.params)).rows.map((r) => r.kind);
+        if (!kinds.length) return 0;
+        let n: number;
+        if (w.matched) {
+          // part of a (kind, account): the index rows of the chosen documents; counts by the triggers
+          await raw(`DELETE FROM ${s.index} WHERE (kind, account, region, seq) IN (SELECT kind, account, region, seq FROM ${s.resources} WHERE ${w.all})`, w.params);
+          n = (await raw(`DELETE FROM ${s.resources} WHERE ${w.all}`, w.params)).rowCount ?? 0;
+        } else {
+          // whole (kind, account) groups: one statement per table, the row triggers off meanwhile
+          await raw(`SELECT set_config('openslb.bulk', 'on', true)`, []);
+          await raw(`DELETE FROM ${s.counts} WHERE ${w.keys}`, keyParams);
+          await raw(`DELETE FROM ${s.index} WHERE ${w.keys}`, keyParams);
+          n = (await raw(`DELETE FROM ${s.resources} WHERE ${w.all}`, w.params)).rowCount ?? 0;
+          await raw(`SELECT set_config('openslb.bulk', 'off', true)`, []);
+        }
+        live.bulk ??= new Set();
+        for (const k of kinds) live.bulk.add(k);
+        return n;
+      },
+      insertMany: async (docs: readonly StoredDocument[]) => {
+        const t = writable();
+        const jsons = docs.map((d) => {
+          const json = JSON.stringify(d.doc);
+          if (json === undefined) throw new TypeError(`cannot store ${typeof d.doc} as a document`);
+          return json;
+        });
+        // (a document twice would be one insert conflicting with itself: refused like an existing one)
+        const keys = new Set(docs.map((d) => `${d.kind}\u0000${d.account}\u0000${d.region}\u0000${d.id}`));
+        if (keys.size !== docs.length) throw new Error('insertMany: a document comes twice');
+        for (let i = 0; i < docs.length; i += 2000) {
+          const part = docs.slice(i, i + 2000);
+          // one statement per part: identity values follow the given order (ORDER BY ord)
+          const seqs = (
+            await q<{ seq: string }>(
+              {
+                text: `INSERT INTO ${s.resources} (kind, account, region, id, doc)
+                       SELECT kind, account, region, id, doc::json FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(kind, account, region, id, doc, ord)
+                       ORDER BY ord RETURNING seq`,
+              },
+              [part.map((d) => d.kind), part.map((d) => d.account), part.map((d) => d.region), part.map((d) => d.id), jsons.slice(i, i + 2000)],
+            )
+          ).rows.map((r) => r.seq);
+          const rows: string[][] = [[], [], [], [], [], [], [], []];
+          part.forEach((d, j) => {
+            for (const [field, value] of indexRows(this.indexes, d.kind, d.doc)) [d.kind, d.account, d.region, d.id, field, value, seqs[j]!, String(countedField(this.indexes, d.kind, field))].forEach((v, k) => rows[k]!.push(v));
+          });
+          if (rows[0]!.length) {
+            await q(
+              {
+                text: `INSERT INTO ${s.index} (kind, account, region, id, field, value, seq, counted)
+                       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::boolean[])`,
+              },
+              rows,
+            );
+          }
+        }
+        for (const d of docs) noteChange(t, d.kind, d, d.id);
+      },
+      forEach: async (sel: DocSelector, fn: (d: StoredDocument) => void | Promise<void>) => {
+        const w = selectorSql(sel, 'postgres');
+        // a cursor inside the transaction: one sort, fetched in pages
+        const cursor = `oslb_each_${randomUUID().replace(/-/g, '')}`;
+        await q({ text: `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT kind, account, region, id, doc::text AS doc FROM ${s.resources} WHERE ${w.all} ORDER BY seq` }, w.params);
+        let n = 0;
+        try {
+          for (;;) {
+            const page = (await q<{ kind: string; account: string; region: string; id: string; doc: string }>({ text: `FETCH 1000 FROM ${cursor}` }, [])).rows;
+            if (!page.length) break;
+            for (const r of page) {
+              n++;
+              await fn({ kind: r.kind, account: r.account, region: r.region, id: r.id, doc: JSON.parse(r.doc) });
+            }
+          }
+        } finally {
+          if (live.open && live.failure === undefined) await q({ text: `CLOSE ${cursor}` }, []);
+        }
+        return n;
+      },
     };
   }
 
@@ -345,7 +457,7 @@ export class PostgresStore implements Store {
       return await this.gate.run(async () => {
         for (let attempt = 1; ; attempt++) {
           const touched = new Map<string, ChangedResource>();
-          const live: { open: boolean; failure?: unknown } = { open: true };
+          const live: { open: boolean; failure?: unknown; bulk?: Set<string> } = { open: true };
           const client = await this.pool.connect();
           let broken: Error | undefined;
           let out: T;
@@ -355,7 +467,7 @@ export class PostgresStore implements Store {
             live.open = false;
             // fn may have swallowed a statement's error; PostgreSQL would turn the COMMIT into a ROLLBACK
             if (live.failure !== undefined) throw live.failure;
-            for (const payload of notifications(this.node, [...touched.values()])) await client.query('SELECT pg_notify($1, $2)', [this.sql.channel, payload]);
+            for (const payload of notifications(this.node, [...touched.values()], live.bulk)) await client.query('SELECT pg_notify($1, $2)', [this.sql.channel, payload]);
             const done = await client.query('COMMIT');
             if (done.command !== 'COMMIT') throw new Error(`PostgreSQL store: the transaction was rolled back (${done.command})`);
           } catch (e) {
@@ -371,9 +483,11 @@ export class PostgresStore implements Store {
             throw cause;
           }
           client.release();
-          if (touched.size) {
+          if (touched.size || live.bulk) {
             const resources = [...touched.values()];
-            this.emit(new Set(resources.map((r) => r.kind)), resources);
+            // a bulk delete names no documents: anything of its kinds may have changed
+            if (live.bulk) this.emit(new Set([...resources.map((r) => r.kind), ...live.bulk]));
+            else this.emit(new Set(resources.map((r) => r.kind)), resources);
           }
           return out;
         }
@@ -486,15 +600,16 @@ export class PostgresStore implements Store {
 }
 
 /**
- * `{"n": node, "k": [kinds], "r": [[kind, account, region, id]…]}` in one payload when it fits
+ * `{"n": node, "k": [kinds], "r": [[kind, account, region, id]…]}` in one payload when it fits (and no bulk delete ran)
  * PostgreSQL's size limit; otherwise the kinds alone (split when needed), which tells the other
  * nodes that anything of those kinds may have changed.
  */
-function notifications(node: string, resources: ChangedResource[]): string[] {
-  if (!resources.length) return [];
-  const kinds = new Set(resources.map((r) => r.kind));
+function notifications(node: string, resources: ChangedResource[], bulk?: Set<string>): string[] {
+  if (!resources.length && !bulk?.size) return [];
+  const kinds = new Set([...resources.map((r) => r.kind), ...(bulk ?? [])]);
   const whole = JSON.stringify({ n: node, k: [...kinds], r: resources.map((r) => [r.kind, r.account, r.region, r.id]) });
-  if (Buffer.byteLength(whole) <= NOTIFY_LIMIT) return [whole];
+  // (a bulk delete names no documents: the kinds alone)
+  if (!bulk && Buffer.byteLength(whole) <= NOTIFY_LIMIT) return [whole];
   const out: string[] = [];
   let batch: string[] = [];
   const payload = (k: string[]) => JSON.stringify({ n: node, k });

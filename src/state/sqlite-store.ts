@@ -1,9 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { noteChange, type Change, type ChangedResource, type Query, type QueryScope, type Scope, type Store, type Tx } from './store.js';
+import { noteChange, type Change, type ChangedResource, type DocSelector, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx } from './store.js';
 import { countedField, diffRows, INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
+import { selectorSql } from './bulk-sql.js';
 
 // Ordered schema migrations; each runs once, inside a transaction, recorded in schema_migrations.
 const MIGRATIONS: string[] = [
@@ -188,7 +189,7 @@ export class SqliteStore implements Store {
    * A transaction handle on `db`. `live.open` turns false when the transaction ends, so a handle
    * that escapes its callback cannot read or write outside a transaction later.
    */
-  private tx(db: Database.Database, touched: Map<string, ChangedResource> | null, live: { open: boolean }): Tx {
+  private tx(db: Database.Database, touched: Map<string, ChangedResource> | null, live: { open: boolean; bulk?: Set<string> }): Tx {
     const s = this.stmts;
     const parse = <T>(row: unknown): T => JSON.parse((row as { doc: string }).doc) as T;
     const check = () => {
@@ -257,6 +258,63 @@ export class SqliteStore implements Store {
         }
         return gone;
       },
+      deleteWhere: async (sel: DocSelector) => {
+        writable();
+        const w = selectorSql(sel, 'sqlite');
+        const keyParams = w.params.slice(0, w.keyParams);
+        const kinds = (this.prepare(db, `SELECT DISTINCT kind FROM resources WHERE ${w.all}`).all(...w.params) as { kind: string }[]).map((r) => r.kind);
+        if (!kinds.length) return 0;
+        if (w.matched) {
+          // part of a (kind, account): the index rows of the chosen documents; counts by the triggers
+          this.prepare(db, `DELETE FROM resource_index WHERE (kind, account, region, seq) IN (SELECT kind, account, region, seq FROM resources WHERE ${w.all})`).run(...w.params);
+        } else {
+          // whole (kind, account) groups: their counts go first, so the row triggers that follow find nothing to update
+          this.prepare(db, `DELETE FROM resource_counts WHERE ${w.keys}`).run(...keyParams);
+          this.prepare(db, `DELETE FROM resource_index WHERE ${w.keys}`).run(...keyParams);
+        }
+        const n = this.prepare(db, `DELETE FROM resources WHERE ${w.all}`).run(...w.params).changes;
+        live.bulk ??= new Set();
+        for (const k of kinds) live.bulk.add(k);
+        return n;
+      },
+      insertMany: async (docs: readonly StoredDocument[]) => {
+        const t = writable();
+        const insert = this.prepare(db, 'INSERT INTO resources (kind, account, region, id, seq, doc) VALUES (?,?,?,?,?,?)');
+        // one savepoint: a failure part-way leaves none of them (the write may go on without them)
+        db.exec('SAVEPOINT insert_many');
+        try {
+          for (const d of docs) {
+            const json = JSON.stringify(d.doc);
+            if (json === undefined) throw new TypeError(`cannot store ${typeof d.doc} as a document`);
+            const seq = ++this.seq;
+            insert.run(d.kind, d.account, d.region, d.id, seq, json);
+            if (this.indexes[d.kind]) for (const [field, value] of indexRows(this.indexes, d.kind, d.doc)) s.addIndex.run(d.kind, d.account, d.region, d.id, field, value, seq, this.counted(d.kind, field));
+          }
+          db.exec('RELEASE insert_many');
+        } catch (e) {
+          db.exec('ROLLBACK TO insert_many');
+          db.exec('RELEASE insert_many');
+          throw e;
+        }
+        for (const d of docs) noteChange(t, d.kind, d, d.id);
+      },
+      forEach: async (sel: DocSelector, fn: (d: StoredDocument) => void | Promise<void>) => {
+        check();
+        const w = selectorSql(sel, 'sqlite');
+        // one pass in seq order; the statement keeps the connection busy, so `fn` must not use this tx
+        const it = this.prepare(db, `SELECT kind, account, region, id, doc FROM resources WHERE ${w.all} ORDER BY seq`).iterate(...w.params) as IterableIterator<{ kind: string; account: string; region: string; id: string; doc: string }>;
+        let n = 0;
+        try {
+          for (const r of it) {
+            n++;
+            await fn({ kind: r.kind, account: r.account, region: r.region, id: r.id, doc: JSON.parse(r.doc) });
+            check();
+          }
+        } finally {
+          it.return?.();
+        }
+        return n;
+      },
     };
   }
 
@@ -309,7 +367,7 @@ export class SqliteStore implements Store {
     return this.mutex.run(async () => {
       const touched = new Map<string, ChangedResource>();
       const seqBefore = this.seq;
-      const live = { open: true };
+      const live: { open: boolean; bulk?: Set<string> } = { open: true };
       this.db.exec('BEGIN IMMEDIATE');
       let out: T;
       try {
@@ -323,12 +381,13 @@ export class SqliteStore implements Store {
         throw e;
       }
       // after the commit only; a failing listener neither undoes the write nor hides it from others
-      if (touched.size) {
+      if (touched.size || live.bulk) {
         const resources = [...touched.values()];
-        const kinds = new Set(resources.map((r) => r.kind));
+        const kinds = new Set([...resources.map((r) => r.kind), ...(live.bulk ?? [])]);
         for (const l of [...this.listeners]) {
           try {
-            const change: Change = { kinds: new Set(kinds), resources: resources.map((r) => ({ ...r })) };
+            // a bulk delete names no documents: anything of its kinds may have changed
+            const change: Change = live.bulk ? { kinds: new Set(kinds) } : { kinds: new Set(kinds), resources: resources.map((r) => ({ ...r })) };
             // outside the transaction's context, so a listener may start its own read/write
             this.mutex.outside(() => this.inRead.exit(() => l(change)));
           } catch {

@@ -50,6 +50,30 @@ export function noteChange(touched: Map<string, ChangedResource>, kind: string, 
   touched.set(`${kind}\u0000${scope.account}\u0000${scope.region}\u0000${id}`, { kind, account: scope.account, region: scope.region, id });
 }
 
+/**
+ * Which documents a bulk operation (Tx.deleteWhere, Tx.forEach) takes: every condition given
+ * holds. Nothing given: every document of the store.
+ */
+export interface DocSelector {
+  /** only these kinds */
+  kinds?: readonly string[];
+  /** every kind but these */
+  exceptKinds?: readonly string[];
+  /** only documents of this account ('' = the global documents) */
+  account?: string;
+  /** only documents whose top-level scalar fields have these values (compared without an index) */
+  match?: Record<string, IndexValue>;
+}
+
+/** A document with its address, as Tx.forEach hands it out. */
+export interface StoredDocument {
+  kind: string;
+  account: string;
+  region: string;
+  id: string;
+  doc: unknown;
+}
+
 export interface Tx {
   get<T>(kind: string, scope: Scope, id: string): Promise<T | undefined>;
   /** All documents of a kind in one scope, in insertion order. */
@@ -64,6 +88,21 @@ export interface Tx {
   find<T>(kind: string, account: string, id: string): Promise<{ region: string; doc: T } | undefined>;
   put<T>(kind: string, scope: Scope, id: string, doc: T): Promise<void>;
   delete(kind: string, scope: Scope, id: string): Promise<boolean>;
+  /**
+   * Deletes every document `sel` selects, with its index rows and counts, in a few statements
+   * (not one per document); returns how many went. The write's change then names no documents
+   * (Change.resources undefined, kinds = every kind the store held that `sel` could select), so
+   * followers such as the data plane's compiler rebuild from scratch.
+   */
+  deleteWhere(sel: DocSelector): Promise<number>;
+  /**
+   * Adds documents that do not exist yet, in few statements, in the order given (insertion order
+   * as for put). A document that exists already (or comes twice) fails the call and none of them
+   * stays (on PostgreSQL the whole write then fails, as after any failed statement).
+   */
+  insertMany(docs: readonly StoredDocument[]): Promise<void>;
+  /** Calls `fn` for every document `sel` selects, in insertion order, read in pages; awaits `fn`. */
+  forEach(sel: DocSelector, fn: (d: StoredDocument) => void | Promise<void>): Promise<number>;
 }
 
 export interface Change {

@@ -60,7 +60,8 @@ export class SeededIds implements IdGenerator {
   }
 }
 
-const DETERMINISM = 'determinism';
+/** kind (GLOBAL) of the server clock's state and the seeded ids' generation (docs/determinism.md) */
+export const DETERMINISM = 'determinism';
 
 interface SeedState {
   /** seeded starts so far on this store */

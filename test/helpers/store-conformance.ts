@@ -353,6 +353,120 @@ export function storeConformance(h: StoreHarness): void {
       ]);
     }));
 
+  test(`${h.name}: deleteWhere removes whole kinds or one account's documents with their index rows and counts, in one change naming no documents`, () =>
+    withStore(async (s) => {
+      const G: Scope = { account: '', region: '' };
+      await s.write(async (tx) => {
+        for (let n = 1; n <= 6; n++) await tx.put('loadBalancer', n % 2 ? A : A2, `lb-${n}`, lb(n));
+        await tx.put('loadBalancer', B, 'lb-7', lb(7));
+        await tx.put('listener', A, 'l-1', { LoadBalancerId: 'lb-1' });
+        await tx.put('listener', B, 'l-2', { LoadBalancerId: 'lb-7' });
+        await tx.put('account', G, A.account, { AccountId: A.account, Name: 'a' });
+        await tx.put('lease', G, '10.0.0.1', { AccountId: A.account, N: 1, On: true });
+        await tx.put('lease', G, '10.0.0.2', { AccountId: B.account, N: 1, On: true });
+        await tx.put('lease', G, '10.0.0.3', { AccountId: A.account, N: 2, On: false });
+      });
+      const seen: Change[] = [];
+      s.onChange((c) => seen.push(c));
+      // one account, every kind but one
+      assert.equal(await s.write((tx) => tx.deleteWhere({ account: A.account, exceptKinds: ['listener'] })), 6);
+      await s.read(async (tx) => {
+        assert.equal(await tx.count('loadBalancer', { account: A.account }), 0);
+        assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } }), 0);
+        assert.deepEqual(await tx.query('loadBalancer', { account: A.account }, { where: { ServerId: 'i-all' } }), []);
+        assert.deepEqual(await tx.get('listener', A, 'l-1'), { LoadBalancerId: 'lb-1' });
+        assert.equal(await tx.count('loadBalancer', B), 1);
+        assert.equal(await tx.count('loadBalancer', B, { where: { LoadBalancerName: 'name-1' } }), 1);
+        assert.equal((await tx.list('lease', G)).length, 3);
+      });
+      assert.equal(seen.length, 1);
+      assert.deepEqual([...seen[0]!.kinds], ['loadBalancer']);
+      assert.equal(seen[0]!.resources, undefined, 'a bulk delete names no documents');
+      // by document fields, in the global scope
+      assert.equal(await s.write((tx) => tx.deleteWhere({ kinds: ['lease'], match: { AccountId: A.account, On: true } })), 1);
+      assert.deepEqual((await s.read((tx) => tx.list<{ N: number }>('lease', G))).map((d) => d.N), [1, 2]);
+      // nothing selected: no change
+      assert.equal(await s.write((tx) => tx.deleteWhere({ kinds: ['nothing-of-this'] })), 0);
+      assert.equal(seen.length, 2);
+      // all or nothing like any write
+      await assert.rejects(
+        s.write(async (tx) => {
+          await tx.deleteWhere({});
+          throw new Error('no');
+        }),
+      );
+      assert.equal(await s.read((tx) => tx.count('loadBalancer', B)), 1);
+      // everything but the accounts; the kinds deleted are those the store held
+      assert.equal(await s.write((tx) => tx.deleteWhere({ exceptKinds: ['account'] })), 5);
+      assert.deepEqual([...seen[2]!.kinds].sort(), ['lease', 'listener', 'loadBalancer']);
+      await s.read(async (tx) => {
+        assert.equal(await tx.count('loadBalancer', B), 0);
+        assert.equal(await tx.count('loadBalancer', B, { where: { LoadBalancerName: 'name-1' } }), 0);
+        assert.equal(await tx.count('listener', A), 0);
+        assert.equal((await tx.list('account', G)).length, 1);
+      });
+      // counts start over from zero, the same ids can be put again
+      await s.write((tx) => tx.put('loadBalancer', A, 'lb-1', lb(1)));
+      assert.equal(await s.read((tx) => tx.count('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } })), 1);
+      assert.equal(await s.read((tx) => tx.count('loadBalancer', A)), 1);
+    }));
+
+  test(`${h.name}: insertMany adds documents in the order given, indexed and counted; an existing one fails the call`, () =>
+    withStore(async (s) => {
+      const seen: Change[] = [];
+      s.onChange((c) => seen.push(c));
+      await s.write((tx) => tx.put('loadBalancer', A, 'lb-0', lb(0)));
+      const many = Array.from({ length: 2100 }, (_, i) => ({ kind: 'loadBalancer', account: A.account, region: i % 2 ? A.region : A2.region, id: `lb-${i + 1}`, doc: lb(i + 1) }));
+      await s.write((tx) => tx.insertMany([...many, { kind: 'note', account: '', region: '', id: 'n', doc: { Zh: '中文 \u0000' } }]));
+      await s.read(async (tx) => {
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { limit: 3 })), ['lb-0', 'lb-2', 'lb-4']);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', { account: A.account }, { order: 'desc', limit: 2 })), ['lb-2100', 'lb-2099']);
+        assert.equal(await tx.count('loadBalancer', { account: A.account }), 2101);
+        assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } }), 350);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', { account: A.account }, { where: { ServerId: 'i-1234' } })), ['lb-1234']);
+        assert.deepEqual(await tx.get('note', { account: '', region: '' }, 'n'), { Zh: '中文 \u0000' });
+      });
+      assert.equal(seen.at(-1)!.resources!.length, 2101);
+      // an existing document, or one twice: nothing of the call stays
+      await assert.rejects(s.write((tx) => tx.insertMany([{ kind: 'loadBalancer', account: B.account, region: B.region, id: 'new', doc: lb(9) }, { kind: 'loadBalancer', account: A.account, region: A.region, id: 'lb-0', doc: lb(0) }])));
+      await assert.rejects(s.write((tx) => tx.insertMany([{ kind: 'x', account: '', region: '', id: 'twice', doc: 1 }, { kind: 'x', account: '', region: '', id: 'twice', doc: 2 }])));
+      await s.read(async (tx) => {
+        assert.equal(await tx.get('loadBalancer', B, 'new'), undefined);
+        assert.equal(await tx.count('loadBalancer', B), 0);
+        assert.equal(await tx.get('x', { account: '', region: '' }, 'twice'), undefined);
+      });
+    }));
+
+  test(`${h.name}: forEach hands out every selected document with its address, in insertion order`, () =>
+    withStore(async (s) => {
+      const G: Scope = { account: '', region: '' };
+      await s.write(async (tx) => {
+        for (let n = 1; n <= 2500; n++) await tx.put('w', n % 3 ? A : B, `w-${n}`, { N: n, Zh: '中文 \u0000' });
+        await tx.put('account', G, 'acc', { Name: 'acc' });
+        await tx.put('w', A, 'w-1', { N: 1, Again: true });
+      });
+      const got: string[] = [];
+      let docs = 0;
+      const n = await s.read((tx) =>
+        tx.forEach({}, async (d) => {
+          got.push(`${d.kind}/${d.account}/${d.region}/${d.id}`);
+          if (d.id === 'w-1') assert.deepEqual(d.doc, { N: 1, Again: true });
+          if (d.id === 'w-2') assert.deepEqual(d.doc, { N: 2, Zh: '中文 \u0000' });
+          docs++;
+          if (docs % 500 === 0) await new Promise((r) => setImmediate(r));
+        }),
+      );
+      assert.equal(n, 2501);
+      assert.equal(got.length, 2501);
+      assert.equal(got[0], `w/${A.account}/${A.region}/w-1`);
+      assert.equal(got[2], `w/${B.account}/${B.region}/w-3`);
+      assert.equal(got[2500], 'account///acc');
+      const onlyB: string[] = [];
+      await s.read((tx) => tx.forEach({ kinds: ['w'], account: B.account }, (d) => void onlyB.push(d.id)));
+      assert.deepEqual(onlyB.slice(0, 3), ['w-3', 'w-6', 'w-9']);
+      assert.equal(onlyB.length, 833);
+    }));
+
   test(`${h.name}: reopening with another index table rebuilds the index from the documents`, () =>
     withStore(async (s, handle) => {
       await s.write(async (tx) => {

@@ -48,6 +48,26 @@ if (!PG_URL) {
     }
   };
 
+  test('PostgresStore: a bulk delete reaches the other node as a change naming no documents', () =>
+    twoNodes(async (a, b) => {
+      const seenB: Change[] = [];
+      b.onChange((c: Change) => seenB.push(c));
+      await a.write(async (tx) => {
+        for (let i = 0; i < 300; i++) await tx.put('loadBalancer', A, `lb-${i}`, { LoadBalancerId: `lb-${i}`, LoadBalancerName: 'n' });
+        await tx.put('account', { account: '', region: '' }, 'acc', { Name: 'acc' });
+      });
+      await until(() => seenB.length === 1, 'node b to hear of the first write');
+      seenB.length = 0;
+      await a.write(async (tx) => {
+        await tx.deleteWhere({ exceptKinds: ['account'] });
+        await tx.put('listener', A, 'l-1', { LoadBalancerId: 'lb-1' });
+      });
+      await until(() => seenB.length === 1, 'node b to hear of the bulk delete');
+      assert.deepEqual([...seenB[0]!.kinds].sort(), ['listener', 'loadBalancer']);
+      assert.equal(seenB[0]!.resources, undefined);
+      assert.equal(await b.read((tx) => tx.count('loadBalancer', A, { where: { LoadBalancerName: 'n' } })), 0);
+    }));
+
   test('PostgresStore: two nodes on one database see each other’s writes and changes', () =>
     twoNodes(async (a, b) => {
       const seenA: string[][] = [];
