@@ -166,6 +166,21 @@ export class Dependencies {
     return !this.anyDown;
   }
 
+  /**
+   * A call to a product that is itself a dependency (the VPC and ECS APIs this server also serves):
+   * when that dependency is down, the product's own actions fail as the real product does when
+   * unavailable — `answer` is the product's entry for it. Counted like any failed use.
+   */
+  useProduct(code: string, answer: () => ApiError): void {
+    if (!this.anyDown || !Dependencies.isName(code)) return;
+    const e = this.map.get(code)!;
+    if (e.state === 'up') return;
+    if (e.state === 'flaky' && this.random() >= e.probability) return;
+    e.failed++;
+    this.onFailed?.(code);
+    throw answer();
+  }
+
   /** Throws the dependency's answer when this use of it fails. */
   use(name: DependencyName): void {
     if (!this.anyDown) return;

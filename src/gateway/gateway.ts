@@ -204,8 +204,11 @@ export class Gateway {
       await this.o.faults?.beforeAction({ product: product.code, action, accountId: admitted.caller.accountId, regionId: params['RegionId'] });
       const deps = this.o.dependencies;
       if (deps && !deps.healthy) {
-        deps.use('service-registry');
-        if (!/^(Describe|List)/.test(action)) deps.use('internal-invoke');
+        if (product.unavailable) deps.useProduct(product.code, product.unavailable);
+        if (product.code === 'slb') {
+          deps.use('service-registry');
+          if (!/^(Describe|List)/.test(action)) deps.use('internal-invoke');
+        }
       }
       const ctx: Ctx = {
         caller: admitted.caller,

@@ -5,7 +5,7 @@
 // are shared. Reference: docs/products.md.
 import type { ActionSpec, ParamErrors } from '../api/spec.js';
 import type { Ctx, Result } from '../api/registry.js';
-import type { CatalogRecord } from '../errors/catalog.js';
+import type { ApiError, CatalogRecord } from '../errors/catalog.js';
 
 export type ProductCode = 'slb' | 'vpc' | 'ecs' | 'location';
 
@@ -25,6 +25,8 @@ export interface Product {
   action(name: string): ProductAction | undefined;
   /** every error the product's actions can answer (the gateway's codes come from the SLB catalog) */
   catalog: readonly CatalogRecord[];
+  /** what the product answers while it is down (the `vpc` / `ecs` dependency outages, docs/faults.md) */
+  unavailable?: () => ApiError;
 }
 
 const byVersion = new Map<string, Product>();
