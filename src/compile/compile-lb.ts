@@ -334,6 +334,8 @@ export function compileLoadBalancer(d: LbDocs): LbCandidate {
       loadBalancerId: lbId,
       address: lb.Address,
       ...(bindAddress ? { bindAddress } : {}),
+      // an EIP associated with it (VPC AssociateEipAddress): reachable there too
+      ...(lb.EipAddress ? { extraAddresses: [lb.EipAddress] } : {}),
       addressIPVersion: lb.AddressIPVersion === 'ipv6' ? 'ipv6' : 'ipv4',
       status: lb.LoadBalancerStatus,
       serverGroups,

@@ -1,7 +1,7 @@
 // The plug-in point for protocols. The reconciler owns lifecycles (bind, update, drain, close);
 // a ProtocolHandler only knows how to run one listener of its protocol. tcp and udp are built in;
 // http/https register theirs with `DataPlane.register()` (or the `handlers` option).
-import type { Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import type { AclMatcher } from './acl.js';
 import type { DataPlaneClock } from './clock.js';
 import type { ListenerCounters } from './counters.js';
@@ -29,15 +29,48 @@ export interface ListenerContext<L extends ListenerSnapshot = ListenerSnapshot> 
   readonly faults: DataPlaneFaults;
 }
 
-/** Binds `server` to the listener's address and port; a bind failure (EADDRINUSE…) rejects. */
-export function listenOn(server: Server, ctx: ListenerContext): Promise<void> {
+/** Binds `server` to one address and the listener's port; a bind failure (EADDRINUSE…) rejects. */
+function bindOne(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: ctx.bindAddress, port: ctx.listener.port, backlog: 4096 }, () => {
+    server.listen({ host, port, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });
   });
+}
+
+/**
+ * Binds `server` to the listener's address and port, and to the load balancer's extra addresses
+ * (EIPs associated with it): each extra address gets a server of its own that hands every accepted
+ * socket to `server`, so one listener serves all its addresses; closing `server` closes them too.
+ * A bind failure (EADDRINUSE…) rejects without leaving anything open.
+ */
+export async function listenOn(server: Server, ctx: ListenerContext): Promise<void> {
+  const port = ctx.listener.port;
+  await bindOne(server, ctx.bindAddress, port);
+  const extra = ctx.loadBalancer.extraAddresses ?? [];
+  if (!extra.length) return;
+  const o = server as unknown as { allowHalfOpen?: boolean; pauseOnConnect?: boolean; noDelay?: boolean };
+  const aliases: Server[] = [];
+  try {
+    for (const address of extra) {
+      const alias = createServer({ allowHalfOpen: !!o.allowHalfOpen, pauseOnConnect: !!o.pauseOnConnect, noDelay: !!o.noDelay });
+      alias.on('connection', (socket) => server.emit('connection', socket));
+      alias.on('error', () => {});
+      await bindOne(alias, address, port);
+      aliases.push(alias);
+    }
+  } catch (e) {
+    for (const a of aliases) a.close();
+    server.close();
+    throw e;
+  }
+  const close = server.close.bind(server);
+  server.close = ((cb?: (err?: Error) => void) => {
+    for (const a of aliases) a.close();
+    return close(cb);
+  }) as Server['close'];
 }
 
 export interface ListenerRuntime {

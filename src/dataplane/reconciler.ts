@@ -240,7 +240,8 @@ export class DataPlane {
       if (!lb) continue;
       for (const l of lb.listeners) {
         if (!isForwarding(lb, l) || !this.handlers.has(l.protocol)) continue;
-        const bindKey = `${l.protocol === 'udp' ? 'udp' : 'tcp'}|${lb.bindAddress ?? lb.address}|${l.port}|${l.protocol}`;
+        // the extra addresses (EIPs) are part of the key: a change binds the listener again
+        const bindKey = `${l.protocol === 'udp' ? 'udp' : 'tcp'}|${lb.bindAddress ?? lb.address}|${l.port}|${l.protocol}${lb.extraAddresses?.length && l.protocol !== 'udp' ? `|${lb.extraAddresses.join(',')}` : ''}`;
         want.set(l.listenerId, { lb, l, bindKey });
       }
     }

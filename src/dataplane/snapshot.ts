@@ -44,6 +44,8 @@ export interface LoadBalancerSnapshot {
   readonly address: string;
   /** where sockets are bound; defaults to `address`. Lets an emulated public address map to a local one. */
   readonly bindAddress?: string;
+  /** further addresses its TCP, HTTP and HTTPS listeners accept on (EIPs associated with it) */
+  readonly extraAddresses?: readonly string[];
   readonly addressIPVersion: 'ipv4' | 'ipv6';
   readonly status: LoadBalancerStatus;
   /** server pools of this LB by id: the default group is `${loadBalancerId}/default`, vServer and
@@ -283,6 +285,7 @@ export function validateSnapshot(s: Snapshot): SnapshotProblem[] {
     if (lbIds.has(lb.loadBalancerId)) bad(p, 'duplicate loadBalancerId');
     lbIds.add(lb.loadBalancerId);
     if (!ipaddr.isValid(lb.bindAddress ?? lb.address)) bad(`${p}.address`, 'not an IP address');
+    for (const a of lb.extraAddresses ?? []) if (!ipaddr.isValid(a)) bad(`${p}.extraAddresses`, `${a} is not an IP address`);
     if (!['active', 'inactive', 'locked'].includes(lb.status)) bad(`${p}.status`, `unknown status ${lb.status}`);
     for (const [gid, g] of Object.entries(lb.serverGroups)) {
       const gp = `${p}.serverGroups.${gid}`;

@@ -56,6 +56,23 @@ test('a load balancer in a mapped vSwitch answers its private address and serves
   assert.equal(r.name, 'mapped', JSON.stringify(r));
   assert.equal(backend.accepted, 1);
 
+  // an EIP associated with it (what VPC AssociateEipAddress records): the listener answers there too
+  const eip = '127.1.250.77';
+  const scope = { account: s.rootAccountId, region: REGION };
+  const setEip = (v: string | undefined) =>
+    s.store.write(async (tx) => {
+      const d = (await tx.get<LoadBalancerDoc>(KINDS.loadBalancer, scope, lb.LoadBalancerId))!;
+      if (v) d.EipAddress = v;
+      else delete d.EipAddress;
+      await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, d);
+    });
+  await setEip(eip);
+  await waitFor(async () => (await ask(eip, port)).name === 'mapped', 10_000, 'served at the EIP');
+  assert.equal((await ask(host, port)).name, 'mapped', 'and still at its own address');
+  await setEip(undefined);
+  await waitFor(async () => (await ask(eip, port)).error !== undefined, 10_000, 'no longer at the EIP');
+  assert.equal((await ask(host, port)).name, 'mapped');
+
   // deleting frees the address: a new load balancer may take it again
   await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId });
   const lb3 = (await s.call('CreateLoadBalancer', { RegionId: REGION, AddressType: 'intranet', VSwitchId: vsw.VSwitchId, Address: lb.Address })) as { Address: string };
