@@ -7,7 +7,7 @@
 // It also sets OPENSLB_ERROR_COVERAGE_DETAIL (every catalog entry emitted, with the test file that
 // caused it; scripts/coverage-preload.mjs names the test file) and, with COVERAGE_RECORDS=<file>,
 // keeps that detail file there (`npm run errors:table` uses it to write docs/errors.md).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -45,12 +45,32 @@ const emitted = new Set(
     .filter(Boolean)
     .map(Number),
 );
+// the other products' catalogs (src/products/<product>/catalog.data.json): anchors `<product>:<code>[~n]`
+const emittedAnchors = new Set(
+  readFileSync(detail, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t')[1]),
+);
+const productLines = [];
+for (const product of readdirSync(join(root, 'src', 'products')).sort()) {
+  const f = join(root, 'src', 'products', product, 'catalog.data.json');
+  if (!existsSync(f)) continue;
+  const seen = new Map();
+  const anchors = JSON.parse(readFileSync(f, 'utf8')).map((e) => {
+    const n = (seen.get(e.code) ?? 0) + 1;
+    seen.set(e.code, n);
+    return n === 1 ? `${product}:${e.code}` : `${product}:${e.code}~${n}`;
+  });
+  if (anchors.length) productLines.push(`${product}: ${anchors.filter((a) => emittedAnchors.has(a)).length}/${anchors.length} catalog entries emitted`);
+}
 rmSync(dir, { recursive: true, force: true });
 
 const seed = CATALOG.filter((e) => e.source === 'seed').sort((a, b) => a.row - b.row);
 const hit = seed.filter((e) => emitted.has(e.row));
 const missed = seed.filter((e) => !emitted.has(e.row));
 console.log(`${hit.length}/${seed.length} seed rows emitted`);
+for (const l of productLines) console.log(l);
 if (missed.length) {
   console.log(`\nnot emitted by any test (${missed.length}):`);
   const w = Math.max(...missed.map((e) => e.code.length));

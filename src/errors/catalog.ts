@@ -33,6 +33,16 @@ export function anchorOf(e: CatalogRecord): string {
   return anchors.get(e) ?? e.code;
 }
 
+/** Anchors of another product's catalog (VPC, ECS…): `<product>:<code>`, then `~2`, `~3`… per further message. */
+export function registerProductAnchors(product: string, entries: readonly CatalogRecord[]): void {
+  const seen = new Map<string, number>();
+  for (const e of entries) {
+    const n = (seen.get(e.code) ?? 0) + 1;
+    seen.set(e.code, n);
+    anchors.set(e, n === 1 ? `${product}:${e.code}` : `${product}:${e.code}~${n}`);
+  }
+}
+
 export function lookup(code: string, message?: string): CatalogRecord | undefined {
   const list = byCode.get(code);
   if (!list) return undefined;

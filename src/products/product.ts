@@ -5,7 +5,7 @@
 // are shared. Reference: docs/products.md.
 import type { ActionSpec, ParamErrors } from '../api/spec.js';
 import type { Ctx, Result } from '../api/registry.js';
-import type { ApiError, CatalogRecord } from '../errors/catalog.js';
+import { registerProductAnchors, type ApiError, type CatalogRecord } from '../errors/catalog.js';
 
 export type ProductCode = 'slb' | 'vpc' | 'ecs' | 'location';
 
@@ -33,6 +33,7 @@ const byVersion = new Map<string, Product>();
 const byCode = new Map<ProductCode, Product>();
 
 export function registerProduct(p: Product): Product {
+  if (p.code !== 'slb') registerProductAnchors(p.code, p.catalog);
   byVersion.set(p.version, p);
   byCode.set(p.code, p);
   return p;
