@@ -1,16 +1,16 @@
 // The server clock through the operator API (docs/determinism.md): GET/PUT /_openslb/clock,
 // POST /_openslb/clock/advance, and POST /_openslb/commerce/advance, the older commerce-only form
 // of an advance (kept for its callers). Also where the clock's state is loaded and stored.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { getCommerceSettings, putCommerceSettings } from '../services/commerce/account.js';
 import { sweep } from '../services/commerce/orders.js';
 import { GLOBAL, type Store } from '../state/store.js';
 import type { Clock } from '../util/clock.js';
 import { ServerClock, type AdvanceResult, type ClockState } from '../util/server-clock.js';
 import { WorldError } from '../world/world.js';
-import { jsonObjectBody, OPERATOR_PREFIX, refuseOperatorRequest, type OperatorAccess } from './operator-http.js';
-
+import { addOperatorHandler, jsonObjectBody, type OperatorAccess } from './operator-http.js';
 import { DETERMINISM } from '../util/seeded-ids.js';
+
 const CLOCK_ID = 'clock';
 
 /**
@@ -61,19 +61,7 @@ export function clockView(clock: ServerClock) {
 export function registerClockApi(app: FastifyInstance, o: OperatorAccess & { store: Store; clock: ServerClock; log?: (obj: Record<string, unknown>, msg: string) => void }): void {
   const { clock } = o;
   const handle = (method: 'GET' | 'PUT' | 'POST', url: string, h: (b: Record<string, unknown>) => Promise<unknown>) =>
-    app.route({
-      method,
-      url: `${OPERATOR_PREFIX}${url}`,
-      handler: async (req: FastifyRequest, reply: FastifyReply) => {
-        if (refuseOperatorRequest(o, req, reply)) return reply;
-        try {
-          return reply.status(200).send(await h(method === 'GET' ? {} : jsonObjectBody(req)));
-        } catch (e) {
-          if (e instanceof WorldError) return reply.status(e.status).send({ Code: e.code, Message: e.message });
-          throw e;
-        }
-      },
-    });
+    addOperatorHandler(app, o, method, url, (req) => h(method === 'GET' ? {} : jsonObjectBody(req)), 200);
   const unknownFields = (b: Record<string, unknown>, known: string[]) => {
     for (const k of Object.keys(b)) if (!known.includes(k)) throw new WorldError(400, 'UnknownField', `unknown field ${k}; expected ${known.join(', ')}`);
   };

@@ -8,12 +8,11 @@
 //   DELETE /_openslb/dependencies         every dependency back up
 //   GET    /_openslb/limits, PUT /_openslb/limits {"MaxInflight": N}   overload shedding (0 = off)
 // Same access rules as the rest of the operator API (loopback + operator token).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Dependencies } from '../faults/dependencies.js';
 import { FaultInputError, type FaultRules } from '../faults/rules.js';
-import { jsonObjectBody, OPERATOR_PREFIX, refuseOperatorRequest, type OperatorAccess } from './operator-http.js';
-import { WorldError } from '../world/world.js';
+import { addOperatorHandler, jsonObjectBody, refuseOperatorRequest, type OperatorAccess } from './operator-http.js';
 
 export interface FaultsApiOptions extends OperatorAccess {
   faults: FaultRules;
@@ -22,20 +21,7 @@ export interface FaultsApiOptions extends OperatorAccess {
 }
 
 export function registerFaultsApi(app: FastifyInstance, o: FaultsApiOptions): void {
-  const route = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, h: (req: FastifyRequest) => unknown, status = 200) =>
-    app.route({
-      method,
-      url: `${OPERATOR_PREFIX}${url}`,
-      handler: async (req: FastifyRequest, reply: FastifyReply) => {
-        if (refuseOperatorRequest(o, req, reply)) return reply;
-        try {
-          return reply.status(status).send(h(req) ?? {});
-        } catch (e) {
-          if (e instanceof FaultInputError || e instanceof WorldError) return reply.status(e.status).send({ Code: e.code, Message: e.message });
-          throw e;
-        }
-      },
-    });
+  const route = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, h: (req: FastifyRequest) => unknown, status = 200) => addOperatorHandler(app, o, method, url, h, status);
   const param = (req: FastifyRequest, k: string) => (req.params as Record<string, string>)[k] ?? '';
 
   route('POST', '/faults', (req) => ({ FaultId: o.faults.add(jsonObjectBody(req)) }), 201);

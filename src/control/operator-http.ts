@@ -56,23 +56,30 @@ export type OperatorMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type OperatorHandler = (req: FastifyRequest, tx: Tx) => Promise<unknown>;
 
 /**
- * Registers an authenticated operator route at OPERATOR_PREFIX + url. The handler runs in a write
- * (or, with write: false, a read) transaction; its result is sent with `status` (default 201 for
- * POST, else 200), a WorldError as its status with { Code, Message }.
+ * Registers an authenticated operator route at OPERATOR_PREFIX + url: the handler's result is sent
+ * with `status` (default 201 for POST, else 200), a WorldError as its status with { Code, Message }.
  */
-export function addOperatorRoute(app: FastifyInstance, o: OperatorAccess & { store: Store }, method: OperatorMethod, url: string, h: OperatorHandler, opts: { write: boolean; status?: number }): void {
+export function addOperatorHandler(app: FastifyInstance, o: OperatorAccess, method: OperatorMethod, url: string, h: (req: FastifyRequest) => unknown, status?: number): void {
   app.route({
     method,
     url: `${OPERATOR_PREFIX}${url}`,
     handler: async (req: FastifyRequest, reply: FastifyReply) => {
       if (refuseOperatorRequest(o, req, reply)) return reply;
       try {
-        const out = opts.write ? await o.store.write((tx) => h(req, tx)) : await o.store.read((tx) => h(req, tx));
-        return reply.status(opts.status ?? (method === 'POST' ? 201 : 200)).send(out ?? {});
+        const out = await h(req);
+        return reply.status(status ?? (method === 'POST' ? 201 : 200)).send(out ?? {});
       } catch (e) {
         if (e instanceof WorldError) return reply.status(e.status).send({ Code: e.code, Message: e.message });
         throw e;
       }
     },
   });
+}
+
+/**
+ * Registers an authenticated operator route whose handler runs in a write (or, with write: false, a
+ * read) transaction (see addOperatorHandler for statuses and errors).
+ */
+export function addOperatorRoute(app: FastifyInstance, o: OperatorAccess & { store: Store }, method: OperatorMethod, url: string, h: OperatorHandler, opts: { write: boolean; status?: number }): void {
+  addOperatorHandler(app, o, method, url, (req) => (opts.write ? o.store.write((tx) => h(req, tx)) : o.store.read((tx) => h(req, tx))), opts.status);
 }

@@ -5,20 +5,13 @@
 // request was authenticated and authorized and before the action runs, so nothing is stored.
 import { ApiError, CATALOG, type CatalogRecord } from '../errors/catalog.js';
 import type { IdGenerator } from '../util/ids.js';
+import { WorldError } from '../world/world.js';
 import type { DataPlaneFaultKind, DataPlaneFaultRule } from '../dataplane/faults.js';
 
 import { productByCode, products } from '../products/product.js';
 
 /** A fault rule's input was not acceptable (HTTP status + Code for the operator API). */
-export class FaultInputError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class FaultInputError extends WorldError {}
 
 export interface ApiFaultView {
   FaultId: string;

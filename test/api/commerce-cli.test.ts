@@ -1,8 +1,9 @@
 // `openslb serve --commerce off` and `openslb commerce …` against a spawned server: the operator
 // puts the root account into a condition from the command line and a real client sees its row.
+import { spawnServe, stopServe } from '../helpers/serve-process.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,27 +19,10 @@ test('openslb serve --commerce off, then openslb commerce on/set/reset/status fr
   const dir = mkdtempSync(join(tmpdir(), 'openslb-commerce-cli-'));
   const env: NodeJS.ProcessEnv = { ...process.env, OPENSLB_ACCESS_KEY_ID: KEY.id, OPENSLB_ACCESS_KEY_SECRET: KEY.secret };
   delete env['OPENSLB_COMMERCE'];
-  const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--commerce', 'off'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child, url } = await spawnServe(['--data-dir', dir, '--commerce', 'off'], env);
   t.after(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopServe(child);
     rmSync(dir, { recursive: true, force: true });
-  });
-  const url = await new Promise<string>((res, rej) => {
-    let out = '';
-    const timer = setTimeout(() => rej(new Error(`no ready line: ${out}`)), 30_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /OpenSLB API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        res(m[1]!);
-      }
-    });
-    child.once('exit', (code) => rej(new Error(`exited ${code}: ${out}`)));
   });
   const cli = async (...args: string[]) => {
     const { stdout } = await promisify(execFile)(process.execPath, [bin, 'commerce', ...args, '--url', url, '--data-dir', dir], { cwd: root, env });

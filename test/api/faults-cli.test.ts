@@ -1,8 +1,9 @@
 // `openslb serve --faults FILE --max-inflight N` and `openslb fault|dependency|limits …` against a
 // spawned server: what the operator switches on the command line, a real client sees.
+import { spawnServe, stopServe } from '../helpers/serve-process.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,27 +20,10 @@ test('openslb serve --faults/--max-inflight, then openslb fault, dependency and 
   const file = join(dir, 'faults.json');
   writeFileSync(file, JSON.stringify([{ Action: 'DescribeZones', Code: 'SystemBusy', Count: 1 }]));
   const env: NodeJS.ProcessEnv = { ...process.env, OPENSLB_ACCESS_KEY_ID: KEY.id, OPENSLB_ACCESS_KEY_SECRET: KEY.secret };
-  const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--no-dataplane', '--faults', file, '--max-inflight', '7'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child, url } = await spawnServe(['--data-dir', dir, '--no-dataplane', '--faults', file, '--max-inflight', '7'], env);
   t.after(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopServe(child);
     rmSync(dir, { recursive: true, force: true });
-  });
-  const url = await new Promise<string>((res, rej) => {
-    let out = '';
-    const timer = setTimeout(() => rej(new Error(`no ready line: ${out}`)), 30_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /OpenSLB API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        res(m[1]!);
-      }
-    });
-    child.once('exit', (code) => rej(new Error(`exited ${code}: ${out}`)));
   });
   const cli = async (...args: string[]) => {
     const { stdout } = await promisify(execFile)(process.execPath, [bin, ...args, '--url', url, '--data-dir', dir], { cwd: root, env });

@@ -3,16 +3,16 @@
 // with both backends in the default server group, starts it, and plain HTTP requests to the
 // reported Address:port reach both. Stopping one backend moves all traffic to the other and
 // DescribeHealthStatus shows it abnormal. SIGTERM closes the listener. `--no-dataplane` binds nothing.
+import { spawnServe, stopServe } from '../helpers/serve-process.js';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import RPCClient from '@alicloud/pop-core';
 import { accepts, freePort, HttpBackend, IPS, REGION, tallyHttp, waitFor } from './helpers.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
 const KEY = { id: 'LTAIe2eCliKey000001', secret: 'e2eCliSecret0001' };
 const dirs: string[] = [];
 after(() => {
@@ -21,35 +21,10 @@ after(() => {
 
 function serve(dir: string, extra: string[] = []): Promise<{ child: ChildProcess; url: string }> {
   const env = { ...process.env, OPENSLB_ACCESS_KEY_ID: KEY.id, OPENSLB_ACCESS_KEY_SECRET: KEY.secret, OPENSLB_OPERATOR_TOKEN: 'e2e-operator-token' };
-  const child = spawn(process.execPath, [join(root, 'bin', 'openslb.mjs'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--world', join(dir, 'world.json'), ...extra], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  return new Promise((resolveServe, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line\n${out}\n${err}`)), 30_000);
-    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    child.once('exit', (code) => reject(new Error(`exited ${code}\n${out}\n${err}`)));
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /OpenSLB API listening on (http:\/\/[^\s"]+)/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      child.stdout!.removeAllListeners('data');
-      child.stdout!.resume();
-      resolveServe({ child, url: m[1]! });
-    });
-  });
+  return spawnServe(['--data-dir', join(dir, 'data'), '--world', join(dir, 'world.json'), ...extra], env);
 }
 
-const exit = (child: ChildProcess) =>
-  new Promise<number | null>((r) => {
-    child.once('exit', (code) => r(code));
-    child.kill('SIGTERM');
-  });
+const exit = stopServe;
 
 test('npm start: an HTTP listener with two backends moves real traffic, fails over, closes on SIGTERM', async () => {
   const a = await new HttpBackend(IPS[0], 'a').start();

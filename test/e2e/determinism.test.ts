@@ -2,8 +2,9 @@
 // frozen, health checks probe only when the clock is advanced; stopping a real backend and
 // advancing through the health-check window turns it abnormal with no real waiting for the
 // interval. And `openslb serve --seed N --freeze-clock T` with `openslb clock …` as a user runs them.
+import { spawnServe, stopServe } from '../helpers/serve-process.js';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -82,31 +83,10 @@ test('frozen clock: health checks run on advance; a stopped backend turns abnorm
 
 function serve(dir: string, extra: string[], moreEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   const env = { ...process.env, ...moreEnv, OPENSLB_ACCESS_KEY_ID: 'LTAIdeterminismKey01', OPENSLB_ACCESS_KEY_SECRET: 'determinismSecret01', OPENSLB_OPERATOR_TOKEN: 'det-operator-token' };
-  const child = spawn(process.execPath, [join(root, 'bin', 'openslb.mjs'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--no-dataplane', ...extra], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  return new Promise((resolveServe, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line\n${out}\n${err}`)), 30_000);
-    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    child.once('exit', (code) => reject(new Error(`exited ${code}\n${out}\n${err}`)));
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /OpenSLB API listening on (http:\/\/[^\s"]+)/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      child.stdout!.removeAllListeners('data');
-      child.stdout!.resume();
-      resolveServe({ child, url: m[1]! });
-    });
-  });
+  return spawnServe(['--data-dir', join(dir, 'data'), '--no-dataplane', ...extra], env);
 }
 
-const exit = (child: ChildProcess) =>
-  new Promise<number | null>((r) => {
-    child.once('exit', (code) => r(code));
-    child.kill('SIGTERM');
-  });
+const exit = stopServe;
 
 test('openslb serve --seed --freeze-clock, then openslb clock show|advance|freeze|unfreeze', async () => {
   const runs: { lbs: string[]; requestIds: string[]; clock: Record<string, unknown>[] }[] = [];
