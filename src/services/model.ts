@@ -8,6 +8,8 @@ export interface LoadBalancerDoc {
   LoadBalancerId: string;
   /** where its listeners bind on this machine, when its vSwitch maps private addresses (src/world/host-addresses.ts) */
   HostAddress?: string;
+  /** the elastic IP address associated with it through the VPC API (AssociateEipAddress, src/products/vpc) */
+  EipAddress?: string;
   /** a copy of the load balancer's tags (the 'tags' document is the source), kept so that the
    *  store can index them on the load balancer itself: DescribeLoadBalancers by tag then pages
    *  through the index like by any other field (src/services/tags.ts putTags keeps it) */

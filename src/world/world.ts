@@ -19,6 +19,14 @@ export interface VpcDoc {
   Status: VpcStatus;
   IsDefault: boolean;
   CreationTime: string;
+  /** fields the VPC API (src/products/vpc) sets and answers; absent on world-file VPCs */
+  Description?: string;
+  ResourceGroupId?: string;
+  Tags?: { Key: string; Value: string }[];
+  VRouterId?: string;
+  RouteTableId?: string;
+  /** made through the VPC API: reported Pending until this server-clock time (ms) */
+  AvailableAt?: number;
 }
 
 /** kind 'vswitch', id = VSwitchId, scope (account, region) */
@@ -34,6 +42,12 @@ export interface VSwitchDoc {
   CreationTime: string;
   /** vSwitches made through the VPC API (private ranges): the loopback block its addresses map to (src/world/host-addresses.ts) */
   HostCidrBlock?: string;
+  /** fields the VPC API (src/products/vpc) sets and answers; absent on world-file vSwitches */
+  Description?: string;
+  ResourceGroupId?: string;
+  Tags?: { Key: string; Value: string }[];
+  /** made through the VPC API: reported Pending until this server-clock time (ms) */
+  AvailableAt?: number;
 }
 
 /** kind 'resourceGroup', id = Id, scope (account, '') — resource groups are account-wide */
@@ -450,6 +464,8 @@ export async function vswitchAvailableIps(tx: Tx, scope: Scope, vsw: VSwitchDoc)
   const c = parseCidr(vsw.CidrBlock)!;
   const r = usableRange(c);
   const leases = (await tx.list<AddressLease>('addressLease', GLOBAL)).filter((l) => {
+    // a vSwitch with a host block has private addresses other VPCs may reuse: only its own leases count
+    if (vsw.HostCidrBlock) return l.VSwitchId === vsw.VSwitchId;
     const ip = parseIp(l.Address);
     return ip !== undefined && ip >= r.first && ip <= r.last;
   }).length;
