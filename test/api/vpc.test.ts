@@ -145,12 +145,23 @@ test('statuses on the frozen clock: Delete while Pending is IncorrectVpcStatus /
   await settle();
   const vsw = await newVSwitch(id, '10.10.1.0/24');
   assert.equal((await call('DescribeVSwitchAttributes', { ...R, VSwitchId: vsw }))['Status'], 'Pending');
+  // SLB sees the same world: no load balancer in a vSwitch still being created
+  const lbErr = await rejects(() => slb.request('CreateLoadBalancer', { ...R, AddressType: 'intranet', VSwitchId: vsw }, { method: 'POST' }));
+  assert.equal(lbErr.code, 'VpcStatusError');
   const e2 = await rejects(() => call('DeleteVSwitch', { ...R, VSwitchId: vsw }));
   assert.equal(e2.code, 'IncorrectVSwitchStatus');
   assert.equal(e2.data['Message'], 'The current virtual switch status does not support this operation.');
   await settle();
   assert.equal((await call('DescribeVSwitchAttributes', { ...R, VSwitchId: vsw }))['Status'], 'Available');
+  // DryRun: every check passes, nothing changes
+  const dry = await rejects(() => call('DeleteVSwitch', { ...R, VSwitchId: vsw, DryRun: true }));
+  assert.equal(dry.code, 'DryRunOperation');
+  assert.equal(dry.data['Message'], 'Request validation has been passed with DryRun flag set.');
+  assert.equal((await call('DescribeVSwitchAttributes', { ...R, VSwitchId: vsw }))['VSwitchId'], vsw);
   await call('DeleteVSwitch', { ...R, VSwitchId: vsw });
+  assert.equal((await rejects(() => call('DeleteVpc', { ...R, VpcId: id, DryRun: true }))).code, 'DryRunOperation');
+  assert.equal((await rejects(() => call('CreateVpc', { ...R, CidrBlock: '10.11.0.0/16', DryRun: true }))).code, 'DryRunOperation');
+  assert.equal((await call('DescribeVpcs', { ...R, VpcName: '', IsDefault: false, VpcId: id }))['TotalCount'], 1);
   await call('DeleteVpc', { ...R, VpcId: id });
 });
 
@@ -444,6 +455,8 @@ test('Terraform flows on a running clock: alicloud_vpc and alicloud_vswitch poll
     };
     // alicloud_vpc: CreateVpc (ClientToken) → DescribeVpcAttribute until Available → ModifyVpcAttribute → DeleteVpc → gone
     const id = (await tf('CreateVpc', { CidrBlock: '172.16.0.0/12', VpcName: 'tf', ClientToken: 'tf-vpc-1' }))['VpcId'] as string;
+    // a retried create with the same ClientToken answers the same VPC
+    assert.equal((await tf('CreateVpc', { CidrBlock: '172.16.0.0/12', VpcName: 'tf', ClientToken: 'tf-vpc-1' }))['VpcId'], id);
     await until(() => tf('DescribeVpcAttribute', { VpcId: id }), 'Available');
     await tf('ModifyVpcAttribute', { VpcId: id, VpcName: 'tf2', Description: 'managed' });
     assert.equal((await tf('DescribeVpcAttribute', { VpcId: id }))['VpcName'], 'tf2');

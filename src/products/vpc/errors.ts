@@ -10,7 +10,17 @@ import { ProductCatalog, withOwn } from '../catalog.js';
 const published = JSON.parse(readFileSync(new URL('./catalog.data.json', import.meta.url), 'utf8')) as CatalogRecord[];
 
 // Conditions OpenSLB answers that no published VPC entry covers (source 'openslb', with a note).
-const OWN: CatalogRecord[] = [];
+const OWN: CatalogRecord[] = [
+  {
+    code: 'DryRunOperation',
+    http: 400,
+    message: 'Request validation has been passed with DryRun flag set.',
+    descriptionZh: '请求检查通过（DryRun）。',
+    source: 'openslb',
+    actions: ['CreateVpc', 'DeleteVpc', 'DeleteVSwitch', 'DescribeVpcs', 'DescribeVpcAttribute', 'DescribeVSwitches', 'DescribeVSwitchAttributes', 'DescribeEipAddresses'],
+    note: 'the answer to DryRun=true once every check passed (nothing is changed); the legacy tables predate DryRun, Terraform lists the code (reference/products-notes.md §3)',
+  },
+];
 
 export const CATALOG_ENTRIES: CatalogRecord[] = withOwn(published, OWN);
 export const VPC_ERRORS = new ProductCatalog(CATALOG_ENTRIES);

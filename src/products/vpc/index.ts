@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { ActionSpec, ParamErrors } from '../../api/spec.js';
 import type { Ctx } from '../../api/registry.js';
-import type { Scope } from '../../state/store.js';
+import type { Scope, Tx } from '../../state/store.js';
 import { findRegion, langOf, REGIONS } from '../../world/regions.js';
 import type { VpcDoc, VSwitchDoc } from '../../world/world.js';
 import { ActionTable, registerProduct } from '../product.js';
@@ -59,6 +59,31 @@ const splitList = (v: string | undefined) =>
     .map((x) => x.trim())
     .filter(Boolean);
 
+/** DryRun=true: every check ran; answer DryRunOperation instead (thrown inside a write, it rolls the write back). */
+function dryRun<T>(p: P, v: T): T {
+  if (p['DryRun'] === true) throw VPC_ERRORS.error('DryRunOperation');
+  return v;
+}
+
+const TOKEN_TTL_MS = 24 * 3600_000;
+interface TokenDoc {
+  Response: Record<string, unknown>;
+  CreatedAt: number;
+}
+/**
+ * ClientToken: a create repeated with the same token within 24 h answers the first call's result
+ * instead of creating again (kind 'vpcClientToken', scope (account, region), id = action|token).
+ */
+async function idempotent(tx: Tx, scope: Scope, action: string, token: string | undefined, now: number, create: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
+  if (!token) return create();
+  const id = `${action}|${token}`;
+  const t = await tx.get<TokenDoc>('vpcClientToken', scope, id);
+  if (t && now - t.CreatedAt < TOKEN_TTL_MS) return t.Response;
+  const response = await create();
+  await tx.put<TokenDoc>('vpcClientToken', scope, id, { Response: response, CreatedAt: now });
+  return response;
+}
+
 const malformed = (code: string, message: string): ParamErrors => ({ length: () => VPC_ERRORS.error(code, message) });
 const vpcNameErr = malformed('InvalidVpcName.Malformed', 'Specified VPC name is not valid.');
 const vpcDescErr = malformed('InvalidVpcDiscription.Malformed', 'Specified VPC description is not valid.');
@@ -72,10 +97,14 @@ actions.define({
   name: 'CreateVpc',
   errors: { VpcName: vpcNameErr, Description: vpcDescErr },
   async handler(ctx, p) {
-    const v = await ctx.store.write((tx) =>
-      createVpc(tx, env(ctx), { RegionId: str(p, 'RegionId') ?? '', CidrBlock: str(p, 'CidrBlock'), VpcName: str(p, 'VpcName'), Description: str(p, 'Description'), ResourceGroupId: str(p, 'ResourceGroupId'), Tag: p['Tag'] }),
+    const scope = scopeOf(ctx, p);
+    const e = env(ctx);
+    return ctx.store.write((tx) =>
+      idempotent(tx, scope, 'CreateVpc', str(p, 'ClientToken'), e.now, async () => {
+        const v = await createVpc(tx, e, { RegionId: scope.region, CidrBlock: str(p, 'CidrBlock'), VpcName: str(p, 'VpcName'), Description: str(p, 'Description'), ResourceGroupId: str(p, 'ResourceGroupId'), Tag: p['Tag'] });
+        return dryRun(p, { VpcId: v.VpcId, VRouterId: vrouterOf(v), RouteTableId: routeTableOf(v), ResourceGroupId: v.ResourceGroupId });
+      }),
     );
-    return { VpcId: v.VpcId, VRouterId: vrouterOf(v), RouteTableId: routeTableOf(v), ResourceGroupId: v.ResourceGroupId };
   },
 });
 
@@ -83,7 +112,7 @@ actions.define({
   name: 'DeleteVpc',
   async handler(ctx, p) {
     const scope = scopeOf(ctx, p);
-    await ctx.store.write((tx) => deleteVpc(tx, scope, ctx.clock.now(), str(p, 'VpcId')!));
+    await ctx.store.write(async (tx) => dryRun(p, await deleteVpc(tx, scope, ctx.clock.now(), str(p, 'VpcId')!)));
     return {};
   },
 });
@@ -94,7 +123,7 @@ actions.define({
     const scope = scopeOf(ctx, p);
     return ctx.store.read(async (tx) => {
       const v = await requireVpc(tx, scope, str(p, 'VpcId')!);
-      return vpcView(tx, scope, ctx.caller.accountId, v, ctx.clock.now());
+      return dryRun(p, await vpcView(tx, scope, ctx.caller.accountId, v, ctx.clock.now()));
     });
   },
 });
@@ -132,7 +161,7 @@ actions.define({
       );
       const list = [];
       for (const v of docs) list.push(await vpcView(tx, scope, ctx.caller.accountId, v, ctx.clock.now()));
-      return { TotalCount: total, PageNumber: pg.number, PageSize: pg.size, Vpcs: list };
+      return dryRun(p, { TotalCount: total, PageNumber: pg.number, PageSize: pg.size, Vpcs: list });
     });
   },
 });
@@ -145,18 +174,21 @@ actions.define({
   errors: { VSwitchName: vswNameErr, Description: vswDescErr },
   async handler(ctx, p) {
     const scope = scopeOf(ctx, p);
-    const v = await ctx.store.write((tx) =>
-      createVSwitch(tx, env(ctx), {
-        RegionId: scope.region,
-        VpcId: str(p, 'VpcId')!,
-        ZoneId: str(p, 'ZoneId')!,
-        CidrBlock: str(p, 'CidrBlock')!,
-        VSwitchName: str(p, 'VSwitchName'),
-        Description: str(p, 'Description'),
-        Tag: p['Tag'],
+    const e = env(ctx);
+    return ctx.store.write((tx) =>
+      idempotent(tx, scope, 'CreateVSwitch', str(p, 'ClientToken'), e.now, async () => {
+        const v = await createVSwitch(tx, e, {
+          RegionId: scope.region,
+          VpcId: str(p, 'VpcId')!,
+          ZoneId: str(p, 'ZoneId')!,
+          CidrBlock: str(p, 'CidrBlock')!,
+          VSwitchName: str(p, 'VSwitchName'),
+          Description: str(p, 'Description'),
+          Tag: p['Tag'],
+        });
+        return { VSwitchId: v.VSwitchId };
       }),
     );
-    return { VSwitchId: v.VSwitchId };
   },
 });
 
@@ -164,7 +196,7 @@ actions.define({
   name: 'DeleteVSwitch',
   async handler(ctx, p) {
     const scope = scopeOf(ctx, p);
-    await ctx.store.write((tx) => deleteVSwitch(tx, scope, ctx.clock.now(), str(p, 'VSwitchId')!));
+    await ctx.store.write(async (tx) => dryRun(p, await deleteVSwitch(tx, scope, ctx.clock.now(), str(p, 'VSwitchId')!)));
     return {};
   },
 });
@@ -175,7 +207,7 @@ actions.define({
     const scope = scopeOf(ctx, p);
     return ctx.store.read(async (tx) => {
       const v = await requireVSwitch(tx, scope, str(p, 'VSwitchId')!, VSW_NOT_FOUND);
-      return vswitchView(tx, scope, ctx.caller.accountId, v, ctx.clock.now());
+      return dryRun(p, await vswitchView(tx, scope, ctx.caller.accountId, v, ctx.clock.now()));
     });
   },
 });
@@ -207,7 +239,7 @@ actions.define({
       const { total, docs } = await pagedQuery<VSwitchDoc>(tx, 'vswitch', scope, { where: w, match, ...(ids.length ? { ids } : {}) }, rest, pg);
       const list = [];
       for (const v of docs) list.push(await vswitchView(tx, scope, ctx.caller.accountId, v, ctx.clock.now()));
-      return { TotalCount: total, PageNumber: pg.number, PageSize: pg.size, VSwitches: list };
+      return dryRun(p, { TotalCount: total, PageNumber: pg.number, PageSize: pg.size, VSwitches: list });
     });
   },
 });
@@ -242,9 +274,12 @@ actions.define({
 actions.define({
   name: 'AllocateEipAddress',
   async handler(ctx, p) {
-    const e = await ctx.store.write((tx) =>
-      allocateEip(tx, env(ctx), {
-        RegionId: str(p, 'RegionId') ?? '',
+    const scope = scopeOf(ctx, p);
+    const en = env(ctx);
+    return ctx.store.write((tx) =>
+      idempotent(tx, scope, 'AllocateEipAddress', str(p, 'ClientToken'), en.now, async () => {
+        const e = await allocateEip(tx, en, {
+        RegionId: scope.region,
         Bandwidth: str(p, 'Bandwidth'),
         InternetChargeType: str(p, 'InternetChargeType'),
         InstanceChargeType: str(p, 'InstanceChargeType'),
@@ -255,9 +290,10 @@ actions.define({
         ResourceGroupId: str(p, 'ResourceGroupId'),
         IpAddress: str(p, 'IpAddress'),
         Tag: p['Tag'],
+        });
+        return { AllocationId: e.AllocationId, EipAddress: e.IpAddress, ResourceGroupId: e.ResourceGroupId };
       }),
     );
-    return { AllocationId: e.AllocationId, EipAddress: e.IpAddress, ResourceGroupId: e.ResourceGroupId };
   },
 });
 
@@ -309,7 +345,7 @@ actions.define({
     const ids = splitList(str(p, 'AllocationId'));
     return ctx.store.read(async (tx) => {
       const { total, docs } = await pagedQuery<EipDoc>(tx, 'eip', scope, { where: w, match, ...(ids.length ? { ids } : {}) }, rest, pg);
-      return { TotalCount: total, PageNumber: pg.number, PageSize: pg.size, EipAddresses: docs.map(eipView) };
+      return dryRun(p, { TotalCount: total, PageNumber: pg.number, PageSize: pg.size, EipAddresses: docs.map(eipView) });
     });
   },
 });
