@@ -279,7 +279,12 @@ test('ModifyVpcAttribute / ModifyVSwitchAttribute change names and descriptions;
   assert.equal((await rejects(() => call('ModifyVpcAttribute', { ...R, VpcId: id, VpcName: 'http://x' }))).code, 'InvalidVpcName.Malformed');
   assert.equal((await rejects(() => call('ModifyVpcAttribute', { ...R, VpcId: id, VpcName: 'x'.repeat(129) }))).code, 'InvalidVpcName.Malformed');
   const vsw = await newVSwitch(id, '10.20.0.0/24', 'cn-hangzhou-h', { VSwitchName: 'a', Description: 'b' });
-  await call('ModifyVSwitchAttribute', { ...R, VSwitchId: vsw, VSwitchName: 'c', Description: 'd' });
+  // without RegionId: the vSwitch's own region
+  await call('ModifyVSwitchAttribute', { VSwitchId: vsw, VSwitchName: 'c', Description: 'd' });
+  const everywhere = await call('DescribeVSwitches', { VSwitchId: vsw });
+  assert.equal(everywhere['TotalCount'], 1);
+  assert.equal((await rejects(() => call('DeleteVSwitch', { VSwitchId: 'vsw-nosuch' }))).code, 'InvalidVSwitchId.NotFound');
+  assert.equal((await rejects(() => call('CreateVSwitch', { VpcId: 'vpc-nosuch', ZoneId: 'cn-hangzhou-h', CidrBlock: '10.20.9.0/24' }))).code, 'InvalidVpcId.NotFound');
   const b = await call('DescribeVSwitchAttributes', { ...R, VSwitchId: vsw });
   assert.equal(b['VSwitchName'], 'c');
   assert.equal(b['Description'], 'd');
@@ -365,8 +370,14 @@ test('EIPs: Allocate from the internet pool, Associate with an intranet SLB load
   // the address is free again: the next allocation may take it
   const again = await call('AllocateEipAddress', { ...R, IpAddress: a['EipAddress'] });
   assert.equal(again['EipAddress'], a['EipAddress']);
-  await call('ReleaseEipAddress', { ...R, AllocationId: again['AllocationId'] });
+  // an association whose load balancer SLB deleted ends with it: the EIP reads Available and can be released
+  await call('AssociateEipAddress', { ...R, AllocationId: again['AllocationId'], InstanceId: lbId, InstanceType: 'SlbInstance' });
   await slb.request('DeleteLoadBalancer', { ...R, LoadBalancerId: lbId }, { method: 'POST' });
+  const orphan = ((await call('DescribeEipAddresses', { ...R, AllocationId: again['AllocationId'] }))['EipAddresses'] as { EipAddress: Rec[] }).EipAddress[0]!;
+  assert.equal(orphan['Status'], 'Available');
+  assert.equal(orphan['InstanceId'], '');
+  // RegionId is optional on the actions naming one EIP: its own region is used
+  await call('ReleaseEipAddress', { AllocationId: again['AllocationId'] });
   await call('DeleteVSwitch', { ...R, VSwitchId: vsw });
   await call('DeleteVpc', { ...R, VpcId: id });
 });

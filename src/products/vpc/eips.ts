@@ -98,6 +98,17 @@ export async function requireEip(tx: Tx, scope: Scope, id: string): Promise<EipD
   return e;
 }
 
+/**
+ * An EIP whose instance is gone (the load balancer deleted through SLB, the instance removed from
+ * the world) is associated with nothing: it reads, associates and releases as Available.
+ */
+export async function settled(tx: Tx, scope: Scope, e: EipDoc): Promise<EipDoc> {
+  if (e.Status !== 'InUse') return e;
+  const kind = e.InstanceType === 'SlbInstance' ? 'loadBalancer' : 'instance';
+  if (await tx.get(kind, { account: scope.account, region: e.RegionId }, e.InstanceId)) return e;
+  return { ...e, Status: 'Available', InstanceId: '', InstanceType: '', InstanceRegionId: '', PrivateIpAddress: '' };
+}
+
 export interface AssociateInput {
   AllocationId: string;
   InstanceId: string;
@@ -106,7 +117,7 @@ export interface AssociateInput {
 }
 
 export async function associateEip(tx: Tx, scope: Scope, p: AssociateInput): Promise<void> {
-  const eip = await requireEip(tx, scope, p.AllocationId);
+  const eip = await settled(tx, scope, await requireEip(tx, scope, p.AllocationId));
   const type = p.InstanceType ?? 'EcsInstance';
   if (type === 'SlbInstance') {
     const lb = await tx.get<LoadBalancerDoc>('loadBalancer', scope, p.InstanceId);
@@ -149,7 +160,7 @@ export async function unassociateEip(tx: Tx, scope: Scope, p: { AllocationId: st
 }
 
 export async function releaseEip(tx: Tx, scope: Scope, id: string): Promise<void> {
-  const eip = await requireEip(tx, scope, id);
+  const eip = await settled(tx, scope, await requireEip(tx, scope, id));
   if (eip.Status !== 'Available') vfail('IncorrectEipStatus', 'Current elastic IP status does not support this operation.');
   await tx.delete('eip', scope, id);
   await releaseLease(tx, eip.IpAddress, id);

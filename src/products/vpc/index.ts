@@ -5,12 +5,12 @@
 import { readFileSync } from 'node:fs';
 import type { ActionSpec, ParamErrors } from '../../api/spec.js';
 import type { Ctx } from '../../api/registry.js';
-import type { Scope, Tx } from '../../state/store.js';
+import type { QueryScope, Scope, Tx } from '../../state/store.js';
 import { findRegion, langOf, REGIONS } from '../../world/regions.js';
 import type { VpcDoc, VSwitchDoc } from '../../world/world.js';
 import { ActionTable, registerProduct } from '../product.js';
 import { CATALOG_ENTRIES, VPC_ERRORS, vfail } from './errors.js';
-import { allocateEip, associateEip, eipView, releaseEip, unassociateEip, type EipDoc } from './eips.js';
+import { allocateEip, associateEip, eipView, releaseEip, settled, unassociateEip, type EipDoc } from './eips.js';
 import {
   createVpc,
   createVSwitch,
@@ -47,6 +47,17 @@ function scopeOf(ctx: Ctx, p: P): Scope {
   const id = str(p, 'RegionId');
   if (!id) throw VPC_ERRORS.error('MissingParameter', 'Miss mandatory parameter.');
   return { account: ctx.caller.accountId, region: requireRegion(id).RegionId };
+}
+
+/**
+ * The scope of an action on one resource: RegionId when given, else (the specs mark RegionId
+ * optional there) the region the caller's resource is in; an unknown id then answers not found.
+ */
+async function resourceScope(ctx: Ctx, p: P, kind: string, idParam: string): Promise<Scope> {
+  if (str(p, 'RegionId')) return scopeOf(ctx, p);
+  const id = str(p, idParam) ?? '';
+  const found = await ctx.store.read((tx) => tx.find(kind, ctx.caller.accountId, id));
+  return { account: ctx.caller.accountId, region: found?.region ?? '' };
 }
 
 function page(p: P, max: number): { number: number; size: number } {
@@ -111,7 +122,7 @@ actions.define({
 actions.define({
   name: 'DeleteVpc',
   async handler(ctx, p) {
-    const scope = scopeOf(ctx, p);
+    const scope = await resourceScope(ctx, p, 'vpc', 'VpcId');
     await ctx.store.write(async (tx) => dryRun(p, await deleteVpc(tx, scope, ctx.clock.now(), str(p, 'VpcId')!)));
     return {};
   },
@@ -132,7 +143,7 @@ actions.define({
   name: 'ModifyVpcAttribute',
   errors: { VpcName: vpcNameErr, Description: vpcDescErr },
   async handler(ctx, p) {
-    const scope = scopeOf(ctx, p);
+    const scope = await resourceScope(ctx, p, 'vpc', 'VpcId');
     await ctx.store.write((tx) => modifyVpc(tx, scope, ctx.clock.now(), { VpcId: str(p, 'VpcId')!, VpcName: p['VpcName'] as string | undefined, Description: p['Description'] as string | undefined }));
     return {};
   },
@@ -173,7 +184,7 @@ actions.define({
   name: 'CreateVSwitch',
   errors: { VSwitchName: vswNameErr, Description: vswDescErr },
   async handler(ctx, p) {
-    const scope = scopeOf(ctx, p);
+    const scope = await resourceScope(ctx, p, 'vpc', 'VpcId');
     const e = env(ctx);
     return ctx.store.write((tx) =>
       idempotent(tx, scope, 'CreateVSwitch', str(p, 'ClientToken'), e.now, async () => {
@@ -195,7 +206,7 @@ actions.define({
 actions.define({
   name: 'DeleteVSwitch',
   async handler(ctx, p) {
-    const scope = scopeOf(ctx, p);
+    const scope = await resourceScope(ctx, p, 'vswitch', 'VSwitchId');
     await ctx.store.write(async (tx) => dryRun(p, await deleteVSwitch(tx, scope, ctx.clock.now(), str(p, 'VSwitchId')!)));
     return {};
   },
@@ -204,7 +215,7 @@ actions.define({
 actions.define({
   name: 'DescribeVSwitchAttributes',
   async handler(ctx, p) {
-    const scope = scopeOf(ctx, p);
+    const scope = await resourceScope(ctx, p, 'vswitch', 'VSwitchId');
     return ctx.store.read(async (tx) => {
       const v = await requireVSwitch(tx, scope, str(p, 'VSwitchId')!, VSW_NOT_FOUND);
       return dryRun(p, await vswitchView(tx, scope, ctx.caller.accountId, v, ctx.clock.now()));
@@ -216,7 +227,7 @@ actions.define({
   name: 'ModifyVSwitchAttribute',
   errors: { VSwitchName: vswNameErr, Description: vswDescErr },
   async handler(ctx, p) {
-    const scope = scopeOf(ctx, p);
+    const scope = await resourceScope(ctx, p, 'vswitch', 'VSwitchId');
     await ctx.store.write((tx) => modifyVSwitch(tx, scope, { VSwitchId: str(p, 'VSwitchId')!, VSwitchName: p['VSwitchName'] as string | undefined, Description: p['Description'] as string | undefined }));
     return {};
   },
@@ -225,7 +236,8 @@ actions.define({
 actions.define({
   name: 'DescribeVSwitches',
   async handler(ctx, p) {
-    const scope = scopeOf(ctx, p);
+    // RegionId is optional here: without it, the caller's vSwitches of every region
+    const scope: QueryScope = str(p, 'RegionId') ? scopeOf(ctx, p) : { account: ctx.caller.accountId };
     const pg = page(p, 50);
     const { where, rest } = tagQuery(readTags(p['Tag']));
     const match: Record<string, string | boolean> = {};
@@ -238,7 +250,7 @@ actions.define({
     return ctx.store.read(async (tx) => {
       const { total, docs } = await pagedQuery<VSwitchDoc>(tx, 'vswitch', scope, { where: w, match, ...(ids.length ? { ids } : {}) }, rest, pg);
       const list = [];
-      for (const v of docs) list.push(await vswitchView(tx, scope, ctx.caller.accountId, v, ctx.clock.now()));
+      for (const v of docs) list.push(await vswitchView(tx, { account: ctx.caller.accountId, region: v.RegionId }, ctx.caller.accountId, v, ctx.clock.now()));
       return dryRun(p, { TotalCount: total, PageNumber: pg.number, PageSize: pg.size, VSwitches: list });
     });
   },
@@ -300,7 +312,7 @@ actions.define({
 actions.define({
   name: 'AssociateEipAddress',
   async handler(ctx, p) {
-    const scope = scopeOf(ctx, p);
+    const scope = await resourceScope(ctx, p, 'eip', 'AllocationId');
     await ctx.store.write((tx) =>
       associateEip(tx, scope, { AllocationId: str(p, 'AllocationId')!, InstanceId: str(p, 'InstanceId')!, InstanceType: str(p, 'InstanceType'), PrivateIpAddress: str(p, 'PrivateIpAddress') }),
     );
@@ -311,7 +323,7 @@ actions.define({
 actions.define({
   name: 'UnassociateEipAddress',
   async handler(ctx, p) {
-    const scope = scopeOf(ctx, p);
+    const scope = await resourceScope(ctx, p, 'eip', 'AllocationId');
     await ctx.store.write((tx) => unassociateEip(tx, scope, { AllocationId: str(p, 'AllocationId')!, InstanceId: str(p, 'InstanceId'), InstanceType: str(p, 'InstanceType') }));
     return {};
   },
@@ -320,7 +332,7 @@ actions.define({
 actions.define({
   name: 'ReleaseEipAddress',
   async handler(ctx, p) {
-    const scope = scopeOf(ctx, p);
+    const scope = await resourceScope(ctx, p, 'eip', 'AllocationId');
     await ctx.store.write((tx) => releaseEip(tx, scope, str(p, 'AllocationId')!));
     return {};
   },
@@ -345,7 +357,9 @@ actions.define({
     const ids = splitList(str(p, 'AllocationId'));
     return ctx.store.read(async (tx) => {
       const { total, docs } = await pagedQuery<EipDoc>(tx, 'eip', scope, { where: w, match, ...(ids.length ? { ids } : {}) }, rest, pg);
-      return dryRun(p, { TotalCount: total, PageNumber: pg.number, PageSize: pg.size, EipAddresses: docs.map(eipView) });
+      const list = [];
+      for (const d of docs) list.push(eipView(await settled(tx, scope, d)));
+      return dryRun(p, { TotalCount: total, PageNumber: pg.number, PageSize: pg.size, EipAddresses: list });
     });
   },
 });

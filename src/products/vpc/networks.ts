@@ -1,7 +1,7 @@
 // VPCs and vSwitches of the VPC API, over the very 'vpc' / 'vswitch' documents of the world that SLB
 // uses (src/world/world.ts). Addresses are the real private ranges; every vSwitch made here gets a
 // loopback host block (src/world/host-addresses.ts). Reference: docs/products.md "VPC 2016-04-28".
-import type { Scope, Tx } from '../../state/store.js';
+import type { QueryScope, Scope, Tx } from '../../state/store.js';
 import { tagPair } from '../../state/indexes.js';
 import { isoSeconds } from '../../util/clock.js';
 import { allocateHostBlock, HostPoolExhaustedError, isPrivateCidr, releaseHostBlock } from '../../world/host-addresses.js';
@@ -142,6 +142,8 @@ export interface CreateVSwitchInput {
 }
 
 export async function createVSwitch(tx: Tx, env: Env, p: CreateVSwitchInput): Promise<VSwitchDoc> {
+  // no RegionId given and the VPC found in no region of the caller
+  if (!p.RegionId) vfail('InvalidVpcId.NotFound');
   const region = requireRegion(p.RegionId);
   const scope = { account: env.account, region: region.RegionId };
   const vpc = await requireVpc(tx, scope, p.VpcId);
@@ -291,7 +293,7 @@ export interface Page {
 export async function pagedQuery<T extends { Tags?: Tag[] }>(
   tx: Tx,
   kind: string,
-  scope: Scope,
+  scope: QueryScope,
   q: { where?: Record<string, string | readonly string[]>; match?: Record<string, string | boolean>; ids?: readonly string[] },
   rest: Tag[],
   page: Page,
