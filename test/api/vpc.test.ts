@@ -492,3 +492,32 @@ test('Terraform flows on a running clock: alicloud_vpc and alicloud_vswitch poll
     await t.stop();
   }
 });
+
+test('refusals with the published codes: names, descriptions, resource group, tags, EIP bandwidth and address', async () => {
+  const expect = async (action: string, params: Rec, code: string, message?: string) => {
+    const e = await rejects(() => call(action, { ...R, ...params }));
+    assert.equal(e.code, code, `${action} ${JSON.stringify(params)}`);
+    if (message) assert.equal(e.data['Message'], message);
+  };
+  await expect('CreateVpc', { VpcName: 'https://x' }, 'InvalidVpcName.Malformed', 'Specified VPC name is not valid.');
+  await expect('CreateVpc', { Description: 'd'.repeat(257) }, 'InvalidVpcDiscription.Malformed', 'Specified VPC description is not valid.');
+  await expect('CreateVpc', { ResourceGroupId: 'rg-nosuch' }, 'InvalidResourceGroupId', 'The specified ResourceGroupId does not exist.');
+  const tags: Rec = {};
+  for (let i = 1; i <= 21; i++) Object.assign(tags, { [`Tag.${i}.Key`]: `k${i}`, [`Tag.${i}.Value`]: 'v' });
+  await expect('CreateVpc', tags, 'InvalidParameter', 'The specified parameter is not valid.');
+  const id = await newVpc('10.40.0.0/16');
+  await settle();
+  await expect('CreateVSwitch', { VpcId: id, ZoneId: 'cn-hangzhou-h', CidrBlock: '10.40.1.0/24', VSwitchName: 'x'.repeat(129) }, 'InvalidVSwitchName.Malformed', 'Specified virtual switch name is not valid.');
+  await expect('CreateVSwitch', { VpcId: id, ZoneId: 'cn-hangzhou-h', CidrBlock: '10.40.1.0/24', Description: 'http://x' }, 'InvalidVSwitchDiscription.Malformed');
+  await expect('AllocateEipAddress', { Bandwidth: '0' }, 'InvalidParameter', 'Specified value of "Bandwidth" is not valid.');
+  await expect('AllocateEipAddress', { Bandwidth: '201', InternetChargeType: 'PayByTraffic' }, 'InvalidParameter', 'Specified value of "Bandwidth" is not valid.');
+  await expect('AllocateEipAddress', { ResourceGroupId: 'rg-nosuch' }, 'InvalidResourceGroupId');
+  // an address outside the internet pool, or one already leased
+  await expect('AllocateEipAddress', { IpAddress: '203.0.113.5' }, 'ReserveIpFail', 'Reserve eip failed.');
+  const e = await call('AllocateEipAddress', R);
+  await expect('AllocateEipAddress', { IpAddress: e['EipAddress'] }, 'ReserveIpFail');
+  await call('ReleaseEipAddress', { ...R, AllocationId: e['AllocationId'] });
+  // nothing was created by the refused calls
+  assert.equal((await call('DescribeVSwitches', { ...R, VpcId: id }))['TotalCount'], 0);
+  await call('DeleteVpc', { ...R, VpcId: id });
+});
