@@ -131,7 +131,20 @@ test('CidrBlock: only 10/8, 172.16/12, 192.168/16 blocks; vSwitches inside their
   assert.equal(attrs['AvailableIpAddressCount'], 252);
   const ws = (await opOk(s, 'GET', `/world/vswitches?RegionId=cn-hangzhou&VpcId=${id}`))['VSwitches'] as Rec[];
   assert.equal(ws.length, 1);
+  const host = ws[0]!['HostCidrBlock'] as string;
+  assert.match(host, /^127\.(\d+)\.\d+\.0\/24$/);
+  assert.ok(Number(host.split('.')[1]) >= 128, 'host blocks come from 127.128.0.0/9');
+  assert.equal(ws[0]!['AvailableIpAddressCount'], 252);
+  // deleting gives the host block back: the next /24 gets it again (through the API or the operator API)
   await call('DeleteVSwitch', { ...R, VSwitchId: a });
+  const b = await newVSwitch(id, '192.168.5.0/24');
+  const hostOf = async (vsw: string) => ((await opOk(s, 'GET', `/world/vswitches?RegionId=cn-hangzhou&VpcId=${id}`))['VSwitches'] as Rec[]).find((v) => v['VSwitchId'] === vsw)!['HostCidrBlock'];
+  assert.equal(await hostOf(b), host);
+  await opOk(s, 'DELETE', `/world/vswitches/cn-hangzhou/${b}`);
+  const c = await newVSwitch(id, '192.168.6.0/24');
+  assert.equal(await hostOf(c), host);
+  await settle();
+  await call('DeleteVSwitch', { ...R, VSwitchId: c });
   await call('DeleteVpc', { ...R, VpcId: id });
   await call('DeleteVpc', { ...R, VpcId: d });
 });
