@@ -11,7 +11,7 @@ import { RuntimeOptions } from '@alicloud/tea-util';
 import * as $OpenApiCore from '@alicloud/openapi-core';
 import VpcModule, * as $Vpc from '@alicloud/vpc20160428';
 import { AK, rejects as rejectsRaw, startTestServer, type TestServer } from '../helpers/server.js';
-import { createTenant, op, opOk } from '../helpers/tenants.js';
+import { createSubUser, createTenant, op, opOk } from '../helpers/tenants.js';
 
 const R = { RegionId: 'cn-hangzhou' };
 let s: TestServer;
@@ -533,4 +533,17 @@ test('refusals with the published codes: names, descriptions, resource group, ta
   // nothing was created by the refused calls
   assert.equal((await call('DescribeVSwitches', { ...R, VpcId: id }))['TotalCount'], 0);
   await call('DeleteVpc', { ...R, VpcId: id });
+});
+
+test('RAM: a sub-user allowed vpc:Describe* on acs:vpc:… reads VPCs but may not create them; slb:* grants nothing here', async () => {
+  const allow = (Action: string, Resource: string) => ({ Version: '1', Statement: [{ Effect: 'Allow', Action, Resource }] });
+  const reader = await createSubUser(s, s.rootAccountId, 'vpc-reader', [allow('vpc:Describe*', `acs:vpc:cn-hangzhou:${s.rootAccountId}:*`)]);
+  const slbOnly = await createSubUser(s, s.rootAccountId, 'slb-admin', [allow('slb:*', '*')]);
+  const client = (u: { id: string; secret: string }) => new RPCClient({ accessKeyId: u.id, accessKeySecret: u.secret, endpoint: s.url, apiVersion: '2016-04-28', opts: { timeout: 30_000 } });
+  const r = client(reader);
+  assert.ok(Array.isArray(plain((await r.request('DescribeVpcs', R, { method: 'POST' })) as { Vpcs: { Vpc: unknown[] } }).Vpcs.Vpc));
+  assert.equal((await rejects(() => r.request('CreateVpc', { ...R, CidrBlock: '10.0.0.0/16' }, { method: 'POST' }))).code, 'Forbidden');
+  // another region is another resource
+  assert.equal((await rejects(() => r.request('DescribeVpcs', { RegionId: 'cn-beijing' }, { method: 'POST' }))).code, 'Forbidden');
+  assert.equal((await rejects(() => client(slbOnly).request('DescribeVpcs', R, { method: 'POST' }))).code, 'Forbidden');
 });
