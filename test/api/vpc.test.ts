@@ -446,6 +446,8 @@ test('openapi-client (V3) and @alicloud/vpc20160428 drive the key actions', asyn
   assert.equal(attr.body!.cidrBlock, '172.18.1.0/24');
   assert.equal(attr.body!.availableIpAddressCount, 252);
   assert.equal(attr.body!.vpcId, id);
+  const rts = await client.describeRouteTableList(new $Vpc.DescribeRouteTableListRequest({ regionId: 'cn-hangzhou', vpcId: id }));
+  assert.deepEqual(rts.body!.routerTableList!.routerTableListType![0]!.vSwitchIds!.vSwitchId, [vswId]);
   const list = await client.describeVpcs(new $Vpc.DescribeVpcsRequest({ regionId: 'cn-hangzhou', vpcId: id }));
   assert.equal(list.body!.totalCount, 1);
   assert.deepEqual(list.body!.vpcs!.vpc![0]!.vSwitchIds!.vSwitchId, [vswId]);
@@ -478,10 +480,21 @@ test('Terraform flows on a running clock: alicloud_vpc and alicloud_vswitch poll
       }
     };
     // alicloud_vpc: CreateVpc (ClientToken) → DescribeVpcAttribute until Available → ModifyVpcAttribute → DeleteVpc → gone
-    const id = (await tf('CreateVpc', { CidrBlock: '172.16.0.0/12', VpcName: 'tf', ClientToken: 'tf-vpc-1' }))['VpcId'] as string;
+    const created = await tf('CreateVpc', { CidrBlock: '172.16.0.0/12', VpcName: 'tf', ClientToken: 'tf-vpc-1' });
+    const id = created['VpcId'] as string;
     // a retried create with the same ClientToken answers the same VPC
     assert.equal((await tf('CreateVpc', { CidrBlock: '172.16.0.0/12', VpcName: 'tf', ClientToken: 'tf-vpc-1' }))['VpcId'], id);
     await until(() => tf('DescribeVpcAttribute', { VpcId: id }), 'Available');
+    // the rest of alicloud_vpc's read: the VPC's system route table
+    const rt = await tf('DescribeRouteTableList', { VpcId: id });
+    assert.equal(rt['TotalCount'], 1);
+    const table = (rt['RouterTableList'] as { RouterTableListType: Rec[] }).RouterTableListType[0]!;
+    assert.equal(table['RouteTableId'], created['RouteTableId']);
+    assert.equal(table['RouterId'], created['VRouterId']);
+    assert.equal(table['RouteTableType'], 'System');
+    assert.equal(table['VpcId'], id);
+    assert.deepEqual((await tf('DescribeRouteTableList', { VpcId: 'vpc-nosuch' }))['RouterTableList'], { RouterTableListType: [] });
+    assert.equal((await tf('DescribeRouteTableList', { VpcId: id, RouteTableType: 'Custom' }))['TotalCount'], 0);
     await tf('ModifyVpcAttribute', { VpcId: id, VpcName: 'tf2', Description: 'managed' });
     assert.equal((await tf('DescribeVpcAttribute', { VpcId: id }))['VpcName'], 'tf2');
     // alicloud_vswitch: CreateVSwitch → DescribeVSwitchAttributes until Available → Modify → Delete → gone

@@ -10,6 +10,7 @@ import { findRegion, langOf, REGIONS } from '../../world/regions.js';
 import type { VpcDoc, VSwitchDoc } from '../../world/world.js';
 import { ActionTable, registerProduct } from '../product.js';
 import { CATALOG_ENTRIES, VPC_ERRORS, vfail } from './errors.js';
+import { DESCRIBE_ROUTE_TABLE_LIST, routeTables } from './route-tables.js';
 import { allocateEip, associateEip, eipView, releaseEip, settled, unassociateEip, type EipDoc } from './eips.js';
 import {
   createVpc,
@@ -32,7 +33,11 @@ import {
   type Env,
 } from './networks.js';
 
-const specs = JSON.parse(readFileSync(new URL('./specs.data.json', import.meta.url), 'utf8')) as Record<string, ActionSpec>;
+const specs: Record<string, ActionSpec> = {
+  ...(JSON.parse(readFileSync(new URL('./specs.data.json', import.meta.url), 'utf8')) as Record<string, ActionSpec>),
+  // not in reference/vpc-api.json; its spec and sources are in route-tables.ts
+  DescribeRouteTableList: DESCRIBE_ROUTE_TABLE_LIST,
+};
 const actions = new ActionTable();
 
 type P = Record<string, unknown>;
@@ -252,6 +257,20 @@ actions.define({
       const list = [];
       for (const v of docs) list.push(await vswitchView(tx, { account: ctx.caller.accountId, region: v.RegionId }, ctx.caller.accountId, v, ctx.clock.now()));
       return dryRun(p, { TotalCount: total, PageNumber: pg.number, PageSize: pg.size, VSwitches: list });
+    });
+  },
+});
+
+actions.define({
+  name: 'DescribeRouteTableList',
+  async handler(ctx, p) {
+    const scope = scopeOf(ctx, p);
+    const pg = page(p, 50);
+    const filter = Object.fromEntries(['VpcId', 'RouteTableId', 'RouterId', 'RouteTableName', 'RouteTableType', 'RouterType', 'ResourceGroupId'].map((k) => [k, str(p, k)]));
+    return ctx.store.read(async (tx) => {
+      const all = await routeTables(tx, scope, ctx.caller.accountId, filter, readTags(p['Tag']));
+      const offset = (pg.number - 1) * pg.size;
+      return { TotalCount: all.length, PageNumber: pg.number, PageSize: pg.size, RouterTableList: all.slice(offset, offset + pg.size) };
     });
   },
 });
