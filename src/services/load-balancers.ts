@@ -181,8 +181,10 @@ function allocFail(r: Exclude<AllocResult, { ok: true }>, inVpc: boolean): never
   fail('InsufficientCapacity', 'There is insufficient capacity available for the requested');
 }
 
-function checkVpcStatus(vpc: VpcDoc): void {
-  if (vpc.Status === 'Creating') fail('VpcStatusError', 'the specified vpc status is creating.');
+function checkVpcStatus(vpc: VpcDoc, vsw: VSwitchDoc, now: number): void {
+  // a VPC or vSwitch of the VPC API is Pending until AvailableAt (src/products/vpc): still being created
+  const pending = (vpc.AvailableAt !== undefined && now < vpc.AvailableAt) || (vsw.AvailableAt !== undefined && now < vsw.AvailableAt);
+  if (vpc.Status === 'Creating' || pending) fail('VpcStatusError', 'the specified vpc status is creating.');
   if (vpc.Status === 'Deleting') fail('InvalidParameter', 'The specified vpc cloud instance is deleteing.');
   if (vpc.Status === 'Deleted') fail('InvalidParameter', 'The specified vpc cloud instance has deleted');
 }
@@ -242,7 +244,7 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
       }
       const vpc = await tx.get<VpcDoc>(KINDS.vpc, scope, vsw.VpcId);
       if (!vpc) fail('ServiceUnavailable', 'The vpc subnet is not exist.');
-      checkVpcStatus(vpc);
+      checkVpcStatus(vpc, vsw, env.now);
     } else if (p.VpcId) {
       fail('InvalidParameter', 'The vpc info of LB is empty.');
     } else if (region.vpcOnly) {

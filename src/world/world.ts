@@ -7,7 +7,7 @@ import { GLOBAL, type Scope, type Tx } from '../state/store.js';
 import type { InstanceDoc, LoadBalancerDoc } from '../services/model.js';
 import { cidrOverlaps, cidrSize, cidrWithin, formatIp, inCidr, mappedV6, parseAnyIp, parseCidr, parseIp, type Cidr } from './ipv4.js';
 import { findRegion, type RegionInfo } from './regions.js';
-import { toHostAddress } from './host-addresses.js';
+import { releaseHostBlock, toHostAddress } from './host-addresses.js';
 
 export type VpcStatus = 'Creating' | 'Available' | 'Deleting' | 'Deleted';
 
@@ -20,6 +20,14 @@ export interface VpcDoc {
   Status: VpcStatus;
   IsDefault: boolean;
   CreationTime: string;
+  /** fields the VPC API (src/products/vpc) sets and answers; absent on world-file VPCs */
+  Description?: string;
+  ResourceGroupId?: string;
+  Tags?: { Key: string; Value: string }[];
+  VRouterId?: string;
+  RouteTableId?: string;
+  /** made through the VPC API: reported Pending until this server-clock time (ms) */
+  AvailableAt?: number;
 }
 
 /** kind 'vswitch', id = VSwitchId, scope (account, region) */
@@ -35,6 +43,12 @@ export interface VSwitchDoc {
   CreationTime: string;
   /** vSwitches made through the VPC API (private ranges): the loopback block its addresses map to (src/world/host-addresses.ts) */
   HostCidrBlock?: string;
+  /** fields the VPC API (src/products/vpc) sets and answers; absent on world-file vSwitches */
+  Description?: string;
+  ResourceGroupId?: string;
+  Tags?: { Key: string; Value: string }[];
+  /** made through the VPC API: reported Pending until this server-clock time (ms) */
+  AvailableAt?: number;
 }
 
 /** kind 'resourceGroup', id = Id, scope (account, '') — resource groups are account-wide */
@@ -274,7 +288,10 @@ export async function deleteVpc(tx: Tx, account: string, region: string, vpcId: 
   const insts = (await tx.query<InstanceDoc>('instance', scope, { where: { VpcId: vpcId }, limit: 20 })).map((r) => r.doc);
   if (insts.length) throw new WorldError(409, 'DependencyViolation', `VPC ${vpcId} still has instances: ${insts.map((i) => i.InstanceId).join(', ')}`);
   if (purge) {
-    for (const { doc: v } of await tx.query<VSwitchDoc>('vswitch', scope, { where: { VpcId: vpcId } })) await tx.delete('vswitch', scope, v.VSwitchId);
+    for (const { doc: v } of await tx.query<VSwitchDoc>('vswitch', scope, { where: { VpcId: vpcId } })) {
+      await tx.delete('vswitch', scope, v.VSwitchId);
+      if (v.HostCidrBlock) await releaseHostBlock(tx, v.HostCidrBlock);
+    }
     await tx.delete('vpc', scope, vpcId);
   } else {
     // kept as Deleted so that SLB answers "The specified vpc cloud instance has deleted"
@@ -306,10 +323,12 @@ export async function createVSwitch(tx: Tx, account: string, region: string, inp
 
 export async function deleteVSwitch(tx: Tx, account: string, region: string, id: string): Promise<void> {
   const scope = { account, region };
-  if (!(await tx.get('vswitch', scope, id))) throw new WorldError(404, 'VSwitchNotFound', `no vSwitch ${id} in ${region}`);
+  const vsw = await tx.get<VSwitchDoc>('vswitch', scope, id);
+  if (!vsw) throw new WorldError(404, 'VSwitchNotFound', `no vSwitch ${id} in ${region}`);
   if (await tx.count('loadBalancer', scope, { where: { VSwitchId: id } })) throw new WorldError(409, 'DependencyViolation', `vSwitch ${id} still has load balancers`);
   if (await tx.count('instance', scope, { where: { VSwitchId: id } })) throw new WorldError(409, 'DependencyViolation', `vSwitch ${id} still has instances`);
   await tx.delete('vswitch', scope, id);
+  if (vsw.HostCidrBlock) await releaseHostBlock(tx, vsw.HostCidrBlock);
 }
 
 export interface InstanceInput {
@@ -458,6 +477,8 @@ export async function vswitchAvailableIps(tx: Tx, scope: Scope, vsw: VSwitchDoc)
   const c = parseCidr(vsw.CidrBlock)!;
   const r = usableRange(c);
   const leases = (await tx.list<AddressLease>('addressLease', GLOBAL)).filter((l) => {
+    // a vSwitch with a host block has private addresses other VPCs may reuse: only its own leases count
+    if (vsw.HostCidrBlock) return l.VSwitchId === vsw.VSwitchId;
     const ip = parseIp(l.Address);
     return ip !== undefined && ip >= r.first && ip <= r.last;
   }).length;
