@@ -296,6 +296,15 @@ describe('dependency outages', () => {
     assert.deepEqual(view.find((d) => d.Name === 'store'), { Name: 'store', State: 'flaky', Probability: 1, Failure: 'busy', Answer: { HttpStatus: 400, Code: 'OperationBusy', Message: 'A previous operation is pending.' }, Failed: 1 });
   });
 
+  test('vpc down: the VPC API served here fails its own actions as the real product does; SLB calls that need no VPC still answer', async () => {
+    await down('vpc');
+    const f = await failure(() => s.v3('DescribeVpcs', { RegionId: REGION }, { version: '2016-04-28' }));
+    assert.deepEqual([f.status, f.code, f.message], [503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.']);
+    await s.call('DescribeRegions');
+    await opOk(s, 'PUT', '/dependencies/vpc', { State: 'up' });
+    await s.v3('DescribeVpcs', { RegionId: REGION }, { version: '2016-04-28' });
+  });
+
   test('bad dependency requests change nothing', async () => {
     assert.equal((await op(s, 'PUT', '/dependencies/dns', { State: 'down' })).status, 404);
     for (const body of [{ State: 'sideways' }, { State: 'down', Probability: 0.5 }, { State: 'flaky', Probability: -1 }, { State: 'down', Failure: 'nope' }, { State: 'down', Extra: 1 }]) {

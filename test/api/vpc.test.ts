@@ -5,9 +5,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import RPCClient from '@alicloud/pop-core';
-import OpenApi, { Config, OpenApiRequest, Params } from '@alicloud/openapi-client';
-import OpenApiUtil from '@alicloud/openapi-util';
-import { RuntimeOptions } from '@alicloud/tea-util';
 import * as $OpenApiCore from '@alicloud/openapi-core';
 import VpcModule, * as $Vpc from '@alicloud/vpc20160428';
 import { AK, rejects as rejectsRaw, startTestServer, type TestServer } from '../helpers/server.js';
@@ -42,11 +39,7 @@ const call = async (action: string, params: Rec = {}, method: 'GET' | 'POST' = '
 const settle = () => opOk(s, 'POST', '/clock/advance', { Seconds: 2 });
 
 /** openapi-client callApi with signature V3 on VPC's version. */
-async function v3(server: TestServer, action: string, query: Rec): Promise<{ statusCode: number; body: Rec }> {
-  const client = new OpenApi.default(new Config({ accessKeyId: AK.id, accessKeySecret: AK.secret, endpoint: `127.0.0.1:${server.port}`, protocol: 'http', regionId: 'cn-hangzhou', readTimeout: 30_000, connectTimeout: 30_000 }));
-  const p = new Params({ action, version: '2016-04-28', protocol: 'HTTP', pathname: '/', method: 'POST', authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json' });
-  return (await client.callApi(p, new OpenApiRequest({ query: OpenApiUtil.default.query(query) }), new RuntimeOptions({}))) as { statusCode: number; body: Rec };
-}
+const v3 = (server: TestServer, action: string, query: Rec) => server.v3(action, query, { version: '2016-04-28' });
 
 function sdk(server: TestServer): InstanceType<typeof VpcSdk> {
   return new VpcSdk(new $OpenApiCore.$OpenApiUtil.Config({ accessKeyId: AK.id, accessKeySecret: AK.secret, endpoint: `127.0.0.1:${server.port}`, protocol: 'http', regionId: 'cn-hangzhou', readTimeout: 30_000, connectTimeout: 30_000 }));

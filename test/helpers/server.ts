@@ -18,7 +18,7 @@ export interface TestServer extends RunningServer {
   /** pop-core (signature V1). `method: 'POST'` puts everything in the form body. */
   pop(opts?: { accessKeyId?: string; accessKeySecret?: string }): RPCClient;
   /** openapi-client callApi (signature V3 by default, V1 with signatureAlgorithm 'v2'). */
-  v3(action: string, params?: Record<string, unknown>, opts?: { accessKeyId?: string; accessKeySecret?: string; signatureAlgorithm?: string; /** raw XML text in `body` (sends Format=XML) */ xml?: boolean }): Promise<{ statusCode: number; body: Record<string, unknown> }>;
+  v3(action: string, params?: Record<string, unknown>, opts?: { accessKeyId?: string; accessKeySecret?: string; signatureAlgorithm?: string; /** raw XML text in `body` (sends Format=XML) */ xml?: boolean; /** the product's API version (default SLB's 2014-05-15) */ version?: string }): Promise<{ statusCode: number; body: Record<string, unknown> }>;
   /** pop-core request, JSON, GET by default. */
   call(action: string, params?: Record<string, unknown>, opts?: { method?: 'GET' | 'POST' }): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
@@ -47,7 +47,7 @@ export async function startTestServer(cfg: Partial<ServerConfig> & { dataDir?: s
       ...(o.signatureAlgorithm ? { signatureAlgorithm: o.signatureAlgorithm } : {}),
     });
     const client = new OpenApi.default(config);
-    const p = new Params({ action, version: '2014-05-15', protocol: 'HTTP', pathname: '/', method: 'POST', authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: o.xml ? 'string' : 'json' });
+    const p = new Params({ action, version: o.version ?? '2014-05-15', protocol: 'HTTP', pathname: '/', method: 'POST', authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: o.xml ? 'string' : 'json' });
     // openapi-client never asks for XML by itself (it sends `accept: application/json` and no
     // Format); bodyType 'string' only hands back the raw text. So `xml: true` also sends
     // Format=XML unless the caller chose a Format.

@@ -383,4 +383,12 @@ actions.define({
   },
 });
 
-export const VPC = registerProduct({ code: 'vpc', version: '2016-04-28', specs, action: (n) => actions.get(n), catalog: CATALOG_ENTRIES });
+export const VPC = registerProduct({
+  code: 'vpc',
+  version: '2016-04-28',
+  specs,
+  action: (n) => actions.get(n),
+  catalog: CATALOG_ENTRIES,
+  // the `vpc` dependency down (docs/faults.md): every VPC action answers the product's own 503
+  unavailable: () => VPC_ERRORS.error('ServiceUnavailable', 'The request has failed due to a temporary failure of the server.'),
+});
