@@ -418,3 +418,22 @@ test('isolation: another account sees none of the instances, groups and ENIs, an
   assert.equal(await statusOf(id!), 'Running');
   assert.equal(await describe(theirs.InstanceIdSet[0]!), undefined);
 });
+
+test('a restart loses the timers, not the transitions: due steps are written on the next ECS call, the rest re-armed', async (t) => {
+  const dir = await startTestServer({ freezeClock: '2031-01-01T00:00:00Z', keepDir: true });
+  const call = (action: string, p: Rec = {}) => ecs(dir, action, p, { method: 'POST' });
+  const net = await defaultNetwork(dir);
+  const done = ((await call('RunInstances', { ...R, ImageId: IMAGE, InstanceType: TYPE, VSwitchId: net.VSwitchId }))['InstanceIdSets'] as { InstanceIdSet: string[] }).InstanceIdSet[0]!;
+  await dir.stop();
+  // back 5 s later: the first instance's steps fell due while no timer ran
+  const again = await startTestServer({ dataDir: dir.dataDir, freezeClock: '2031-01-01T00:00:05Z' });
+  t.after(async () => again.stop());
+  const lb = (await again.call('CreateLoadBalancer', { ...R, AddressType: 'intranet', VSwitchId: net.VSwitchId })) as Rec;
+  const add = (id: string) => again.call('AddBackendServers', { ...R, LoadBalancerId: lb['LoadBalancerId'], BackendServers: JSON.stringify([{ ServerId: id }]) });
+  assert.equal((await rejects(() => add(done))).code, 'ObtainIpFail', 'SLB reads the stored status');
+  const later = ((await ecs(again, 'RunInstances', { ...R, ImageId: IMAGE, InstanceType: TYPE, VSwitchId: net.VSwitchId }, { method: 'POST' }))['InstanceIdSets'] as { InstanceIdSet: string[] }).InstanceIdSet[0]!;
+  await add(done);
+  // timers armed after the restart move the new one along on an advance, without ECS calls
+  await advance(again, 2000);
+  await add(later);
+});

@@ -8,7 +8,7 @@ import { isoSeconds } from '../../util/clock.js';
 import { defaultResourceGroupId, deleteInstance, stableId } from '../../world/world.js';
 import { E } from './catalog.js';
 import { bool, define, hasTags, list, macOf, num, paginate, requireRegion, str, tagsOf, tagView, type Params } from './common.js';
-import { armTimers, begin, isoMinutes, PATHS, settledView, settleStored } from './lifecycle.js';
+import { armTimers, begin, catchUp, isoMinutes, PATHS, settleDue, settleStored } from './lifecycle.js';
 import { placeAddress, resolveSecurityGroups, resolveVSwitch } from './placement.js';
 import { findImage, findInstanceType, IMAGES } from './static-catalog.js';
 
@@ -43,6 +43,7 @@ async function create(ctx: Ctx, p: Params, mode: 'run' | 'create'): Promise<Inst
   const amount = mode === 'run' ? (num(p, 'Amount') ?? 1) : 1;
   const account = ctx.caller.accountId;
   const scope = { account, region: region.RegionId };
+  await catchUp(ctx, scope);
   const now = ctx.clock.now();
   const docs = await ctx.store.write(async (tx) => {
     const vsw = await resolveVSwitch(tx, scope, region, str(p, 'VSwitchId'), str(p, 'ZoneId'), isoSeconds(now));
@@ -203,7 +204,7 @@ function jsonList(v: unknown): string[] | undefined {
 
 const wildcard = (pattern: string) => new RegExp(`^${pattern.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 
-async function instancesOf(tx: Tx, scope: Scope, p: Params, now: number): Promise<InstanceDoc[]> {
+async function instancesOf(tx: Tx, scope: Scope, p: Params): Promise<InstanceDoc[]> {
   const ids = jsonList(p['InstanceIds']);
   const ips = [...(jsonList(p['PrivateIpAddresses']) ?? []), ...(jsonList(p['InnerIpAddresses']) ?? [])];
   const where: Record<string, string | string[]> = {};
@@ -212,7 +213,11 @@ async function instancesOf(tx: Tx, scope: Scope, p: Params, now: number): Promis
   if (ips.length) where['PrivateIpAddress'] = ips;
   if (str(p, 'SecurityGroupId')) where['SecurityGroupId'] = str(p, 'SecurityGroupId')!;
   if (ids && ids.length === 0) return [];
-  const found = (await tx.query<InstanceDoc>(KINDS.instance, scope, { where, match: { Type: 'ecs' }, ...(ids ? { ids } : {}) })).map((r) => settledView(r.doc, now));
+  return (await tx.query<InstanceDoc>(KINDS.instance, scope, { where, match: { Type: 'ecs' }, ...(ids ? { ids } : {}) })).map((r) => r.doc);
+}
+
+/** The filters the index does not answer, on settled documents. */
+function filterInstances(found: InstanceDoc[], p: Params): InstanceDoc[] {
   const want = tagsOf(p);
   const eq = (k: string, v: string | undefined) => !str(p, k) || str(p, k) === v;
   const name = str(p, 'InstanceName');
@@ -303,7 +308,8 @@ define({
   async handler(ctx, p) {
     const region = requireRegion(str(p, 'RegionId'));
     const scope = { account: ctx.caller.accountId, region: region.RegionId };
-    const all = await ctx.store.read((tx) => instancesOf(tx, scope, p, ctx.clock.now()));
+    await catchUp(ctx, scope);
+    const all = filterInstances(await settleDue(ctx, scope, await ctx.store.read((tx) => instancesOf(tx, scope, p))), p);
     const { items, fields } = paginate(all, p, { defaultSize: 10, maxSize: 100 });
     return { ...fields, Instances: items.map(instanceView) };
   },
@@ -315,7 +321,8 @@ define({
     const id = str(p, 'InstanceId');
     const doc = await ctx.store.read(async (tx) => (id ? tx.find<InstanceDoc>(KINDS.instance, ctx.caller.accountId, id) : undefined));
     if (!doc || doc.doc.Type !== 'ecs') throw notFound();
-    const v = instanceView(settledView(doc.doc, ctx.clock.now()));
+    const [settled] = await settleDue(ctx, { account: ctx.caller.accountId, region: doc.region }, [doc.doc]);
+    const v = instanceView(settled!);
     // this action's IoOptimized is a string ("optimized"; aliyungo reads it as true)
     return { ...v, IoOptimized: 'optimized', EnableJumboFrame: false, EnableNetworkEncryption: false };
   },
@@ -327,10 +334,9 @@ define({
     const region = requireRegion(str(p, 'RegionId'));
     const scope = { account: ctx.caller.accountId, region: region.RegionId };
     const ids = list(p, 'InstanceId');
-    const now = ctx.clock.now();
-    const all = await ctx.store.read(async (tx) =>
-      (await tx.query<InstanceDoc>(KINDS.instance, scope, { match: { Type: 'ecs' }, ...(ids.length ? { ids } : {}) })).map((r) => settledView(r.doc, now)).filter((d) => !str(p, 'ZoneId') || d.ZoneId === str(p, 'ZoneId')),
-    );
+    await catchUp(ctx, scope);
+    const found = await ctx.store.read(async (tx) => (await tx.query<InstanceDoc>(KINDS.instance, scope, { match: { Type: 'ecs' }, ...(ids.length ? { ids } : {}) })).map((r) => r.doc));
+    const all = (await settleDue(ctx, scope, found)).filter((d) => !str(p, 'ZoneId') || d.ZoneId === str(p, 'ZoneId'));
     const { items, fields } = paginate(all, { PageNumber: p['PageNumber'], PageSize: p['PageSize'] }, { defaultSize: 10, maxSize: 50 });
     return { ...fields, InstanceStatuses: items.map((d) => ({ InstanceId: d.InstanceId, Status: d.Status })) };
   },

@@ -97,3 +97,46 @@ async function settleLater(store: Store, clock: Clock, scope: Scope, id: string)
 export function isoMinutes(ms: number): string {
   return new Date(ms).toISOString().replace(/:\d{2}\.\d{3}Z$/, 'Z');
 }
+
+/**
+ * Read calls: the documents as they stand now, and the due steps written back (so that SLB, which
+ * reads the stored Status, agrees with what ECS answered even when the timer was lost).
+ */
+export async function settleDue(ctx: Pick<Ctx, 'clock' | 'store'>, scope: Scope, docs: InstanceDoc[]): Promise<InstanceDoc[]> {
+  const now = ctx.clock.now();
+  const due = docs.filter((d) => d.Transition?.length && d.Transition[0]!.At <= now).map((d) => d.InstanceId);
+  if (due.length) {
+    await ctx.store.write(async (tx) => {
+      for (const id of due) {
+        const d = await tx.get<InstanceDoc>(KINDS.instance, scope, id);
+        if (d) await settleStored(tx, scope, d, now);
+      }
+    });
+  }
+  return docs.map((d) => settledView(d, now));
+}
+
+const caughtUp = new WeakMap<object, Set<string>>();
+
+/**
+ * The first ECS call of this process in an (account, region): transitions that fell due while no
+ * timer was armed (the server restarted) are written, and timers are armed for the rest.
+ */
+export async function catchUp(ctx: Pick<Ctx, 'clock' | 'store'>, scope: Scope): Promise<void> {
+  let seen = caughtUp.get(ctx.store);
+  if (!seen) caughtUp.set(ctx.store, (seen = new Set()));
+  const key = `${scope.account}\u0000${scope.region}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  const now = ctx.clock.now();
+  const pending = await ctx.store.write(async (tx) => {
+    const out: InstanceDoc[] = [];
+    for (const d of await tx.list<InstanceDoc>(KINDS.instance, scope)) {
+      if (!d.Transition) continue;
+      await settleStored(tx, scope, d, now);
+      if (d.Transition) out.push(d);
+    }
+    return out;
+  });
+  armTimers(ctx, scope, pending);
+}

@@ -9,7 +9,7 @@ import { isoSeconds } from '../../util/clock.js';
 import { defaultResourceGroupId, deleteInstance } from '../../world/world.js';
 import { E, ownError } from './catalog.js';
 import { define, list, macOf, paginate, requireRegion, str, tagsOf, tagView, hasTags } from './common.js';
-import { settleStored, settledView } from './lifecycle.js';
+import { catchUp, settleDue, settleStored } from './lifecycle.js';
 import { placeAddress, resolveSecurityGroups, resolveVSwitch } from './placement.js';
 import { primaryEniOf } from './instances.js';
 
@@ -170,7 +170,6 @@ define({
   async handler(ctx, p) {
     const region = requireRegion(str(p, 'RegionId'));
     const scope = { account: ctx.caller.accountId, region: region.RegionId };
-    const now = ctx.clock.now();
     const ids = list(p, 'NetworkInterfaceId');
     const ips = list(p, 'PrivateIpAddress');
     const where: Record<string, string | string[]> = {};
@@ -179,7 +178,8 @@ define({
     if (ips.length) where['PrivateIpAddress'] = ips;
     if (str(p, 'PrimaryIpAddress')) where['PrivateIpAddress'] = [str(p, 'PrimaryIpAddress')!];
     if (str(p, 'SecurityGroupId')) where['SecurityGroupId'] = str(p, 'SecurityGroupId')!;
-    const docs = await ctx.store.read(async (tx) => (await tx.query<InstanceDoc>(KINDS.instance, scope, { where })).map((r) => settledView(r.doc, now)));
+    await catchUp(ctx, scope);
+    const docs = await settleDue(ctx, scope, await ctx.store.read(async (tx) => (await tx.query<InstanceDoc>(KINDS.instance, scope, { where })).map((r) => r.doc)));
     const rows: EniRow[] = [];
     for (const d of docs) {
       if (d.Type === 'eni') rows.push({ NetworkInterfaceId: d.InstanceId, Type: 'Secondary', Status: eniStatus(d), InstanceId: d.AttachedInstanceId ?? '', doc: d });
