@@ -437,3 +437,52 @@ test('a restart loses the timers, not the transitions: due steps are written on 
   await advance(again, 2000);
   await add(later);
 });
+
+test('more conditions: zones, vSwitch and VPC status, ENI mismatches, languages, DryRun, no default vSwitch', async () => {
+  let e = await rejects(() => run({ ZoneId: 'cn-hangzhou-zz' }));
+  assert.deepEqual([e.code, e.statusCode], ['InvalidZoneId.NotFound', 404]);
+  await opOk(s, 'POST', '/world/vpcs', { RegionId: 'cn-hangzhou', VpcId: 'vpc-status', CidrBlock: '127.94.0.0/16', VSwitches: [{ VSwitchId: 'vsw-status', ZoneId: 'cn-hangzhou-b', CidrBlock: '127.94.1.0/24' }] });
+  const scope = { account: s.rootAccountId, region: 'cn-hangzhou' };
+  await s.store.write(async (tx) => {
+    await tx.put('vswitch', scope, 'vsw-pending', { VSwitchId: 'vsw-pending', VpcId: 'vpc-status', RegionId: 'cn-hangzhou', ZoneId: 'cn-hangzhou-b', VSwitchName: '', CidrBlock: '127.94.2.0/24', Status: 'Pending', IsDefault: false, CreationTime: '2030-01-01T00:00:00Z' });
+  });
+  e = await rejects(() => run({ VSwitchId: 'vsw-pending' }));
+  assert.equal(e.code, 'IncorrectVSwitchStatus');
+  await opOk(s, 'PATCH', '/world/vpcs/cn-hangzhou/vpc-status', { Status: 'Creating' });
+  e = await rejects(() => run({ VSwitchId: 'vsw-status' }));
+  assert.equal(e.code, 'IncorrectVpcStatus');
+  e = await rejects(() => ecs(s, 'CreateSecurityGroup', { ...R, VpcId: 'vpc-status' }));
+  assert.equal(e.code, 'IncorrectVpcStatus');
+  await opOk(s, 'PATCH', '/world/vpcs/cn-hangzhou/vpc-status', { Status: 'Available' });
+
+  const net = await defaultNetwork(s);
+  const otherSg = await newGroup('vpc-status');
+  e = await rejects(() => ecs(s, 'CreateNetworkInterface', { ...R, VSwitchId: net.VSwitchId, SecurityGroupId: otherSg }));
+  assert.equal(e.code, 'InvalidOperation.VpcMismatch');
+  const eniInOther = (await ecs(s, 'CreateNetworkInterface', { ...R, VSwitchId: 'vsw-status' }))['NetworkInterfaceId'];
+  const [pending] = await run({ VSwitchId: net.VSwitchId });
+  const eni = (await ecs(s, 'CreateNetworkInterface', { ...R, VSwitchId: net.VSwitchId }))['NetworkInterfaceId'];
+  e = await rejects(() => ecs(s, 'AttachNetworkInterface', { ...R, NetworkInterfaceId: eni, InstanceId: pending }));
+  assert.equal(e.code, 'InvalidOperation.InvalidEcsState');
+  await advance(s, 2000);
+  e = await rejects(() => ecs(s, 'AttachNetworkInterface', { ...R, NetworkInterfaceId: eniInOther, InstanceId: pending }));
+  assert.equal(e.code, 'InvalidOperation.VpcMismatch');
+
+  e = await rejects(() => ecs(s, 'StopInstance', { InstanceId: pending, DryRun: true }));
+  assert.equal(e.code, 'DryRunOperation');
+  assert.equal(await statusOf(pending!), 'Running', 'a dry run changes nothing');
+  e = await rejects(() => ecs(s, 'DescribeRegions', { AcceptLanguage: 'fr' }));
+  assert.equal(e.code, 'InvalidAcceptLanguage.NotFound');
+  const ja = ((await ecs(s, 'DescribeZones', { ...R, AcceptLanguage: 'ja', Verbose: false }))['Zones'] as { Zone: Rec[] }).Zone[0]!;
+  assert.match(ja['LocalName'] as string, /ゾーン/);
+  assert.deepEqual(ja['AvailableResources'], { ResourcesInfo: [] });
+
+  // a region first touched while the default VPC is off has no default vSwitch
+  await opOk(s, 'PUT', '/world/settings', { DefaultVpc: false });
+  try {
+    e = await rejects(() => ecs(s, 'RunInstances', { RegionId: 'cn-shenzhen', ImageId: IMAGE, InstanceType: TYPE }, { method: 'POST' }));
+    assert.deepEqual([e.code, e.data['Message']], ['MissingParameter', 'The input parameter "VSwitchId" that is mandatory for processing this request is not supplied.']);
+  } finally {
+    await opOk(s, 'PUT', '/world/settings', { DefaultVpc: true });
+  }
+});
