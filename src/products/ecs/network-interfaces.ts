@@ -38,7 +38,7 @@ define({
     const scope = { account: ctx.caller.accountId, region: region.RegionId };
     const now = ctx.clock.now();
     const doc = await ctx.store.write(async (tx) => {
-      const vsw = await resolveVSwitch(tx, scope, region, str(p, 'VSwitchId'), undefined, isoSeconds(now), true);
+      const vsw = await resolveVSwitch(tx, scope, region, str(p, 'VSwitchId'), undefined, isoSeconds(now));
       const sgIds = [...(str(p, 'SecurityGroupId') ? [str(p, 'SecurityGroupId')!] : []), ...list(p, 'SecurityGroupIds')];
       const groups = await resolveSecurityGroups(tx, scope, vsw, sgIds, true);
       const addr = await placeAddress(tx, scope, vsw, str(p, 'PrimaryIpAddress'), true);

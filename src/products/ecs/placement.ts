@@ -13,13 +13,13 @@ import { E, ownError } from './catalog.js';
 import type { SecurityGroupDoc } from './security-groups-model.js';
 
 /** The vSwitch of a create call: VSwitchId, or the default vSwitch of ZoneId (first zone when absent). */
-export async function resolveVSwitch(tx: Tx, scope: Scope, region: RegionInfo, vswId: string | undefined, zoneId: string | undefined, now: string, forEni = false): Promise<VSwitchDoc> {
+export async function resolveVSwitch(tx: Tx, scope: Scope, region: RegionInfo, vswId: string | undefined, zoneId: string | undefined, now: string): Promise<VSwitchDoc> {
   await ensureRegion(tx, scope, now);
   if (zoneId && !region.zones.some((z) => z.ZoneId === zoneId)) throw E.error('InvalidZoneId.NotFound');
   let vsw: VSwitchDoc | undefined;
   if (vswId) {
     vsw = await tx.get<VSwitchDoc>(KINDS.vswitch, scope, vswId);
-    if (!vsw) throw forEni ? E.error('InvalidVSwitchId.NotFound', 'Specified virtual switch does not exist.') : E.error('InvalidVSwitchId.NotFound', 'Specified virtual switch does not exist.');
+    if (!vsw) throw E.error('InvalidVSwitchId.NotFound', 'Specified virtual switch does not exist.');
     if (zoneId && vsw.ZoneId !== zoneId) throw E.error('InvalidParameter.Mismatch', 'Specified virtual switch is not in the specified zone.');
   } else {
     const zone = zoneId ?? region.zones[0]?.ZoneId;
