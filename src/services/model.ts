@@ -62,10 +62,39 @@ export interface InstanceDoc {
   VpcId?: string;
   VSwitchId?: string;
   ZoneId?: string;
-  Status: 'Running' | 'Stopped' | 'Starting' | 'Stopping';
+  /** SLB reaches only Running instances (ObtainIpFail otherwise). An ENI (Type 'eni') stays
+   *  Running: its attachment state is EniStatus. Pending exists for instances made by ECS RunInstances/CreateInstance. */
+  Status: 'Pending' | 'Running' | 'Stopped' | 'Starting' | 'Stopping';
   Type: 'ecs' | 'eni' | 'eci';
   /** where the data plane reaches PrivateIpAddress on this machine, when its vSwitch maps private addresses (src/world/host-addresses.ts) */
   HostAddress?: string;
+  // -- answered by the ECS 2014-05-26 product (src/products/ecs); absent on world-file/operator instances
+  InstanceName?: string;
+  Description?: string;
+  InstanceType?: string;
+  ImageId?: string;
+  HostName?: string;
+  SecurityGroupIds?: string[];
+  /** ISO 8601, minutes (`2017-12-10T04:04Z`, as ECS writes it) */
+  CreationTime?: string;
+  StartTime?: string;
+  InstanceChargeType?: string;
+  InternetChargeType?: string;
+  InternetMaxBandwidthOut?: number;
+  InternetMaxBandwidthIn?: number;
+  ResourceGroupId?: string;
+  Tags?: { Key: string; Value: string }[];
+  /** the instance's primary network interface (listed by DescribeNetworkInterfaces as Type Primary) */
+  PrimaryNetworkInterfaceId?: string;
+  /** a status change under way on the server clock: the statuses still to come and when (ms) */
+  Transition?: { Status: 'Pending' | 'Running' | 'Stopped' | 'Starting' | 'Stopping'; At: number }[];
+  // -- ENIs (Type 'eni') made by ECS CreateNetworkInterface
+  NetworkInterfaceName?: string;
+  /** Available / InUse (absent on world-file ENIs: InUse) */
+  EniStatus?: 'Available' | 'InUse';
+  /** the instance it is attached to */
+  AttachedInstanceId?: string;
+  MacAddress?: string;
 }
 
 /** Loads a load balancer of the caller; a missing one is the real 404. */
@@ -102,6 +131,8 @@ export const KINDS = {
   accessLogsDownload: 'accessLogsDownload',
   hdMonitor: 'hdMonitor',
   instance: 'instance',
+  /** ECS security groups (src/products/ecs), id sg-… */
+  securityGroup: 'securityGroup',
   vpc: 'vpc',
   vswitch: 'vswitch',
   resourceGroup: 'resourceGroup',

@@ -342,7 +342,7 @@ export interface InstanceInput {
   Type?: InstanceDoc['Type'];
 }
 
-const INSTANCE_STATUSES: InstanceDoc['Status'][] = ['Running', 'Stopped', 'Starting', 'Stopping'];
+const INSTANCE_STATUSES: InstanceDoc['Status'][] = ['Running', 'Stopped', 'Starting', 'Stopping', 'Pending'];
 
 export async function putInstance(tx: Tx, account: string, input: InstanceInput, now: string, newId: (p: string) => string, replace = false): Promise<InstanceDoc> {
   const r = requireKnownRegion(input.RegionId);
@@ -376,6 +376,8 @@ export async function putInstance(tx: Tx, account: string, input: InstanceInput,
     if (lease) throw new WorldError(409, 'IpInUse', `${formatIp(ip)} is the address of load balancer ${lease.LoadBalancerId}`);
   }
   const doc: InstanceDoc = {
+    // fields other products keep on the instance (ECS: name, type, security groups…) survive a replace
+    ...(existing && replace ? existing : {}),
     InstanceId: id,
     RegionId: r.RegionId,
     PrivateIpAddress: formatIp(ip),
@@ -384,6 +386,12 @@ export async function putInstance(tx: Tx, account: string, input: InstanceInput,
     Status: status,
     Type: type,
   };
+  delete doc.HostAddress;
+  const host = vsw ? toHostAddress(doc.PrivateIpAddress, vsw.CidrBlock, vsw.HostCidrBlock) : undefined;
+  if (host) doc.HostAddress = host;
+  if (!vsw) for (const k of ['VpcId', 'VSwitchId'] as const) delete doc[k];
+  // an operator who sets another status ends a status change under way (ECS transitions)
+  if (existing && existing.Status !== status) delete doc.Transition;
   await tx.put('instance', scope, id, doc);
   if (existing && existing.PrivateIpAddress !== doc.PrivateIpAddress) await addressFreed(tx, existing.PrivateIpAddress);
   return doc;
