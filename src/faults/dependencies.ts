@@ -76,6 +76,8 @@ const KIND_DEPENDENCY: Record<string, DependencyName> = {
   vpc: 'vpc',
   vswitch: 'vpc',
   instance: 'ecs',
+  securityGroup: 'ecs',
+  eip: 'vpc',
   commerceAccount: 'order',
   commerceBill: 'order',
   commerceOrder: 'order',

@@ -301,8 +301,20 @@ describe('dependency outages', () => {
     const f = await failure(() => s.v3('DescribeVpcs', { RegionId: REGION }, { version: '2016-04-28' }));
     assert.deepEqual([f.status, f.code, f.message], [503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.']);
     await s.call('DescribeRegions');
+    // the VPC actions the ECS API carries fail the same way
+    const g = await failure(() => s.v3('DescribeVpcs', { RegionId: REGION }, { version: '2014-05-26' }));
+    assert.deepEqual([g.status, g.code], [503, 'ServiceUnavailable']);
     await opOk(s, 'PUT', '/dependencies/vpc', { State: 'up' });
     await s.v3('DescribeVpcs', { RegionId: REGION }, { version: '2016-04-28' });
+    await s.v3('DescribeVpcs', { RegionId: REGION }, { version: '2014-05-26' });
+  });
+
+  test('ecs down: the ECS API served here answers 503 for its own actions', async () => {
+    await down('ecs');
+    const f = await failure(() => s.v3('DescribeInstances', { RegionId: REGION }, { version: '2014-05-26' }));
+    assert.deepEqual([f.status, f.code, f.message], [503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.']);
+    await opOk(s, 'PUT', '/dependencies/ecs', { State: 'up' });
+    await s.v3('DescribeInstances', { RegionId: REGION }, { version: '2014-05-26' });
   });
 
   test('bad dependency requests change nothing', async () => {

@@ -144,6 +144,35 @@ func main() {
 	} else {
 		step("DescribeInstanceAttribute of a deleted instance", nil)
 	}
+	// the VPC and EIP actions the ECS 2014-05-26 API also carries, called on the ECS client as
+	// aliyungo's ecs package does
+	vres, err := c.CreateVpc(&ecs.CreateVpcArgs{RegionId: region, CidrBlock: "172.20.0.0/16", VpcName: "aliyungo-on-ecs"})
+	if step("CreateVpc (ECS version)", err) {
+		step("WaitForVpcAvailable (ECS DescribeVpcs)", c.WaitForVpcAvailable(region, vres.VpcId, 30))
+		zoneId := ""
+		if zs, err := c.DescribeZones(region); err == nil && len(zs) > 0 {
+			zoneId = zs[0].ZoneId
+		}
+		vswId, err := c.CreateVSwitch(&ecs.CreateVSwitchArgs{ZoneId: zoneId, CidrBlock: "172.20.1.0/24", VpcId: vres.VpcId, VSwitchName: "aliyungo-on-ecs"})
+		if step("CreateVSwitch (ECS version)", err) {
+			step("WaitForVSwitchAvailable (ECS DescribeVSwitches)", c.WaitForVSwitchAvailable(vres.VpcId, vswId, 30))
+			list, _, err := c.DescribeVSwitches(&ecs.DescribeVSwitchesArgs{RegionId: region, VpcId: vres.VpcId})
+			if err == nil && (len(list) != 1 || list[0].VSwitchId != vswId || list[0].CidrBlock != "172.20.1.0/24") {
+				err = fmt.Errorf("unexpected vSwitches %+v", list)
+			}
+			step("DescribeVSwitches (ECS version)", err)
+			step("DeleteVSwitch (ECS version)", c.DeleteVSwitch(vswId))
+		}
+		step("DeleteVpc (ECS version)", c.DeleteVpc(vres.VpcId))
+	}
+	eipAddr, allocId, err := c.AllocateEipAddress(&ecs.AllocateEipAddressArgs{RegionId: region, Bandwidth: 5})
+	if err == nil && eipAddr == "" {
+		err = fmt.Errorf("no address")
+	}
+	if step("AllocateEipAddress (ECS version)", err) {
+		step("ReleaseEipAddress (ECS version)", c.ReleaseEipAddress(allocId))
+	}
+
 	fmt.Printf("aliyungo ecs steps failed %d\n", failed)
 	if failed > 0 {
 		os.Exit(1)
