@@ -2,7 +2,7 @@
 // reference/slb-api.json), and the one validator every action goes through.
 import { readFileSync } from 'node:fs';
 import { ApiError, apiError } from '../errors/catalog.js';
-import { parseJsonList, type JsonFieldSpec } from './json-param.js';
+import { parseJsonList, type JsonFieldSpec } from '../util/json-param.js';
 
 export interface ParamSpec {
   name: string;

@@ -3,7 +3,7 @@
 // the VServer group a rule points at. Pure: no HTTP, only a store transaction.
 // Decisions where the real service is unknown are written down in docs/rules-and-extensions.md.
 import { ApiError, apiError, fail } from '../errors/catalog.js';
-import type { JsonScalar } from '../api/json-param.js';
+import type { JsonScalar } from '../util/json-param.js';
 import type { Scope, Store, Tx } from '../state/store.js';
 import { isTransitional, observe } from './listener-lifecycle.js';
 import { KINDS, listenerId, type ListenerDoc, type LoadBalancerDoc } from './model.js';

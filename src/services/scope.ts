@@ -1,4 +1,4 @@
-import type { Ctx } from '../api/registry.js';
+import type { Ctx } from '../world/request.js';
 import type { Scope } from '../state/store.js';
 
 /** The (account, region) a call acts in. */

@@ -3,7 +3,7 @@
 // Decisions where the real service is not documented are in docs/server-groups.md.
 import { apiError, fail, type ApiError } from '../errors/catalog.js';
 import { observeAll } from './listeners.js';
-import { intField, strField, type JsonList, type JsonScalar } from '../api/json-param.js';
+import { intField, strField, type JsonList, type JsonScalar } from '../util/json-param.js';
 import type { Scope, Tx } from '../state/store.js';
 import { parseAnyIp } from '../world/ipv4.js';
 import {

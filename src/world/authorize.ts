@@ -5,7 +5,7 @@
 //  4. after parameter validation: the RAM policies against the action and the resources it names.
 // Root-account callers skip 3 and 4: an account may do anything with its own resources.
 import { fail } from '../errors/catalog.js';
-import type { Caller } from '../api/registry.js';
+import type { Caller } from './request.js';
 import { KINDS } from '../services/model.js';
 import { evaluate, parsePolicy, wildcard, type PolicyDocument, type RequestContext, type ResourceRef } from '../services/ram-policy.js';
 import { getTags, type ResourceType } from '../services/tags.js';

@@ -2,7 +2,7 @@
 // Terraform, the Kubernetes CCM and the SDKs really send must parse; broken text must not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { intField, parseJsonList, parseLenientJson, strField } from '../../src/api/json-param.js';
+import { intField, parseJsonList, parseLenientJson, strField } from '../../src/util/json-param.js';
 
 const BACKEND = [{ name: 'ServerId' }, { name: 'Weight' }, { name: 'Port' }, { name: 'Type' }, { name: 'Description' }];
 

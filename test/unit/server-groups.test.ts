@@ -1,7 +1,7 @@
 // Pure rules of the server groups: reading BackendServers lists and what health is reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJsonList } from '../../src/api/json-param.js';
+import { parseJsonList } from '../../src/util/json-param.js';
 import { SPECS } from '../../src/api/spec.js';
 import { ApiError } from '../../src/errors/catalog.js';
 import { MemoryHealthView, NO_OBSERVATIONS, reportedHealth } from '../../src/services/health-view.js';

@@ -3,7 +3,7 @@
 // (project, logstore) pair of the world registry (src/world/log-stores.ts). One document per load
 // balancer: kind 'accessLogsDownload', id = LoadBalancerId. See docs/rules-and-extensions.md.
 import { fail } from '../../errors/catalog.js';
-import { parseLenientJson, strField, type JsonList } from '../json-param.js';
+import { parseLenientJson, strField, type JsonList } from '../../util/json-param.js';
 import { KINDS, requireLoadBalancer, type LoadBalancerDoc } from '../../services/model.js';
 import { assertWritable } from '../../services/rules.js';
 import { scopeOf } from '../../services/scope.js';

@@ -19,7 +19,7 @@ import { dropTags, getTags, putTags } from '../../services/tags.js';
 import type { Scope, Tx } from '../../state/store.js';
 import { isoSeconds } from '../../util/clock.js';
 import { defaultResourceGroupId } from '../../world/resource-groups.js';
-import type { JsonList } from '../json-param.js';
+import type { JsonList } from '../../util/json-param.js';
 import { defineAction, type Ctx } from '../registry.js';
 import { requireRegion } from './regions.js';
 

@@ -19,7 +19,7 @@ import {
   tooManyInCall,
 } from '../../services/server-groups.js';
 import type { Scope, Tx } from '../../state/store.js';
-import type { JsonList } from '../json-param.js';
+import type { JsonList } from '../../util/json-param.js';
 import { defineAction, type Ctx } from '../registry.js';
 
 const serversParam = { malformed: backendServersMalformed, tooMany: tooManyInCall, absentOk: true };

@@ -2,7 +2,7 @@
 // DeleteMasterSlaveServerGroup, DescribeMasterSlaveServerGroups,
 // DescribeMasterSlaveServerGroupAttribute. Exactly one Master and one Slave, fixed at creation.
 import { fail } from '../../errors/catalog.js';
-import { intField, strField, type JsonList, type JsonScalar } from '../json-param.js';
+import { intField, strField, type JsonList, type JsonScalar } from '../../util/json-param.js';
 import { KINDS, requireLoadBalancer, type LoadBalancerDoc, type MasterSlaveServerGroupDoc } from '../../services/model.js';
 import { scopeOf } from '../../services/scope.js';
 import {

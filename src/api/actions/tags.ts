@@ -17,8 +17,8 @@ import {
   validateTagSet,
   type ResourceType,
 } from '../../services/tags.js';
-import type { JsonList } from '../json-param.js';
-import { strField } from '../json-param.js';
+import type { JsonList } from '../../util/json-param.js';
+import { strField } from '../../util/json-param.js';
 import { defineAction } from '../registry.js';
 import { requireRegion } from './regions.js';
 

@@ -22,7 +22,7 @@ import {
 import { dropTags, getTags, hasAllTags, putTags, validateTagSet } from '../../services/tags.js';
 import type { Scope, Tx } from '../../state/store.js';
 import { isoSeconds } from '../../util/clock.js';
-import type { JsonList } from '../json-param.js';
+import type { JsonList } from '../../util/json-param.js';
 import { defineAction, type Ctx } from '../registry.js';
 
 const serversParam = { malformed: backendServersMalformed, tooMany: tooManyInCall };
