@@ -11,5 +11,6 @@ import './instances.js';
 import './security-groups.js';
 import './network-interfaces.js';
 import './catalogs.js';
+import './terraform-reads.js';
 
 export const ECS = registerProduct({ code: 'ecs', version: '2014-05-26', specs: ECS_SPECS, action: (n) => actions.get(n), catalog: ECS_CATALOG });
