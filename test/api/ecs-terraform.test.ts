@@ -101,6 +101,9 @@ test('alicloud_instance: RunInstances, the read, ModifyInstanceAttribute, the re
   assert.equal(first.ramRoles['TotalCount'], 1);
   assert.equal(first.eni.length, 1);
   assert.equal(first.eni[0]!['Type'], 'Primary');
+  // what the provider type-asserts on that answer: PrivateIpSets.PrivateIpSet[].Primary, Ipv6Sets.Ipv6Set[]
+  assert.equal(items(first.eni[0]!, 'PrivateIpSets', 'PrivateIpSet')[0]!['Primary'], true);
+  assert.deepEqual(first.eni[0]!['Ipv6Sets'], { Ipv6Set: [] });
   assert.deepEqual(first.maintenance, [{ InstanceId: id, NotifyOnMaintenance: false, MaintenanceWindows: { MaintenanceWindow: [] }, ActionOnMaintenance: { DefaultValue: 'AutoRecover', Value: 'AutoRecover', SupportedValues: { SupportedValue: ['Stop', 'AutoRecover'] } } }]);
   assert.equal(first.attribute['EnableJumboFrame'], false);
   assert.deepEqual(first.attachment, [{ InstanceId: id, PrivatePoolOptionsMatchCriteria: 'None', PrivatePoolOptionsId: '' }]);
