@@ -86,6 +86,18 @@ export interface InstanceDoc {
   Tags?: { Key: string; Value: string }[];
   /** the instance's primary network interface (listed by DescribeNetworkInterfaces as Type Primary) */
   PrimaryNetworkInterfaceId?: string;
+  /** the system disk made with the instance (DescribeDisks; src/products/ecs/instance-extras.ts) */
+  SystemDisk?: SystemDiskDoc;
+  /** Base64 user data (RunInstances/CreateInstance, ModifyInstanceAttribute; DescribeUserData) */
+  UserData?: string;
+  /** the instance RAM role attached at creation (DescribeInstanceRamRole) */
+  RamRoleName?: string;
+  /** PrivatePoolOptions.MatchCriteria when Open (absent: None) */
+  PrivatePoolMatchCriteria?: 'Open';
+  /** release protection (RunInstances/CreateInstance, ModifyInstanceAttribute) */
+  DeletionProtection?: boolean;
+  /** PrePaid instances created with AutoRenew=true: the renewal period (DescribeInstanceAutoRenewAttribute) */
+  AutoRenew?: { Duration: number; PeriodUnit: string };
   /** a status change under way on the server clock: the statuses still to come and when (ms) */
   Transition?: { Status: 'Pending' | 'Running' | 'Stopped' | 'Starting' | 'Stopping'; At: number }[];
   // -- ENIs (Type 'eni') made by ECS CreateNetworkInterface
@@ -95,6 +107,18 @@ export interface InstanceDoc {
   /** the instance it is attached to */
   AttachedInstanceId?: string;
   MacAddress?: string;
+}
+
+/** An ECS instance's system disk (no data disks are modelled). */
+export interface SystemDiskDoc {
+  DiskId: string;
+  Category: string;
+  /** GiB */
+  Size: number;
+  /** PL0–PL3 for cloud_essd, else "" */
+  PerformanceLevel: string;
+  DiskName: string;
+  Description: string;
 }
 
 /** Loads a load balancer of the caller; a missing one is the real 404. */

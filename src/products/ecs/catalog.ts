@@ -20,6 +20,8 @@ export const OWN: CatalogRecord[] = [
   ownEntry('InvalidOperation.DetachPrimaryEniNotAllowed', 400, 'The primary network interface of an instance cannot be detached or deleted.', PLACEHOLDER),
   ownEntry('InvalidVSwitchId.IpNotEnough', 400, 'The specified vSwitch does not have enough private IP addresses.', PLACEHOLDER),
   ownEntry('InvalidParameter', 400, 'The specified parameter "NextToken" is not valid.', 'no published entry for a NextToken this server did not issue; the published InvalidParameter rows name other parameters'),
+  ownEntry('InvalidOperation.DeletionProtection', 403, 'The instance has release protection enabled (DeletionProtection); disable it with ModifyInstanceAttribute first.', PLACEHOLDER),
+  ownEntry('UnsupportedParameter', 400, 'The specified parameter is not supported by this server: {name}.', PLACEHOLDER),
   ownEntry('DryRunOperation', 400, 'Request validation has been passed with DryRun flag set.', 'what the service answers to DryRun=true when the call would succeed; no published per-action table lists it'),
 ];
 

@@ -12,6 +12,7 @@ import './security-groups.js';
 import './network-interfaces.js';
 import './catalogs.js';
 import './vpc-actions.js';
+import './terraform-reads.js';
 
 export const ECS = registerProduct({
   code: 'ecs',

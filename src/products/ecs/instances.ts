@@ -6,11 +6,12 @@ import { KINDS, type InstanceDoc } from '../../services/model.js';
 import type { Scope, Tx } from '../../state/store.js';
 import { isoSeconds } from '../../util/clock.js';
 import { defaultResourceGroupId, deleteInstance, stableId } from '../../world/world.js';
-import { E } from './catalog.js';
+import { E, ownError } from './catalog.js';
 import { bool, define, hasTags, list, macOf, num, paginate, requireRegion, str, tagsOf, tagView, type Params } from './common.js';
 import { armTimers, begin, catchUp, isoMinutes, PATHS, settleDue, settleStored } from './lifecycle.js';
 import { placeAddress, resolveSecurityGroups, resolveVSwitch } from './placement.js';
 import { findImage, findInstanceType, IMAGES } from './static-catalog.js';
+import { creationExtras } from './instance-extras.js';
 
 const notFound = () => E.error('InvalidInstanceId.NotFound', 'The specified InstanceId does not exist.');
 const badStatus = () => E.error('IncorrectInstanceStatus', 'The current status of the resource does not support this operation.');
@@ -45,6 +46,7 @@ async function create(ctx: Ctx, p: Params, mode: 'run' | 'create'): Promise<Inst
   const scope = { account, region: region.RegionId };
   await catchUp(ctx, scope);
   const now = ctx.clock.now();
+  creationExtras(p, imageId, ''); // the disk and user data parameters, checked before any id is taken
   const docs = await ctx.store.write(async (tx) => {
     const vsw = await resolveVSwitch(tx, scope, region, str(p, 'VSwitchId'), str(p, 'ZoneId'), isoSeconds(now));
     const sgIds = [...(str(p, 'SecurityGroupId') ? [str(p, 'SecurityGroupId')!] : []), ...list(p, 'SecurityGroupIds')];
@@ -77,6 +79,7 @@ async function create(ctx: Ctx, p: Params, mode: 'run' | 'create'): Promise<Inst
         ResourceGroupId: str(p, 'ResourceGroupId') ?? defaultResourceGroupId(account),
         Tags: tagsOf(p),
         PrimaryNetworkInterfaceId: ctx.ids.next('eni-'),
+        ...creationExtras(p, imageId, ctx.ids.next('d-')),
       };
       begin(doc, PATHS[mode], now);
       await tx.put(KINDS.instance, scope, id, doc);
@@ -140,6 +143,7 @@ define({ name: 'RebootInstance', handler: (ctx, p) => change(ctx, p, 'reboot') }
 async function release(tx: Tx, scope: Scope, doc: InstanceDoc, force: boolean): Promise<void> {
   if (doc.Status === 'Pending') throw E.error('IncorrectInstanceStatus.Initializing');
   if (doc.Status !== 'Stopped' && !force) throw badStatus();
+  if (doc.DeletionProtection) throw ownError('InvalidOperation.DeletionProtection');
   for (const { doc: eni } of await tx.query<InstanceDoc>(KINDS.instance, scope, { where: { VpcId: doc.VpcId ?? '' }, match: { AttachedInstanceId: doc.InstanceId } })) {
     delete eni.AttachedInstanceId;
     eni.EniStatus = 'Available';
@@ -279,7 +283,7 @@ export function instanceView(d: InstanceDoc) {
     ExpiredTime: '2099-12-31T15:59Z',
     IoOptimized: true,
     DeviceAvailable: true,
-    DeletionProtection: false,
+    DeletionProtection: d.DeletionProtection ?? false,
     Recyclable: false,
     SpotStrategy: 'NoSpot',
     SpotPriceLimit: 0,
