@@ -371,11 +371,11 @@ test('errors: not found with their published status, empty lists for unknown ids
     const err = await rejects(() => ecs(s, 'AuthorizeSecurityGroup', { ...R, SecurityGroupId: foreign, ...p }));
     assert.equal(err.code, code, JSON.stringify(p));
   }
-  // the VPC/EIP copies of this version are not served by the ECS product
-  e = await rejects(() => ecs(s, 'CreateVpc', { ...R, CidrBlock: '10.0.0.0/8' }));
-  assert.equal(e.code, 'UnsupportedOperation');
-  e = await rejects(() => ecs(s, 'DescribeVSwitches', { ...R }));
-  assert.equal(e.code, 'UnsupportedOperation');
+  // the VPC/EIP copies of this version answer through the VPC product, with its errors
+  e = await rejects(() => ecs(s, 'CreateVpc', { ...R, CidrBlock: '8.8.0.0/16' }));
+  assert.equal(e.code, 'InvalidParameter');
+  const vs = (await ecs(s, 'DescribeVSwitches', { ...R })) as { VSwitches: { VSwitch: unknown[] } };
+  assert.ok(Array.isArray(vs.VSwitches.VSwitch));
 });
 
 test('DescribeRegions, DescribeZones, DescribeImages, DescribeInstanceTypes from the static catalogs', async () => {
