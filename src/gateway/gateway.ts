@@ -9,7 +9,7 @@ import type { Clock } from '../util/clock.js';
 import { requestIdOf, type IdGenerator } from '../util/ids.js';
 import type { Store } from '../state/store.js';
 import type { Account, KeyResolver } from '../world/accounts.js';
-import { admit, authorizeAction } from '../world/authorize.js';
+import { admit, authorizeAction } from './authorize.js';
 import { parseForm } from './encoding.js';
 import { renderError, renderSuccess, type Format, type Rendered } from './envelope.js';
 import { NonceCache, TokenBuckets, WINDOW_MS, type NonceGuard } from './guards.js';

@@ -1,16 +1,8 @@
 // Replay protection and optional throttling for the gateway.
 import type { Clock } from '../util/clock.js';
 
-export const WINDOW_MS = 15 * 60 * 1000;
-
-/**
- * Replay protection: `use` answers false when the (AccessKeyId, nonce) pair was used inside the
- * window. NonceCache is one process's memory; several API nodes on one PostgreSQL database share
- * one in the database instead (src/state/open-store.ts).
- */
-export interface NonceGuard {
-  use(accessKeyId: string, nonce: string): boolean | Promise<boolean>;
-}
+import { WINDOW_MS, type NonceGuard } from '../util/replay.js';
+export { WINDOW_MS, type NonceGuard };
 
 /** Remembers (AccessKeyId, nonce) pairs for the 15-minute timestamp window. */
 export class NonceCache implements NonceGuard {

@@ -53,73 +53,9 @@ export interface BackendServerDoc {
   Description?: string;
 }
 
-/** kind 'instance' (the world's backend inventory), id = InstanceId */
-export interface InstanceDoc {
-  InstanceId: string;
-  RegionId: string;
-  PrivateIpAddress: string;
-  NetworkType: 'vpc' | 'classic';
-  VpcId?: string;
-  VSwitchId?: string;
-  ZoneId?: string;
-  /** SLB reaches only Running instances (ObtainIpFail otherwise). An ENI (Type 'eni') stays
-   *  Running: its attachment state is EniStatus. Pending exists for instances made by ECS RunInstances/CreateInstance. */
-  Status: 'Pending' | 'Running' | 'Stopped' | 'Starting' | 'Stopping';
-  Type: 'ecs' | 'eni' | 'eci';
-  /** where the data plane reaches PrivateIpAddress on this machine, when its vSwitch maps private addresses (src/world/host-addresses.ts) */
-  HostAddress?: string;
-  // -- answered by the ECS 2014-05-26 product (src/products/ecs); absent on world-file/operator instances
-  InstanceName?: string;
-  Description?: string;
-  InstanceType?: string;
-  ImageId?: string;
-  HostName?: string;
-  SecurityGroupIds?: string[];
-  /** ISO 8601, minutes (`2017-12-10T04:04Z`, as ECS writes it) */
-  CreationTime?: string;
-  StartTime?: string;
-  InstanceChargeType?: string;
-  InternetChargeType?: string;
-  InternetMaxBandwidthOut?: number;
-  InternetMaxBandwidthIn?: number;
-  ResourceGroupId?: string;
-  Tags?: { Key: string; Value: string }[];
-  /** the instance's primary network interface (listed by DescribeNetworkInterfaces as Type Primary) */
-  PrimaryNetworkInterfaceId?: string;
-  /** the system disk made with the instance (DescribeDisks; src/products/ecs/instance-extras.ts) */
-  SystemDisk?: SystemDiskDoc;
-  /** Base64 user data (RunInstances/CreateInstance, ModifyInstanceAttribute; DescribeUserData) */
-  UserData?: string;
-  /** the instance RAM role attached at creation (DescribeInstanceRamRole) */
-  RamRoleName?: string;
-  /** PrivatePoolOptions.MatchCriteria when Open (absent: None) */
-  PrivatePoolMatchCriteria?: 'Open';
-  /** release protection (RunInstances/CreateInstance, ModifyInstanceAttribute) */
-  DeletionProtection?: boolean;
-  /** PrePaid instances created with AutoRenew=true: the renewal period (DescribeInstanceAutoRenewAttribute) */
-  AutoRenew?: { Duration: number; PeriodUnit: string };
-  /** a status change under way on the server clock: the statuses still to come and when (ms) */
-  Transition?: { Status: 'Pending' | 'Running' | 'Stopped' | 'Starting' | 'Stopping'; At: number }[];
-  // -- ENIs (Type 'eni') made by ECS CreateNetworkInterface
-  NetworkInterfaceName?: string;
-  /** Available / InUse (absent on world-file ENIs: InUse) */
-  EniStatus?: 'Available' | 'InUse';
-  /** the instance it is attached to */
-  AttachedInstanceId?: string;
-  MacAddress?: string;
-}
+// Instances belong to the world (src/world/world.ts); the SLB code reads them as backends.
+export type { InstanceDoc, SystemDiskDoc } from '../world/world.js';
 
-/** An ECS instance's system disk (no data disks are modelled). */
-export interface SystemDiskDoc {
-  DiskId: string;
-  Category: string;
-  /** GiB */
-  Size: number;
-  /** PL0–PL3 for cloud_essd, else "" */
-  PerformanceLevel: string;
-  DiskName: string;
-  Description: string;
-}
 
 /** Loads a load balancer of the caller; a missing one is the real 404. */
 export async function requireLoadBalancer(tx: Tx, account: string, id: string | undefined, region?: string): Promise<{ scope: Scope; lb: LoadBalancerDoc }> {

@@ -1,7 +1,7 @@
 // Chooses the store for a server: SQLite in the data dir by default, PostgreSQL when given a
 // postgres:// URL (`openslb serve --store URL` or env OPENSLB_STORE_URL; docs/storage.md).
 import { join } from 'node:path';
-import { WINDOW_MS, type NonceGuard } from '../gateway/guards.js';
+import { WINDOW_MS, type NonceGuard } from '../util/replay.js';
 import type { Clock } from '../util/clock.js';
 import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';

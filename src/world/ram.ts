@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { GLOBAL, type Tx } from '../state/store.js';
 import type { IdGenerator } from '../util/ids.js';
-import { parsePolicy, PolicyError, wildcard, type PolicyDocument } from '../services/ram-policy.js';
+import { parsePolicy, PolicyError, wildcard, type PolicyDocument } from './ram-policy.js';
 import { ACCESS_KEY, getAccount, mixedCaseKeyId, STS_CREDENTIAL, STS_TOKEN, tokenHash, type AccessKey, type StsCredential } from './accounts.js';
 import { WorldError } from './world.js';
 

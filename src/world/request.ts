@@ -1,5 +1,5 @@
 // Who is calling and what a handler gets besides its parameters: shared by every product's actions
-// (src/api, src/products), the services below them and the RAM evaluation in src/world/authorize.ts.
+// (src/api, src/products), the services below them and the RAM evaluation in src/gateway/authorize.ts.
 import type { Clock } from '../util/clock.js';
 import type { IdGenerator } from '../util/ids.js';
 import type { Store } from '../state/store.js';

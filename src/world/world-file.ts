@@ -2,7 +2,7 @@
 // one JSON document describing VPCs, vSwitches, instances, resource groups, pools, stock and quotas.
 // Loading is an upsert in one transaction: loading the same file twice changes nothing, a bad
 // entry changes nothing at all. Schema: docs/world.md.
-import type { InstanceDoc } from '../services/model.js';
+import type { InstanceDoc } from './world.js';
 import type { Tx } from '../state/store.js';
 import {
   createVpc,

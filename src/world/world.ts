@@ -4,10 +4,77 @@
 // Defaults (docs/world.md): loopback everywhere, so every address the API reports is reachable.
 import { createHash } from 'node:crypto';
 import { GLOBAL, type Scope, type Tx } from '../state/store.js';
-import type { InstanceDoc, LoadBalancerDoc } from '../services/model.js';
 import { cidrOverlaps, cidrSize, cidrWithin, formatIp, inCidr, mappedV6, parseAnyIp, parseCidr, parseIp, type Cidr } from './ipv4.js';
 import { findRegion, type RegionInfo } from './regions.js';
 import { releaseHostBlock, toHostAddress } from './host-addresses.js';
+
+/** kind 'instance' (the world's backend inventory), id = InstanceId */
+export interface InstanceDoc {
+  InstanceId: string;
+  RegionId: string;
+  PrivateIpAddress: string;
+  NetworkType: 'vpc' | 'classic';
+  VpcId?: string;
+  VSwitchId?: string;
+  ZoneId?: string;
+  /** SLB reaches only Running instances (ObtainIpFail otherwise). An ENI (Type 'eni') stays
+   *  Running: its attachment state is EniStatus. Pending exists for instances made by ECS RunInstances/CreateInstance. */
+  Status: 'Pending' | 'Running' | 'Stopped' | 'Starting' | 'Stopping';
+  Type: 'ecs' | 'eni' | 'eci';
+  /** where the data plane reaches PrivateIpAddress on this machine, when its vSwitch maps private addresses (src/world/host-addresses.ts) */
+  HostAddress?: string;
+  // -- answered by the ECS 2014-05-26 product (src/products/ecs); absent on world-file/operator instances
+  InstanceName?: string;
+  Description?: string;
+  InstanceType?: string;
+  ImageId?: string;
+  HostName?: string;
+  SecurityGroupIds?: string[];
+  /** ISO 8601, minutes (`2017-12-10T04:04Z`, as ECS writes it) */
+  CreationTime?: string;
+  StartTime?: string;
+  InstanceChargeType?: string;
+  InternetChargeType?: string;
+  InternetMaxBandwidthOut?: number;
+  InternetMaxBandwidthIn?: number;
+  ResourceGroupId?: string;
+  Tags?: { Key: string; Value: string }[];
+  /** the instance's primary network interface (listed by DescribeNetworkInterfaces as Type Primary) */
+  PrimaryNetworkInterfaceId?: string;
+  /** the system disk made with the instance (DescribeDisks; src/products/ecs/instance-extras.ts) */
+  SystemDisk?: SystemDiskDoc;
+  /** Base64 user data (RunInstances/CreateInstance, ModifyInstanceAttribute; DescribeUserData) */
+  UserData?: string;
+  /** the instance RAM role attached at creation (DescribeInstanceRamRole) */
+  RamRoleName?: string;
+  /** PrivatePoolOptions.MatchCriteria when Open (absent: None) */
+  PrivatePoolMatchCriteria?: 'Open';
+  /** release protection (RunInstances/CreateInstance, ModifyInstanceAttribute) */
+  DeletionProtection?: boolean;
+  /** PrePaid instances created with AutoRenew=true: the renewal period (DescribeInstanceAutoRenewAttribute) */
+  AutoRenew?: { Duration: number; PeriodUnit: string };
+  /** a status change under way on the server clock: the statuses still to come and when (ms) */
+  Transition?: { Status: 'Pending' | 'Running' | 'Stopped' | 'Starting' | 'Stopping'; At: number }[];
+  // -- ENIs (Type 'eni') made by ECS CreateNetworkInterface
+  NetworkInterfaceName?: string;
+  /** Available / InUse (absent on world-file ENIs: InUse) */
+  EniStatus?: 'Available' | 'InUse';
+  /** the instance it is attached to */
+  AttachedInstanceId?: string;
+  MacAddress?: string;
+}
+
+/** An ECS instance's system disk (no data disks are modelled). */
+export interface SystemDiskDoc {
+  DiskId: string;
+  Category: string;
+  /** GiB */
+  Size: number;
+  /** PL0–PL3 for cloud_essd, else "" */
+  PerformanceLevel: string;
+  DiskName: string;
+  Description: string;
+}
 
 export type VpcStatus = 'Creating' | 'Available' | 'Deleting' | 'Deleted';
 
@@ -283,7 +350,7 @@ export async function deleteVpc(tx: Tx, account: string, region: string, vpcId: 
   const scope = { account, region };
   const vpc = await tx.get<VpcDoc>('vpc', scope, vpcId);
   if (!vpc) throw new WorldError(404, 'VpcNotFound', `no VPC ${vpcId} in ${region}`);
-  const lbs = (await tx.query<LoadBalancerDoc>('loadBalancer', scope, { where: { VpcId: vpcId }, limit: 20 })).map((r) => r.doc);
+  const lbs = (await tx.query<{ LoadBalancerId: string }>('loadBalancer', scope, { where: { VpcId: vpcId }, limit: 20 })).map((r) => r.doc);
   if (lbs.length) throw new WorldError(409, 'DependencyViolation', `VPC ${vpcId} still has load balancers: ${lbs.map((l) => l.LoadBalancerId).join(', ')}`);
   const insts = (await tx.query<InstanceDoc>('instance', scope, { where: { VpcId: vpcId }, limit: 20 })).map((r) => r.doc);
   if (insts.length) throw new WorldError(409, 'DependencyViolation', `VPC ${vpcId} still has instances: ${insts.map((i) => i.InstanceId).join(', ')}`);

@@ -1,8 +1,8 @@
-// The RAM policy language (src/services/ram-policy.ts) and the action → resource table
-// (src/world/authorize.ts resourcesOf) as pure logic.
+// The RAM policy language (src/world/ram-policy.ts) and the action → resource table
+// (src/gateway/authorize.ts resourcesOf) as pure logic.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conditionHolds, evaluate, parsePolicy, PolicyError, wildcard, type RequestContext } from '../../src/services/ram-policy.js';
+import { conditionHolds, evaluate, parsePolicy, PolicyError, wildcard, type RequestContext } from '../../src/world/ram-policy.js';
 
 const req = (over: Partial<RequestContext> = {}): RequestContext => ({ action: 'slb:DescribeLoadBalancers', sourceIp: '127.0.0.1', currentTime: Date.parse('2026-06-01T00:00:00Z'), secureTransport: false, accessKeyId: 'LTAIx', ...over });
 const res = (arn = 'acs:slb:cn-hangzhou:1:loadbalancer/lb-1', tags?: Record<string, string>) => ({ arn, ...(tags ? { tags } : {}) });

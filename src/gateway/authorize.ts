@@ -5,13 +5,13 @@
 //  4. after parameter validation: the RAM policies against the action and the resources it names.
 // Root-account callers skip 3 and 4: an account may do anything with its own resources.
 import { fail } from '../errors/catalog.js';
-import type { Caller } from './request.js';
+import type { Caller } from '../world/request.js';
 import { KINDS } from '../services/model.js';
-import { evaluate, parsePolicy, wildcard, type PolicyDocument, type RequestContext, type ResourceRef } from '../services/ram-policy.js';
+import { evaluate, parsePolicy, wildcard, type PolicyDocument, type RequestContext, type ResourceRef } from '../world/ram-policy.js';
 import { getTags, type ResourceType } from '../services/tags.js';
 import { GLOBAL, type Store, type Tx } from '../state/store.js';
-import { ACCOUNT, findAccountByName, type Account } from './accounts.js';
-import { policiesOf, RAM_ROLE, RAM_USER, ramScope, trusts, type RamRole, type RamUser } from './ram.js';
+import { ACCOUNT, findAccountByName, type Account } from '../world/accounts.js';
+import { policiesOf, RAM_ROLE, RAM_USER, ramScope, trusts, type RamRole, type RamUser } from '../world/ram.js';
 
 const present = (v: string | undefined): v is string => v !== undefined && v !== '';
 

@@ -1,7 +1,7 @@
 // The RAM policy language as OpenSLB evaluates it (docs/accounts-and-ram.md §3). Pure: no store,
 // no HTTP. A policy document is validated once when the operator stores it; evaluation takes the
 // parsed form.
-import { parseAnyIp, parseCidr, parseIp } from '../world/ipv4.js';
+import { parseAnyIp, parseCidr, parseIp } from './ipv4.js';
 
 export type Effect = 'Allow' | 'Deny';
 /** operator → key → accepted values */
