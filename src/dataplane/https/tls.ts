@@ -8,8 +8,10 @@
 // - A custom policy allowing TLS 1.3 without naming a TLS 1.3 suite gets OpenSSL's default 1.3 suites.
 // - Unknown suite names in a custom policy are dropped; if nothing usable remains the OpenSSL
 //   defaults for the version range apply (the API refuses such policies anyway).
+// - Every ECDHE-RSA suite of a policy also offers its ECDHE-ECDSA counterpart, so ECC (ECDSA)
+//   certificates handshake under every policy; RSA certificates never select those.
 import tls from 'node:tls';
-import { BUILTIN_TLS_POLICIES, isBuiltinTlsPolicy, TLS13_SUITES, TLS_VERSIONS, type TlsPolicyTable, type TlsVersion } from '../../util/tls-suites.js';
+import { BUILTIN_TLS_POLICIES, isBuiltinTlsPolicy, TLS13_SUITES, TLS_VERSIONS, withEcdsaCounterparts, type TlsPolicyTable, type TlsVersion } from '../../util/tls-suites.js';
 import type { HttpsListenerSnapshot, Snapshot } from '../snapshot.js';
 
 const SUITES_13 = new Set(TLS13_SUITES);
@@ -47,7 +49,8 @@ export function policyOptions(name: string, custom?: Snapshot['tlsCipherPolicies
   const max = TLS_VERSIONS[idx.length ? Math.max(...idx) : 2]!;
   const keep: string[] = [];
   const dropped: string[] = [];
-  for (const c of p.ciphers) (cipherUsable(c) ? keep : dropped).push(c);
+  // ECC certificates: every ECDHE-RSA suite brings its ECDHE-ECDSA counterpart (tls-suites.ts)
+  for (const c of withEcdsaCounterparts(p.ciphers)) (cipherUsable(c) ? keep : dropped).push(c);
   const legacy = min === 'TLSv1.0' || min === 'TLSv1.1';
   let ciphers = keep.length ? keep.join(':') : undefined;
   if (legacy) ciphers = `${ciphers ?? 'DEFAULT'}:@SECLEVEL=0`;
