@@ -216,3 +216,54 @@ test('TLS session resumption (tickets) for TLS 1.2 and 1.3, RSA and ECC, across 
     assert.equal(await resumes(port, {}, () => dp.apply(tlsSnapshot(l({ enableHttp2: true }), cert)).then(() => {})), true, 'after EnableHttp2 on');
   }
 });
+
+test('a domain extension added to a running listener (and removed again) applies to new handshakes', T, async () => {
+  const { dp, port } = await listener();
+  const shop = issueEcLeaf(ca, ['shop.example.org']);
+  const subject = (servername: string) =>
+    new Promise<string>((resolve, reject) => {
+      const s = tls.connect({ host: LB, port, servername, ca: ca.certPem, checkServerIdentity: () => undefined }, () => {
+        resolve(String(s.getPeerCertificate().subject?.CN));
+        s.destroy();
+      });
+      s.on('error', reject);
+    });
+  assert.equal(await subject('shop.example.org'), NAME);
+  const withExt = (exts: HttpsListenerSnapshot['domainExtensions']) => {
+    const s = tlsSnapshot(httpsListener(port, { domainExtensions: exts }));
+    return { ...s, serverCertificates: { ...s.serverCertificates, 'cert-shop': { serverCertificateId: 'cert-shop', certificate: shop.certPem, privateKey: shop.keyPem } } };
+  };
+  await dp.apply(withExt([{ domainExtensionId: 'de-1', domain: 'shop.example.org', serverCertificateId: 'cert-shop' }]));
+  assert.equal(await subject('shop.example.org'), 'shop.example.org');
+  assert.equal(await subject(NAME), NAME);
+  await dp.apply(withExt([]));
+  assert.equal(await subject('shop.example.org'), NAME);
+});
+
+test('domain extensions with the other key type (RSA listener + ECC extension, ECC listener + RSA extension) serve their own certificate, TLS 1.2 and 1.3', T, async () => {
+  for (const [def, extCert] of [
+    [rsa, issueEcLeaf(ca, ['shop.example.org'])],
+    [ecc, issueLeaf(ca, ['shop.example.org'])],
+  ] as const) {
+    const port = await freePort(LB);
+    const dp = new DataPlane({ handlers: [httpsHandler] });
+    planes.push(dp);
+    const s = tlsSnapshot(httpsListener(port, { tlsCipherPolicy: 'tls_cipher_policy_1_2_strict_with_1_3', domainExtensions: [{ domainExtensionId: 'de-1', domain: 'shop.example.org', serverCertificateId: 'cert-shop' }] }), def);
+    await dp.apply({ ...s, serverCertificates: { ...s.serverCertificates, 'cert-shop': { serverCertificateId: 'cert-shop', certificate: extCert.certPem, privateKey: extCert.keyPem } } });
+    for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
+      for (const [servername, cn] of [
+        ['shop.example.org', 'shop.example.org'],
+        [NAME, NAME],
+      ]) {
+        const got = await new Promise<string>((resolve, reject) => {
+          const c = tls.connect({ host: LB, port, servername, ca: ca.certPem, maxVersion }, () => {
+            resolve(String(c.getPeerCertificate().subject?.CN));
+            c.destroy();
+          });
+          c.on('error', reject);
+        });
+        assert.equal(got, cn, `${def === rsa ? 'RSA' : 'ECC'} listener, ${servername}, ${maxVersion}`);
+      }
+    }
+  }
+});

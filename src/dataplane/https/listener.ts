@@ -9,7 +9,8 @@
 // - Certificate, CA, TLS policy and domain-extension changes reach new handshakes through
 //   setSecureContext() and a swapped SNI table; open connections keep their session.
 // - EnableHttp2 flipping builds a front with the other ALPN list for new connections; open
-//   connections stay where they are.
+//   connections stay where they are. Same when the first domain extension arrives or the last one
+//   goes: only a front for a listener with extensions has an SNI callback.
 // - CA certificate set → mutual TLS: client certificates are requested and verified; a client
 //   without a valid one fails the handshake.
 // - Session resumption: session tickets under a key per listener runtime (kept across
@@ -25,6 +26,7 @@ import { FastConn, RawUpstreams } from '../http/fast.js';
 import { kDenied, L7Runtime, type AnyRequest, type L7Listener } from '../http/proxy.js';
 import { compileTls, sniContext, type TlsConfig } from './tls.js';
 
+const hasSni = (cfg: TlsConfig) => cfg.exact.size > 0 || cfg.wildcards.length > 0;
 const FAST_DEFAULT = process.env.OPENSLB_HTTP_FASTPATH !== '0';
 type Marked = { [kDenied]?: boolean; _parent?: { [kDenied]?: boolean } };
 function noop() {}
@@ -36,6 +38,8 @@ export class HttpsListenerRuntime extends L7Runtime {
   private initError: Error | undefined;
   private tlsCfg!: TlsConfig;
   private h2: boolean;
+  /** whether the current front has an SNI callback (only with domain extensions: it costs a JS round trip per handshake) */
+  private sni = false;
   /** session-ticket keys of this listener (48 bytes: name, HMAC and AES keys) */
   private readonly ticketKeys = randomBytes(48);
   /** the general path for HTTP/1.1 connections */
@@ -74,10 +78,11 @@ export class HttpsListenerRuntime extends L7Runtime {
 
   private makeFront(): tls.Server {
     const cfg = this.tlsCfg;
+    const sni = hasSni(cfg);
     const f = tls.createServer({
       ...cfg.base,
       ticketKeys: this.ticketKeys,
-      SNICallback: (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => cb(null, sniContext(this.tlsCfg, name)),
+      ...(sni ? { SNICallback: (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => cb(null, sniContext(this.tlsCfg, name)) } : {}),
       requestCert: cfg.mutual,
       rejectUnauthorized: true,
       ALPNProtocols: this.h2 ? ['h2', 'http/1.1'] : ['http/1.1'],
@@ -85,6 +90,7 @@ export class HttpsListenerRuntime extends L7Runtime {
     f.on('secureConnection', this.onSecure);
     f.on('error', noop);
     f.on('tlsClientError', noop);
+    this.sni = sni;
     return f;
   }
 
@@ -144,7 +150,7 @@ export class HttpsListenerRuntime extends L7Runtime {
       }
     }
     try {
-      if (l.enableHttp2 !== this.h2) {
+      if (l.enableHttp2 !== this.h2 || hasSni(this.tlsCfg) !== this.sni) {
         const h2 = this.h2;
         this.h2 = l.enableHttp2;
         try {
