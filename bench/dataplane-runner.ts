@@ -6,8 +6,10 @@
 //   PORT_BASE=18300 WORKERS=1 node --import tsx bench/dataplane-runner.ts
 // listeners: PORT_BASE → 127.0.0.1:18081/18082 (tcp, wrr), PORT_BASE+10 → 127.0.0.1:15201 (tcp,
 // iperf3), PORT_BASE+1 → 18081/18082 (http, XFF on, one rule, ACL on) when an HTTP handler is
-// available (BENCH_HTTP=0 leaves it out).
+// available (BENCH_HTTP=0 leaves it out), PORT_BASE+2 → 18081/18082 (https, same settings, the
+// certificate in BENCH_TLS_CERT/BENCH_TLS_KEY, policy BENCH_TLS_POLICY) when both files are given.
 import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { DataPlane } from '../src/dataplane/reconciler.js';
 import type { ProtocolHandler } from '../src/dataplane/handler.js';
@@ -16,6 +18,10 @@ import type { HealthCheckSnapshot, ListenerSnapshot, Snapshot, TcpListenerSnapsh
 const WORKERS = Number(process.env.WORKERS ?? 1);
 const BASE = Number(process.env.PORT_BASE ?? 18300);
 const HOST = '127.0.0.1';
+const TLS_CERT = process.env.BENCH_TLS_CERT;
+const TLS_KEY = process.env.BENCH_TLS_KEY;
+const WITH_TLS = !!(TLS_CERT && TLS_KEY);
+const TLS_POLICY = process.env.BENCH_TLS_POLICY ?? 'tls_cipher_policy_1_2_strict_with_1_3';
 
 async function findHttpHandler(): Promise<ProtocolHandler | undefined> {
   if (process.env.BENCH_HTTP === '0') return undefined;
@@ -60,7 +66,7 @@ function tcp(port: number, group: string): TcpListenerSnapshot {
 function buildSnapshot(withHttp: boolean, checks = true): Snapshot {
   const listeners: ListenerSnapshot[] = [tcp(BASE, 'rsp-web'), tcp(BASE + 10, 'rsp-iperf')];
   if (withHttp) {
-    listeners.push({
+    const httpL = {
       listenerId: `lb-bench_http_${BASE + 1}`,
       protocol: 'http',
       port: BASE + 1,
@@ -78,7 +84,22 @@ function buildSnapshot(withHttp: boolean, checks = true): Snapshot {
       requestTimeoutMs: 60_000,
       rules: [{ ruleId: 'rule-bench', ruleName: 'bench', domain: null, url: '/hello', serverGroupId: 'rsp-web', override: null }],
       redirect: null,
-    });
+    } as const;
+    listeners.push(httpL);
+    if (WITH_TLS) {
+      const { redirect: _r, ...rest } = httpL;
+      listeners.push({
+        ...rest,
+        listenerId: `lb-bench_https_${BASE + 2}`,
+        protocol: 'https',
+        port: BASE + 2,
+        serverCertificateId: 'cert-bench',
+        caCertificateId: null,
+        domainExtensions: [],
+        tlsCipherPolicy: TLS_POLICY,
+        enableHttp2: false,
+      });
+    }
   }
   const web = (id: string, port: number) => ({ serverId: id, ip: HOST, port, weight: 100, type: 'ecs' as const });
   if (!checks) for (const [i, l] of listeners.entries()) listeners[i] = { ...l, healthCheck: { ...l.healthCheck, enabled: false } };
@@ -98,7 +119,7 @@ function buildSnapshot(withHttp: boolean, checks = true): Snapshot {
       },
     ],
     acls: { 'acl-bench': { aclId: 'acl-bench', addressIPVersion: 'ipv4', entries: ['127.0.0.0/8'] } },
-    serverCertificates: {},
+    serverCertificates: WITH_TLS ? { 'cert-bench': { serverCertificateId: 'cert-bench', certificate: readFileSync(TLS_CERT!, 'utf8'), privateKey: readFileSync(TLS_KEY!, 'utf8') } } : {},
     caCertificates: {},
     tlsCipherPolicies: {},
   };
@@ -106,7 +127,9 @@ function buildSnapshot(withHttp: boolean, checks = true): Snapshot {
 
 async function runPlane() {
   const http = await findHttpHandler();
-  const dp = new DataPlane({ handlers: http ? [http] : [] });
+  const handlers = http ? [http] : [];
+  if (http && WITH_TLS) handlers.push((await import('../src/dataplane/https/listener.js')).httpsHandler);
+  const dp = new DataPlane({ handlers });
   const r = await dp.apply(buildSnapshot(!!http, false));
   if (r.failed.length) {
     console.error('bind failed', r.failed);

@@ -5,11 +5,20 @@
 // Env: ROUNDS (2), DUR (10), WARM (2), IPERF_T (8), TESTS ("big iperf", + http when an HTTP
 // handler exists), WORKERS_MULTI (2; 0 = skip), BENCH_HTTP=0 (no HTTP listener), KEEP=1 keeps the
 // temp dir.
+// HTTPS round (tests `https` and `tlshs`, in the default TESTS): one certificate made here
+// (TLS_CERT_KIND=rsa (2048-bit, default) or ecc (P-256)) serves both nginx (18110) and OpenSLB's
+// HTTPS listener (PORT_BASE+2), with the suites and versions of TLS_POLICY
+// (tls_cipher_policy_1_2_strict_with_1_3 by default) given to nginx as OpenSSL lists. Run only
+// this round: `TESTS="https tlshs" WORKERS_MULTI=0 npm run bench:dataplane`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { policyOptions } from '../src/dataplane/https/tls.js';
+import { createCA, issueLeaf } from '../src/util/pki.js';
+import { issueEcLeaf } from '../src/util/pki-ec.js';
+import { TLS13_SUITES } from '../src/util/tls-suites.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PEERS = resolve(ROOT, 'bench/peers');
@@ -33,11 +42,34 @@ cpSync(PEERS, work, { recursive: true, filter: (src) => !src.includes(`${PEERS}/
 const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: work, stdio: 'inherit' });
 if (ci.status !== 0) process.exit(1);
 
+// the HTTPS round's certificate and suites, the same for nginx and OpenSLB
+const TLS_KIND = process.env.TLS_CERT_KIND === 'ecc' ? 'ecc' : 'rsa';
+const TLS_POLICY = process.env.TLS_POLICY ?? 'tls_cipher_policy_1_2_strict_with_1_3';
+const tlsDir = join(work, 'tls');
+mkdirSync(tlsDir);
+const benchCa = createCA('OpenSLB bench CA');
+const leaf = TLS_KIND === 'ecc' ? issueEcLeaf(benchCa, ['127.0.0.1', 'localhost']) : issueLeaf(benchCa, ['127.0.0.1', 'localhost']);
+writeFileSync(join(tlsDir, 'cert.pem'), leaf.certPem + benchCa.certPem);
+writeFileSync(join(tlsDir, 'key.pem'), leaf.keyPem);
+const pol = policyOptions(TLS_POLICY);
+const suites = (pol.ciphers ?? '').split(':').filter((c) => c && !c.startsWith('@'));
+const tls13 = suites.filter((c) => TLS13_SUITES.includes(c));
+const nodeToNginx: Record<string, string> = { TLSv1: 'TLSv1', 'TLSv1.1': 'TLSv1.1', 'TLSv1.2': 'TLSv1.2', 'TLSv1.3': 'TLSv1.3' };
+const versions = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+const tlsEnv = {
+  TLS_CERT: join(tlsDir, 'cert.pem'),
+  TLS_KEY: join(tlsDir, 'key.pem'),
+  TLS_PROTOCOLS: versions.slice(versions.indexOf(pol.minVersion), versions.indexOf(pol.maxVersion) + 1).map((v) => nodeToNginx[v]).join(' '),
+  TLS_CIPHERS: suites.filter((c) => !TLS13_SUITES.includes(c)).join(':') + ((pol.ciphers ?? '').includes('@SECLEVEL=0') ? ':@SECLEVEL=0' : ''),
+  TLS13_SUITES: tls13.length ? tls13.join(':') : TLS13_SUITES.slice(0, 3).join(':'),
+};
+console.log(`HTTPS round: ${TLS_KIND} certificate, ${TLS_POLICY} (${tlsEnv.TLS_PROTOCOLS})`);
+
 const started: ChildProcess[] = [];
 function startPlane(workers: number, base: number): Promise<{ proc: ChildProcess; http: boolean }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/dataplane-runner.ts')], {
     cwd: ROOT,
-    env: { ...process.env, WORKERS: String(workers), PORT_BASE: String(base) },
+    env: { ...process.env, WORKERS: String(workers), PORT_BASE: String(base), BENCH_TLS_CERT: tlsEnv.TLS_CERT, BENCH_TLS_KEY: tlsEnv.TLS_KEY, BENCH_TLS_POLICY: TLS_POLICY },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   started.push(proc);
@@ -59,9 +91,10 @@ process.on('SIGINT', () => process.exit(130));
 
 const single = await startPlane(1, 18300);
 const multi = MULTI > 1 ? await startPlane(MULTI, 18400) : undefined;
-const tests = process.env.TESTS ?? (single.http ? 'http big iperf' : 'big iperf');
+const tests = process.env.TESTS ?? (single.http ? 'http https tlshs big iperf' : 'big iperf');
 const w = (n: number) => `openslb-w${n}`;
 const extraHttp = single.http ? [`${w(1)}=http://127.0.0.1:18301/hello`, ...(multi ? [`${w(MULTI)}=http://127.0.0.1:18401/hello`] : [])] : [];
+const extraHttps = single.http ? [`${w(1)}=https://127.0.0.1:18302/hello`, ...(multi ? [`${w(MULTI)}=https://127.0.0.1:18402/hello`] : [])] : [];
 const extraBig = [`${w(1)}=http://127.0.0.1:18300/big.bin`, ...(multi ? [`${w(MULTI)}=http://127.0.0.1:18400/big.bin`] : [])];
 const extraIperf = [`${w(1)}=18310`, ...(multi ? [`${w(MULTI)}=18410`] : [])];
 const pids = [`${w(1)}=${single.proc.pid}`, ...(multi ? [`${w(MULTI)}=${multi.proc.pid}`] : [])];
@@ -74,7 +107,9 @@ const run = spawnSync('bash', [join(work, 'run.sh')], {
     TESTS: tests,
     ROUNDS: process.env.ROUNDS ?? '2',
     OUT: out,
+    ...tlsEnv,
     EXTRA_HTTP: extraHttp.join(' '),
+    EXTRA_HTTPS: extraHttps.join(' '),
     EXTRA_BIG: extraBig.join(' '),
     EXTRA_IPERF: extraIperf.join(' '),
     EXTRA_PIDS: pids.join(' '),
@@ -90,14 +125,21 @@ const rows: Row[] = csv.map((l) => {
 });
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const lines: string[] = [];
-const ref: Record<string, string> = { http: 'nginx', big: 'nginx-stream', iperf: 'nginx-stream' };
+const ref: Record<string, string> = { http: 'nginx', big: 'nginx-stream', iperf: 'nginx-stream', https: 'nginx-tls', tlshs: 'nginx-tls' };
+const titles: Record<string, string> = {
+  iperf: 'Mbit/s, single stream',
+  big: '1 MiB responses through L4, req/s',
+  http: 'small responses, req/s',
+  https: `small responses over kept-alive TLS, req/s; ${TLS_KIND} certificate, ${TLS_POLICY}`,
+  tlshs: `one request per TLS connection (Connection: close), handshakes/s; ${TLS_KIND} certificate, ${TLS_POLICY}`,
+};
 for (const t of tests.split(/\s+/)) {
   const sel = rows.filter((r) => r.test === t);
   const targets = [...new Set(sel.map((r) => r.target))];
   const metric = (r: Row) => (t === 'iperf' ? r.mbit : r.rps);
   const base = mean(sel.filter((r) => r.target === ref[t]).map(metric));
   const baseP99 = mean(sel.filter((r) => r.target === ref[t]).map((r) => r.p99));
-  lines.push(`\n### ${t} (${t === 'iperf' ? 'Mbit/s, single stream' : t === 'big' ? '1 MiB responses through L4, req/s' : 'small responses, req/s'}; ratio vs ${ref[t]} in the same run)\n`);
+  lines.push(`\n### ${t} (${titles[t] ?? t}; ratio vs ${ref[t]} in the same run)\n`);
   lines.push('| target | runs | mean | ratio | p99 ms | p99 ratio | proxy CPU % | errors |');
   lines.push('|---|---|---|---|---|---|---|---|');
   for (const tg of targets) {

@@ -87,3 +87,31 @@ export const BUILTIN_TLS_POLICIES: Record<BuiltinTlsPolicyName, TlsPolicyTable> 
 };
 
 export const isBuiltinTlsPolicy = (name: string): name is BuiltinTlsPolicyName => Object.hasOwn(BUILTIN_TLS_POLICIES, name);
+
+/**
+ * The ECDSA counterpart of an ECDHE-RSA suite (same key exchange, cipher and MAC, ECDSA
+ * authentication), or undefined. Static-RSA suites (AES128-SHA …) have none.
+ */
+export function ecdsaCounterpart(suite: string): string | undefined {
+  return suite.startsWith('ECDHE-RSA-') ? `ECDHE-ECDSA-${suite.slice(10)}` : undefined;
+}
+
+/**
+ * What a policy offers on the wire: its suites, each ECDHE-RSA suite followed by its ECDSA
+ * counterpart unless the policy names it already. The CLB tables name RSA suites only; an ECC
+ * certificate can negotiate none of them, so the data plane offers the counterparts (an RSA
+ * certificate never negotiates an ECDSA suite, so RSA listeners see no difference).
+ */
+export function withEcdsaCounterparts(ciphers: readonly string[]): string[] {
+  const named = new Set(ciphers);
+  const out: string[] = [];
+  for (const c of ciphers) {
+    out.push(c);
+    const e = ecdsaCounterpart(c);
+    if (e && !named.has(e)) {
+      out.push(e);
+      named.add(e);
+    }
+  }
+  return out;
+}

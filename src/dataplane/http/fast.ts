@@ -383,7 +383,7 @@ export class FastConn implements Tracked {
     const ip = clientIp.startsWith('::ffff:') && clientIp.includes('.') ? clientIp.slice(7) : clientIp;
     const f = l.forwardedHeaders;
     if (f.xForwardedFor) fwd += `X-Forwarded-For: ${xff ? `${xff}, ${ip}` : ip}\r\n`;
-    if (f.xForwardedProto) fwd += 'X-Forwarded-Proto: http\r\n';
+    if (f.xForwardedProto) fwd += l.protocol === 'https' ? 'X-Forwarded-Proto: https\r\n' : 'X-Forwarded-Proto: http\r\n';
     if (f.slbIp) fwd += `SLB-IP: ${ctx.loadBalancer.address}\r\n`;
     if (f.slbId) fwd += `SLB-ID: ${ctx.loadBalancer.loadBalancerId}\r\n`;
     if (f.xForwardedPort) fwd += `X-Forwarded-Port: ${l.port}\r\n`;

@@ -1,37 +1,68 @@
 // HTTPS listener: a raw net.Server owns the port; each accepted connection is handed to the
-// current TLS front (https.Server, or http2 secure server with HTTP/1.1 fallback when EnableHttp2
-// is on), which terminates TLS and feeds the L7 core (proxy.ts). Backends are always plain HTTP/1.1.
+// current TLS front (a tls.Server that never listens itself), which terminates TLS. After the
+// handshake the connection goes by its ALPN protocol:
+// - `h2` (EnableHttp2 on) → a plain http2 server (never listening) running the L7 core (proxy.ts);
+// - HTTP/1.1 (ALPN `http/1.1` or none) → the HTTP/1.1 fast path (http/fast.ts), exactly as on a
+//   plain HTTP listener, handing over to a node:http server running the L7 core when a request
+//   needs the full feature set (OPENSLB_HTTP_FASTPATH=0: always the node:http server).
+// Backends are always plain HTTP/1.1.
 // - Certificate, CA, TLS policy and domain-extension changes reach new handshakes through
 //   setSecureContext() and a swapped SNI table; open connections keep their session.
-// - EnableHttp2 flipping builds the other kind of front for new connections; connections on the
-//   old one finish there.
+// - EnableHttp2 flipping builds a front with the other ALPN list for new connections; open
+//   connections stay where they are. Same when the first domain extension arrives or the last one
+//   goes: only a front for a listener with extensions has an SNI callback.
 // - CA certificate set → mutual TLS: client certificates are requested and verified; a client
 //   without a valid one fails the handshake.
+// - Session resumption: session tickets under a key per listener runtime (kept across
+//   certificate/policy changes and front rebuilds), lifetime sessionTimeout (300 s).
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import http2 from 'node:http2';
-import https from 'node:https';
 import net from 'node:net';
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import { listenOn, type ListenerContext, type ProtocolHandler } from '../handler.js';
 import type { HttpsListenerSnapshot } from '../snapshot.js';
+import { FastConn, RawUpstreams } from '../http/fast.js';
 import { kDenied, L7Runtime, type AnyRequest, type L7Listener } from '../http/proxy.js';
 import { compileTls, sniContext, type TlsConfig } from './tls.js';
 
-type Front = https.Server | http2.Http2SecureServer;
+const hasSni = (cfg: TlsConfig) => cfg.exact.size > 0 || cfg.wildcards.length > 0;
+const FAST_DEFAULT = process.env.OPENSLB_HTTP_FASTPATH !== '0';
+type Marked = { [kDenied]?: boolean; _parent?: { [kDenied]?: boolean } };
+function noop() {}
 
 export class HttpsListenerRuntime extends L7Runtime {
   private raw: net.Server;
-  private front!: Front;
+  private front!: tls.Server;
   /** unusable certificate/key/CA: listen() fails with it (reported as a failed bind), nothing is thrown at create */
   private initError: Error | undefined;
-  /** every front still serving connections → whether it is the HTTP/2 kind */
-  private fronts = new Map<Front, boolean>();
   private tlsCfg!: TlsConfig;
   private h2: boolean;
+  /** whether the current front has an SNI callback (only with domain extensions: it costs a JS round trip per handshake) */
+  private sni = false;
+  /** session-ticket keys of this listener (48 bytes: name, HMAC and AES keys) */
+  private readonly ticketKeys = randomBytes(48);
+  /** the general path for HTTP/1.1 connections */
+  private readonly h1Server: http.Server;
+  /** HTTP/2 sessions (ALPN h2) */
+  private readonly h2Server: http2.Http2Server;
+  private raws = new RawUpstreams();
+  private fast = new Set<FastConn>();
+  /** tests switch the fast path off to exercise the general path alone */
+  useFastPath = FAST_DEFAULT;
 
   constructor(ctx: ListenerContext) {
     super(ctx, 'https');
     const l = this.ctx.listener as HttpsListenerSnapshot;
     this.h2 = l.enableHttp2;
+    this.h1Server = http.createServer({ noDelay: true, keepAlive: true, requestTimeout: 0 }, this.onRequest);
+    this.h1Server.on('upgrade', this.onUpgrade);
+    this.h1Server.on('error', noop);
+    this.h1Server.emit('listening'); // connection bookkeeping (header timeouts) without a socket of its own
+    this.h2Server = http2.createServer({}, this.onRequest);
+    this.h2Server.on('error', noop);
+    this.h2Server.on('sessionError', noop);
+    this.setTimeouts(l);
     try {
       this.tlsCfg = compileTls(ctx.snapshot, l);
       this.front = this.makeFront();
@@ -42,37 +73,55 @@ export class HttpsListenerRuntime extends L7Runtime {
       this.accepted(s);
       this.front.emit('connection', s);
     });
-    this.raw.on('error', () => {});
+    this.raw.on('error', noop);
   }
 
-  private makeFront(): Front {
+  private makeFront(): tls.Server {
     const cfg = this.tlsCfg;
-    const opts = {
+    const sni = hasSni(cfg);
+    const f = tls.createServer({
       ...cfg.base,
-      SNICallback: (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => cb(null, sniContext(this.tlsCfg, name)),
+      ticketKeys: this.ticketKeys,
+      ...(sni ? { SNICallback: (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => cb(null, sniContext(this.tlsCfg, name)) } : {}),
       requestCert: cfg.mutual,
       rejectUnauthorized: true,
-    };
-    const f: Front = this.h2 ? http2.createSecureServer({ ...opts, allowHTTP1: true }, this.onRequest) : https.createServer({ ...opts, noDelay: true }, this.onRequest);
-    f.on('upgrade', this.onUpgrade);
-    f.on('error', () => {});
-    f.on('tlsClientError', () => {});
-    if (this.h2) (f as http2.Http2SecureServer).on('sessionError', () => {});
-    // the front never listens itself: start its connection bookkeeping (keep-alive, header timeouts)
-    f.emit('listening');
-    this.fronts.set(f, this.h2);
-    this.setTimeouts(f, this.ctx.listener);
+      ALPNProtocols: this.h2 ? ['h2', 'http/1.1'] : ['http/1.1'],
+    });
+    f.on('secureConnection', this.onSecure);
+    f.on('error', noop);
+    f.on('tlsClientError', noop);
+    this.sni = sni;
     return f;
   }
 
-  private setTimeouts(f: Front, l: L7Listener) {
-    const h1 = f as https.Server;
-    h1.keepAliveTimeout = l.idleTimeoutMs;
-    h1.headersTimeout = Math.max(l.idleTimeoutMs, 1000);
-    if (this.fronts.get(f)) {
-      // HTTP/2 sessions: closed after this long without any frame (not shorter than a request may wait)
-      (f as http2.Http2SecureServer).setTimeout(Math.max(l.idleTimeoutMs, l.requestTimeoutMs + 1000));
+  /** A completed handshake: HTTP/2 to the http2 server, HTTP/1.1 to the fast path. */
+  private readonly onSecure = (s: tls.TLSSocket): void => {
+    s.on('error', noop);
+    if ((s as Marked)._parent?.[kDenied]) (s as Marked)[kDenied] = true;
+    if (s.alpnProtocol === 'h2') {
+      this.h2Server.emit('connection', s);
+      return;
     }
+    if (!this.useFastPath) return this.toGeneral(s, null);
+    const f = new FastConn(this, s, this.raws, (sock, pending) => {
+      this.fast.delete(f);
+      this.toGeneral(sock as tls.TLSSocket, pending);
+    });
+    this.fast.add(f);
+    s.once('close', () => this.fast.delete(f));
+  };
+
+  private toGeneral(s: tls.TLSSocket, pending: Buffer | null) {
+    this.h1Server.emit('connection', s);
+    if (pending && pending.length) s.emit('data', pending);
+  }
+
+  private setTimeouts(l: L7Listener) {
+    this.h1Server.keepAliveTimeout = l.idleTimeoutMs;
+    // a connection that never completes its first request head is closed after the idle timeout too
+    this.h1Server.headersTimeout = Math.max(l.idleTimeoutMs, 1000);
+    // HTTP/2 sessions: closed after this long without any frame (not shorter than a request may wait)
+    this.h2Server.setTimeout(Math.max(l.idleTimeoutMs, l.requestTimeoutMs + 1000));
   }
 
   listen(): Promise<void> {
@@ -85,7 +134,8 @@ export class HttpsListenerRuntime extends L7Runtime {
   }
 
   protected denied(req: AnyRequest): boolean {
-    return (req.socket as unknown as { _parent?: { [kDenied]?: boolean } })._parent?.[kDenied] === true;
+    const s = req.socket as unknown as Marked;
+    return s[kDenied] === true || s._parent?.[kDenied] === true;
   }
 
   protected applyConfig(ctx: ListenerContext<L7Listener>, prev: ListenerContext<L7Listener>): void {
@@ -100,7 +150,7 @@ export class HttpsListenerRuntime extends L7Runtime {
       }
     }
     try {
-      if (l.enableHttp2 !== this.h2) {
+      if (l.enableHttp2 !== this.h2 || hasSni(this.tlsCfg) !== this.sni) {
         const h2 = this.h2;
         this.h2 = l.enableHttp2;
         try {
@@ -109,8 +159,8 @@ export class HttpsListenerRuntime extends L7Runtime {
           this.h2 = h2;
           throw e;
         }
-      } else if (tlsChanged) {
-        const f = this.front as https.Server;
+      } else if (tlsChanged && this.front) {
+        const f = this.front;
         f.setSecureContext(this.tlsCfg.base);
         // read by the TLS server for every new connection
         Object.assign(f, { requestCert: this.tlsCfg.mutual, rejectUnauthorized: true });
@@ -118,7 +168,10 @@ export class HttpsListenerRuntime extends L7Runtime {
     } catch {
       // keep serving with the previous TLS setup; update() must not throw
     }
-    this.setTimeouts(this.front, l);
+    this.setTimeouts(l);
+    const keep = new Set<string>();
+    for (const p of [ctx.pool, ...ctx.rulePools.values()]) for (const m of p.members()) keep.add(`${m.ip}|${m.port}`);
+    this.raws.sweep(keep);
   }
 
   protected stopAccepting(): void {
@@ -126,18 +179,23 @@ export class HttpsListenerRuntime extends L7Runtime {
   }
 
   protected closeIdle(): void {
-    for (const [f, h2] of this.fronts) if (!h2) (f as https.Server).closeIdleConnections();
+    this.h1Server.closeIdleConnections();
+    for (const f of [...this.fast]) if (f.idle) f.end();
+  }
+
+  private closeServers(): void {
+    this.raws.destroy();
+    this.h1Server.close();
+    this.h2Server.close();
   }
 
   override destroy(): void {
     super.destroy();
-    for (const f of this.fronts.keys()) f.close();
+    this.closeServers();
   }
 
   override close(drainMs: number): Promise<void> {
-    return super.close(drainMs).finally(() => {
-      for (const f of this.fronts.keys()) f.close();
-    });
+    return super.close(drainMs).finally(() => this.closeServers());
   }
 }
 

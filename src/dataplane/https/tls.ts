@@ -8,8 +8,11 @@
 // - A custom policy allowing TLS 1.3 without naming a TLS 1.3 suite gets OpenSSL's default 1.3 suites.
 // - Unknown suite names in a custom policy are dropped; if nothing usable remains the OpenSSL
 //   defaults for the version range apply (the API refuses such policies anyway).
+// - Every ECDHE-RSA suite of a policy also offers its ECDHE-ECDSA counterpart, so ECC (ECDSA)
+//   certificates handshake under every policy; RSA certificates never select those.
+import { createPrivateKey } from 'node:crypto';
 import tls from 'node:tls';
-import { BUILTIN_TLS_POLICIES, isBuiltinTlsPolicy, TLS13_SUITES, TLS_VERSIONS, type TlsPolicyTable, type TlsVersion } from '../../util/tls-suites.js';
+import { BUILTIN_TLS_POLICIES, isBuiltinTlsPolicy, TLS13_SUITES, TLS_VERSIONS, withEcdsaCounterparts, type TlsPolicyTable, type TlsVersion } from '../../util/tls-suites.js';
 import type { HttpsListenerSnapshot, Snapshot } from '../snapshot.js';
 
 const SUITES_13 = new Set(TLS13_SUITES);
@@ -47,11 +50,41 @@ export function policyOptions(name: string, custom?: Snapshot['tlsCipherPolicies
   const max = TLS_VERSIONS[idx.length ? Math.max(...idx) : 2]!;
   const keep: string[] = [];
   const dropped: string[] = [];
-  for (const c of p.ciphers) (cipherUsable(c) ? keep : dropped).push(c);
+  // ECC certificates: every ECDHE-RSA suite brings its ECDHE-ECDSA counterpart (tls-suites.ts)
+  for (const c of withEcdsaCounterparts(p.ciphers)) (cipherUsable(c) ? keep : dropped).push(c);
   const legacy = min === 'TLSv1.0' || min === 'TLSv1.1';
   let ciphers = keep.length ? keep.join(':') : undefined;
   if (legacy) ciphers = `${ciphers ?? 'DEFAULT'}:@SECLEVEL=0`;
   return { minVersion: NODE_NAME[min], maxVersion: NODE_NAME[max], ciphers, dropped };
+}
+
+type KeyKind = 'rsa' | 'ec';
+function keyKind(pem: string): KeyKind {
+  try {
+    return createPrivateKey(pem).asymmetricKeyType === 'ec' ? 'ec' : 'rsa';
+  } catch {
+    return 'rsa'; // unusable PEMs fail later, in createSecureContext
+  }
+}
+
+const SIGALGS: Record<KeyKind, string> = {
+  ec: 'ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:ecdsa_secp521r1_sha512',
+  rsa: 'rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:rsa_pkcs1_sha256:rsa_pkcs1_sha384:rsa_pkcs1_sha512',
+};
+
+/**
+ * Node gives an SNI context's certificate to the connection *next to* the default one (one slot
+ * per key type), and OpenSSL then picks by suite (TLS 1.2) or signature algorithm (TLS 1.3)
+ * preference. When domain extensions use the other key type than the listener's certificate,
+ * suites and signature algorithms of that other type go first: they can only be chosen when the
+ * SNI context brought such a certificate, and then they must win.
+ */
+function preferOther(ciphers: string | undefined, other: KeyKind): { ciphers?: string; sigalgs: string } {
+  const sigalgs = `${SIGALGS[other]}:${SIGALGS[other === 'ec' ? 'rsa' : 'ec']}`;
+  if (!ciphers) return { sigalgs };
+  const parts = ciphers.split(':');
+  const isOther = (c: string) => !c.startsWith('@') && !SUITES_13.has(c) && c.includes('-ECDSA-') === (other === 'ec');
+  return { ciphers: [...parts.filter((c) => SUITES_13.has(c)), ...parts.filter(isOther), ...parts.filter((c) => !SUITES_13.has(c) && !isOther(c))].join(':'), sigalgs };
 }
 
 export interface TlsConfig {
@@ -77,6 +110,12 @@ export function compileTls(s: Snapshot, l: HttpsListenerSnapshot): TlsConfig {
     sessionTimeout: 300,
   };
   const cert = s.serverCertificates[l.serverCertificateId]!;
+  const kind = keyKind(cert.privateKey);
+  const mixed = l.domainExtensions.some((d) => {
+    const c = s.serverCertificates[d.serverCertificateId];
+    return c !== undefined && keyKind(c.privateKey) !== kind;
+  });
+  if (mixed) Object.assign(common, preferOther(policy.ciphers, kind === 'ec' ? 'rsa' : 'ec'));
   const base = { ...common, cert: cert.certificate, key: cert.privateKey };
   const exact = new Map<string, tls.SecureContext>();
   const wild = new Map<string, tls.SecureContext>();
