@@ -52,6 +52,100 @@ function mayMatter(c: number): boolean {
   return c === 99 /* c */ || c === 116 /* t */ || c === 107 /* k */ || c === 112 /* p */ || c === 117 /* u */ || c === 104 /* h */;
 }
 
+/** What the fast path does with one request head. */
+export type HeadVerdict = HeadForward | typeof HAND_OVER;
+
+export interface HeadForward {
+  method: string;
+  /** the request target as forwarded (origin form) */
+  target: string;
+  /** the request line sent to the backend (no CRLF) */
+  requestLine: string;
+  /** the Host value routing uses */
+  host: string;
+  /** the client's header lines forwarded as they are, each ending in CRLF */
+  headers: string;
+  /** the client's X-Forwarded-For list, if any */
+  xff: string | undefined;
+  /** the request body's length (-1: no Content-Length, no body) */
+  contentLength: number;
+  /** Connection: close */
+  close: boolean;
+}
+
+/** Hand the connection over to the general path (node's parser) at this request. */
+export const HAND_OVER = null;
+
+/**
+ * Decides on the request head in `buf[0, end)` (`end` = index of the CRLFCRLF): forward it on
+ * the fast path (with what), or hand it over. Pure: no I/O, no configuration but `gzip` (the
+ * listener compresses), so the differential fuzz test (test/dataplane/http-differential.test.ts)
+ * can hold it against node's own parser.
+ */
+export function parseRequestHead(buf: Buffer, end: number, gzip: boolean): HeadVerdict {
+  const head = buf.toString('latin1', 0, end);
+  const lines = head.split('\r\n');
+  const rl = lines[0]!;
+  const sp1 = rl.indexOf(' ');
+  const sp2 = rl.lastIndexOf(' ');
+  if (sp1 <= 0 || sp2 <= sp1 || rl.slice(sp2 + 1) !== 'HTTP/1.1') return HAND_OVER;
+  const method = rl.slice(0, sp1);
+  const target = rl.slice(sp1 + 1, sp2);
+  if (target.charCodeAt(0) !== 47 /* / */ || !TOKEN.test(method) || hasCtlOrSpace(target)) return HAND_OVER;
+  // bare CR/LF or NUL inside the head could split differently at the backend (request smuggling)
+  if (!cleanLineEnds(buf, end)) return HAND_OVER;
+  let host: string | undefined;
+  let xff: string | undefined;
+  let contentLength = -1;
+  let fwd = '';
+  let connectionTokens: string | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(':');
+    if (colon <= 0) return HAND_OVER;
+    const rawName = line.slice(0, colon);
+    if (!TOKEN.test(rawName)) return HAND_OVER;
+    const name = rawName.toLowerCase();
+    switch (name) {
+      case 'host':
+        if (host !== undefined) return HAND_OVER;
+        host = line.slice(colon + 1).trim();
+        break;
+      case 'content-length': {
+        const v = line.slice(colon + 1).trim();
+        if (contentLength >= 0 || !/^\d{1,15}$/.test(v)) return HAND_OVER;
+        contentLength = Number(v);
+        break;
+      }
+      case 'transfer-encoding':
+      case 'expect':
+      case 'upgrade':
+        return HAND_OVER;
+      case 'accept-encoding':
+        if (gzip && /gzip/i.test(line)) return HAND_OVER;
+        break;
+      case 'connection':
+        connectionTokens = connectionTokens ? `${connectionTokens},${line.slice(colon + 1)}` : line.slice(colon + 1);
+        continue;
+      case 'x-forwarded-for':
+        xff = xff ? `${xff}, ${line.slice(colon + 1).trim()}` : line.slice(colon + 1).trim();
+        continue;
+    }
+    if (DROP_REQ.has(name)) continue;
+    fwd += `${line}\r\n`;
+  }
+  if (host === undefined) return HAND_OVER;
+  let clientClose = false;
+  if (connectionTokens) {
+    for (const t of connectionTokens.split(',')) {
+      const n = t.trim().toLowerCase();
+      if (n === 'close') clientClose = true;
+      else if (n && n !== 'keep-alive') return HAND_OVER; // extra hop-by-hop names: general path strips them
+    }
+  }
+  return { method, target, requestLine: rl, host, headers: fwd, xff, contentLength, close: clientClose };
+}
+
 type Handoff = (socket: net.Socket, pending: Buffer) => void;
 
 function noop() {}
@@ -312,66 +406,10 @@ export class FastConn implements Tracked {
     if ((sock as { [kDenied]?: boolean })[kDenied] || (l.protocol === 'http' && l.redirect)) return this.giveUp();
     // injected faults (faults.ts) are handled by the general path only
     if (ctx.faults.forListener(ctx.loadBalancer.loadBalancerId, l.port)) return this.giveUp();
-    const head = buf.toString('latin1', 0, end);
-    const lines = head.split('\r\n');
-    const rl = lines[0]!;
-    const sp1 = rl.indexOf(' ');
-    const sp2 = rl.lastIndexOf(' ');
-    if (sp1 <= 0 || sp2 <= sp1 || rl.slice(sp2 + 1) !== 'HTTP/1.1') return this.giveUp();
-    const method = rl.slice(0, sp1);
-    const target = rl.slice(sp1 + 1, sp2);
-    if (target.charCodeAt(0) !== 47 /* / */ || !TOKEN.test(method) || hasCtlOrSpace(target)) return this.giveUp();
-    // bare CR/LF or NUL inside the head could split differently at the backend (request smuggling)
-    if (!cleanLineEnds(buf, end)) return this.giveUp();
-    let host: string | undefined;
-    let xff: string | undefined;
-    let contentLength = -1;
-    let fwd = '';
-    let connectionTokens: string | undefined;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      if (colon <= 0) return this.giveUp();
-      const rawName = line.slice(0, colon);
-      if (!TOKEN.test(rawName)) return this.giveUp();
-      const name = rawName.toLowerCase();
-      switch (name) {
-        case 'host':
-          if (host !== undefined) return this.giveUp();
-          host = line.slice(colon + 1).trim();
-          break;
-        case 'content-length': {
-          const v = line.slice(colon + 1).trim();
-          if (contentLength >= 0 || !/^\d{1,15}$/.test(v)) return this.giveUp();
-          contentLength = Number(v);
-          break;
-        }
-        case 'transfer-encoding':
-        case 'expect':
-        case 'upgrade':
-          return this.giveUp();
-        case 'accept-encoding':
-          if (l.gzip && /gzip/i.test(line)) return this.giveUp();
-          break;
-        case 'connection':
-          connectionTokens = connectionTokens ? `${connectionTokens},${line.slice(colon + 1)}` : line.slice(colon + 1);
-          continue;
-        case 'x-forwarded-for':
-          xff = xff ? `${xff}, ${line.slice(colon + 1).trim()}` : line.slice(colon + 1).trim();
-          continue;
-      }
-      if (DROP_REQ.has(name)) continue;
-      fwd += `${line}\r\n`;
-    }
-    if (host === undefined) return this.giveUp();
-    let clientClose = false;
-    if (connectionTokens) {
-      for (const t of connectionTokens.split(',')) {
-        const n = t.trim().toLowerCase();
-        if (n === 'close') clientClose = true;
-        else if (n && n !== 'keep-alive') return this.giveUp(); // extra hop-by-hop names: general path strips them
-      }
-    }
+    const v = parseRequestHead(buf, end, l.gzip);
+    if (v === HAND_OVER) return this.giveUp();
+    const { method, target, host, xff, contentLength, close: clientClose } = v;
+    let fwd = v.headers;
     const route = this.rt.routeFor(ctx, host, target);
     if (route.sticky) return this.giveUp();
     const m = route.pool.pick({ srcIp: sock.remoteAddress ?? '', srcPort: sock.remotePort ?? 0, dstIp: sock.localAddress ?? '', dstPort: sock.localPort ?? 0 });
@@ -388,7 +426,7 @@ export class FastConn implements Tracked {
     if (f.slbId) fwd += `SLB-ID: ${ctx.loadBalancer.loadBalancerId}\r\n`;
     if (f.xForwardedPort) fwd += `X-Forwarded-Port: ${l.port}\r\n`;
     if (f.xForwardedClientSrcPort) fwd += `X-Forwarded-Client-srcport: ${sock.remotePort ?? 0}\r\n`;
-    const out = Buffer.from(`${rl}\r\n${fwd}\r\n`, 'latin1');
+    const out = Buffer.from(`${v.requestLine}\r\n${fwd}\r\n`, 'latin1');
     this.clientClose = clientClose;
     this.isHead = method === 'HEAD';
     this.member = m;
