@@ -13,9 +13,21 @@
 // request on a listener with injected faults (faults.ts).
 import net from 'node:net';
 import type { BackendPool, PoolMember, Tracked } from '../pool.js';
+import { absoluteForm } from './headers.js';
 import { kDenied, type L7Listener, type L7Runtime, errorPage } from './proxy.js';
 
 const MAX_HEAD = 64 * 1024;
+/**
+ * Longer request heads go to the general path: node's parser refuses heads over its
+ * maxHeaderSize (16 KiB by default, counted its own way), and a head the fast path forwards must
+ * be one node accepts.
+ */
+const FAST_HEAD_MAX = 8 * 1024;
+/**
+ * Methods the fast path forwards; any other goes to node's parser (which knows a fixed list and
+ * treats CONNECT as a tunnel). Keeps the method check a set lookup.
+ */
+const FAST_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
 /** RFC 9110 token (header names, methods); anything else is left to node's strict parser (400) */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
@@ -24,26 +36,42 @@ const DROP_REQ = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 
 /** response headers dropped (the body is forwarded in its own framing, so Transfer-Encoding stays) */
 const DROP_RES = new Set(['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'http2-settings']);
 
-/** whitespace or a control character (the request target must have neither) */
+/** whitespace, a control character or a non-ASCII byte (the request target must have none: node refuses them) */
 function hasCtlOrSpace(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c <= 32 || c === 127) return true;
+    if (c <= 32 || c >= 127) return true;
   }
   return false;
 }
 
-/** bytes [0, end) hold no NUL and every CR/LF is part of a CRLF pair */
-function cleanLineEnds(b: Buffer, end: number): boolean {
+/**
+ * Bytes [0, end) hold no control character but HTAB and CRLF pairs: no bare CR or LF, no NUL, no
+ * VT/FF/DEL... Node's strict parser refuses those in a head; lenient parsers read some of them as
+ * whitespace or line ends, so a head holding one could mean something else to the backend.
+ */
+function cleanHead(b: Buffer, end: number): boolean {
   for (let i = 0; i < end; i++) {
     const c = b[i]!;
-    if (c > 13) continue;
+    if (c > 31) {
+      if (c === 127) return false;
+      continue;
+    }
     if (c === 13) {
       if (i + 1 >= end || b[i + 1] !== 10) return false;
       i++;
-    } else if (c === 10 || c === 0) return false;
+    } else if (c !== 9) return false;
   }
   return true;
+}
+
+/** `s` without leading/trailing SP and HTAB (RFC 9110 OWS; String.trim would also eat VT, FF, NBSP...) */
+function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
 /** response header names the fast path looks at or drops all start with one of these letters (any case) */
@@ -83,6 +111,7 @@ export const HAND_OVER = null;
  * can hold it against node's own parser.
  */
 export function parseRequestHead(buf: Buffer, end: number, gzip: boolean): HeadVerdict {
+  if (end > FAST_HEAD_MAX) return HAND_OVER;
   const head = buf.toString('latin1', 0, end);
   const lines = head.split('\r\n');
   const rl = lines[0]!;
@@ -90,10 +119,18 @@ export function parseRequestHead(buf: Buffer, end: number, gzip: boolean): HeadV
   const sp2 = rl.lastIndexOf(' ');
   if (sp1 <= 0 || sp2 <= sp1 || rl.slice(sp2 + 1) !== 'HTTP/1.1') return HAND_OVER;
   const method = rl.slice(0, sp1);
-  const target = rl.slice(sp1 + 1, sp2);
-  if (target.charCodeAt(0) !== 47 /* / */ || !TOKEN.test(method) || hasCtlOrSpace(target)) return HAND_OVER;
-  // bare CR/LF or NUL inside the head could split differently at the backend (request smuggling)
-  if (!cleanLineEnds(buf, end)) return HAND_OVER;
+  let target = rl.slice(sp1 + 1, sp2);
+  if (!FAST_METHODS.has(method) || hasCtlOrSpace(target)) return HAND_OVER;
+  // absolute form (RFC 9112 §3.2.2): its authority is the Host, the backend gets the origin form
+  let authority: string | undefined;
+  if (target.charCodeAt(0) !== 47 /* / */) {
+    const abs = absoluteForm(target);
+    if (!abs) return HAND_OVER;
+    authority = abs.authority;
+    target = abs.path;
+  }
+  // bare CR/LF, NUL or other controls inside the head could split differently at the backend (request smuggling)
+  if (!cleanHead(buf, end)) return HAND_OVER;
   let host: string | undefined;
   let xff: string | undefined;
   let contentLength = -1;
@@ -109,11 +146,13 @@ export function parseRequestHead(buf: Buffer, end: number, gzip: boolean): HeadV
     switch (name) {
       case 'host':
         if (host !== undefined) return HAND_OVER;
-        host = line.slice(colon + 1).trim();
+        host = trimOws(line.slice(colon + 1));
+        if (authority !== undefined) continue; // replaced by the target's authority
         break;
       case 'content-length': {
-        const v = line.slice(colon + 1).trim();
-        if (contentLength >= 0 || !/^\d{1,15}$/.test(v)) return HAND_OVER;
+        // digits, spaces around them only (node refuses a tab after the number)
+        const v = line.slice(colon + 1);
+        if (contentLength >= 0 || !/^ *\d{1,15} *$/.test(v)) return HAND_OVER;
         contentLength = Number(v);
         break;
       }
@@ -128,7 +167,7 @@ export function parseRequestHead(buf: Buffer, end: number, gzip: boolean): HeadV
         connectionTokens = connectionTokens ? `${connectionTokens},${line.slice(colon + 1)}` : line.slice(colon + 1);
         continue;
       case 'x-forwarded-for':
-        xff = xff ? `${xff}, ${line.slice(colon + 1).trim()}` : line.slice(colon + 1).trim();
+        xff = xff ? `${xff}, ${trimOws(line.slice(colon + 1))}` : trimOws(line.slice(colon + 1));
         continue;
     }
     if (DROP_REQ.has(name)) continue;
@@ -138,11 +177,12 @@ export function parseRequestHead(buf: Buffer, end: number, gzip: boolean): HeadV
   let clientClose = false;
   if (connectionTokens) {
     for (const t of connectionTokens.split(',')) {
-      const n = t.trim().toLowerCase();
+      const n = trimOws(t).toLowerCase();
       if (n === 'close') clientClose = true;
       else if (n && n !== 'keep-alive') return HAND_OVER; // extra hop-by-hop names: general path strips them
     }
   }
+  if (authority !== undefined) return { method, target, requestLine: `${method} ${target} HTTP/1.1`, host: authority, headers: `Host: ${authority}\r\n${fwd}`, xff, contentLength, close: clientClose };
   return { method, target, requestLine: rl, host, headers: fwd, xff, contentLength, close: clientClose };
 }
 

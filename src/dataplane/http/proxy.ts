@@ -19,7 +19,7 @@ import type { FaultVerdict } from '../faults.js';
 import type { ListenerContext, ListenerRuntime } from '../handler.js';
 import type { BackendPool, PoolMember, Tracked } from '../pool.js';
 import type { HttpListenerSnapshot, HttpsListenerSnapshot, StickySessionSnapshot } from '../snapshot.js';
-import { plainIp, requestHeaders, responseHeaders, type ForwardInfo } from './headers.js';
+import { plainIp, requestHeaders, responseHeaders, toOriginForm, type ForwardInfo } from './headers.js';
 import { compileRules, hostName, type RuleMatcher } from './rules.js';
 import { insertCookie, INSERT_COOKIE, memberByToken, memberToken, readCookie, rewriteSetCookie } from './sticky.js';
 
@@ -217,6 +217,7 @@ export abstract class L7Runtime implements ListenerRuntime {
     const c = ctx.counters;
     c.requests++;
     if (this.denied(req)) return this.reply(req, res, 403, true);
+    if (!toOriginForm(req)) return this.reply(req, res, 400, true);
     const l = ctx.listener;
     if (l.protocol === 'http' && l.redirect) {
       const host = hostName((req.headers.host ?? req.headers[':authority']) as string | undefined) || plainIp(req.socket.localAddress);
@@ -311,6 +312,7 @@ export abstract class L7Runtime implements ListenerRuntime {
       socket.end(`HTTP/1.1 ${code} ${REASONS[code]}\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
     if (this.denied(req)) return raw(403);
+    if (!toOriginForm(req)) return raw(400);
     const route = this.route(ctx, req);
     const pick = this.choose(ctx, route, req);
     if (!pick) {
