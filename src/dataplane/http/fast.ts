@@ -437,7 +437,7 @@ export class FastConn implements Tracked {
     const buf = this.pending!;
     const end = buf.indexOf(CRLFCRLF);
     if (end < 0) {
-      if (buf.length > MAX_HEAD) this.giveUp();
+      if (buf.length > FAST_HEAD_MAX) this.giveUp(); // a head this long goes to the general path anyway
       return;
     }
     const ctx = this.rt.current;
