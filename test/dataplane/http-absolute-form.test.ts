@@ -87,7 +87,7 @@ test('absolute-form targets are routed by their authority and forwarded in origi
     assert.equal(r.echo!.name, 'b', at);
     // userinfo, other schemes, an empty authority: 400, never forwarded
     const before = a.requests + b.requests;
-    for (const bad of ['http://user@example.com/', 'ftp://example.com/', 'http:///p', 'example.com:80']) {
+    for (const bad of ['http://user@example.com/', 'ftp://example.com/', 'http:///p', 'example.com:80', '*']) {
       r = await send(port, `GET ${bad} HTTP/1.1\r\nHost: example.com\r\n\r\n`);
       assert.equal(r.status, 400, `${bad} ${at}`);
     }

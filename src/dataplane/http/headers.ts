@@ -109,11 +109,12 @@ export function absoluteForm(target: string): { authority: string; path: string 
 /**
  * General path: an HTTP/1.x request with an absolute-form target is routed and forwarded as the
  * origin form with its authority as the Host (the client's Host header is replaced). False when
- * the target is neither origin form, `*`, nor http(s) absolute form (answered 400).
+ * the target is neither origin form nor http(s) absolute form (answered 400): that includes `*`
+ * (asterisk form, `OPTIONS *`), which the backend client (undici) cannot send.
  */
 export function toOriginForm(req: { url?: string; headers: IncomingHttpHeaders; httpVersionMajor: number }): boolean {
   const url = req.url ?? '/';
-  if (req.httpVersionMajor >= 2 || url.charCodeAt(0) === 47 /* / */ || url === '*') return true;
+  if (req.httpVersionMajor >= 2 || url.charCodeAt(0) === 47 /* / */) return true;
   const abs = absoluteForm(url);
   if (!abs) return false;
   req.url = abs.path;
