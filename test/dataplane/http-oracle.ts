@@ -63,7 +63,8 @@ export function nodeParse(bytes: Buffer, lenient = false, maxHeaderSize = 0): Pa
     const flat = h ?? pendingHeaders;
     const headers: [string, string][] = [];
     for (let i = 0; i < flat.length; i += 2) headers.push([flat[i]!, flat[i + 1]!]);
-    cur = { method: methods[method] ?? String(method), url: url ?? pendingUrl, versionMajor: maj, versionMinor: min, headers, body: Buffer.alloc(0), keepAlive, upgrade };
+    // llhttp's QUERY (46) is missing from the `methods` table _http_common exports (node's server reads the internal `allMethods`)
+    cur = { method: methods[method] ?? (method === 46 ? 'QUERY' : String(method)), url: url ?? pendingUrl, versionMajor: maj, versionMinor: min, headers, body: Buffer.alloc(0), keepAlive, upgrade };
     pendingHeaders = [];
     pendingUrl = '';
     bodyParts = [];
