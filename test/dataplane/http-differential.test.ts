@@ -131,5 +131,6 @@ test('the grammar alone (no mutation) is forwarded and agrees with node', () => 
     const { lines } = validHead(r);
     const res = check(headOf(lines), false);
     assert.equal(res.problem, null, lines.join(' | '));
+    assert.ok(res.forwarded, `valid head handed over: ${lines.join(' | ')}`);
   }
 });
