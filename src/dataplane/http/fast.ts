@@ -28,7 +28,7 @@ const FAST_HEAD_MAX = 8 * 1024;
  * treats CONNECT as a tunnel). Keeps the method check a set lookup.
  */
 const FAST_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
-/** RFC 9110 token (header names, methods); anything else is left to node's strict parser (400) */
+/** RFC 9110 token (header names); anything else is left to node's strict parser (400) */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 /** request headers never forwarded as-is (hop-by-hop, or owned by the listener) */
