@@ -18,8 +18,8 @@ import { HAND_OVER, parseRequestHead, type HeadForward } from '../../src/datapla
 import { mutate, rng, validHead } from './http-fuzz-gen.js';
 import { nodeParse, type ParsedRequest } from './http-oracle.js';
 
-const SEED = Number(process.env.OPENSLB_FUZZ_SEED ?? 0x5eed11);
-const ITERATIONS = Number(process.env.OPENSLB_FUZZ_ITERATIONS ?? 20_000);
+const SEED = Number(process.env.OPENSLB_FUZZ_SEED || 0x5eed11);
+const ITERATIONS = Number(process.env.OPENSLB_FUZZ_ITERATIONS || 20_000);
 
 /** request headers the fast path never forwards as they are */
 const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'http2-settings', 'x-forwarded-for', 'x-forwarded-proto', 'slb-ip', 'slb-id', 'x-forwarded-port', 'x-forwarded-client-srcport']);

@@ -31,7 +31,7 @@ const VERSIONS = ['HTTP/1.1', 'HTTP/1.0', 'HTTP/1.10', 'http/1.1', 'HTTP/2.0', '
 const CL_VALUES = ['+5', '05', ' 5', '5,5', '5, 5', '5 5', '-5', '0x5', '5\t', '', '99999999999999999999', '5.0', '1e1', '\t5 ', '\x0b5', '5\x00', '0', '000000000000000000005', '5;', '٥'];
 const TE_VALUES = ['chunked', 'chunked ', 'xchunked', 'chunked, identity', '\tchunked', 'identity', 'CHUNKED', 'identity, chunked', 'chunked\x0b', ' chunked', 'gzip, chunked', 'chunk', ','];
 const TE_NAMES = ['Transfer-Encoding', 'transfer-encoding', 'TRANSFER-ENCODING', 'Transfer-Encoding ', 'Transfer_Encoding', 'Transfer-Encoding\t', ' Transfer-Encoding', 'Transfer-Encodin', 'X-Transfer-Encoding', 'Transfer\x00Encoding'];
-const CONNECTION_VALUES = ['close', 'keep-alive', 'Close', 'close, x-hop', 'Upgrade', 'keep-alive, close', 'clo se', 'close,', ',close', 'CLOSE ', 'te', 'keep-alive\t'];
+const CONNECTION_VALUES = ['close', 'keep-alive', 'Close', 'close, x-hop', 'Upgrade', 'keep-alive, close', 'clo se', 'close,', ',close', 'CLOSE ', 'te', 'keep-alive\t', 'close\t,', '\tclose', 'keep-alive,\tclose', 'close ,'];
 const HOST_VALUES = ['example.com', 'app.example.com:8080', '', 'a b', '[::1]:80', 'EXAMPLE.com.', 'x\x80y', 'a,b', 'h\x7f'];
 const INTERESTING = ['\r', '\n', '\r\n', '\0', ' ', '\t', ':', ',', ';', '\x0b', '\x0c', '\x7f', '\x80', '\xa0', '\xff', '"', '\\', '\r\n ', '\r\n\t', '\n\n', '\r\r'];
 

@@ -315,8 +315,8 @@ test('smuggling corpus: the lenient backend only ever sees the requests node rea
   }
 });
 
-const SEED = Number(process.env.OPENSLB_FUZZ_SEED ?? 0x5eed11);
-const CONNECTIONS = Number(process.env.OPENSLB_FUZZ_CONNECTIONS ?? 120);
+const SEED = Number(process.env.OPENSLB_FUZZ_SEED || 0x5eed11);
+const CONNECTIONS = Number(process.env.OPENSLB_FUZZ_CONNECTIONS || 120);
 
 test(`stream fuzz: ${CONNECTIONS} connections of pipelined random requests in random segments, seed ${SEED}`, { timeout: Math.max(45_000, CONNECTIONS * 100) }, async () => {
   const v = await victim('127.0.0.184');

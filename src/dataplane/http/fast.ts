@@ -176,6 +176,8 @@ export function parseRequestHead(buf: Buffer, end: number, gzip: boolean): HeadV
   if (host === undefined) return HAND_OVER;
   let clientClose = false;
   if (connectionTokens) {
+    // node does not take "close<HTAB>," for close: leave tabs in Connection to node
+    if (connectionTokens.includes('\t')) return HAND_OVER;
     for (const t of connectionTokens.split(',')) {
       const n = trimOws(t).toLowerCase();
       if (n === 'close') clientClose = true;
