@@ -1,14 +1,19 @@
 // Absolute-form request targets (`GET http://host:port/path HTTP/1.1`, RFC 9112 §3.2.2) on an
 // HTTP listener, fast path and general path: routed by the target's authority as the Host (it
 // wins over a Host header), forwarded in origin form with `Host: <authority>`.
+// HTTPS (HTTP/1.1 over TLS) runs the same general-path code: checked too, with the 505 for an
+// HTTP/1 request line announcing HTTP/2.0 (that request used to take the process down).
 // LB 127.0.0.185, backends .186 (listener default) and .187 (rule on example.com).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import tls from 'node:tls';
 import { DataPlane } from '../../src/dataplane/reconciler.js';
 import { httpHandler, type HttpListenerRuntime } from '../../src/dataplane/http/listener.js';
+import { httpsHandler } from '../../src/dataplane/https/listener.js';
+import { createCA, issueLeaf } from '../../src/util/pki.js';
 import { freePort, snapshot, waitFor } from './helpers.js';
-import { HttpBackend, httpListener, type Echo } from './http-fixtures.js';
+import { HttpBackend, httpListener, httpsListener, type Echo } from './http-fixtures.js';
 
 const LB = '127.0.0.185';
 const closers: (() => Promise<void> | void)[] = [];
@@ -16,15 +21,15 @@ after(async () => {
   for (const c of closers.reverse()) await c();
 });
 
-/** One raw request on its own connection; the status and (for 200) the backend's echo. */
-async function send(port: number, text: string): Promise<{ status: number; echo?: Echo }> {
-  const s = net.connect(port, LB);
+/** One raw request on its own connection (TLS when `ca` is given); the status and (for 200) the backend's echo. */
+async function send(port: number, text: string, ca?: string): Promise<{ status: number; echo?: Echo }> {
+  const s = ca ? tls.connect({ host: LB, port, servername: 'app.example.com', ca }) : net.connect(port, LB);
   let data = '';
   s.on('data', (d: Buffer) => (data += d.toString('latin1')));
   s.on('error', () => {});
   let closed = false;
   s.on('close', () => (closed = true));
-  await new Promise((r) => s.once('connect', r));
+  await new Promise((r) => s.once(ca ? 'secureConnect' : 'connect', r));
   s.write(Buffer.from(text, 'latin1'));
   const complete = () => {
     const end = data.indexOf('\r\n\r\n');
@@ -93,4 +98,28 @@ test('absolute-form targets are routed by their authority and forwarded in origi
     }
     assert.equal(a.requests + b.requests, before, `nothing forwarded ${at}`);
   }
+});
+
+test('HTTPS: absolute form routed by its authority; HTTP/2.0 on an HTTP/1 connection answered 505', { timeout: 30_000 }, async () => {
+  const a = await new HttpBackend('127.0.0.186', 'a').start();
+  const b = await new HttpBackend('127.0.0.187', 'b').start();
+  closers.push(() => a.stop(), () => b.stop());
+  const ca = createCA('Absolute-form CA');
+  const leaf = issueLeaf(ca, ['app.example.com']);
+  const port = await freePort(LB);
+  const groups = { 'rsp-b': { serverGroupId: 'rsp-b', kind: 'vserver' as const, servers: [b.member()] } };
+  const rules = [{ ruleId: 'r-b', ruleName: 'b', domain: 'example.com', url: null, serverGroupId: 'rsp-b', override: null }];
+  const dp = new DataPlane({ handlers: [httpHandler, httpsHandler] });
+  closers.push(() => dp.destroy());
+  const s = snapshot({ address: LB, listeners: [httpsListener(port, { rules, gzip: false })], servers: [a.member()], groups });
+  await dp.apply({ ...s, serverCertificates: { 'cert-a': { serverCertificateId: 'cert-a', certificate: leaf.certPem, privateKey: leaf.keyPem } } });
+  let r = await send(port, 'GET https://example.com/secure?x HTTP/1.1\r\nHost: app.example.com\r\n\r\n', ca.certPem);
+  assert.equal(r.echo!.name, 'b');
+  assert.equal(r.echo!.url, '/secure?x');
+  assert.equal(r.echo!.headers.host, 'example.com');
+  r = await send(port, 'GET / HTTP/2.0\r\nHost: app.example.com\r\n\r\n', ca.certPem);
+  assert.equal(r.status, 505);
+  // and the listener still serves
+  r = await send(port, 'GET /after HTTP/1.1\r\nHost: app.example.com\r\n\r\n', ca.certPem);
+  assert.equal(r.echo!.url, '/after');
 });
