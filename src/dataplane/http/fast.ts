@@ -13,10 +13,22 @@
 // request on a listener with injected faults (faults.ts).
 import net from 'node:net';
 import type { BackendPool, PoolMember, Tracked } from '../pool.js';
+import { absoluteForm } from './headers.js';
 import { kDenied, type L7Listener, type L7Runtime, errorPage } from './proxy.js';
 
 const MAX_HEAD = 64 * 1024;
-/** RFC 9110 token (header names, methods); anything else is left to node's strict parser (400) */
+/**
+ * Longer request heads go to the general path: node's parser refuses heads over its
+ * maxHeaderSize (16 KiB by default, counted its own way), and a head the fast path forwards must
+ * be one node accepts.
+ */
+const FAST_HEAD_MAX = 8 * 1024;
+/**
+ * Methods the fast path forwards; any other goes to node's parser (which knows a fixed list and
+ * treats CONNECT as a tunnel). Keeps the method check a set lookup.
+ */
+const FAST_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
+/** RFC 9110 token (header names); anything else is left to node's strict parser (400) */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 /** request headers never forwarded as-is (hop-by-hop, or owned by the listener) */
@@ -24,32 +36,156 @@ const DROP_REQ = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 
 /** response headers dropped (the body is forwarded in its own framing, so Transfer-Encoding stays) */
 const DROP_RES = new Set(['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'http2-settings']);
 
-/** whitespace or a control character (the request target must have neither) */
+/** whitespace, a control character or a non-ASCII byte (the request target must have none: node refuses them) */
 function hasCtlOrSpace(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c <= 32 || c === 127) return true;
+    if (c <= 32 || c >= 127) return true;
   }
   return false;
 }
 
-/** bytes [0, end) hold no NUL and every CR/LF is part of a CRLF pair */
-function cleanLineEnds(b: Buffer, end: number): boolean {
+/**
+ * Bytes [0, end) hold no control character but HTAB and CRLF pairs: no bare CR or LF, no NUL, no
+ * VT/FF/DEL... Node's strict parser refuses those in a head; lenient parsers read some of them as
+ * whitespace or line ends, so a head holding one could mean something else to the backend.
+ */
+function cleanHead(b: Buffer, end: number): boolean {
   for (let i = 0; i < end; i++) {
     const c = b[i]!;
-    if (c > 13) continue;
+    if (c > 31) {
+      if (c === 127) return false;
+      continue;
+    }
     if (c === 13) {
       if (i + 1 >= end || b[i + 1] !== 10) return false;
       i++;
-    } else if (c === 10 || c === 0) return false;
+    } else if (c !== 9) return false;
   }
   return true;
+}
+
+/** `s` without leading/trailing SP and HTAB (RFC 9110 OWS; String.trim would also eat VT, FF, NBSP...) */
+function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
 /** response header names the fast path looks at or drops all start with one of these letters (any case) */
 function mayMatter(c: number): boolean {
   c |= 0x20;
   return c === 99 /* c */ || c === 116 /* t */ || c === 107 /* k */ || c === 112 /* p */ || c === 117 /* u */ || c === 104 /* h */;
+}
+
+/** What the fast path does with one request head. */
+export type HeadVerdict = HeadForward | typeof HAND_OVER;
+
+export interface HeadForward {
+  method: string;
+  /** the request target as forwarded (origin form) */
+  target: string;
+  /** the request line sent to the backend (no CRLF) */
+  requestLine: string;
+  /** the Host value routing uses */
+  host: string;
+  /** the client's header lines forwarded as they are, each ending in CRLF */
+  headers: string;
+  /** the client's X-Forwarded-For list, if any */
+  xff: string | undefined;
+  /** the request body's length (-1: no Content-Length, no body) */
+  contentLength: number;
+  /** Connection: close */
+  close: boolean;
+}
+
+/** Hand the connection over to the general path (node's parser) at this request. */
+export const HAND_OVER = null;
+
+/**
+ * Decides on the request head in `buf[0, end)` (`end` = index of the CRLFCRLF): forward it on
+ * the fast path (with what), or hand it over. Pure: no I/O, no configuration but `gzip` (the
+ * listener compresses), so the differential fuzz test (test/dataplane/http-differential.test.ts)
+ * can hold it against node's own parser.
+ */
+export function parseRequestHead(buf: Buffer, end: number, gzip: boolean): HeadVerdict {
+  if (end > FAST_HEAD_MAX) return HAND_OVER;
+  const head = buf.toString('latin1', 0, end);
+  const lines = head.split('\r\n');
+  const rl = lines[0]!;
+  const sp1 = rl.indexOf(' ');
+  const sp2 = rl.lastIndexOf(' ');
+  if (sp1 <= 0 || sp2 <= sp1 || rl.slice(sp2 + 1) !== 'HTTP/1.1') return HAND_OVER;
+  const method = rl.slice(0, sp1);
+  let target = rl.slice(sp1 + 1, sp2);
+  if (!FAST_METHODS.has(method) || hasCtlOrSpace(target)) return HAND_OVER;
+  // absolute form (RFC 9112 §3.2.2): its authority is the Host, the backend gets the origin form
+  let authority: string | undefined;
+  if (target.charCodeAt(0) !== 47 /* / */) {
+    const abs = absoluteForm(target);
+    if (!abs) return HAND_OVER;
+    authority = abs.authority;
+    target = abs.path;
+  }
+  // bare CR/LF, NUL or other controls inside the head could split differently at the backend (request smuggling)
+  if (!cleanHead(buf, end)) return HAND_OVER;
+  let host: string | undefined;
+  let xff: string | undefined;
+  let contentLength = -1;
+  let fwd = '';
+  let connectionTokens: string | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(':');
+    if (colon <= 0) return HAND_OVER;
+    const rawName = line.slice(0, colon);
+    if (!TOKEN.test(rawName)) return HAND_OVER;
+    const name = rawName.toLowerCase();
+    switch (name) {
+      case 'host':
+        if (host !== undefined) return HAND_OVER;
+        host = trimOws(line.slice(colon + 1));
+        if (authority !== undefined) continue; // replaced by the target's authority
+        break;
+      case 'content-length': {
+        // digits, spaces around them only (node refuses a tab after the number)
+        const v = line.slice(colon + 1);
+        if (contentLength >= 0 || !/^ *\d{1,15} *$/.test(v)) return HAND_OVER;
+        contentLength = Number(v);
+        break;
+      }
+      case 'transfer-encoding':
+      case 'expect':
+      case 'upgrade':
+        return HAND_OVER;
+      case 'accept-encoding':
+        if (gzip && /gzip/i.test(line)) return HAND_OVER;
+        break;
+      case 'connection':
+        connectionTokens = connectionTokens ? `${connectionTokens},${line.slice(colon + 1)}` : line.slice(colon + 1);
+        continue;
+      case 'x-forwarded-for':
+        xff = xff ? `${xff}, ${trimOws(line.slice(colon + 1))}` : trimOws(line.slice(colon + 1));
+        continue;
+    }
+    if (DROP_REQ.has(name)) continue;
+    fwd += `${line}\r\n`;
+  }
+  if (host === undefined) return HAND_OVER;
+  let clientClose = false;
+  if (connectionTokens) {
+    // node does not take "close<HTAB>," for close: leave tabs in Connection to node
+    if (connectionTokens.includes('\t')) return HAND_OVER;
+    for (const t of connectionTokens.split(',')) {
+      const n = trimOws(t).toLowerCase();
+      if (n === 'close') clientClose = true;
+      else if (n && n !== 'keep-alive') return HAND_OVER; // extra hop-by-hop names: general path strips them
+    }
+  }
+  if (authority !== undefined) return { method, target, requestLine: `${method} ${target} HTTP/1.1`, host: authority, headers: `Host: ${authority}\r\n${fwd}`, xff, contentLength, close: clientClose };
+  return { method, target, requestLine: rl, host, headers: fwd, xff, contentLength, close: clientClose };
 }
 
 type Handoff = (socket: net.Socket, pending: Buffer) => void;
@@ -303,7 +439,7 @@ export class FastConn implements Tracked {
     const buf = this.pending!;
     const end = buf.indexOf(CRLFCRLF);
     if (end < 0) {
-      if (buf.length > MAX_HEAD) this.giveUp();
+      if (buf.length > FAST_HEAD_MAX) this.giveUp(); // a head this long goes to the general path anyway
       return;
     }
     const ctx = this.rt.current;
@@ -312,66 +448,10 @@ export class FastConn implements Tracked {
     if ((sock as { [kDenied]?: boolean })[kDenied] || (l.protocol === 'http' && l.redirect)) return this.giveUp();
     // injected faults (faults.ts) are handled by the general path only
     if (ctx.faults.forListener(ctx.loadBalancer.loadBalancerId, l.port)) return this.giveUp();
-    const head = buf.toString('latin1', 0, end);
-    const lines = head.split('\r\n');
-    const rl = lines[0]!;
-    const sp1 = rl.indexOf(' ');
-    const sp2 = rl.lastIndexOf(' ');
-    if (sp1 <= 0 || sp2 <= sp1 || rl.slice(sp2 + 1) !== 'HTTP/1.1') return this.giveUp();
-    const method = rl.slice(0, sp1);
-    const target = rl.slice(sp1 + 1, sp2);
-    if (target.charCodeAt(0) !== 47 /* / */ || !TOKEN.test(method) || hasCtlOrSpace(target)) return this.giveUp();
-    // bare CR/LF or NUL inside the head could split differently at the backend (request smuggling)
-    if (!cleanLineEnds(buf, end)) return this.giveUp();
-    let host: string | undefined;
-    let xff: string | undefined;
-    let contentLength = -1;
-    let fwd = '';
-    let connectionTokens: string | undefined;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      if (colon <= 0) return this.giveUp();
-      const rawName = line.slice(0, colon);
-      if (!TOKEN.test(rawName)) return this.giveUp();
-      const name = rawName.toLowerCase();
-      switch (name) {
-        case 'host':
-          if (host !== undefined) return this.giveUp();
-          host = line.slice(colon + 1).trim();
-          break;
-        case 'content-length': {
-          const v = line.slice(colon + 1).trim();
-          if (contentLength >= 0 || !/^\d{1,15}$/.test(v)) return this.giveUp();
-          contentLength = Number(v);
-          break;
-        }
-        case 'transfer-encoding':
-        case 'expect':
-        case 'upgrade':
-          return this.giveUp();
-        case 'accept-encoding':
-          if (l.gzip && /gzip/i.test(line)) return this.giveUp();
-          break;
-        case 'connection':
-          connectionTokens = connectionTokens ? `${connectionTokens},${line.slice(colon + 1)}` : line.slice(colon + 1);
-          continue;
-        case 'x-forwarded-for':
-          xff = xff ? `${xff}, ${line.slice(colon + 1).trim()}` : line.slice(colon + 1).trim();
-          continue;
-      }
-      if (DROP_REQ.has(name)) continue;
-      fwd += `${line}\r\n`;
-    }
-    if (host === undefined) return this.giveUp();
-    let clientClose = false;
-    if (connectionTokens) {
-      for (const t of connectionTokens.split(',')) {
-        const n = t.trim().toLowerCase();
-        if (n === 'close') clientClose = true;
-        else if (n && n !== 'keep-alive') return this.giveUp(); // extra hop-by-hop names: general path strips them
-      }
-    }
+    const v = parseRequestHead(buf, end, l.gzip);
+    if (v === HAND_OVER) return this.giveUp();
+    const { method, target, host, xff, contentLength, close: clientClose } = v;
+    let fwd = v.headers;
     const route = this.rt.routeFor(ctx, host, target);
     if (route.sticky) return this.giveUp();
     const m = route.pool.pick({ srcIp: sock.remoteAddress ?? '', srcPort: sock.remotePort ?? 0, dstIp: sock.localAddress ?? '', dstPort: sock.localPort ?? 0 });
@@ -388,7 +468,7 @@ export class FastConn implements Tracked {
     if (f.slbId) fwd += `SLB-ID: ${ctx.loadBalancer.loadBalancerId}\r\n`;
     if (f.xForwardedPort) fwd += `X-Forwarded-Port: ${l.port}\r\n`;
     if (f.xForwardedClientSrcPort) fwd += `X-Forwarded-Client-srcport: ${sock.remotePort ?? 0}\r\n`;
-    const out = Buffer.from(`${rl}\r\n${fwd}\r\n`, 'latin1');
+    const out = Buffer.from(`${v.requestLine}\r\n${fwd}\r\n`, 'latin1');
     this.clientClose = clientClose;
     this.isHead = method === 'HEAD';
     this.member = m;

@@ -79,6 +79,49 @@ export function responseHeaders(h: Record<string, string | string[] | undefined>
   return out;
 }
 
+/** Characters of an authority (host[:port]) the listeners accept in an absolute-form target; no userinfo (`@`). */
+const AUTHORITY = /^[A-Za-z0-9._~%!$&'()*+,;=:[\]-]+$/;
+
+/**
+ * An absolute-form request target (`http://host:port/path?q`, RFC 9112 §3.2.2) split into its
+ * authority (the request's Host: it wins over a Host header) and its origin form (`/path?q`,
+ * what the backend gets). Null for anything else (origin form, `*`, other schemes, userinfo,
+ * an empty authority).
+ */
+export function absoluteForm(target: string): { authority: string; path: string } | null {
+  const c = target.charCodeAt(0);
+  if (c !== 104 && c !== 72) return null; // h, H
+  const scheme = target.slice(0, 8).toLowerCase();
+  const start = scheme.startsWith('http://') ? 7 : scheme === 'https://' ? 8 : -1;
+  if (start < 0) return null;
+  let end = start;
+  while (end < target.length) {
+    const ch = target.charCodeAt(end);
+    if (ch === 47 /* / */ || ch === 63 /* ? */ || ch === 35 /* # */) break;
+    end++;
+  }
+  const authority = target.slice(start, end);
+  if (!AUTHORITY.test(authority) || target.charCodeAt(end) === 35) return null;
+  const rest = target.slice(end);
+  return { authority, path: rest === '' ? '/' : rest.charCodeAt(0) === 63 ? `/${rest}` : rest };
+}
+
+/**
+ * General path: an HTTP/1.x request with an absolute-form target is routed and forwarded as the
+ * origin form with its authority as the Host (the client's Host header is replaced). False when
+ * the target is neither origin form nor http(s) absolute form (answered 400): that includes `*`
+ * (asterisk form, `OPTIONS *`), which the backend client (undici) cannot send.
+ */
+export function toOriginForm(req: { url?: string; headers: IncomingHttpHeaders; httpVersionMajor: number }): boolean {
+  const url = req.url ?? '/';
+  if (req.httpVersionMajor >= 2 || url.charCodeAt(0) === 47 /* / */) return true;
+  const abs = absoluteForm(url);
+  if (!abs) return false;
+  req.url = abs.path;
+  req.headers.host = abs.authority;
+  return true;
+}
+
 /** IPv4-mapped IPv6 (::ffff:a.b.c.d) as plain IPv4, for headers. */
 export function plainIp(ip: string | undefined): string {
   if (!ip) return '';

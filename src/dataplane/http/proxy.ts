@@ -19,7 +19,7 @@ import type { FaultVerdict } from '../faults.js';
 import type { ListenerContext, ListenerRuntime } from '../handler.js';
 import type { BackendPool, PoolMember, Tracked } from '../pool.js';
 import type { HttpListenerSnapshot, HttpsListenerSnapshot, StickySessionSnapshot } from '../snapshot.js';
-import { plainIp, requestHeaders, responseHeaders, type ForwardInfo } from './headers.js';
+import { plainIp, requestHeaders, responseHeaders, toOriginForm, type ForwardInfo } from './headers.js';
 import { compileRules, hostName, type RuleMatcher } from './rules.js';
 import { insertCookie, INSERT_COOKIE, memberByToken, memberToken, readCookie, rewriteSetCookie } from './sticky.js';
 
@@ -45,7 +45,7 @@ const GZIP_TYPES = new Set([
 ]);
 export const GZIP_MIN_BYTES = 1024;
 
-const REASONS: Record<number, string> = { 302: 'Found', 400: 'Bad Request', 403: 'Forbidden', 502: 'Bad Gateway', 504: 'Gateway Time-out' };
+const REASONS: Record<number, string> = { 302: 'Found', 400: 'Bad Request', 403: 'Forbidden', 502: 'Bad Gateway', 504: 'Gateway Time-out', 505: 'HTTP Version Not Supported' };
 
 /** The body of a status the load balancer answers itself (Tengine's page layout). */
 export function errorPage(code: number): string {
@@ -217,6 +217,10 @@ export abstract class L7Runtime implements ListenerRuntime {
     const c = ctx.counters;
     c.requests++;
     if (this.denied(req)) return this.reply(req, res, 403, true);
+    // node's HTTP/1 parser accepts any one-digit version ("GET / HTTP/2.0"): only 1.x is HTTP/1
+    // (the HTTP/2-only code below would throw on such a request and take the process down)
+    if (req.httpVersionMajor !== 1 && !(req as Http2ServerRequest).stream) return this.reply(req, res, 505, true);
+    if (!toOriginForm(req)) return this.reply(req, res, 400, true);
     const l = ctx.listener;
     if (l.protocol === 'http' && l.redirect) {
       const host = hostName((req.headers.host ?? req.headers[':authority']) as string | undefined) || plainIp(req.socket.localAddress);
@@ -311,6 +315,7 @@ export abstract class L7Runtime implements ListenerRuntime {
       socket.end(`HTTP/1.1 ${code} ${REASONS[code]}\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
     if (this.denied(req)) return raw(403);
+    if (!toOriginForm(req)) return raw(400);
     const route = this.route(ctx, req);
     const pick = this.choose(ctx, route, req);
     if (!pick) {
@@ -370,7 +375,7 @@ export abstract class L7Runtime implements ListenerRuntime {
     }
     const body = code === 302 ? '' : errorPage(code);
     const headers: OutgoingHttpHeaders = { 'content-type': 'text/html', 'content-length': Buffer.byteLength(body), ...extra };
-    if (close && req.httpVersionMajor < 2) headers.connection = 'close';
+    if (close && !(req as Http2ServerRequest).stream) headers.connection = 'close';
     (res as ServerResponse).writeHead(code, headers);
     (res as ServerResponse).end(req.method === 'HEAD' ? undefined : body);
     // a request body nobody reads would hold the connection: let it drain
