@@ -128,6 +128,8 @@ export async function deleteVpc(tx: Tx, scope: Scope, now: number, id: string): 
   if (vpcStatus(v, now) !== 'Available') vfail('IncorrectVpcStatus');
   if (await tx.count('vswitch', scope, { where: { VpcId: id } })) vfail('DependencyViolation.VSwitch');
   if ((await tx.count('loadBalancer', scope, { where: { VpcId: id } })) || (await tx.count('instance', scope, { where: { VpcId: id } }))) vfail('DependencyViolation.Instance');
+  // ECS security groups live in a VPC (src/products/ecs): the VPC goes only once they are gone
+  if (await tx.count('securityGroup', scope, { where: { VpcId: id } })) vfail('DependencyViolation.SecurityGroup');
   await tx.delete('vpc', scope, id);
 }
 
