@@ -12,6 +12,7 @@
 // rest of its life: that path produces the same answers with the full feature set. So does every
 // request on a listener with injected faults (faults.ts).
 import net from 'node:net';
+import { upstreamAddr } from '../access-log.js';
 import type { BackendPool, PoolMember, Tracked } from '../pool.js';
 import { kDenied, type L7Listener, type L7Runtime, errorPage } from './proxy.js';
 
@@ -173,6 +174,20 @@ interface ResState {
   status: number;
   sentAny: boolean;
   close: boolean; // close the client after this response
+  /** body bytes sent to the client (access logs) */
+  sent: number;
+}
+
+/** What an access-log line needs of a fast-path request (only built when the load balancer logs). */
+interface LogInfo {
+  method: string;
+  uri: string;
+  host: string;
+  ua: string | undefined;
+  referer: string | undefined;
+  xff: string | undefined;
+  clientIp: string;
+  clientPort: number;
 }
 
 /** Finds the end of a chunked body without decoding it. */
@@ -252,6 +267,9 @@ export class FastConn implements Tracked {
   /** the request head + body already read, kept for one retry on a stale kept-alive backend connection */
   private replay: Buffer[] | null = null;
   private retried = false;
+  /** when the current request's head was complete (performance.now()) */
+  private t0 = 0;
+  private log: LogInfo | null = null;
   private readonly onData = (d: Buffer) => this.onClientData(d);
   private readonly onDrain = () => this.backend?.socket.resume();
   /** IdleTimeout: the socket timer runs all the time (no re-arming per request); it only counts between requests */
@@ -328,6 +346,9 @@ export class FastConn implements Tracked {
     let contentLength = -1;
     let fwd = '';
     let connectionTokens: string | undefined;
+    const logging = ctx.accessLog !== undefined;
+    let ua: string | undefined;
+    let referer: string | undefined;
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i]!;
       const colon = line.indexOf(':');
@@ -359,6 +380,12 @@ export class FastConn implements Tracked {
         case 'x-forwarded-for':
           xff = xff ? `${xff}, ${line.slice(colon + 1).trim()}` : line.slice(colon + 1).trim();
           continue;
+        case 'user-agent':
+          if (logging) ua = line.slice(colon + 1).trim();
+          break;
+        case 'referer':
+          if (logging) referer = line.slice(colon + 1).trim();
+          break;
       }
       if (DROP_REQ.has(name)) continue;
       fwd += `${line}\r\n`;
@@ -379,8 +406,10 @@ export class FastConn implements Tracked {
     // committed to the fast path for this request
     const c = ctx.counters;
     c.requests++;
+    this.t0 = performance.now();
     const clientIp = sock.remoteAddress ?? '';
     const ip = clientIp.startsWith('::ffff:') && clientIp.includes('.') ? clientIp.slice(7) : clientIp;
+    this.log = logging ? { method, uri: target, host, ua, referer, xff, clientIp: ip, clientPort: sock.remotePort ?? 0 } : null;
     const f = l.forwardedHeaders;
     if (f.xForwardedFor) fwd += `X-Forwarded-For: ${xff ? `${xff}, ${ip}` : ip}\r\n`;
     if (f.xForwardedProto) fwd += 'X-Forwarded-Proto: http\r\n';
@@ -395,7 +424,7 @@ export class FastConn implements Tracked {
     this.pool = route.pool;
     this.untrack = route.pool.track(m, this);
     this.reqBodyLeft = contentLength > 0 ? contentLength : 0;
-    this.res = { head: true, buf: null, remaining: 0, chunk: null, status: 0, sentAny: false, close: clientClose };
+    this.res = { head: true, buf: null, remaining: 0, chunk: null, status: 0, sentAny: false, close: clientClose, sent: 0 };
     this.retried = false;
     const rest = buf.length > end + 4 ? buf.subarray(end + 4) : null;
     this.pending = null;
@@ -491,7 +520,9 @@ export class FastConn implements Tracked {
       this.backend!.keep = !backendClose && r.remaining !== -2;
       if (r.close) out += 'Connection: close\r\n';
       out += '\r\n';
-      this.rt.current.counters.countStatus(status);
+      const counters = this.rt.current.counters;
+      counters.countStatus(status);
+      counters.countUpstream(status);
       r.sentAny = true;
       this.replay = null;
       // a small response usually arrives whole: head and body leave in one buffer and one write
@@ -503,6 +534,7 @@ export class FastConn implements Tracked {
         one.write(out, 0, hl, 'latin1');
         if (take) body.copy(one, hl);
         r.remaining -= take;
+        r.sent += take;
         if (!this.socket.write(one)) this.backend?.socket.pause();
         if (r.remaining === 0) this.finish();
         return;
@@ -538,8 +570,39 @@ export class FastConn implements Tracked {
         done = true;
       }
     }
+    r.sent += chunk.length;
     if (!this.socket.write(chunk)) this.backend?.socket.pause();
     if (done) this.finish();
+  }
+
+  /** One request answered (`status`; `upstream`: the backend's status, 0 when it gave none): duration and access log. */
+  private done(status: number, upstream: number, sent: number) {
+    const ctx = this.rt.current;
+    const s = (performance.now() - this.t0) / 1000;
+    ctx.counters.observeDuration(s);
+    const log = this.log;
+    if (!log || !ctx.accessLog) return;
+    this.log = null;
+    const m = this.member;
+    ctx.accessLog.write({
+      clientIp: log.clientIp,
+      clientPort: log.clientPort,
+      method: log.method,
+      uri: log.uri,
+      serverProtocol: 'HTTP/1.1',
+      host: log.host,
+      referer: log.referer,
+      userAgent: log.ua,
+      xForwardedFor: log.xff,
+      status,
+      bodyBytesSent: sent,
+      requestTime: s,
+      upstreamAddr: m ? upstreamAddr(m.ip, m.port) : undefined,
+      upstreamStatus: upstream,
+      upstreamResponseTime: s,
+      sslProtocol: undefined,
+      sslCipher: undefined,
+    });
   }
 
   private finish() {
@@ -550,6 +613,7 @@ export class FastConn implements Tracked {
     this.replay = null;
     this.untrack();
     this.untrack = noop;
+    this.done(r.status, r.status, r.sent);
     b.socket.resume();
     const bodyUnread = this.st === St.Body; // answered before the client finished sending: cannot continue
     if (b.keep && !bodyUnread) this.upstreams.release(b);
@@ -571,6 +635,7 @@ export class FastConn implements Tracked {
     const r = this.res;
     if (r && !r.head && r.remaining === -2) {
       // close-delimited body: complete
+      this.done(r.status, r.status, r.sent);
       this.backend = null;
       this.res = null;
       this.untrack();
@@ -615,12 +680,15 @@ export class FastConn implements Tracked {
     const c = this.rt.current.counters;
     if (code === 502 && connectError && r && !r.sentAny) c.backendErrors++;
     if (!r || r.sentAny) {
+      // the answer was cut short: logged with the status already sent
+      if (r) this.done(r.status, r.status, r.sent);
       this.st = St.Done;
       this.socket.destroy();
       return;
     }
     c.countStatus(code);
     const body = errorPage(code);
+    this.done(code, 0, this.isHead ? 0 : Buffer.byteLength(body));
     const reason = code === 504 ? 'Gateway Time-out' : 'Bad Gateway';
     this.st = St.Done;
     this.socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${this.isHead ? '' : body}`);

@@ -1,0 +1,254 @@
+// Layer-7 access logs (docs/access-logs.md): for a load balancer with an access-log configuration
+// (SetAccessLogsDownloadAttribute: a Log Service project and logstore), every HTTP/HTTPS request
+// becomes one JSON line with the field names of CLB's layer-7 access logs, appended to
+// DATA_DIR/access-logs/<project>/<logstore>.log.
+//
+// Cost on the request path: one string built by hand (no JSON.stringify of an object, no Date per
+// request: the time string is cached per second) pushed onto an in-memory buffer. The buffer goes
+// to the file in one write when it reaches FLUSH_BYTES or FLUSH_MS after its first line, and when
+// the data plane closes. When the file would grow past maxBytes it is rotated first:
+// <logstore>.log → <logstore>.log.1 → … → <logstore>.log.<keep> (the oldest is dropped).
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface AccessLogOptions {
+  /** DATA_DIR/access-logs */
+  dir: string;
+  /** rotate before a file grows past this many bytes (default 64 MiB) */
+  maxBytes?: number;
+  /** rotated files kept besides the live one (default 4) */
+  keep?: number;
+  /** longest time a line waits in memory (default 1000 ms) */
+  flushMs?: number;
+}
+
+export const DEFAULT_ACCESS_LOG_MAX_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_ACCESS_LOG_KEEP = 4;
+const FLUSH_BYTES = 64 * 1024;
+
+/** One request, as the request path knows it. Strings may be undefined (written as "-"). */
+export interface AccessLogEntry {
+  clientIp: string;
+  clientPort: number;
+  method: string;
+  uri: string;
+  /** HTTP/1.0, HTTP/1.1, HTTP/2.0 */
+  serverProtocol: string;
+  host: string | undefined;
+  referer: string | undefined;
+  userAgent: string | undefined;
+  xForwardedFor: string | undefined;
+  status: number;
+  bodyBytesSent: number;
+  /** seconds from the request head to the end of the answer */
+  requestTime: number;
+  /** ip:port of the backend, undefined when the load balancer answered itself */
+  upstreamAddr: string | undefined;
+  upstreamStatus: number;
+  /** seconds from sending to the backend to its last byte (-1: none) */
+  upstreamResponseTime: number;
+  sslProtocol: string | undefined;
+  sslCipher: string | undefined;
+}
+
+/** JSON string literal; the common all-printable-ASCII case without JSON.stringify. */
+function q(s: string | undefined): string {
+  if (s === undefined || s === '') return '"-"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92 || c > 126) return JSON.stringify(s);
+  }
+  return `"${s}"`;
+}
+
+let cachedSecond = -1;
+let cachedTime = '';
+/** ISO 8601 with an offset, as CLB writes `time` ($time_iso8601): 2026-12-07T07:46:13+00:00 */
+function isoNow(): string {
+  const now = Date.now();
+  const sec = Math.floor(now / 1000);
+  if (sec !== cachedSecond) {
+    cachedSecond = sec;
+    cachedTime = `${new Date(sec * 1000).toISOString().slice(0, 19)}+00:00`;
+  }
+  return cachedTime;
+}
+
+const secs = (s: number) => (s < 0 ? '"-"' : `"${s.toFixed(3)}"`);
+
+/** One logstore's file: buffered appends with size rotation. */
+export class AccessLogFile {
+  private parts: string[] = [];
+  private pendingBytes = 0;
+  private fd: number | undefined;
+  private size = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly maxBytes: number,
+    private readonly keep: number,
+    private readonly flushMs: number,
+  ) {}
+
+  /** Queues one line (without its newline). */
+  append(line: string): void {
+    if (this.closed) return;
+    this.parts.push(line);
+    // ASCII lines are the rule; a multi-byte character only makes this an underestimate
+    this.pendingBytes += line.length + 1;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, this.flushMs);
+      this.timer.unref();
+    }
+  }
+
+  /**
+   * Writes what is queued (synchronously: ~64 KiB at most, in as few writes as the rotation
+   * allows). A line never straddles two files; a file exceeds maxBytes only when one line does.
+   * Never throws.
+   */
+  flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (!this.parts.length) return;
+    const lines = this.parts;
+    this.parts = [];
+    this.pendingBytes = 0;
+    try {
+      if (this.fd === undefined) this.open();
+      let from = 0;
+      let bytes = 0;
+      for (let i = 0; i < lines.length; i++) {
+        const n = Buffer.byteLength(lines[i]!) + 1;
+        if (this.size + bytes + n > this.maxBytes && this.size + bytes > 0) {
+          this.write(lines, from, i);
+          this.rotate();
+          from = i;
+          bytes = 0;
+        }
+        bytes += n;
+      }
+      this.write(lines, from, lines.length);
+    } catch {
+      // a full disk or a removed directory loses these lines, never the request path
+      this.closeFd();
+    }
+  }
+
+  private write(lines: string[], from: number, to: number) {
+    if (to <= from) return;
+    const data = Buffer.from(`${lines.slice(from, to).join('\n')}\n`, 'utf8');
+    let off = 0;
+    while (off < data.length) off += writeSync(this.fd!, data, off);
+    this.size += data.length;
+  }
+
+  private open() {
+    mkdirSync(join(this.path, '..'), { recursive: true });
+    this.fd = openSync(this.path, 'a');
+    this.size = statSync(this.path).size;
+  }
+
+  private rotate() {
+    this.closeFd();
+    if (this.keep <= 0) rmSync(this.path, { force: true });
+    else {
+      rmSync(`${this.path}.${this.keep}`, { force: true });
+      for (let i = this.keep - 1; i >= 1; i--) if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+      renameSync(this.path, `${this.path}.1`);
+    }
+    this.open();
+  }
+
+  private closeFd() {
+    if (this.fd === undefined) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      /* already gone */
+    }
+    this.fd = undefined;
+  }
+
+  close(): void {
+    this.flush();
+    this.closed = true;
+    this.closeFd();
+  }
+}
+
+/** What a listener writes through: its load balancer's file plus the fields fixed per listener. */
+export class AccessLogSink {
+  /** `"slb_vport":"80","slbid":"lb-…","vip_addr":"…","scheme":"http"` */
+  private readonly fixed: string;
+  constructor(
+    readonly file: AccessLogFile,
+    loadBalancerId: string,
+    vip: string,
+    port: number,
+    scheme: 'http' | 'https',
+  ) {
+    this.fixed = `"slb_vport":"${port}","slbid":${q(loadBalancerId)},"vip_addr":${q(vip)},"scheme":"${scheme}"`;
+  }
+
+  write(e: AccessLogEntry): void {
+    const up = e.upstreamAddr !== undefined;
+    this.file.append(
+      `{"__topic__":"slb_layer7_access_log","time":"${isoNow()}","client_ip":${q(e.clientIp)},"client_port":"${e.clientPort}",` +
+        `"request_method":${q(e.method)},"request_uri":${q(e.uri)},"server_protocol":${q(e.serverProtocol)},` +
+        `"host":${q(e.host)},"http_host":${q(e.host)},"http_referer":${q(e.referer)},"http_user_agent":${q(e.userAgent)},` +
+        `"http_x_forwarded_for":${q(e.xForwardedFor)},"http_x_real_ip":${q(e.clientIp)},` +
+        `"status":"${e.status}","body_bytes_sent":"${e.bodyBytesSent}","request_time":${secs(e.requestTime)},` +
+        `"upstream_addr":${q(e.upstreamAddr)},"upstream_status":${up && e.upstreamStatus ? `"${e.upstreamStatus}"` : '"-"'},` +
+        `"upstream_response_time":${up ? secs(e.upstreamResponseTime) : '"-"'},` +
+        `"ssl_protocol":${q(e.sslProtocol)},"ssl_cipher":${q(e.sslCipher)},${this.fixed}}`,
+    );
+  }
+}
+
+/** The data plane's access-log files, one per (project, logstore), shared by every listener writing there. */
+export class AccessLogs {
+  private files = new Map<string, AccessLogFile>();
+  private readonly maxBytes: number;
+  private readonly keep: number;
+  private readonly flushMs: number;
+  constructor(readonly opts: AccessLogOptions) {
+    this.maxBytes = opts.maxBytes ?? DEFAULT_ACCESS_LOG_MAX_BYTES;
+    this.keep = opts.keep ?? DEFAULT_ACCESS_LOG_KEEP;
+    this.flushMs = opts.flushMs ?? 1000;
+  }
+
+  /** The file of one logstore: DATA_DIR/access-logs/<project>/<logstore>.log */
+  file(project: string, logstore: string): AccessLogFile {
+    const key = `${project}/${logstore}`;
+    let f = this.files.get(key);
+    if (!f) {
+      // project and logstore names are [a-z0-9_-] in Log Service; anything else is neutralised
+      const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_');
+      f = new AccessLogFile(join(this.opts.dir, safe(project), `${safe(logstore)}.log`), this.maxBytes, this.keep, this.flushMs);
+      this.files.set(key, f);
+    }
+    return f;
+  }
+
+  /** Writes every buffered line now. */
+  flush(): void {
+    for (const f of this.files.values()) f.flush();
+  }
+
+  close(): void {
+    for (const f of this.files.values()) f.close();
+    this.files.clear();
+  }
+}
+
+/** `ip:port` of a backend as upstream_addr shows it. */
+export const upstreamAddr = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
