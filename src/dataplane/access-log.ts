@@ -5,10 +5,12 @@
 //
 // Cost on the request path: one string built by hand (no JSON.stringify of an object, no Date per
 // request: the time string is cached per second) pushed onto an in-memory buffer. The buffer goes
-// to the file in one write when it reaches FLUSH_BYTES or FLUSH_MS after its first line, and when
-// the data plane closes. When the file would grow past maxBytes it is rotated first:
+// to the file in one asynchronous write (libuv's thread pool: the event loop never waits for the
+// disk) when it reaches 64 KiB or flushMs after its first line, and when the data plane closes. A
+// disk slower than the traffic loses lines (MAX_QUEUED batches waiting at most), never memory.
+// When the file would grow past maxBytes it is rotated first:
 // <logstore>.log → <logstore>.log.1 → … → <logstore>.log.<keep> (the oldest is dropped).
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, write } from 'node:fs';
 import { join } from 'node:path';
 
 export interface AccessLogOptions {
@@ -25,6 +27,8 @@ export interface AccessLogOptions {
 export const DEFAULT_ACCESS_LOG_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_ACCESS_LOG_KEEP = 4;
 const FLUSH_BYTES = 64 * 1024;
+/** batches waiting for the disk before new ones are dropped (~16 MiB) */
+const MAX_QUEUED = 256;
 
 /** One request, as the request path knows it. Strings may be undefined (written as "-"). */
 export interface AccessLogEntry {
@@ -76,14 +80,21 @@ function isoNow(): string {
 
 const secs = (s: number) => (s < 0 ? '"-"' : `"${s.toFixed(3)}"`);
 
-/** One logstore's file: buffered appends with size rotation. */
+/** One logstore's file: buffered appends with size rotation, written off the event loop. */
 export class AccessLogFile {
   private parts: string[] = [];
   private pendingBytes = 0;
   private fd: number | undefined;
-  private size = 0;
+  /** bytes of the current file, counting what is queued for it */
+  private size = -1;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** batches and rotations waiting for the write in flight, in order */
+  private queue: (Buffer | 'rotate')[] = [];
+  private writing = false;
+  private idle: (() => void)[] = [];
+  /** lines dropped because the disk did not keep up */
+  dropped = 0;
 
   constructor(
     readonly path: string,
@@ -98,22 +109,23 @@ export class AccessLogFile {
     this.parts.push(line);
     // ASCII lines are the rule; a multi-byte character only makes this an underestimate
     this.pendingBytes += line.length + 1;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    if (this.pendingBytes >= FLUSH_BYTES) this.batch();
     else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        this.flush();
+        this.batch();
       }, this.flushMs);
       this.timer.unref();
     }
   }
 
   /**
-   * Writes what is queued (synchronously: ~64 KiB at most, in as few writes as the rotation
-   * allows). A line never straddles two files; a file exceeds maxBytes only when one line does.
-   * Never throws.
+   * Turns the buffered lines into one write (~64 KiB at most) for the writer. The whole batch
+   * goes to the current file when it fits; otherwise it is split at line boundaries around a
+   * rotation, so a line never straddles two files and a file exceeds maxBytes only when one line
+   * does.
    */
-  flush(): void {
+  private batch(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -122,50 +134,97 @@ export class AccessLogFile {
     const lines = this.parts;
     this.parts = [];
     this.pendingBytes = 0;
-    try {
-      if (this.fd === undefined) this.open();
+    if (this.queue.length >= MAX_QUEUED) {
+      this.dropped += lines.length;
+      return;
+    }
+    if (this.size < 0) this.size = existsSync(this.path) ? statSync(this.path).size : 0;
+    const all = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+    if (this.size + all.length <= this.maxBytes) {
+      this.queue.push(all);
+      this.size += all.length;
+    } else {
       let from = 0;
       let bytes = 0;
       for (let i = 0; i < lines.length; i++) {
         const n = Buffer.byteLength(lines[i]!) + 1;
         if (this.size + bytes + n > this.maxBytes && this.size + bytes > 0) {
-          this.write(lines, from, i);
-          this.rotate();
-          from = i;
+          if (bytes) this.queue.push(all.subarray(from, from + bytes));
+          this.queue.push('rotate');
+          this.size = 0;
+          from += bytes;
           bytes = 0;
         }
         bytes += n;
       }
-      this.write(lines, from, lines.length);
-    } catch {
-      // a full disk or a removed directory loses these lines, never the request path
-      this.closeFd();
+      this.queue.push(all.subarray(from));
+      this.size += bytes;
+    }
+    this.pump();
+  }
+
+  /** One write at a time on libuv's thread pool; rotations (rare) in between, synchronously. */
+  private pump(): void {
+    if (this.writing) return;
+    for (;;) {
+      const op = this.queue.shift();
+      if (op === undefined) {
+        for (const f of this.idle.splice(0)) f();
+        if (this.closed) this.closeFd();
+        return;
+      }
+      try {
+        if (op === 'rotate') {
+          this.rotate();
+          continue;
+        }
+        if (this.fd === undefined) this.open();
+      } catch {
+        // a full disk or a removed directory loses these lines, never the request path
+        this.closeFd();
+        continue;
+      }
+      this.writing = true;
+      this.writeAll(op, () => {
+        this.writing = false;
+        this.pump();
+      });
+      return;
     }
   }
 
-  private write(lines: string[], from: number, to: number) {
-    if (to <= from) return;
-    const data = Buffer.from(`${lines.slice(from, to).join('\n')}\n`, 'utf8');
-    let off = 0;
-    while (off < data.length) off += writeSync(this.fd!, data, off);
-    this.size += data.length;
+  private writeAll(data: Buffer, done: () => void): void {
+    write(this.fd!, data, 0, data.length, null, (err, n) => {
+      if (err) {
+        this.closeFd();
+        return done();
+      }
+      if (n < data.length) return this.writeAll(data.subarray(n), done);
+      done();
+    });
+  }
+
+  /** Resolves once every line appended so far is in the file. */
+  flush(): Promise<void> {
+    this.batch();
+    if (!this.writing && !this.queue.length) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
   private open() {
     mkdirSync(join(this.path, '..'), { recursive: true });
     this.fd = openSync(this.path, 'a');
-    this.size = statSync(this.path).size;
   }
 
   private rotate() {
     this.closeFd();
+    if (!existsSync(this.path)) return;
     if (this.keep <= 0) rmSync(this.path, { force: true });
     else {
       rmSync(`${this.path}.${this.keep}`, { force: true });
       for (let i = this.keep - 1; i >= 1; i--) if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
       renameSync(this.path, `${this.path}.1`);
     }
-    this.open();
   }
 
   private closeFd() {
@@ -178,10 +237,12 @@ export class AccessLogFile {
     this.fd = undefined;
   }
 
-  close(): void {
-    this.flush();
+  /** Writes what is buffered, then closes the file; resolves when it is written. Later lines are dropped. */
+  close(): Promise<void> {
+    const done = this.flush();
     this.closed = true;
-    this.closeFd();
+    if (!this.writing && !this.queue.length) this.closeFd();
+    return done;
   }
 }
 
@@ -239,14 +300,16 @@ export class AccessLogs {
     return f;
   }
 
-  /** Writes every buffered line now. */
-  flush(): void {
-    for (const f of this.files.values()) f.flush();
+  /** Writes every buffered line now; resolves once they are in their files. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.files.values()].map((f) => f.flush()));
   }
 
-  close(): void {
-    for (const f of this.files.values()) f.close();
+  /** Flushes and closes every file (the data plane's close). */
+  async close(): Promise<void> {
+    const files = [...this.files.values()];
     this.files.clear();
+    await Promise.all(files.map((f) => f.close()));
   }
 }
 

@@ -690,7 +690,7 @@ export class DataPlane {
       this.liveByLb.clear();
       this.liveByRef.clear();
       await Promise.all([...waits, ...[...this.closingRuntimes].map((r) => r.close(0))]);
-      this.accessLogs?.close();
+      await this.accessLogs?.close();
     };
     this.closing = this.queue.then(run, run);
     return this.closing;
@@ -710,6 +710,6 @@ export class DataPlane {
     this.live.clear();
     this.liveByLb.clear();
     this.liveByRef.clear();
-    this.accessLogs?.close();
+    void this.accessLogs?.close();
   }
 }

@@ -140,7 +140,7 @@ describe('access logs', () => {
     // not configured: nothing written
     assert.equal((await get(lb.url)).status, 200);
     await s.dataPlane!.settle();
-    flush();
+    await flush();
     assert.equal(existsSync(file()), false);
 
     await s.call('SetAccessLogsDownloadAttribute', {
@@ -192,7 +192,7 @@ describe('access logs', () => {
 
     // rotation: ~600-byte lines, 8 KiB files, 2 rotated files kept
     for (let i = 0; i < 60; i++) assert.equal((await get(`${lb.url}r${i}`)).status, 200);
-    flush();
+    await flush();
     assert.ok(existsSync(`${file()}.1`) && existsSync(`${file()}.2`), 'rotated twice at least');
     assert.equal(existsSync(`${file()}.3`), false, 'only `keep` rotated files');
     for (const f of [file(), `${file()}.1`, `${file()}.2`]) {
@@ -212,7 +212,7 @@ describe('access logs', () => {
     const before = lines().length;
     const size = statSync(file()).size;
     assert.equal((await get(`${lb.url}after`)).status, 200);
-    flush();
+    await flush();
     assert.equal(lines().length, before);
     assert.equal(statSync(file()).size, size);
     await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lb.id });
