@@ -4,9 +4,10 @@
 // (the same listener, reconfigured by a snapshot between rounds), so both see the same machine
 // load. Prints req/s per round, the means and the on/off ratio, then a micro-benchmark of the
 // per-request work (duration histogram + status classes; one access-log line).
-// Env: ROUNDS (4 pairs), DUR (5 s), CONNS (32), KEEP=1 keeps the log directory.
+// Env: ROUNDS (4 pairs), DUR (5 s), CONNS (32), KEEP=1 keeps the log directory, AA=1 runs both
+// rounds of each pair without logs (the noise floor), MICRO=0 skips the micro-benchmarks.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -70,7 +71,8 @@ function snapshot(logs: boolean): Snapshot {
             redirect: null,
           },
         ],
-        ...(logs ? { accessLog: { project: 'bench', logstore: 'access' } } : {}),
+        // AA=1: an A/A run (both rounds without logs), to see the noise of the machine
+        ...(logs && process.env.AA !== '1' ? { accessLog: { project: 'bench', logstore: 'access' } } : {}),
       },
     ],
     acls: {},
@@ -133,12 +135,15 @@ for (let i = 0; i < ROUNDS; i++) {
     (logs ? loopOn : loopOff).push(loopUs);
     (logs ? on : off).push(rps);
     (logs ? cpuOn : cpuOff).push(us);
-    console.log(`round ${i + 1} access logs ${logs ? 'on ' : 'off'}: ${Math.round(rps)} req/s, ${us.toFixed(2)} µs CPU per request, ${loopUs.toFixed(2)} µs event loop per request`);
+    console.log(
+      `round ${i + 1} access logs ${logs ? 'on ' : 'off'}: ${Math.round(rps)} req/s, ${us.toFixed(2)} µs CPU per request ` +
+        `(user ${(cpu.user / n).toFixed(2)}, system ${(cpu.system / n).toFixed(2)}), ${loopUs.toFixed(2)} µs event loop per request`,
+    );
   }
 }
 await dp.accessLogs!.flush();
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const files = readdirSync(join(dir, 'bench'));
+const files = existsSync(join(dir, 'bench')) ? readdirSync(join(dir, 'bench')) : [];
 const bytes = files.reduce((a, f) => a + statSync(join(dir, 'bench', f)).size, 0);
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 console.log(`\noff: ${Math.round(mean(off))} req/s, on: ${Math.round(mean(on))} req/s, on/off = ${(mean(on) / mean(off)).toFixed(3)} (${ROUNDS} rounds each, wrk -t1 -c${CONNS} -d${DUR}s)`);
