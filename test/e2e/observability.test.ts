@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { putLogStores } from '../helpers/fixtures-rules.js';
+import { putLogStores, putServerCertificate } from '../helpers/fixtures-rules.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { freePort, get, healthOf, HttpBackend, IPS, listenerStatus, REGION, registerInstances, waitFor } from './helpers.js';
 
@@ -33,8 +33,8 @@ after(async () => {
   await s?.stop();
 });
 
-/** An HTTP listener on a new load balancer over backends a and b, running. */
-async function httpLb(name: string, extra: Record<string, unknown> = {}): Promise<{ id: string; address: string; port: number; url: string }> {
+/** An HTTP (or HTTPS) listener on a new load balancer over backends a and b, running. */
+async function httpLb(name: string, extra: Record<string, unknown> = {}, protocol: 'http' | 'https' = 'http'): Promise<{ id: string; address: string; port: number; url: string }> {
   const lb = (await s.call('CreateLoadBalancer', { RegionId: REGION, LoadBalancerName: name })) as { LoadBalancerId: string; Address: string };
   const g = (await s.call('CreateVServerGroup', {
     RegionId: REGION,
@@ -46,7 +46,7 @@ async function httpLb(name: string, extra: Record<string, unknown> = {}): Promis
     ]),
   })) as { VServerGroupId: string };
   const port = await freePort(lb.Address);
-  await s.call('CreateLoadBalancerHTTPListener', {
+  await s.call(`CreateLoadBalancer${protocol.toUpperCase()}Listener`, {
     RegionId: REGION,
     LoadBalancerId: lb.LoadBalancerId,
     ListenerPort: port,
@@ -58,9 +58,9 @@ async function httpLb(name: string, extra: Record<string, unknown> = {}): Promis
     ...HEALTH,
     ...extra,
   });
-  await s.call('StartLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: port, ListenerProtocol: 'http' });
-  await waitFor(async () => (await listenerStatus(s, lb.LoadBalancerId, port, 'http')) === 'running', 10_000, 'running');
-  return { id: lb.LoadBalancerId, address: lb.Address, port, url: `http://${lb.Address}:${port}/` };
+  await s.call('StartLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: port, ListenerProtocol: protocol });
+  await waitFor(async () => (await listenerStatus(s, lb.LoadBalancerId, port, protocol)) === 'running', 10_000, 'running');
+  return { id: lb.LoadBalancerId, address: lb.Address, port, url: `${protocol}://${lb.Address}:${port}/` };
 }
 
 async function scrape(): Promise<string> {
@@ -215,6 +215,33 @@ describe('access logs', () => {
     await flush();
     assert.equal(lines().length, before);
     assert.equal(statSync(file()).size, size);
+    await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lb.id });
+  });
+
+  test('HTTPS: the TLS version and cipher of the connection', async () => {
+    await putLogStores(s, 'tls-project', ['tls-store']);
+    const cert = await putServerCertificate(s);
+    const lb = await httpLb('logs-https', { ServerCertificateId: cert }, 'https');
+    await s.call('SetAccessLogsDownloadAttribute', {
+      RegionId: REGION,
+      LoadBalancerId: lb.id,
+      LogsDownloadAttributes: JSON.stringify([{ LogProject: 'tls-project', LogStore: 'tls-store' }]),
+    });
+    await s.dataPlane!.settle();
+    const tls = { servername: 'www.example.com', rejectUnauthorized: false, headers: { 'user-agent': 'obs-tls' } };
+    assert.equal((await get(`${lb.url}secure`, tls)).status, 200);
+    const f = join(s.dataDir, 'access-logs', 'tls-project', 'tls-store.log');
+    await waitFor(() => lines(f).length >= 1, 5000, 'one line');
+    const [l] = lines(f);
+    assert.equal(l!['scheme'], 'https');
+    assert.equal(l!['request_uri'], '/secure');
+    assert.equal(l!['http_user_agent'], 'obs-tls');
+    assert.equal(l!['status'], '200');
+    assert.equal(l!['upstream_status'], '200');
+    assert.match(l!['ssl_protocol']!, /^TLSv1\.[23]$/);
+    assert.match(l!['ssl_cipher']!, /^[A-Z0-9_-]+$/);
+    assert.notEqual(l!['ssl_cipher'], '-');
+    assert.equal(l!['body_bytes_sent'], '1');
     await s.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lb.id });
   });
 });
