@@ -4,8 +4,8 @@
 // DATA_DIR/access-logs/<project>/<logstore>.log.
 //
 // Cost on the request path: one string built by hand (no JSON.stringify of an object, no Date per
-// request: the time string is cached per second) pushed onto an in-memory buffer. The buffer goes
-// to the file in one asynchronous write (libuv's thread pool: the event loop never waits for the
+// request: the time string is cached per second), encoded straight into a 64 KiB batch buffer.
+// The batch goes to the file in one asynchronous write (libuv's thread pool: the event loop never waits for the
 // disk) when it reaches 64 KiB or flushMs after its first line, and when the data plane closes. A
 // disk slower than the traffic loses lines (MAX_QUEUED batches waiting at most), never memory.
 // When the file would grow past maxBytes it is rotated first:
@@ -82,10 +82,13 @@ const secs = (s: number) => (s < 0 ? '"-"' : `"${s.toFixed(3)}"`);
 
 /** One logstore's file: buffered appends with size rotation, written off the event loop. */
 export class AccessLogFile {
-  private parts: string[] = [];
-  private pendingBytes = 0;
+  /** the batch being filled: lines are encoded straight into it (no list of strings, no join) */
+  private chunk: Buffer | null = null;
+  private used = 0;
+  /** lines in `chunk` (for `dropped`) */
+  private lines = 0;
   private fd: number | undefined;
-  /** bytes of the current file, counting what is queued for it */
+  /** bytes of the current file, counting what is queued for it (-1: not looked at yet) */
   private size = -1;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -103,13 +106,40 @@ export class AccessLogFile {
     private readonly flushMs: number,
   ) {}
 
-  /** Queues one line (without its newline). */
+  /**
+   * Adds one line (without its newline) to the batch. A line never straddles two files: when it
+   * would take the file past maxBytes, the batch so far is queued, then a rotation, and the line
+   * starts the next file (a file exceeds maxBytes only when a single line does).
+   */
   append(line: string): void {
     if (this.closed) return;
-    this.parts.push(line);
-    // ASCII lines are the rule; a multi-byte character only makes this an underestimate
-    this.pendingBytes += line.length + 1;
-    if (this.pendingBytes >= FLUSH_BYTES) this.batch();
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; the newline one more
+    const worst = line.length * 3 + 1;
+    if (this.chunk && this.used + worst > this.chunk.length) this.batch();
+    if (!this.chunk) {
+      this.chunk = Buffer.allocUnsafe(Math.max(FLUSH_BYTES, worst));
+      this.used = 0;
+      this.lines = 0;
+      if (this.size < 0) this.size = existsSync(this.path) ? statSync(this.path).size : 0;
+    }
+    const at = this.used;
+    const n = this.chunk.write(line, at, 'utf8') + 1;
+    this.chunk[at + n - 1] = 10;
+    if (this.size + at + n > this.maxBytes && this.size + at > 0) {
+      // rotate before this line: what precedes it goes to the current file
+      const rest = Buffer.from(this.chunk.subarray(at, at + n));
+      this.used = at;
+      this.batch();
+      this.rotateNext();
+      this.chunk = Buffer.allocUnsafe(Math.max(FLUSH_BYTES, n));
+      rest.copy(this.chunk, 0);
+      this.used = n;
+      this.lines = 1;
+    } else {
+      this.used = at + n;
+      this.lines++;
+    }
+    if (this.used >= FLUSH_BYTES) this.batch();
     else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -119,47 +149,28 @@ export class AccessLogFile {
     }
   }
 
-  /**
-   * Turns the buffered lines into one write (~64 KiB at most) for the writer. The whole batch
-   * goes to the current file when it fits; otherwise it is split at line boundaries around a
-   * rotation, so a line never straddles two files and a file exceeds maxBytes only when one line
-   * does.
-   */
+  /** Hands the batch being filled to the writer. */
   private batch(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (!this.parts.length) return;
-    const lines = this.parts;
-    this.parts = [];
-    this.pendingBytes = 0;
+    const c = this.chunk;
+    if (!c || this.used === 0) return;
+    this.chunk = null;
     if (this.queue.length >= MAX_QUEUED) {
-      this.dropped += lines.length;
+      this.dropped += this.lines;
       return;
     }
-    if (this.size < 0) this.size = existsSync(this.path) ? statSync(this.path).size : 0;
-    const all = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
-    if (this.size + all.length <= this.maxBytes) {
-      this.queue.push(all);
-      this.size += all.length;
-    } else {
-      let from = 0;
-      let bytes = 0;
-      for (let i = 0; i < lines.length; i++) {
-        const n = Buffer.byteLength(lines[i]!) + 1;
-        if (this.size + bytes + n > this.maxBytes && this.size + bytes > 0) {
-          if (bytes) this.queue.push(all.subarray(from, from + bytes));
-          this.queue.push('rotate');
-          this.size = 0;
-          from += bytes;
-          bytes = 0;
-        }
-        bytes += n;
-      }
-      this.queue.push(all.subarray(from));
-      this.size += bytes;
-    }
+    this.queue.push(c.subarray(0, this.used));
+    this.size += this.used;
+    this.pump();
+  }
+
+  /** Queues a rotation: later batches go to a fresh file. */
+  private rotateNext(): void {
+    this.queue.push('rotate');
+    this.size = 0;
     this.pump();
   }
 
