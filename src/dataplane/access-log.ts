@@ -78,6 +78,17 @@ function isoNow(): string {
   return cachedTime;
 }
 
+/**
+ * Buffer#utf8Write: what Buffer#write(s, offset, 'utf8') ends in, without its argument checks
+ * (a CPU profile of a logging run put those at 1 % of the event loop, more than the encoding).
+ * Not in Node's typings; Buffer#write where it is missing.
+ */
+type Utf8Writable = Buffer & { utf8Write?: (s: string, offset: number) => number };
+const utf8Write =
+  typeof (Buffer.prototype as Utf8Writable).utf8Write === 'function'
+    ? (b: Buffer, s: string, at: number) => (b as Utf8Writable).utf8Write!(s, at)
+    : (b: Buffer, s: string, at: number) => b.write(s, at, 'utf8');
+
 const secs = (s: number) => (s < 0 ? '"-"' : `"${s.toFixed(3)}"`);
 
 /** One logstore's file: buffered appends with size rotation, written off the event loop. */
@@ -123,7 +134,7 @@ export class AccessLogFile {
       if (this.size < 0) this.size = existsSync(this.path) ? statSync(this.path).size : 0;
     }
     const at = this.used;
-    const n = this.chunk.write(line, at, 'utf8') + 1;
+    const n = utf8Write(this.chunk, line, at) + 1;
     this.chunk[at + n - 1] = 10;
     if (this.size + at + n > this.maxBytes && this.size + at > 0) {
       // rotate before this line: what precedes it goes to the current file
