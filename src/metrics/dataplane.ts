@@ -30,11 +30,12 @@ const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
  * (no data plane, or not started yet) yields the metric families without samples.
  */
 export function registerDataPlaneMetrics(registry: Registry, plane: () => DataPlane | undefined): void {
-  // one read of the data plane per scrape, shared by every family (scrapes are sequential per registry)
-  let cached: { at: number; snap: Snapshot } | undefined;
-  const read = (): Snapshot => {
-    const now = Date.now();
-    if (cached && now - cached.at < 50) return cached.snap;
+  // One read of the data plane per scrape, shared by every family: Registry#metrics() calls the
+  // families' get() synchronously in registration order, so the first family reads afresh and
+  // the others reuse what it read.
+  let cached: Snapshot | undefined;
+  const read = (fresh: boolean): Snapshot => {
+    if (cached && !fresh) return cached;
     const snap: Snapshot = { listeners: [], health: new Map() };
     const p = plane();
     if (p) {
@@ -59,17 +60,20 @@ export function registerDataPlaneMetrics(registry: Registry, plane: () => DataPl
         }
       }
     }
-    cached = { at: now, snap };
+    cached = snap;
     return snap;
   };
+  let first = true;
 
   const family = (name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: (s: Snapshot) => Value[]) => {
+    const fresh = first;
+    first = false;
     const metric = {
       name,
       help,
       type,
       aggregator: 'sum',
-      get: async () => ({ name, help, type, aggregator: 'sum', values: values(read()) }),
+      get: async () => ({ name, help, type, aggregator: 'sum', values: values(read(fresh)) }),
       reset: () => {},
     };
     // prom-client renders any object with this shape (name, help, type, get()); its typings only know its own classes
