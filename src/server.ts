@@ -27,6 +27,7 @@ import { registerFaultsApi, registerMetricsRoute } from './control/faults-api.js
 import { FaultRules } from './faults/rules.js';
 import { Dependencies } from './faults/dependencies.js';
 import { ServerMetrics } from './metrics/registry.js';
+import { registerDataPlaneMetrics } from './metrics/dataplane.js';
 import { openServerClock, registerClockApi } from './control/clock-api.js';
 import { openSeededIds } from './util/seeded-ids.js';
 import type { ServerClock } from './util/server-clock.js';
@@ -83,6 +84,8 @@ export interface ServerConfig {
    * The CLI turns it on unless `--no-dataplane`; embedders and the API tests leave it off.
    */
   dataPlane?: boolean;
+  /** layer-7 access logs (docs/access-logs.md), written under DATA_DIR/access-logs: rotation size (bytes), rotated files kept, flush delay (ms) */
+  accessLogs?: { maxBytes?: number; keep?: number; flushMs?: number };
   /** fault rules added at start (docs/faults.md): a JSON file holding a list of rules (or {"Faults": [...]}) */
   faultsFile?: string;
   /** API calls handled at once before further ones are shed with 449 SystemBusy (0/unset: no limit) */
@@ -218,6 +221,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const metrics = new ServerMetrics();
   // data-plane rules reach the data plane once it runs (it starts after the gateway exists)
   const dp: { running?: RunningDataPlane } = {};
+  registerDataPlaneMetrics(metrics.registry, () => dp.running?.plane);
   // probability draws follow the seed too (docs/determinism.md)
   const draw = (stream: string) => (ids.random ? () => ids.random!(stream) : Math.random);
   const faults = new FaultRules({
@@ -268,7 +272,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   try {
     // The data plane: compiles the store into snapshots and applies them (src/compile/wiring.ts).
     if (cfg.dataPlane) {
-      dataPlane = dp.running = await startDataPlane(store, plain.log, { clock });
+      dataPlane = dp.running = await startDataPlane(store, plain.log, { clock, accessLogs: { ...cfg.accessLogs, dir: join(dataDir, 'access-logs') } });
       if (faults.size) faults.resync();
     }
     registerDataPlaneApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, dataPlane });

@@ -22,6 +22,12 @@ const positive = (v: string) => {
   return n;
 };
 
+/** --access-log-max-mib / --access-log-keep → ServerConfig.accessLogs (undefined: the defaults) */
+function accessLogOptions(o: { accessLogMaxMib?: number; accessLogKeep?: number }) {
+  if (o.accessLogMaxMib === undefined && o.accessLogKeep === undefined) return undefined;
+  return { ...(o.accessLogMaxMib !== undefined ? { maxBytes: Math.round(o.accessLogMaxMib * 1024 * 1024) } : {}), ...(o.accessLogKeep !== undefined ? { keep: o.accessLogKeep } : {}) };
+}
+
 const storeUrl = (v: string) => {
   try {
     return checkStoreUrl(v);
@@ -61,6 +67,12 @@ program
   })
   .option('--faults <file>', 'add the fault rules of this JSON file at start (docs/faults.md)')
   .option('--max-inflight <n>', 'API calls handled at once; further ones are shed with 449 SystemBusy (default: no limit)', positive)
+  .option('--access-log-max-mib <n>', 'rotate an access-log file (DATA_DIR/access-logs/<project>/<logstore>.log) before it grows past N MiB (default 64; docs/access-logs.md)', positive)
+  .option('--access-log-keep <n>', 'rotated access-log files kept per logstore (default 4)', (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
+    return n;
+  })
   // -- determinism (docs/determinism.md) --
   .option('--seed <n>', 'reproducible resource ids and RequestIds: same seed, same calls, fresh data dir → same ids')
   .option('--freeze-clock [time]', 'start with the server clock frozen, where it stands or at TIME (ISO 8601); move it with `openslb clock advance`')
@@ -110,6 +122,7 @@ program
       dataPlane: opts.dataplane !== false,
       faultsFile: opts.faults,
       maxInflight: opts.maxInflight,
+      accessLogs: accessLogOptions(opts as { accessLogMaxMib?: number; accessLogKeep?: number }),
       seed: (opts as { seed?: string }).seed,
       freezeClock: (opts as { freezeClock?: true | string }).freezeClock,
       onOperatorTokenGenerated: (token, file) => {

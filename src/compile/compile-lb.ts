@@ -162,6 +162,8 @@ export interface LbDocs {
   msGroups: readonly MasterSlaveServerGroupDoc[];
   rules: readonly RuleDoc[];
   domainExtensions: readonly DomainExtensionDoc[];
+  /** the access-log configuration (kind accessLogsDownload), when there is one */
+  accessLog?: { LogProject: string; LogStore: string };
   /** an instance of the scope's inventory by InstanceId */
   instance(id: string): InstanceDoc | undefined;
 }
@@ -340,6 +342,7 @@ export function compileLoadBalancer(d: LbDocs): LbCandidate {
       status: lb.LoadBalancerStatus,
       serverGroups,
       listeners,
+      ...(d.accessLog ? { accessLog: { project: d.accessLog.LogProject, logstore: d.accessLog.LogStore } } : {}),
     },
     whitelists,
     problems,

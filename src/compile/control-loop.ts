@@ -46,7 +46,7 @@ export interface ControlLoopOptions {
 /** Kinds whose changes can alter a snapshot. */
 const RELEVANT = new Set([
   'loadBalancer', 'listener', 'vServerGroup', 'masterSlaveServerGroup', 'rule', 'acl', 'serverCertificate',
-  'caCertificate', 'domainExtension', 'tlsCipherPolicy', 'instance', 'account',
+  'caCertificate', 'domainExtension', 'tlsCipherPolicy', 'instance', 'account', 'accessLogsDownload',
 ]);
 
 const silent: ControlLoopLog = { info() {}, warn() {}, error() {} };

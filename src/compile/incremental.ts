@@ -60,6 +60,9 @@ import {
 } from './compile-lb.js';
 import { addTo, removeFrom } from '../util/multimap.js';
 
+/** an access-log configuration document (src/api/actions/access-logs.ts), as far as the compiler reads it */
+type AccessLogDoc = { LoadBalancerId: string; LogProject: string; LogStore: string };
+
 /** Every document of one account the compiler reads. */
 export interface AccountData {
   account: string;
@@ -618,6 +621,7 @@ export async function readAccount(tx: Tx, store: Store, account: string): Promis
   const msGroups = await byLb<MasterSlaveServerGroupDoc>(KINDS.masterSlaveServerGroup);
   const rules = await byLb<RuleDoc>(KINDS.rule);
   const domainExtensions = await byLb<DomainExtensionDoc>(KINDS.domainExtension);
+  const accessLogs = await byLb<AccessLogDoc>(KINDS.accessLogsDownload);
   const instances = new Map<string, InstanceDoc>();
   for (const { region, doc } of await tx.listAccount<InstanceDoc>(KINDS.instance, account)) instances.set(`${region}\u0000${doc.InstanceId}`, doc);
   return {
@@ -634,6 +638,7 @@ export async function readAccount(tx: Tx, store: Store, account: string): Promis
         msGroups: msGroups.get(k) ?? [],
         rules: rules.get(k) ?? [],
         domainExtensions: domainExtensions.get(k) ?? [],
+        accessLog: accessLogs.get(k)?.[0],
         instance: (id) => instances.get(`${region}\u0000${id}`),
       };
     }),
@@ -728,7 +733,8 @@ export class SnapshotCompiler {
       if (seen.has(key)) continue;
       seen.add(key);
       const scope = { account: r.account, region: r.region };
-      if (r.kind === KINDS.loadBalancer) touch(r.account, r.region, r.id);
+      // an access-log configuration's id is its load balancer's
+      if (r.kind === KINDS.loadBalancer || r.kind === KINDS.accessLogsDownload) touch(r.account, r.region, r.id);
       else if (r.kind === KINDS.listener) {
         const lb = core.loadBalancerOfChild(key) ?? loadBalancerOfListenerId(r.id);
         if (lb) touch(r.account, r.region, lb);
@@ -783,6 +789,7 @@ export class SnapshotCompiler {
             msGroups: await rows<MasterSlaveServerGroupDoc>(KINDS.masterSlaveServerGroup),
             rules: await rows<RuleDoc>(KINDS.rule),
             domainExtensions: await rows<DomainExtensionDoc>(KINDS.domainExtension),
+            accessLog: await tx.get<AccessLogDoc>(KINDS.accessLogsDownload, scope, id),
           };
           if (!serving(d.listeners)) {
             plan.removeLbs.push({ account, region, id });

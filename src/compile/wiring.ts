@@ -3,7 +3,7 @@
 // into listener lifecycle and backend health. The only things crossing the boundary are
 // snapshots going in (DataPlaneLink.apply/close) and ObservedEvents coming out, so the data plane
 // could run in another process behind the same two calls.
-import { DataPlane, type DataPlaneClock } from '../dataplane/index.js';
+import { DataPlane, type AccessLogOptions, type DataPlaneClock } from '../dataplane/index.js';
 import { l7Handlers } from '../dataplane/http/index.js';
 import { observeOnce } from '../services/listener-lifecycle.js';
 import type { Store } from '../state/store.js';
@@ -23,6 +23,8 @@ export interface StartDataPlaneOptions extends ControlLoopOptions {
   closeGraceMs?: number;
   /** the data plane's time (health checks, drains, flow sweeps); default: the real clock */
   clock?: DataPlaneClock;
+  /** layer-7 access logs (docs/access-logs.md): usually { dir: DATA_DIR/access-logs }; absent: none written */
+  accessLogs?: AccessLogOptions;
 }
 
 export async function startDataPlane(store: Store, log?: ControlLoopLog, opts: StartDataPlaneOptions = {}): Promise<RunningDataPlane> {
@@ -32,9 +34,10 @@ export async function startDataPlane(store: Store, log?: ControlLoopLog, opts: S
     handlers: [...l7Handlers],
     closeGraceMs: opts.closeGraceMs ?? 5000,
     clock: opts.clock,
+    accessLogs: opts.accessLogs,
     observer: { report: (e) => sink.loop?.observer.report(e) },
   });
-  const { clock: _clock, ...loopOpts } = opts;
+  const { clock: _clock, accessLogs: _accessLogs, ...loopOpts } = opts;
   const loop = (sink.loop = new ControlLoop(store, plane, { ...loopOpts, log }));
   // Without a data plane knowing a listener, transitions complete as before (at the second look).
   installHooks(observeOnce);

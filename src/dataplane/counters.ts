@@ -22,7 +22,14 @@ export interface CountersView {
   bytesOut: number;
   /** HTTP responses by status class (L7 only) */
   status: { '1xx': number; '2xx': number; '3xx': number; '4xx': number; '5xx': number };
+  /** responses received from backends by status class (L7 only) */
+  upstreamStatus: { '1xx': number; '2xx': number; '3xx': number; '4xx': number; '5xx': number };
+  /** request durations (L7 only): cumulative counts per DURATION_BUCKETS bound, sum (s), count */
+  duration: { buckets: number[]; sum: number; count: number };
 }
+
+/** Upper bounds (seconds) of the request-duration histogram; the last bucket is +Inf. */
+export const DURATION_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface LiveBytes {
   bytesIn(): number;
@@ -39,6 +46,11 @@ export class ListenerCounters {
   bytesIn = 0;
   bytesOut = 0;
   status = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
+  /** backend responses by class: index 1..5 (1xx..5xx); a fixed array, no key building per response */
+  readonly upstream = [0, 0, 0, 0, 0, 0];
+  /** request-duration histogram: per-bucket (not cumulative) counts, the last one for > 10 s */
+  readonly durationCounts = new Array<number>(DURATION_BUCKETS.length + 1).fill(0);
+  durationSum = 0;
   /** open connections whose bytes are not yet folded in */
   readonly live = new Set<LiveBytes>();
   constructor(readonly listenerId: string) {}
@@ -46,6 +58,20 @@ export class ListenerCounters {
   countStatus(code: number): void {
     const k = `${Math.min(5, Math.max(1, Math.floor(code / 100)))}xx` as keyof ListenerCounters['status'];
     this.status[k]++;
+  }
+
+  /** A response received from a backend (its status line). */
+  countUpstream(code: number): void {
+    this.upstream[code >= 500 ? 5 : code < 200 ? 1 : (code / 100) | 0]!++;
+  }
+
+  /** One request answered, `seconds` after its head arrived. A linear scan of 13 bounds: no allocation. */
+  observeDuration(seconds: number): void {
+    let i = 0;
+    const n = DURATION_BUCKETS.length;
+    while (i < n && seconds > DURATION_BUCKETS[i]!) i++;
+    this.durationCounts[i]!++;
+    this.durationSum += seconds;
   }
 
   read(): CountersView {
@@ -66,7 +92,16 @@ export class ListenerCounters {
       bytesIn: this.bytesIn + liveIn,
       bytesOut: this.bytesOut + liveOut,
       status: { ...this.status },
+      upstreamStatus: { '1xx': this.upstream[1]!, '2xx': this.upstream[2]!, '3xx': this.upstream[3]!, '4xx': this.upstream[4]!, '5xx': this.upstream[5]! },
+      duration: this.readDuration(),
     };
+  }
+
+  private readDuration(): CountersView['duration'] {
+    const buckets: number[] = [];
+    let acc = 0;
+    for (let i = 0; i < DURATION_BUCKETS.length; i++) buckets.push((acc += this.durationCounts[i]!));
+    return { buckets, sum: this.durationSum, count: acc + this.durationCounts[DURATION_BUCKETS.length]! };
   }
 }
 

@@ -2,6 +2,7 @@
 // a ProtocolHandler only knows how to run one listener of its protocol. tcp and udp are built in;
 // http/https register theirs with `DataPlane.register()` (or the `handlers` option).
 import { createServer, type Server } from 'node:net';
+import type { AccessLogSink } from './access-log.js';
 import type { AclMatcher } from './acl.js';
 import type { DataPlaneClock } from './clock.js';
 import type { ListenerCounters } from './counters.js';
@@ -27,6 +28,8 @@ export interface ListenerContext<L extends ListenerSnapshot = ListenerSnapshot> 
   readonly clock: DataPlaneClock;
   /** injected faults (the data plane's, shared by every listener): consult per connection / request / datagram */
   readonly faults: DataPlaneFaults;
+  /** HTTP/HTTPS of a load balancer with access logs configured: where each request is logged */
+  readonly accessLog?: AccessLogSink;
 }
 
 /** Binds `server` to one address and the listener's port; a bind failure (EADDRINUSE…) rejects. */

@@ -8,6 +8,8 @@ export { realClock, ManualClock, type DataPlaneClock, type TimerHandle } from '.
 export type { ApiHealthStatus, HealthState, Prober, ProbeResult, ProbeTarget } from './health/types.js';
 export { toApiStatus, isRoutable } from './health/types.js';
 export type { CountersView, ListenerCounters } from './counters.js';
+export { DURATION_BUCKETS } from './counters.js';
+export type { AccessLogOptions } from './access-log.js';
 export type { AclMatcher } from './acl.js';
 export type { BackendPool, PoolMember, Tracked } from './pool.js';
 export { proxyV2Header, parseProxyV2 } from './proxy-protocol.js';

@@ -7,6 +7,7 @@
 // checked again; a changed ACL / certificate / CA / TLS-policy entry (another object under its id)
 // updates only the listeners that reference it. What remains per apply is a walk over the
 // load-balancer list and over a shared table whose object changed, comparing references.
+import { AccessLogs, AccessLogSink, type AccessLogOptions } from './access-log.js';
 import { compileAcl } from './acl.js';
 import { realClock, type DataPlaneClock } from './clock.js';
 import { CounterRegistry } from './counters.js';
@@ -95,6 +96,8 @@ export interface DataPlaneOptions {
   closeGraceMs?: number;
   /** injected faults (default: a fresh, empty set; reach it as `dataPlane.faults`) */
   faults?: DataPlaneFaults;
+  /** layer-7 access logs of load balancers that configure them (absent: never written) */
+  accessLogs?: AccessLogOptions;
 }
 
 export class SnapshotRejectedError extends Error {
@@ -176,6 +179,8 @@ export class DataPlane {
   readonly counters = new CounterRegistry();
   /** data-plane fault injection (docs/dataplane.md, "Fault injection"): `faults.set(rules)` */
   readonly faults: DataPlaneFaults;
+  /** the access-log files (docs/access-logs.md); undefined without the accessLogs option */
+  readonly accessLogs: AccessLogs | undefined;
   private readonly clock: DataPlaneClock;
   private readonly probers: Record<HealthCheckSnapshot['type'], Prober>;
   private readonly observer: DataPlaneObserver;
@@ -197,6 +202,7 @@ export class DataPlane {
     };
     this.closeGraceMs = opts.closeGraceMs ?? 10_000;
     this.faults = opts.faults ?? new DataPlaneFaults();
+    this.accessLogs = opts.accessLogs ? new AccessLogs(opts.accessLogs) : undefined;
     this.register(tcpHandler);
     this.register(udpHandler);
     for (const h of opts.handlers ?? []) this.register(h);
@@ -571,6 +577,9 @@ export class DataPlane {
       counters: this.counters.get(l.listenerId),
       clock: this.clock,
       faults: this.faults,
+      ...(lb.accessLog && this.accessLogs && (l.protocol === 'http' || l.protocol === 'https')
+        ? { accessLog: new AccessLogSink(this.accessLogs.file(lb.accessLog.project, lb.accessLog.logstore), lb.loadBalancerId, lb.address, l.port, l.protocol) }
+        : {}),
     };
   }
 
@@ -681,6 +690,7 @@ export class DataPlane {
       this.liveByLb.clear();
       this.liveByRef.clear();
       await Promise.all([...waits, ...[...this.closingRuntimes].map((r) => r.close(0))]);
+      await this.accessLogs?.close();
     };
     this.closing = this.queue.then(run, run);
     return this.closing;
@@ -700,5 +710,6 @@ export class DataPlane {
     this.live.clear();
     this.liveByLb.clear();
     this.liveByRef.clear();
+    void this.accessLogs?.close();
   }
 }

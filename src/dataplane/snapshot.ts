@@ -52,6 +52,8 @@ export interface LoadBalancerSnapshot {
    *  master-slave groups use their rsp-… ids */
   readonly serverGroups: Readonly<Record<string, ServerGroupSnapshot>>;
   readonly listeners: readonly ListenerSnapshot[];
+  /** layer-7 access logs (SetAccessLogsDownloadAttribute): where HTTP/HTTPS requests are logged; absent: off */
+  readonly accessLog?: { readonly project: string; readonly logstore: string };
 }
 
 export const defaultServerGroupId = (loadBalancerId: string) => `${loadBalancerId}/default`;

@@ -12,6 +12,7 @@
 // rest of its life: that path produces the same answers with the full feature set. So does every
 // request on a listener with injected faults (faults.ts).
 import net from 'node:net';
+import { upstreamAddr } from '../access-log.js';
 import type { BackendPool, PoolMember, Tracked } from '../pool.js';
 import { absoluteForm } from './headers.js';
 import { kDenied, type L7Listener, type L7Runtime, errorPage } from './proxy.js';
@@ -99,6 +100,9 @@ export interface HeadForward {
   contentLength: number;
   /** Connection: close */
   close: boolean;
+  /** User-Agent and Referer, read only when asked (access logs) */
+  userAgent?: string;
+  referer?: string;
 }
 
 /** Hand the connection over to the general path (node's parser) at this request. */
@@ -110,7 +114,7 @@ export const HAND_OVER = null;
  * listener compresses), so the differential fuzz test (test/dataplane/http-differential.test.ts)
  * can hold it against node's own parser.
  */
-export function parseRequestHead(buf: Buffer, end: number, gzip: boolean): HeadVerdict {
+export function parseRequestHead(buf: Buffer, end: number, gzip: boolean, captureLogFields = false): HeadVerdict {
   if (end > FAST_HEAD_MAX) return HAND_OVER;
   const head = buf.toString('latin1', 0, end);
   const lines = head.split('\r\n');
@@ -133,6 +137,8 @@ export function parseRequestHead(buf: Buffer, end: number, gzip: boolean): HeadV
   if (!cleanHead(buf, end)) return HAND_OVER;
   let host: string | undefined;
   let xff: string | undefined;
+  let userAgent: string | undefined;
+  let referer: string | undefined;
   let contentLength = -1;
   let fwd = '';
   let connectionTokens: string | undefined;
@@ -169,6 +175,12 @@ export function parseRequestHead(buf: Buffer, end: number, gzip: boolean): HeadV
       case 'x-forwarded-for':
         xff = xff ? `${xff}, ${trimOws(line.slice(colon + 1))}` : trimOws(line.slice(colon + 1));
         continue;
+      case 'user-agent':
+        if (captureLogFields) userAgent = trimOws(line.slice(colon + 1));
+        break;
+      case 'referer':
+        if (captureLogFields) referer = trimOws(line.slice(colon + 1));
+        break;
     }
     if (DROP_REQ.has(name)) continue;
     fwd += `${line}\r\n`;
@@ -184,11 +196,16 @@ export function parseRequestHead(buf: Buffer, end: number, gzip: boolean): HeadV
       else if (n && n !== 'keep-alive') return HAND_OVER; // extra hop-by-hop names: general path strips them
     }
   }
-  if (authority !== undefined) return { method, target, requestLine: `${method} ${target} HTTP/1.1`, host: authority, headers: `Host: ${authority}\r\n${fwd}`, xff, contentLength, close: clientClose };
-  return { method, target, requestLine: rl, host, headers: fwd, xff, contentLength, close: clientClose };
+  const logFields = captureLogFields ? { userAgent, referer } : {};
+  if (authority !== undefined) return { method, target, requestLine: `${method} ${target} HTTP/1.1`, host: authority, headers: `Host: ${authority}\r\n${fwd}`, xff, contentLength, close: clientClose, ...logFields };
+  return { method, target, requestLine: rl, host, headers: fwd, xff, contentLength, close: clientClose, ...logFields };
 }
 
 type Handoff = (socket: net.Socket, pending: Buffer) => void;
+
+/** The socket as a TLS socket, when it is one (HTTPS listeners run the fast path over TLS too). */
+const tlsOf = (s: net.Socket): { getProtocol(): string | null; getCipher(): { name: string } | undefined } | undefined =>
+  typeof (s as { getProtocol?: unknown }).getProtocol === 'function' ? (s as unknown as { getProtocol(): string | null; getCipher(): { name: string } }) : undefined;
 
 function noop() {}
 
@@ -309,6 +326,20 @@ interface ResState {
   status: number;
   sentAny: boolean;
   close: boolean; // close the client after this response
+  /** body bytes sent to the client (access logs) */
+  sent: number;
+}
+
+/** What an access-log line needs of a fast-path request (only built when the load balancer logs). */
+interface LogInfo {
+  method: string;
+  uri: string;
+  host: string;
+  ua: string | undefined;
+  referer: string | undefined;
+  xff: string | undefined;
+  clientIp: string;
+  clientPort: number;
 }
 
 /** Finds the end of a chunked body without decoding it. */
@@ -388,6 +419,9 @@ export class FastConn implements Tracked {
   /** the request head + body already read, kept for one retry on a stale kept-alive backend connection */
   private replay: Buffer[] | null = null;
   private retried = false;
+  /** when the current request's head was complete (performance.now()) */
+  private t0 = 0;
+  private log: LogInfo | null = null;
   private readonly onData = (d: Buffer) => this.onClientData(d);
   private readonly onDrain = () => this.backend?.socket.resume();
   /** IdleTimeout: the socket timer runs all the time (no re-arming per request); it only counts between requests */
@@ -448,9 +482,10 @@ export class FastConn implements Tracked {
     if ((sock as { [kDenied]?: boolean })[kDenied] || (l.protocol === 'http' && l.redirect)) return this.giveUp();
     // injected faults (faults.ts) are handled by the general path only
     if (ctx.faults.forListener(ctx.loadBalancer.loadBalancerId, l.port)) return this.giveUp();
-    const v = parseRequestHead(buf, end, l.gzip);
+    const logging = ctx.accessLog !== undefined;
+    const v = parseRequestHead(buf, end, l.gzip, logging);
     if (v === HAND_OVER) return this.giveUp();
-    const { method, target, host, xff, contentLength, close: clientClose } = v;
+    const { method, target, host, xff, contentLength, close: clientClose, userAgent: ua, referer } = v;
     let fwd = v.headers;
     const route = this.rt.routeFor(ctx, host, target);
     if (route.sticky) return this.giveUp();
@@ -459,8 +494,10 @@ export class FastConn implements Tracked {
     // committed to the fast path for this request
     const c = ctx.counters;
     c.requests++;
+    this.t0 = performance.now();
     const clientIp = sock.remoteAddress ?? '';
     const ip = clientIp.startsWith('::ffff:') && clientIp.includes('.') ? clientIp.slice(7) : clientIp;
+    this.log = logging ? { method, uri: target, host, ua, referer, xff, clientIp: ip, clientPort: sock.remotePort ?? 0 } : null;
     const f = l.forwardedHeaders;
     if (f.xForwardedFor) fwd += `X-Forwarded-For: ${xff ? `${xff}, ${ip}` : ip}\r\n`;
     if (f.xForwardedProto) fwd += l.protocol === 'https' ? 'X-Forwarded-Proto: https\r\n' : 'X-Forwarded-Proto: http\r\n';
@@ -475,7 +512,7 @@ export class FastConn implements Tracked {
     this.pool = route.pool;
     this.untrack = route.pool.track(m, this);
     this.reqBodyLeft = contentLength > 0 ? contentLength : 0;
-    this.res = { head: true, buf: null, remaining: 0, chunk: null, status: 0, sentAny: false, close: clientClose };
+    this.res = { head: true, buf: null, remaining: 0, chunk: null, status: 0, sentAny: false, close: clientClose, sent: 0 };
     this.retried = false;
     const rest = buf.length > end + 4 ? buf.subarray(end + 4) : null;
     this.pending = null;
@@ -571,7 +608,9 @@ export class FastConn implements Tracked {
       this.backend!.keep = !backendClose && r.remaining !== -2;
       if (r.close) out += 'Connection: close\r\n';
       out += '\r\n';
-      this.rt.current.counters.countStatus(status);
+      const counters = this.rt.current.counters;
+      counters.countStatus(status);
+      counters.countUpstream(status);
       r.sentAny = true;
       this.replay = null;
       // a small response usually arrives whole: head and body leave in one buffer and one write
@@ -583,6 +622,7 @@ export class FastConn implements Tracked {
         one.write(out, 0, hl, 'latin1');
         if (take) body.copy(one, hl);
         r.remaining -= take;
+        r.sent += take;
         if (!this.socket.write(one)) this.backend?.socket.pause();
         if (r.remaining === 0) this.finish();
         return;
@@ -618,8 +658,40 @@ export class FastConn implements Tracked {
         done = true;
       }
     }
+    r.sent += chunk.length;
     if (!this.socket.write(chunk)) this.backend?.socket.pause();
     if (done) this.finish();
+  }
+
+  /** One request answered (`status`; `upstream`: the backend's status, 0 when it gave none): duration and access log. */
+  private done(status: number, upstream: number, sent: number) {
+    const ctx = this.rt.current;
+    const s = (performance.now() - this.t0) / 1000;
+    ctx.counters.observeDuration(s);
+    const log = this.log;
+    if (!log || !ctx.accessLog) return;
+    this.log = null;
+    const m = this.member;
+    ctx.accessLog.write({
+      clientIp: log.clientIp,
+      clientPort: log.clientPort,
+      method: log.method,
+      uri: log.uri,
+      serverProtocol: 'HTTP/1.1',
+      host: log.host,
+      referer: log.referer,
+      userAgent: log.ua,
+      xForwardedFor: log.xff,
+      status,
+      bodyBytesSent: sent,
+      requestTime: s,
+      upstreamAddr: m ? upstreamAddr(m.ip, m.port) : undefined,
+      upstreamStatus: upstream,
+      upstreamResponseTime: s,
+      // HTTP/1.1 over TLS on the fast path: the client socket is the TLS socket
+      sslProtocol: tlsOf(this.socket)?.getProtocol() ?? undefined,
+      sslCipher: tlsOf(this.socket)?.getCipher()?.name,
+    });
   }
 
   private finish() {
@@ -630,6 +702,7 @@ export class FastConn implements Tracked {
     this.replay = null;
     this.untrack();
     this.untrack = noop;
+    this.done(r.status, r.status, r.sent);
     b.socket.resume();
     const bodyUnread = this.st === St.Body; // answered before the client finished sending: cannot continue
     if (b.keep && !bodyUnread) this.upstreams.release(b);
@@ -651,6 +724,7 @@ export class FastConn implements Tracked {
     const r = this.res;
     if (r && !r.head && r.remaining === -2) {
       // close-delimited body: complete
+      this.done(r.status, r.status, r.sent);
       this.backend = null;
       this.res = null;
       this.untrack();
@@ -695,12 +769,15 @@ export class FastConn implements Tracked {
     const c = this.rt.current.counters;
     if (code === 502 && connectError && r && !r.sentAny) c.backendErrors++;
     if (!r || r.sentAny) {
+      // the answer was cut short: logged with the status already sent
+      if (r) this.done(r.status, r.status, r.sent);
       this.st = St.Done;
       this.socket.destroy();
       return;
     }
     c.countStatus(code);
     const body = errorPage(code);
+    this.done(code, 0, this.isHead ? 0 : Buffer.byteLength(body));
     const reason = code === 504 ? 'Gateway Time-out' : 'Bad Gateway';
     this.st = St.Done;
     this.socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${this.isHead ? '' : body}`);

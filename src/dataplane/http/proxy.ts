@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex, Writable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
+import { upstreamAddr } from '../access-log.js';
 import type { TimerHandle } from '../clock.js';
 import type { FaultVerdict } from '../faults.js';
 import type { ListenerContext, ListenerRuntime } from '../handler.js';
@@ -60,6 +61,22 @@ export interface Route {
   sticky: StickySessionSnapshot | null;
 }
 
+/** What the end of a request reports (duration histogram, access log): filled in as the request goes. */
+interface Trace {
+  /** performance.now() when the request head was complete */
+  t0: number;
+  member: PoolMember | null;
+  /** the backend's status (0: none) */
+  upStatus: number;
+  /** performance.now() when the request went to the backend, and when its answer ended */
+  upT0: number;
+  upT1: number;
+  /** the client connection (req.socket is gone once the response closes) */
+  sock: net.Socket | Duplex;
+  /** access logs on HTTP/1: the connection's bytesWritten when the request arrived */
+  w0: number;
+}
+
 /** One proxied request in flight: the undici `opaque`, and what the pool tracks. */
 class Exchange implements Tracked {
   untrack: () => void = noop;
@@ -72,6 +89,7 @@ class Exchange implements Tracked {
     readonly sticky: StickySessionSnapshot | null,
     /** insert mode: the client had no valid token */
     readonly insert: boolean,
+    readonly trace: Trace,
   ) {}
   destroy(): void {
     // a removed/drained backend: requests in flight finish on their own (Tengine reload semantics)
@@ -216,6 +234,8 @@ export abstract class L7Runtime implements ListenerRuntime {
     const ctx = this.ctx;
     const c = ctx.counters;
     c.requests++;
+    const trace: Trace = { t0: performance.now(), member: null, upStatus: 0, upT0: 0, upT1: 0, sock: req.socket, w0: ctx.accessLog && req.httpVersionMajor < 2 ? ((req.socket as net.Socket).bytesWritten ?? 0) : 0 };
+    (res as ServerResponse).once('close', () => this.ended(ctx, req, res, trace));
     if (this.denied(req)) return this.reply(req, res, 403, true);
     // node's HTTP/1 parser accepts any one-digit version ("GET / HTTP/2.0"): only 1.x is HTTP/1
     // (the HTTP/2-only code below would throw on such a request and take the process down)
@@ -235,16 +255,62 @@ export abstract class L7Runtime implements ListenerRuntime {
     }
     const f = ctx.faults.forListener(ctx.loadBalancer.loadBalancerId, l.port)?.decide(this.proto, pick.member.serverId);
     if (f) {
-      return this.faulted(ctx, req, res, f, () => this.reply(req, res, 502), () => this.forward(ctx, req, res, route, pick));
+      return this.faulted(ctx, req, res, f, () => this.reply(req, res, 502), () => this.forward(ctx, req, res, route, pick, trace));
     }
-    this.forward(ctx, req, res, route, pick);
+    this.forward(ctx, req, res, route, pick, trace);
   };
 
+  /** A request's answer is over (or its client left): request time, and the access-log line. */
+  private ended(ctx: ListenerContext<L7Listener>, req: AnyRequest, res: AnyResponse, t: Trace): void {
+    const end = performance.now();
+    const secs = (end - t.t0) / 1000;
+    ctx.counters.observeDuration(secs);
+    const log = ctx.accessLog;
+    if (!log) return;
+    const h = req.headers;
+    const sock = t.sock as net.Socket & { getProtocol?: () => string | null; getCipher?: () => { name: string } };
+    // HTTP/1: what went out on the connection for this answer, minus its head (chunk framing included);
+    // HTTP/2: the Content-Length the answer announced (streams share the connection)
+    let body = 0;
+    if (req.httpVersionMajor < 2) body = Math.max(0, ((sock as net.Socket).bytesWritten ?? 0) - t.w0 - ((res as unknown as { _header?: string | null })._header?.length ?? 0));
+    else body = Number((res as Http2ServerResponse).stream?.sentHeaders?.['content-length'] ?? 0) || 0;
+    const xff = h['x-forwarded-for'];
+    let tls: { protocol: string | undefined; cipher: string | undefined } = { protocol: undefined, cipher: undefined };
+    if (this.proto === 'https') {
+      try {
+        tls = { protocol: sock.getProtocol?.() ?? undefined, cipher: sock.getCipher?.()?.name };
+      } catch {
+        /* the connection is gone */
+      }
+    }
+    log.write({
+      clientIp: plainIp(sock.remoteAddress),
+      clientPort: sock.remotePort ?? 0,
+      method: req.method ?? '',
+      uri: req.url ?? '/',
+      serverProtocol: `HTTP/${req.httpVersion === '2.0' ? '2.0' : req.httpVersion}`,
+      host: (h.host ?? h[':authority']) as string | undefined,
+      referer: h.referer,
+      userAgent: h['user-agent'],
+      xForwardedFor: Array.isArray(xff) ? xff.join(', ') : xff,
+      status: res.statusCode,
+      bodyBytesSent: body,
+      requestTime: secs,
+      upstreamAddr: t.member ? upstreamAddr(t.member.ip, t.member.port) : undefined,
+      upstreamStatus: t.upStatus,
+      upstreamResponseTime: t.member ? ((t.upT1 || end) - t.upT0) / 1000 : -1,
+      sslProtocol: tls.protocol,
+      sslCipher: tls.cipher,
+    });
+  }
+
   /** Sends the request to the chosen member (undici), streaming the answer back. */
-  private forward(ctx: ListenerContext<L7Listener>, req: AnyRequest, res: AnyResponse, route: Route, pick: { member: PoolMember; insert: boolean }): void {
+  private forward(ctx: ListenerContext<L7Listener>, req: AnyRequest, res: AnyResponse, route: Route, pick: { member: PoolMember; insert: boolean }, trace: Trace): void {
     const c = ctx.counters;
     const l = ctx.listener;
-    const ex = new Exchange(this, ctx, req, res, pick.member, route.sticky, pick.insert);
+    trace.member = pick.member;
+    trace.upT0 = performance.now();
+    const ex = new Exchange(this, ctx, req, res, pick.member, route.sticky, pick.insert, trace);
     ex.untrack = route.pool.track(pick.member, ex);
     const h = req.headers;
     const hasBody = h['content-length'] !== undefined ? h['content-length'] !== '0' : h['transfer-encoding'] !== undefined || (req.httpVersionMajor === 2 && !(req as Http2ServerRequest).stream.endAfterHeaders);
@@ -474,6 +540,8 @@ function streamFactory({ statusCode, headers, opaque }: Dispatcher.StreamFactory
     }
   }
   ctx.counters.countStatus(statusCode);
+  ctx.counters.countUpstream(statusCode);
+  ex.trace.upStatus = statusCode;
   if (ctx.listener.gzip && shouldGzip(req, statusCode, out)) {
     delete out['content-length'];
     out['content-encoding'] = 'gzip';
@@ -492,6 +560,7 @@ function streamFactory({ statusCode, headers, opaque }: Dispatcher.StreamFactory
 function streamDone(err: Error | null, data: { opaque: unknown }): void {
   const ex = data.opaque as Exchange;
   ex.untrack();
+  ex.trace.upT1 = performance.now();
   if (!err) return;
   const { rt, req, res, ctx } = ex;
   if (res.headersSent) {
