@@ -1,6 +1,5 @@
-// Declarative parameter specs, read from src/api/slb-api.data.json (generated from
+// Declarative parameter specs, read from src/products/slb/slb-api.data.json (generated from
 // reference/slb-api.json), and the one validator every action goes through.
-import { readFileSync } from 'node:fs';
 import { ApiError, apiError } from '../errors/catalog.js';
 import { parseJsonList, type JsonFieldSpec } from '../util/json-param.js';
 
@@ -41,9 +40,6 @@ export interface ActionSpec {
   response: { root: string; fields: ResponseNode[] };
 }
 
-export const SPECS: Record<string, ActionSpec> = JSON.parse(
-  readFileSync(new URL('./slb-api.data.json', import.meta.url), 'utf8'),
-) as Record<string, ActionSpec>;
 
 /** Per-parameter error choices where the real service answers something more specific. */
 export interface ParamErrors {
@@ -140,7 +136,7 @@ function readRepeat(p: ParamSpec, raw: Record<string, string>, errs: ParamErrors
  * Parses and validates the raw wire parameters of an action against its spec. Unknown parameters
  * are ignored (as the real service does). Throws a catalog ApiError on the first violation.
  */
-export function parseParams(action: string, raw: Record<string, string>, overrides: Record<string, ParamErrors> = {}, spec: ActionSpec | undefined = SPECS[action]): Record<string, unknown> {
+export function parseParams(action: string, raw: Record<string, string>, overrides: Record<string, ParamErrors>, spec: ActionSpec | undefined): Record<string, unknown> {
   if (!spec) return {};
   const out: Record<string, unknown> = {};
   // Clients disagree on the casing of a few names (`healthCheckInterval` in the SDK's TCP/UDP

@@ -6,9 +6,9 @@
 // check out. Nothing here looks at another load balancer, so the compiler (incremental.ts) can
 // recompile exactly the load balancers a change touches.
 import { formatIp, parseIp } from '../world/ipv4.js';
-import type { CACertificateDoc, ServerCertificateDoc } from '../services/certificates.js';
-import { aclIdsOfListener, type AclDoc } from '../services/acls.js';
-import { defaultsFor } from '../services/listeners.js';
+import type { CACertificateDoc, ServerCertificateDoc } from '../products/slb/services/certificates.js';
+import { aclIdsOfListener, type AclDoc } from '../products/slb/services/acls.js';
+import { defaultsFor } from '../products/slb/services/listeners.js';
 import {
   listenerId as listenerIdOf,
   type BackendServerDoc,
@@ -17,9 +17,9 @@ import {
   type LoadBalancerDoc,
   type MasterSlaveServerGroupDoc,
   type VServerGroupDoc,
-} from '../services/model.js';
-import type { DomainExtensionDoc, RuleDoc } from '../services/rules.js';
-import type { TLSCipherPolicyDoc } from '../services/tls-cipher-policies.js';
+} from '../products/slb/services/model.js';
+import type { DomainExtensionDoc, RuleDoc } from '../products/slb/services/rules.js';
+import type { TLSCipherPolicyDoc } from '../products/slb/services/tls-cipher-policies.js';
 import {
   defaultServerGroupId,
   freezeSnapshot,
@@ -52,7 +52,7 @@ export interface CompileProblem {
   message: string;
 }
 
-/** A listener change the snapshot carries (its Pending, src/services/listener-lifecycle.ts). */
+/** A listener change the snapshot carries (its Pending, src/products/slb/services/listener-lifecycle.ts). */
 export interface PendingChange {
   account: string;
   region: string;

@@ -8,11 +8,11 @@
 // The work is split per load balancer (compile-lb.ts) so that a change recompiles only the load
 // balancers it affects (incremental.ts, used by the control loop through SnapshotCompiler); this
 // module keeps the one-shot entry points.
-import type { InstanceDoc, ListenerDoc, LoadBalancerDoc, MasterSlaveServerGroupDoc, VServerGroupDoc } from '../services/model.js';
-import type { CACertificateDoc, ServerCertificateDoc } from '../services/certificates.js';
-import type { AclDoc } from '../services/acls.js';
-import type { DomainExtensionDoc, RuleDoc } from '../services/rules.js';
-import type { TLSCipherPolicyDoc } from '../services/tls-cipher-policies.js';
+import type { InstanceDoc, ListenerDoc, LoadBalancerDoc, MasterSlaveServerGroupDoc, VServerGroupDoc } from '../products/slb/services/model.js';
+import type { CACertificateDoc, ServerCertificateDoc } from '../products/slb/services/certificates.js';
+import type { AclDoc } from '../products/slb/services/acls.js';
+import type { DomainExtensionDoc, RuleDoc } from '../products/slb/services/rules.js';
+import type { TLSCipherPolicyDoc } from '../products/slb/services/tls-cipher-policies.js';
 import type { Store } from '../state/store.js';
 import { compileAclDoc, compileCaCertificateDoc, compileServerCertificateDoc, compileTlsCipherPolicyDoc, type CompileResult, type LbDocs } from './compile-lb.js';
 import { CompilerCore, SnapshotCompiler, type AccountData, type SharedDoc } from './incremental.js';

@@ -13,11 +13,11 @@
 // so it could live in another process.
 import type { ObservedEvent, Snapshot } from '../dataplane/index.js';
 import type { LoadBalancerSnapshot } from '../dataplane/snapshot.js';
-import type { HealthKey, HealthView, ServerHealthStatus } from '../services/health-view.js';
-import { setHealthView, healthView } from '../services/health-view.js';
-import { setLifecyclePolicy, type LifecyclePolicy, type Pending } from '../services/listener-lifecycle.js';
-import type { ListenerDoc } from '../services/model.js';
-import { KINDS, listenerId as listenerIdOf } from '../services/model.js';
+import type { HealthKey, HealthView, ServerHealthStatus } from '../products/slb/services/health-view.js';
+import { setHealthView, healthView } from '../products/slb/services/health-view.js';
+import { setLifecyclePolicy, type LifecyclePolicy, type Pending } from '../products/slb/services/listener-lifecycle.js';
+import type { ListenerDoc } from '../products/slb/services/model.js';
+import { KINDS, listenerId as listenerIdOf } from '../products/slb/services/model.js';
 import type { ChangedResource, Store } from '../state/store.js';
 import { pendingKey, type CompileProblem, type PendingChange } from './compile-lb.js';
 import { SnapshotCompiler, type CompileDelta } from './incremental.js';

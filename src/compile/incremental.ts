@@ -20,11 +20,11 @@
 // the same pipeline over every document (each read once, grouped by LoadBalancerId: O(N)), and an
 // incremental compile must give exactly what a full one gives (test/unit/incremental-compile.test.ts).
 // Unchanged load balancers keep their snapshot objects, which lets the data plane skip them.
-import { openKey, type CACertificateDoc, type ServerCertificateDoc } from '../services/certificates.js';
-import type { AclDoc } from '../services/acls.js';
-import { KINDS, type InstanceDoc, type ListenerDoc, type LoadBalancerDoc, type MasterSlaveServerGroupDoc, type VServerGroupDoc } from '../services/model.js';
-import type { DomainExtensionDoc, RuleDoc } from '../services/rules.js';
-import type { TLSCipherPolicyDoc } from '../services/tls-cipher-policies.js';
+import { openKey, type CACertificateDoc, type ServerCertificateDoc } from '../products/slb/services/certificates.js';
+import type { AclDoc } from '../products/slb/services/acls.js';
+import { KINDS, type InstanceDoc, type ListenerDoc, type LoadBalancerDoc, type MasterSlaveServerGroupDoc, type VServerGroupDoc } from '../products/slb/services/model.js';
+import type { DomainExtensionDoc, RuleDoc } from '../products/slb/services/rules.js';
+import type { TLSCipherPolicyDoc } from '../products/slb/services/tls-cipher-policies.js';
 import { GLOBAL, type ChangedResource, type Store, type Tx } from '../state/store.js';
 import { ACCOUNT } from '../world/accounts.js';
 import {
@@ -60,7 +60,7 @@ import {
 } from './compile-lb.js';
 import { addTo, removeFrom } from '../util/multimap.js';
 
-/** an access-log configuration document (src/api/actions/access-logs.ts), as far as the compiler reads it */
+/** an access-log configuration document (src/products/slb/actions/access-logs.ts), as far as the compiler reads it */
 type AccessLogDoc = { LoadBalancerId: string; LogProject: string; LogStore: string };
 
 /** Every document of one account the compiler reads. */

@@ -5,7 +5,7 @@
 // could run in another process behind the same two calls.
 import { DataPlane, type AccessLogOptions, type DataPlaneClock } from '../dataplane/index.js';
 import { l7Handlers } from '../dataplane/http/index.js';
-import { observeOnce } from '../services/listener-lifecycle.js';
+import { observeOnce } from '../products/slb/services/listener-lifecycle.js';
 import type { Store } from '../state/store.js';
 import { ControlLoop, installHooks, uninstallHooksIfIdle, type ControlLoopLog, type ControlLoopOptions } from './control-loop.js';
 

@@ -2,8 +2,8 @@
 // POST /_openslb/clock/advance, and POST /_openslb/commerce/advance, the older commerce-only form
 // of an advance (kept for its callers). Also where the clock's state is loaded and stored.
 import type { FastifyInstance } from 'fastify';
-import { getCommerceSettings, putCommerceSettings } from '../services/commerce/account.js';
-import { sweep } from '../services/commerce/orders.js';
+import { getCommerceSettings, putCommerceSettings } from '../products/slb/services/commerce/account.js';
+import { sweep } from '../products/slb/services/commerce/orders.js';
 import { GLOBAL, type Store } from '../state/store.js';
 import type { Clock } from '../util/clock.js';
 import { ServerClock, type AdvanceResult, type ClockState } from '../util/server-clock.js';

@@ -3,9 +3,9 @@
 // Registered by src/control/operator-api.ts with its authenticated route helper.
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/catalog.js';
-import { getCommerceAccount, getCommerceSettings, patchCommerceAccount, putCommerceAccount, putCommerceSettings, defaultCommerceAccount } from '../services/commerce/account.js';
-import { addBill, cancelOrder, listBills, listOrders, payOrder, renew, sweep, topUp } from '../services/commerce/orders.js';
-import { getPricing, putPricing, validatePricing } from '../services/commerce/pricing.js';
+import { getCommerceAccount, getCommerceSettings, patchCommerceAccount, putCommerceAccount, putCommerceSettings, defaultCommerceAccount } from '../products/slb/services/commerce/account.js';
+import { addBill, cancelOrder, listBills, listOrders, payOrder, renew, sweep, topUp } from '../products/slb/services/commerce/orders.js';
+import { getPricing, putPricing, validatePricing } from '../products/slb/services/commerce/pricing.js';
 import { GLOBAL, type Tx } from '../state/store.js';
 import { ServerClock } from '../util/server-clock.js';
 import type { Clock } from '../util/clock.js';

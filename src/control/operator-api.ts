@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { KINDS, type InstanceDoc, type LoadBalancerDoc } from '../services/model.js';
+import { KINDS, type InstanceDoc, type LoadBalancerDoc } from '../products/slb/services/model.js';
 import { registerCommerceRoutes } from './commerce-api.js';
 import { addOperatorRoute, jsonObjectBody as body, OPERATOR_PREFIX, type OperatorHandler, type OperatorMethod } from './operator-http.js';
 import { GLOBAL, type Store, type Tx } from '../state/store.js';

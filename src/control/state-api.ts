@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RunningDataPlane } from '../compile/wiring.js';
-import { checkStateFits, exportState, importState, parseState, resetState } from '../services/state-admin.js';
+import { checkStateFits, exportState, importState, parseState, resetState } from '../products/slb/services/state-admin.js';
 import { secretsFor } from '../state/secrets.js';
 import type { Store } from '../state/store.js';
 import { isoSeconds, type Clock } from '../util/clock.js';

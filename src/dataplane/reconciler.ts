@@ -627,7 +627,7 @@ export class DataPlane {
   }
 
   /**
-   * One server's health on one listener, in the shape of src/services/health-view.ts's HealthKey
+   * One server's health on one listener, in the shape of src/products/slb/services/health-view.ts's HealthKey
    * (so `setHealthView({ get: (k) => dataPlane.serverHealth(k) })` wires DescribeHealthStatus).
    * When a server sits in several pools of the listener (the listener's and rules'), any `normal`
    * wins, then `abnormal`. undefined: the listener does not forward here, or the server is unknown.

@@ -6,9 +6,9 @@
 // Root-account callers skip 3 and 4: an account may do anything with its own resources.
 import { fail } from '../errors/catalog.js';
 import type { Caller } from '../world/request.js';
-import { KINDS } from '../services/model.js';
+import { KINDS } from '../products/slb/services/model.js';
 import { evaluate, parsePolicy, wildcard, type PolicyDocument, type RequestContext, type ResourceRef } from '../world/ram-policy.js';
-import { getTags, type ResourceType } from '../services/tags.js';
+import { getTags, type ResourceType } from '../products/slb/services/tags.js';
 import { GLOBAL, type Store, type Tx } from '../state/store.js';
 import { ACCOUNT, findAccountByName, type Account } from '../world/accounts.js';
 import { policiesOf, RAM_ROLE, RAM_USER, ramScope, trusts, type RamRole, type RamUser } from '../world/ram.js';

@@ -2,7 +2,7 @@
 // It knows nothing about load balancers: it hands typed parameters to the action table.
 import { ApiError, anchorOf, apiError, recordEmitted } from '../errors/catalog.js';
 import { unexpectedError } from '../errors/unexpected.js';
-import type { Caller, Ctx } from '../api/registry.js';
+import type { Caller, Ctx } from '../world/request.js';
 import { parseParams } from '../api/spec.js';
 import { shapeResponse } from '../api/shape.js';
 import type { Clock } from '../util/clock.js';

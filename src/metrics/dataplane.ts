@@ -17,7 +17,7 @@ interface Snapshot {
   health: Map<string, { labels: Labels; healthy: number; unhealthy: number; servers: Map<string, { labels: Labels; status: ApiHealthStatus }> }>;
 }
 
-/** `${lbId}_${protocol}_${port}` (src/services/model.ts listenerId) → its labels */
+/** `${lbId}_${protocol}_${port}` (src/products/slb/services/model.ts listenerId) → its labels */
 function listenerLabels(id: string): { labels: Labels; protocol: string } | undefined {
   const m = /^(.+)_(tcp|udp|http|https)_(\d+)$/.exec(id);
   return m ? { labels: { load_balancer_id: m[1]!, listener_port: m[3]!, protocol: m[2]! }, protocol: m[2]! } : undefined;

@@ -4,7 +4,7 @@
 // own action table and its own error catalog; the gateway, signatures, RAM, accounts and the store
 // are shared. Reference: docs/products.md.
 import type { ActionSpec, ParamErrors } from '../api/spec.js';
-import type { Ctx, Result } from '../api/registry.js';
+import type { Ctx, Result } from '../world/request.js';
 import { registerProductAnchors, type ApiError, type CatalogRecord } from '../errors/catalog.js';
 
 export type ProductCode = 'slb' | 'vpc' | 'ecs' | 'location';

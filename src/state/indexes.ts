@@ -29,7 +29,7 @@ export const INDEXES: IndexSpec = {
   listener: {
     LoadBalancerId: 'LoadBalancerId',
     // every ACL id named in AclId or AclIds, whatever their shape (a superset of
-    // src/services/acls.ts aclIdsOfListener, which callers apply to what they find)
+    // src/products/slb/services/acls.ts aclIdsOfListener, which callers apply to what they find)
     AclIds: 'AclId*|AclIds*',
     ServerCertificateId: 'ServerCertificateId',
     CACertificateId: 'CACertificateId',

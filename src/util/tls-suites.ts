@@ -1,7 +1,7 @@
 // TLS versions and cipher suites of CLB, as data only (no Node TLS, no store): the suites each TLS
 // version allows in a custom policy (the CreateTLSCipherPolicy API reference) and the built-in
 // tls_cipher_policy_* policies (the CLB TLS security policy table). The API checks custom policies
-// against it (src/services/tls-cipher-policies.ts); the data plane turns policies into Node TLS
+// against it (src/products/slb/services/tls-cipher-policies.ts); the data plane turns policies into Node TLS
 // options (src/dataplane/https/tls.ts). Suite names are OpenSSL's; list order is preference order.
 
 /** In protocol order. */

@@ -29,3 +29,6 @@ export interface Ctx {
   endpoint?: { scheme: 'http' | 'https'; host: string };
 }
 
+
+/** What an action answers, shaped by its response tree. */
+export type Result = Record<string, unknown>;

@@ -1,4 +1,4 @@
-// OpenSLB's response trees (src/api/slb-api.data.json, which shape every answer and which
+// OpenSLB's response trees (src/products/slb/slb-api.data.json, which shape every answer and which
 // test/api/shapes.test.ts holds every answer to) against the type of every field of every response
 // struct in aliyungo's slb package, read by reflection (test/aliyungo/types/main.go). aliyungo
 // decodes with Go's strict encoding/json, so a field whose JSON kind differs from its Go type fails
@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SPECS, type ResponseNode } from '../../src/api/spec.js';
+import { type ResponseNode } from '../../src/api/spec.js';
+import { SPECS } from '../../src/products/slb/specs.js';
 import { GO_MISSING, GO_READY, GO_SKIP, goEnv } from './go.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -2,9 +2,9 @@
 // projects and logstores (src/world/log-stores.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KINDS } from '../../src/services/model.js';
-import { putTags } from '../../src/services/tags.js';
-import { dropLoadBalancerChildren } from '../../src/services/rules.js';
+import { KINDS } from '../../src/products/slb/services/model.js';
+import { putTags } from '../../src/products/slb/services/tags.js';
+import { dropLoadBalancerChildren } from '../../src/products/slb/services/rules.js';
 import { deleteLogStore, lookupLogStore } from '../../src/world/log-stores.js';
 import { countKind, putLb, putLogStores, REGION, scopeIn } from '../helpers/fixtures-rules.js';
 import { op, opOk } from '../helpers/operator.js';

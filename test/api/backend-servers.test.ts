@@ -18,7 +18,7 @@ import {
   tfServers,
   plain,
 } from '../helpers/fixtures-servers.js';
-import { MemoryHealthView, setHealthView } from '../../src/services/health-view.js';
+import { MemoryHealthView, setHealthView } from '../../src/products/slb/services/health-view.js';
 
 type Listed = { LoadBalancerId: string; BackendServers: { BackendServer: Record<string, unknown>[] } };
 
@@ -241,7 +241,7 @@ test('default server group through the real clients', async (t) => {
     const lb = await putLoadBalancer(s);
     const [i] = await putInstances(s, 1);
     const body = { LoadBalancerId: lb.LoadBalancerId, BackendServers: JSON.stringify([{ ServerId: i!.InstanceId }]) };
-    // what StartLoadBalancerListener leaves behind (src/services/listener-lifecycle.ts, default policy)
+    // what StartLoadBalancerListener leaves behind (src/products/slb/services/listener-lifecycle.ts, default policy)
     await putListener(s, lb.LoadBalancerId, { ListenerPort: 80, ListenerProtocol: 'tcp', Status: 'starting', Pending: { op: 'start', target: 'running', since: Date.now(), observed: 0 } });
     const e = await rejects(() => s.v3('AddBackendServers', body));
     assert.equal(e.code, 'ServiceIsConfiguring');

@@ -4,7 +4,7 @@ import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:cry
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCA, issueLeaf } from '../../src/util/pki.js';
-import { openKey, type ServerCertificateDoc } from '../../src/services/certificates.js';
+import { openKey, type ServerCertificateDoc } from '../../src/products/slb/services/certificates.js';
 import { rejects, startTestServer } from '../helpers/server.js';
 import { shapeProblems } from '../helpers/response-shape.js';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import RPCClient from '@alicloud/pop-core';
-import { getCommerceSettings, putCommerceSettings } from '../../src/services/commerce/account.js';
+import { getCommerceSettings, putCommerceSettings } from '../../src/products/slb/services/commerce/account.js';
 import { op, opOk } from '../helpers/operator.js';
 import { rejects, startTestServer, type TestServer } from '../helpers/server.js';
 

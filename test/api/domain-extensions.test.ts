@@ -2,8 +2,8 @@
 // the Terraform alicloud_slb_domain_extension flow and every error of docs/rules-and-extensions.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KINDS } from '../../src/services/model.js';
-import { dropListenerChildren, type DomainExtensionDoc } from '../../src/services/rules.js';
+import { KINDS } from '../../src/products/slb/services/model.js';
+import { dropListenerChildren, type DomainExtensionDoc } from '../../src/products/slb/services/rules.js';
 import { countKind, putLb, putListener, putServerCertificate, REGION, scopeIn, setListener } from '../helpers/fixtures-rules.js';
 import { rejects, startTestServer, type TestServer } from '../helpers/server.js';
 

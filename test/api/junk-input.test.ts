@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rejects, startTestServer } from '../helpers/server.js';
-import { SPECS } from '../../src/api/spec.js';
+import { SPECS } from '../../src/products/slb/specs.js';
 
 const JUNK = ['', ' ', '-1', '99999999999999999999', '1e400', 'NaN', "[{'a':", '{"x":[', 'null', 'true', "'; DROP TABLE", '\u0000', '中文'.repeat(300), '[]', '[{}]', '[null]', '{}', 'on', 'lb-doesnotexist', 'x'.repeat(5000)];
 

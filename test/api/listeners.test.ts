@@ -3,7 +3,7 @@
 // changes on one load balancer), defaults, shapes, and every error by its condition.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HeldTransitions, setLifecyclePolicy } from '../../src/services/listener-lifecycle.js';
+import { HeldTransitions, setLifecyclePolicy } from '../../src/products/slb/services/listener-lifecycle.js';
 import { rejects, startTestServer, type TestServer } from '../helpers/server.js';
 import { shapeProblems } from '../helpers/response-shape.js';
 import { aclFixture, caCertFixture, createLbFixture, masterSlaveGroupFixture, patchLbDoc, putLbDoc, REGION, serverCertFixture, vServerGroupFixture } from '../helpers/fixtures.js';

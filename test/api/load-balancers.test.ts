@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KINDS, listenerId, type ListenerDoc, type LoadBalancerDoc } from '../../src/services/model.js';
-import { setPrePayHandler, type PricedOrder } from '../../src/services/load-balancers.js';
-import { getTags } from '../../src/services/tags.js';
+import { KINDS, listenerId, type ListenerDoc, type LoadBalancerDoc } from '../../src/products/slb/services/model.js';
+import { setPrePayHandler, type PricedOrder } from '../../src/products/slb/services/load-balancers.js';
+import { getTags } from '../../src/products/slb/services/tags.js';
 import { defaultVSwitches, op, opOk } from '../helpers/operator.js';
 import { shapeProblems } from '../helpers/response-shape.js';
 import { rejects, startTestServer, type TestServer } from '../helpers/server.js';

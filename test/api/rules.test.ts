@@ -2,8 +2,8 @@
 // (client-behaviours.md §2), field-by-field shapes and every error condition of docs/rules-and-extensions.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KINDS } from '../../src/services/model.js';
-import { dropListenerChildren } from '../../src/services/rules.js';
+import { KINDS } from '../../src/products/slb/services/model.js';
+import { dropListenerChildren } from '../../src/products/slb/services/rules.js';
 import { countKind, putLb, putListener, putServerCertificate, putVServerGroup, REGION, scopeIn, setListener } from '../helpers/fixtures-rules.js';
 import { rejects, startTestServer, type TestServer } from '../helpers/server.js';
 

@@ -1,4 +1,4 @@
-// Response shapes of all 93 actions against their response trees (src/api/slb-api.data.json).
+// Response shapes of all 93 actions against their response trees (src/products/slb/slb-api.data.json).
 // One flow that calls every action successfully runs twice on two fresh servers:
 //  - JSON: alternately through pop-core (V1) and openapi-client (V3); each body is checked with
 //    shapeProblems (no field outside the tree, JSON types, `{X: {Y: []}}` wrappers and bare
@@ -15,7 +15,8 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { shapeProblems } from '../helpers/response-shape.js';
 import { defaultVSwitches, opOk } from '../helpers/operator.js';
 import { putLogStores } from '../helpers/fixtures-rules.js';
-import { SPECS, type ResponseNode } from '../../src/api/spec.js';
+import { type ResponseNode } from '../../src/api/spec.js';
+import { SPECS } from '../../src/products/slb/specs.js';
 import { createCA, issueLeaf } from '../../src/util/pki.js';
 
 const R = 'cn-hangzhou';

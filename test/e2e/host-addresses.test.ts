@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ask, freePort, listenerStatus, REGION, TcpBackend, waitFor } from './helpers.js';
 import { allocateHostBlock, toHostAddress } from '../../src/world/host-addresses.js';
-import { KINDS, type InstanceDoc, type LoadBalancerDoc } from '../../src/services/model.js';
+import { KINDS, type InstanceDoc, type LoadBalancerDoc } from '../../src/products/slb/services/model.js';
 import type { VpcDoc, VSwitchDoc } from '../../src/world/world.js';
 
 let s: TestServer;

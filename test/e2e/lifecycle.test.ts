@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ControlLoop, installHooks, uninstallHooksIfIdle, type DataPlaneLink } from '../../src/compile/control-loop.js';
 import type { Snapshot } from '../../src/dataplane/snapshot.js';
-import { observeOnce } from '../../src/services/listener-lifecycle.js';
+import { observeOnce } from '../../src/products/slb/services/listener-lifecycle.js';
 import { rejects, startTestServer, type TestServer } from '../helpers/server.js';
 import { listenerStatus, REGION, waitFor } from './helpers.js';
 

@@ -1,8 +1,8 @@
 // The pieces every fixture file shares: the test region, the root account's scope, and a stored
 // load balancer document (an active pay-as-you-go slb.s1.small) that each file dresses with its own
 // id, name and network.
-import type { LoadBalancerDoc } from '../../src/services/model.js';
-import { KINDS } from '../../src/services/model.js';
+import type { LoadBalancerDoc } from '../../src/products/slb/services/model.js';
+import { KINDS } from '../../src/products/slb/services/model.js';
 import type { Scope } from '../../src/state/store.js';
 import type { TestServer } from './server.js';
 

@@ -3,8 +3,8 @@
 // CreateVServerGroup, UploadServerCertificate); `putLb` with overrides (another region, a lock)
 // and listeners in a chosen state are written straight into the store. The world's log stores go
 // through src/world/log-stores.ts.
-import type { ListenerDoc, LoadBalancerDoc } from '../../src/services/model.js';
-import { KINDS, listenerId } from '../../src/services/model.js';
+import type { ListenerDoc, LoadBalancerDoc } from '../../src/products/slb/services/model.js';
+import { KINDS, listenerId } from '../../src/products/slb/services/model.js';
 import { createCA, issueLeaf, type Issued } from '../../src/util/pki.js';
 import { createLogProject, createLogStore } from '../../src/world/log-stores.js';
 import { lbDocBase, REGION, scopeIn, storeLbDoc } from './fixtures-lb.js';

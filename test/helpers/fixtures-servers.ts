@@ -1,8 +1,8 @@
 // Fixtures for the server-group tests: backend instances of the world inventory, load balancers,
 // listeners and rules written straight into the store (the documents other families own), so
 // these tests do not depend on those families' actions.
-import type { InstanceDoc, ListenerDoc, LoadBalancerDoc } from '../../src/services/model.js';
-import { KINDS, listenerId } from '../../src/services/model.js';
+import type { InstanceDoc, ListenerDoc, LoadBalancerDoc } from '../../src/products/slb/services/model.js';
+import { KINDS, listenerId } from '../../src/products/slb/services/model.js';
 import assert from 'node:assert/strict';
 import { lbDocBase, patchLbDoc, REGION, scopeIn as scope, storeLbDoc } from './fixtures-lb.js';
 import { rejects, type TestServer } from './server.js';

@@ -2,8 +2,8 @@
 // action is implemented (otherwise written straight into the store), and the documents of other
 // families a listener refers to (server groups, ACLs, certificates, TLS policies), written
 // directly so these tests do not depend on those families' create actions.
-import type { LoadBalancerDoc } from '../../src/services/model.js';
-import { KINDS } from '../../src/services/model.js';
+import type { LoadBalancerDoc } from '../../src/products/slb/services/model.js';
+import { KINDS } from '../../src/products/slb/services/model.js';
 import { createCA, issueLeaf, type Issued } from '../../src/util/pki.js';
 import { lbDocBase, patchLbDoc, REGION, scopeIn as scope, storeLbDoc } from './fixtures-lb.js';
 import { putInstances } from './fixtures-servers.js';

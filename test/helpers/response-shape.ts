@@ -1,8 +1,9 @@
 // Field-by-field check of a response body against the action's response tree in slb-api.json
-// (via src/api/slb-api.data.json): every field is declared there and has the declared JSON type
+// (via src/products/slb/slb-api.data.json): every field is declared there and has the declared JSON type
 // (String → string, Integer/Long → number, Boolean → boolean, List → {ItemKey: [...]},
 // Array → bare array, Object → nested check). Returns the problems found, [] when it conforms.
-import { SPECS, type ResponseNode } from '../../src/api/spec.js';
+import { type ResponseNode } from '../../src/api/spec.js';
+import { SPECS } from '../../src/products/slb/specs.js';
 
 type Node = ResponseNode | { type: string; fields?: ResponseNode[]; itemKey?: string; items?: ResponseNode['items'] };
 

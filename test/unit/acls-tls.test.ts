@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../src/errors/catalog.js';
-import { aclIdsOfListener, addEntries, parseEntry, readEntries, removeEntries, type AclDoc } from '../../src/services/acls.js';
-import { readPolicy } from '../../src/services/tls-cipher-policies.js';
-import type { ListenerDoc } from '../../src/services/model.js';
+import { aclIdsOfListener, addEntries, parseEntry, readEntries, removeEntries, type AclDoc } from '../../src/products/slb/services/acls.js';
+import { readPolicy } from '../../src/products/slb/services/tls-cipher-policies.js';
+import type { ListenerDoc } from '../../src/products/slb/services/model.js';
 
 const code = (fn: () => unknown) => {
   try {

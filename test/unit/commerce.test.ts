@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../src/errors/catalog.js';
-import { defaultCommerceAccount, patchCommerceAccount } from '../../src/services/commerce/account.js';
-import { pay } from '../../src/services/commerce/orders.js';
-import { defaultPricing, monthlyWithTax, quote, validatePricing } from '../../src/services/commerce/pricing.js';
+import { defaultCommerceAccount, patchCommerceAccount } from '../../src/products/slb/services/commerce/account.js';
+import { pay } from '../../src/products/slb/services/commerce/orders.js';
+import { defaultPricing, monthlyWithTax, quote, validatePricing } from '../../src/products/slb/services/commerce/pricing.js';
 import { WorldError } from '../../src/world/world.js';
 
 const code = (fn: () => unknown) => {

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterDelay, begin, busyError, displayStatus, HeldTransitions, targetStatus, immediate, observe, observeOnce, setLifecyclePolicy, type ListenerOp } from '../../src/services/listener-lifecycle.js';
-import { checkBandwidth, parseSourceItems, requireHealthCheckedListener } from '../../src/services/listeners.js';
-import { KINDS, listenerId, type ListenerDoc, type LoadBalancerDoc } from '../../src/services/model.js';
+import { afterDelay, begin, busyError, displayStatus, HeldTransitions, targetStatus, immediate, observe, observeOnce, setLifecyclePolicy, type ListenerOp } from '../../src/products/slb/services/listener-lifecycle.js';
+import { checkBandwidth, parseSourceItems, requireHealthCheckedListener } from '../../src/products/slb/services/listeners.js';
+import { KINDS, listenerId, type ListenerDoc, type LoadBalancerDoc } from '../../src/products/slb/services/model.js';
 import { SqliteStore } from '../../src/state/sqlite-store.js';
 import { ManualClock } from '../../src/util/clock.js';
 

@@ -1,8 +1,8 @@
-// Rule syntax of src/services/rules.ts: domains, URLs, names and one RuleList element.
+// Rule syntax of src/products/slb/services/rules.ts: domains, URLs, names and one RuleList element.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../src/errors/catalog.js';
-import { classifyUrl, isValidDomain, isValidRuleName, parseRuleItem, ruleKey } from '../../src/services/rules.js';
+import { classifyUrl, isValidDomain, isValidRuleName, parseRuleItem, ruleKey } from '../../src/products/slb/services/rules.js';
 
 const codeOf = (fn: () => unknown): string => {
   try {

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseJsonList } from '../../src/util/json-param.js';
-import { SPECS } from '../../src/api/spec.js';
+import { SPECS } from '../../src/products/slb/specs.js';
 import { ApiError } from '../../src/errors/catalog.js';
-import { MemoryHealthView, NO_OBSERVATIONS, reportedHealth } from '../../src/services/health-view.js';
-import { readServers } from '../../src/services/server-groups.js';
+import { MemoryHealthView, NO_OBSERVATIONS, reportedHealth } from '../../src/products/slb/services/health-view.js';
+import { readServers } from '../../src/products/slb/services/server-groups.js';
 
 const fields = SPECS['AddVServerGroupBackendServers']!.params.find((p) => p.name === 'BackendServers')!.jsonString!.elementFields;
 const list = (text: string) => parseJsonList(text, fields)!;

@@ -3,7 +3,8 @@
 // the exact catalog error each violation answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conditionHolds, parseParams, SPECS } from '../../src/api/spec.js';
+import { conditionHolds, parseParams } from '../../src/api/spec.js';
+import { SPECS } from '../../src/products/slb/specs.js';
 import { ApiError, apiError } from '../../src/errors/catalog.js';
 
 const MISSING = (n: string) => `MissingParameter: The input parameter "${n}" that is mandatory for processing this request is not supplied.`;
@@ -13,7 +14,7 @@ const BAD_LENGTH = 'InvalidParameterLength: The specified parameter length is no
 
 function run(action: string, raw: Record<string, string>, overrides = {}): Record<string, unknown> | string {
   try {
-    return parseParams(action, raw, overrides);
+    return parseParams(action, raw, overrides, SPECS[action]);
   } catch (e) {
     assert.ok(e instanceof ApiError, `a catalog error, not ${String(e)}`);
     return `${e.code}: ${e.text}`;

@@ -1,4 +1,4 @@
-// The tag rules of src/services/tags.ts on a real (in-memory) store: resolver table, merge and
+// The tag rules of src/products/slb/services/tags.ts on a real (in-memory) store: resolver table, merge and
 // limits, keyset paging of ListTagResources, DescribeTags grouping.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ import {
   untagResources,
   validateTagSet,
   type Tag,
-} from '../../src/services/tags.js';
+} from '../../src/products/slb/services/tags.js';
 
 const scope: Scope = { account: '1234567890123456', region: 'cn-hangzhou' };
 const code = (fn: () => unknown) => {

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { SPECS, type ResponseNode } from '../../src/api/spec.js';
+import { type ResponseNode } from '../../src/api/spec.js';
+import { SPECS } from '../../src/products/slb/specs.js';
 
 const wire = JSON.parse(readFileSync(new URL('../../reference/wire-types.json', import.meta.url), 'utf8')) as {
   decisions: { field: string; type: string; actions: string[] }[];

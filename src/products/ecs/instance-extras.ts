@@ -4,7 +4,7 @@
 // ones (reference/openapi-meta-ecs/RunInstances.json): SystemDisk.Category cloud_efficiency,
 // SystemDisk.Size 40 or the image size, whichever is greater, PerformanceLevel PL1 for an ESSD,
 // PrivatePoolOptions.MatchCriteria None.
-import type { InstanceDoc, SystemDiskDoc } from '../../services/model.js';
+import type { InstanceDoc, SystemDiskDoc } from '../slb/services/model.js';
 import { stableId } from '../../world/world.js';
 import { E } from './catalog.js';
 import { str, type Params } from './common.js';

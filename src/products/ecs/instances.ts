@@ -1,8 +1,8 @@
 // ECS instances over the world's `instance` documents (the very documents SLB's backend checks
 // read): RunInstances, CreateInstance, Start/Stop/Reboot, DeleteInstance(s), DescribeInstances,
 // DescribeInstanceAttribute, DescribeInstanceStatus. Reference: docs/products.md "ECS 2014-05-26".
-import type { Ctx } from '../../api/registry.js';
-import { KINDS, type InstanceDoc } from '../../services/model.js';
+import type { Ctx } from '../../world/request.js';
+import { KINDS, type InstanceDoc } from '../slb/services/model.js';
 import type { Scope, Tx } from '../../state/store.js';
 import { isoSeconds } from '../../util/clock.js';
 import { defaultResourceGroupId, deleteInstance, stableId } from '../../world/world.js';

@@ -5,8 +5,8 @@
 // server clock per step writes the change when it falls due (so SLB, which reads the stored
 // Status, sees Running without an ECS call in between; on a frozen clock `POST
 // /_openslb/clock/advance` runs these timers).
-import type { Ctx } from '../../api/registry.js';
-import { KINDS, type InstanceDoc } from '../../services/model.js';
+import type { Ctx } from '../../world/request.js';
+import { KINDS, type InstanceDoc } from '../slb/services/model.js';
 import type { Scope, Store, Tx } from '../../state/store.js';
 import type { Clock } from '../../util/clock.js';
 

@@ -3,7 +3,7 @@
 // its address like an instance's. Its SLB-facing Status stays Running; the ENI status
 // (Available / InUse) is EniStatus. An instance's primary ENI is not a document: it is the
 // instance's own address, listed by DescribeNetworkInterfaces as Type Primary.
-import { KINDS, type InstanceDoc } from '../../services/model.js';
+import { KINDS, type InstanceDoc } from '../slb/services/model.js';
 import type { Scope, Tx } from '../../state/store.js';
 import { isoSeconds } from '../../util/clock.js';
 import { defaultResourceGroupId, deleteInstance } from '../../world/world.js';

@@ -3,7 +3,7 @@
 // of the VPC holds (src/world/world.ts allocateInVSwitch). In a vSwitch with a host block (made by
 // the VPC API) the address also gets its HostAddress: the loopback address at the same offset,
 // where the data plane connects and the user's process binds.
-import { KINDS } from '../../services/model.js';
+import { KINDS } from '../slb/services/model.js';
 import type { Scope, Tx } from '../../state/store.js';
 import { toHostAddress } from '../../world/host-addresses.js';
 import { parseIp } from '../../world/ipv4.js';

@@ -1,7 +1,7 @@
 // ECS security groups (kind 'securityGroup'): Create, Authorize (ingress rules), Describe,
 // DescribeAttribute, ModifyAttribute, Delete (refused while an instance or ENI uses the group).
 // The rules are stored and answered; the data plane does not filter traffic by them.
-import { KINDS } from '../../services/model.js';
+import { KINDS } from '../slb/services/model.js';
 import type { Scope, Tx } from '../../state/store.js';
 import { isoSeconds } from '../../util/clock.js';
 import { parseCidr } from '../../world/ipv4.js';

@@ -5,9 +5,9 @@
 // DescribeInstanceAttachmentAttributes; its update calls ModifyInstanceAttribute. Every answer
 // is read from the stored `instance` documents (the fields instance-extras.ts keeps), scoped to
 // the caller's account. docs/products.md "Actions Terraform reads".
-import type { Ctx } from '../../api/registry.js';
+import type { Ctx } from '../../world/request.js';
 import { ApiError } from '../../errors/catalog.js';
-import { KINDS, type InstanceDoc } from '../../services/model.js';
+import { KINDS, type InstanceDoc } from '../slb/services/model.js';
 import type { Scope, Tx } from '../../state/store.js';
 import { E, OWN } from './catalog.js';
 import { bool, define, hasTags, list, paginate, requireRegion, str, tagsOf, tagView, type Params } from './common.js';

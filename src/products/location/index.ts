@@ -5,7 +5,7 @@
 // serves, in every region. Reference: docs/products.md, reference/products-notes.md §4.2.
 import { readFileSync } from 'node:fs';
 import type { ActionSpec } from '../../api/spec.js';
-import type { Ctx } from '../../api/registry.js';
+import type { Ctx } from '../../world/request.js';
 import type { CatalogRecord } from '../../errors/catalog.js';
 import { REGIONS } from '../../world/regions.js';
 import { ActionTable, products, registerProduct } from '../product.js';

@@ -1,8 +1,8 @@
-// SLB 2014-05-15: the 93 actions of src/api/actions, the specs of src/api/slb-api.data.json and
+// SLB 2014-05-15: the 93 actions of src/products/slb/actions, the specs of src/products/slb/slb-api.data.json and
 // the catalog of src/errors (the seed table, the gateway's codes and the per-action codes).
-import '../../api/actions/index.js';
-import { getAction } from '../../api/registry.js';
-import { SPECS } from '../../api/spec.js';
+import './actions/index.js';
+import { getAction } from './registry.js';
+import { SPECS } from './specs.js';
 import { CATALOG, type CatalogRecord } from '../../errors/catalog.js';
 import { registerProduct, type ProductAction } from '../product.js';
 

@@ -3,8 +3,8 @@
 // (the lease's holder is the AllocationId). Associating one with an SLB load balancer records it on
 // both documents (LoadBalancerDoc.EipAddress). Reference: docs/products.md "VPC 2016-04-28".
 import type { Scope, Tx } from '../../state/store.js';
-import type { LoadBalancerDoc } from '../../services/model.js';
-import type { InstanceDoc } from '../../services/model.js';
+import type { LoadBalancerDoc } from '../slb/services/model.js';
+import type { InstanceDoc } from '../slb/services/model.js';
 import { isoSeconds } from '../../util/clock.js';
 import { allocateFromPools, defaultResourceGroupId, ensureRegion, findResourceGroup, lease, releaseLease } from '../../world/world.js';
 import { vfail } from './errors.js';

@@ -4,7 +4,7 @@
 // (the response tree adds the list wrappers). Reference: docs/products.md "VPC 2016-04-28".
 import { readFileSync } from 'node:fs';
 import type { ActionSpec, ParamErrors } from '../../api/spec.js';
-import type { Ctx } from '../../api/registry.js';
+import type { Ctx } from '../../world/request.js';
 import type { QueryScope, Scope, Tx } from '../../state/store.js';
 import { findRegion, langOf, REGIONS } from '../../world/regions.js';
 import type { VpcDoc, VSwitchDoc } from '../../world/world.js';
