@@ -1,10 +1,11 @@
 // Go and the aliyungo SDK for the strict-client tests: Debian's golang-go and
 // golang-github-denverdino-aliyungo-dev, used in GOPATH mode. When they are missing the tests skip
 // with a message, except in CI (CI=true), where .ci/run installs them and a skip would hide a gap.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const GOPATH = '/usr/share/gocode';
 export const ALIYUNGO = join(GOPATH, 'src/github.com/denverdino/aliyungo');
@@ -21,4 +22,26 @@ let cache: string | undefined;
 export function goEnv(): NodeJS.ProcessEnv {
   cache ??= process.env['GOCACHE'] || mkdtempSync(join(tmpdir(), 'openslb-gocache-'));
   return { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: cache, GOFLAGS: '' };
+}
+
+/**
+ * Builds the Go program in `pkg` (a directory under test/aliyungo) into `tmp` and runs it against a
+ * server whose URL is `url`, finding every product through Location: only LOCATION_ENDPOINT is set
+ * (no SLB_/ECS_/VPC_ENDPOINT, no CUSTOMIZED_ENDPOINT). Runs without blocking this process's event
+ * loop (the server under test lives here). Resolves with the exit code and the combined output.
+ */
+export async function runGoViaLocation(pkg: string, tmp: string, url: string, key: { id: string; secret: string }, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; text: string }> {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const bin = join(tmp, pkg);
+  const build = spawnSync('go', ['build', '-o', bin, `./test/aliyungo/${pkg}`], { cwd: root, env: goEnv(), encoding: 'utf8' });
+  if (build.status !== 0) return { code: build.status, text: `go build failed:\n${build.stdout}${build.stderr}` };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOCATION_ENDPOINT: url, OPENSLB_HOST: new URL(url).host, OPENSLB_AK_ID: key.id, OPENSLB_AK_SECRET: key.secret, OPENSLB_REGION: 'cn-hangzhou', ...extraEnv };
+  for (const k of ['SLB_ENDPOINT', 'CUSTOMIZED_ENDPOINT', 'ECS_ENDPOINT', 'VPC_ENDPOINT']) delete env[k];
+  return new Promise((resolve) => {
+    const child = spawn(bin, [], { cwd: tmp, env });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+    child.on('close', (code) => resolve({ code, text }));
+  });
 }
