@@ -1,12 +1,6 @@
 // Time for the data plane, injectable so health checks and expiry are deterministic in tests.
-export interface TimerHandle {
-  cancel(): void;
-}
-
-export interface DataPlaneClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-}
+import type { DataPlaneClock, TimerHandle } from '../util/clock.js';
+export type { DataPlaneClock, TimerHandle };
 
 export const realClock: DataPlaneClock = {
   now: () => Date.now(),

@@ -21,3 +21,13 @@ export class ManualClock implements Clock {
 export function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/** A clock with timers (the data plane's health checks, drains and sweeps; the server clock). */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+export interface DataPlaneClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+}

@@ -4,8 +4,7 @@
 // `advance` moves it forward and runs every timer that falls due, in time order, awaiting the work
 // each one starts (a health probe) before the next. The gateway's signature window, nonces and
 // throttling stay on the wall clock (src/server.ts).
-import type { DataPlaneClock, TimerHandle } from '../dataplane/clock.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock, type DataPlaneClock, type TimerHandle } from './clock.js';
 
 /** What is stored, so a restarted server continues from the same time. */
 export interface ClockState {
