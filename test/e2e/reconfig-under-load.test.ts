@@ -129,7 +129,7 @@ test(`${CHANGES} configuration changes under HTTP and HTTPS load fail no request
     clientLoop('https-fresh', https, httpsBase, { agent: false, ...tls }, stop, t),
   ];
 
-  // Every change is one API call; the sequence cycles through eleven kinds of change.
+  // Every change is one API call; the sequence cycles through twelve kinds of change.
   let ruleId: string | null = null;
   let cIn = false;
   const steps: (() => Promise<unknown>)[] = [
@@ -156,6 +156,8 @@ test(`${CHANGES} configuration changes under HTTP and HTTPS load fail no request
     () => s.call('SetLoadBalancerHTTPListenerAttribute', { ...L, ListenerPort: httpPort, Bandwidth: -1, StickySession: 'off', HealthCheck: 'off', RequestTimeout: 60, IdleTimeout: 15, XForwardedFor_SLBIP: 'off', XForwardedFor_proto: 'off', Scheduler: 'wrr' }),
     () => s.call('SetLoadBalancerHTTPSListenerAttribute', { ...L, ListenerPort: httpsPort, Bandwidth: -1, StickySession: 'off', HealthCheck: 'off', ServerCertificateId: certs[0], Scheduler: 'wlc' }),
     () => s.call('SetLoadBalancerHTTPSListenerAttribute', { ...L, ListenerPort: httpsPort, Bandwidth: -1, StickySession: 'off', HealthCheck: 'off', Scheduler: 'wrr', XForwardedFor_SLBIP: 'on' }),
+    // weight 0: a takes no new requests, its requests in flight finish
+    () => s.call('SetVServerGroupAttribute', { RegionId: REGION, VServerGroupId: g1, BackendServers: JSON.stringify([member(ia, a, 0), member(ib, b, 100)]) }),
   ];
   // A listener being configured or a group with a pending change refuses further changes ("try
   // again later", as SLB does): the changer waits for the data plane to apply the last change and
