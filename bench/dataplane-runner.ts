@@ -8,6 +8,10 @@
 // iperf3), PORT_BASE+1 → 18081/18082 (http, XFF on, one rule, ACL on) when an HTTP handler is
 // available (BENCH_HTTP=0 leaves it out), PORT_BASE+2 → 18081/18082 (https, same settings, the
 // certificate in BENCH_TLS_CERT/BENCH_TLS_KEY, policy BENCH_TLS_POLICY) when both files are given.
+// RECONFIG=N: once health checks are on, applies N configuration changes, one every RECONFIG_MS
+// (default 5) while the HTTP listener is carrying load (≥ 20 requests since the last tick), so
+// they land during the HTTP wrk run: weights, members added and removed, scheduler, XFF headers,
+// timeouts, the rule on and off, and the HTTPS listener's certificate switched between two ids.
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -63,7 +67,7 @@ function tcp(port: number, group: string): TcpListenerSnapshot {
 // run.sh starts the backends after the data plane: health checks are switched on (snapshot v2) only
 // once every backend accepts connections, so probes failing before that cannot mark them abnormal
 // and fail run.sh's sanity check with 502s.
-function buildSnapshot(withHttp: boolean, checks = true): Snapshot {
+function buildSnapshot(withHttp: boolean, checks = true, change = -1): Snapshot {
   const listeners: ListenerSnapshot[] = [tcp(BASE, 'rsp-web'), tcp(BASE + 10, 'rsp-iperf')];
   if (withHttp) {
     const httpL = {
@@ -101,10 +105,32 @@ function buildSnapshot(withHttp: boolean, checks = true): Snapshot {
       });
     }
   }
-  const web = (id: string, port: number) => ({ serverId: id, ip: HOST, port, weight: 100, type: 'ecs' as const });
+  const web = (id: string, port: number, weight = 100) => ({ serverId: id, ip: HOST, port, weight, type: 'ecs' as const });
+  let webServers = [web('a', 18081), web('b', 18082)];
+  let certId = 'cert-bench';
+  if (change >= 0) {
+    // RECONFIG: configuration number `change` of a cycle touching every kind of change
+    const k = change % 6;
+    webServers = [web('a', 18081, 100), web('b', 18082, [100, 30, 70, 100, 50, 100][k]!)];
+    if (k === 1 || k === 4) webServers.push(web('a2', 18081, 60)); // a member added, removed next change
+    if (k === 3) webServers = [web('a', 18081)]; // b removed while its requests are in flight
+    certId = change % 2 ? 'cert-bench-2' : 'cert-bench';
+    for (const [i, l] of listeners.entries()) {
+      if (l.protocol !== 'http' && l.protocol !== 'https') continue;
+      listeners[i] = {
+        ...l,
+        scheduler: (['wrr', 'rr', 'wlc'] as const)[change % 3]!,
+        forwardedHeaders: { ...l.forwardedHeaders, xForwardedProto: k % 2 === 0, slbIp: k > 2 },
+        idleTimeoutMs: k % 2 ? 15_000 : 30_000,
+        requestTimeoutMs: k % 2 ? 60_000 : 30_000,
+        rules: change % 4 < 2 ? l.rules : [],
+        ...(l.protocol === 'https' ? { serverCertificateId: certId } : {}),
+      };
+    }
+  }
   if (!checks) for (const [i, l] of listeners.entries()) listeners[i] = { ...l, healthCheck: { ...l.healthCheck, enabled: false } };
   return {
-    version: checks ? 2 : 1,
+    version: change >= 0 ? 3 + change : checks ? 2 : 1,
     loadBalancers: [
       {
         loadBalancerId: 'lb-bench',
@@ -112,17 +138,38 @@ function buildSnapshot(withHttp: boolean, checks = true): Snapshot {
         addressIPVersion: 'ipv4',
         status: 'active',
         serverGroups: {
-          'rsp-web': { serverGroupId: 'rsp-web', kind: 'vserver', servers: [web('a', 18081), web('b', 18082)] },
+          'rsp-web': { serverGroupId: 'rsp-web', kind: 'vserver', servers: webServers },
           'rsp-iperf': { serverGroupId: 'rsp-iperf', kind: 'vserver', servers: [web('iperf', 15201)] },
         },
         listeners,
       },
     ],
     acls: { 'acl-bench': { aclId: 'acl-bench', addressIPVersion: 'ipv4', entries: ['127.0.0.0/8'] } },
-    serverCertificates: WITH_TLS ? { 'cert-bench': { serverCertificateId: 'cert-bench', certificate: readFileSync(TLS_CERT!, 'utf8'), privateKey: readFileSync(TLS_KEY!, 'utf8') } } : {},
+    serverCertificates: WITH_TLS ? { [certId]: { serverCertificateId: certId, certificate: readFileSync(TLS_CERT!, 'utf8'), privateKey: readFileSync(TLS_KEY!, 'utf8') } } : {},
     caCertificates: {},
     tlsCipherPolicies: {},
   };
+}
+
+const RECONFIG = Number(process.env.RECONFIG ?? 0);
+const RECONFIG_MS = Number(process.env.RECONFIG_MS ?? 5);
+
+/** RECONFIG: N changes, one per tick while the HTTP listener carries load (the wrk run). */
+async function reconfigure(dp: DataPlane) {
+  const counters = dp.counters.get(`lb-bench_http_${BASE + 1}`);
+  let seen = counters.requests;
+  let first = 0;
+  for (let i = 0; i < RECONFIG; ) {
+    await new Promise((r) => setTimeout(r, RECONFIG_MS));
+    const now = counters.requests;
+    if (now - seen >= 20) {
+      if (!first) first = Date.now();
+      const r = await dp.apply(buildSnapshot(true, true, i++));
+      if (r.failed.length) console.error('reconfig: bind failed', r.failed);
+    }
+    seen = now;
+  }
+  console.error(`openslb reconfig: ${RECONFIG} changes applied under HTTP load in ${((Date.now() - first) / 1000).toFixed(1)} s (pid ${process.pid})`);
 }
 
 async function runPlane() {
@@ -143,6 +190,7 @@ async function runPlane() {
       });
     while (!((await up(18081)) && (await up(18082)) && (await up(15201)))) await new Promise((r) => setTimeout(r, 200));
     await dp.apply(buildSnapshot(!!http, true));
+    if (RECONFIG > 0 && http) await reconfigure(dp);
   })();
   const stop = () => {
     dp.destroy();

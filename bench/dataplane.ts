@@ -10,6 +10,9 @@
 // HTTPS listener (PORT_BASE+2), with the suites and versions of TLS_POLICY
 // (tls_cipher_policy_1_2_strict_with_1_3 by default) given to nginx as OpenSSL lists. Run only
 // this round: `TESTS="https tlshs" WORKERS_MULTI=0 npm run bench:dataplane`.
+// RECONFIG=N: each OpenSLB data plane applies N configuration changes while its HTTP listener is
+// under wrk load (see bench/dataplane-runner.ts); TESTS defaults to `http` and ROUNDS to 1, and the
+// summary prints the socket errors and non-2xx responses wrk reported against OpenSLB.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,7 +94,8 @@ process.on('SIGINT', () => process.exit(130));
 
 const single = await startPlane(1, 18300);
 const multi = MULTI > 1 ? await startPlane(MULTI, 18400) : undefined;
-const tests = process.env.TESTS ?? (single.http ? 'http https tlshs big iperf' : 'big iperf');
+const RECONFIG = Number(process.env.RECONFIG ?? 0);
+const tests = process.env.TESTS ?? (RECONFIG > 0 ? 'http' : single.http ? 'http https tlshs big iperf' : 'big iperf');
 const w = (n: number) => `openslb-w${n}`;
 const extraHttp = single.http ? [`${w(1)}=http://127.0.0.1:18301/hello`, ...(multi ? [`${w(MULTI)}=http://127.0.0.1:18401/hello`] : [])] : [];
 const extraHttps = single.http ? [`${w(1)}=https://127.0.0.1:18302/hello`, ...(multi ? [`${w(MULTI)}=https://127.0.0.1:18402/hello`] : [])] : [];
@@ -105,7 +109,7 @@ const run = spawnSync('bash', [join(work, 'run.sh')], {
   env: {
     ...process.env,
     TESTS: tests,
-    ROUNDS: process.env.ROUNDS ?? '2',
+    ROUNDS: process.env.ROUNDS ?? (RECONFIG > 0 ? '1' : '2'),
     OUT: out,
     ...tlsEnv,
     EXTRA_HTTP: extraHttp.join(' '),
@@ -119,9 +123,11 @@ stopAll();
 
 const csv = existsSync(join(out, 'results.csv')) ? readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n').slice(1) : [];
 type Row = { test: string; target: string; rps: number; p99: number; mbit: number; cpu: number; errors: number };
-const rows: Row[] = csv.map((l) => {
+const rows: (Row & { socketErrors: number; non2xx: number })[] = csv.map((l) => {
   const c = l.split(',');
-  return { test: c[0]!, target: c[1]!, rps: Number(c[3]) || 0, p99: Number(c[5]) || 0, mbit: Number(c[7]) || 0, errors: (Number(c[8]) || 0) + (Number(c[9]) || 0), cpu: Number(c[10]) || 0 };
+  const socketErrors = Number(c[8]) || 0;
+  const non2xx = Number(c[9]) || 0;
+  return { test: c[0]!, target: c[1]!, rps: Number(c[3]) || 0, p99: Number(c[5]) || 0, mbit: Number(c[7]) || 0, errors: socketErrors + non2xx, socketErrors, non2xx, cpu: Number(c[10]) || 0 };
 });
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const lines: string[] = [];
@@ -153,6 +159,12 @@ for (const t of tests.split(/\s+/)) {
 }
 console.log(`\n## OpenSLB data plane vs nginx (${new Date().toISOString()})`);
 console.log(lines.join('\n'));
+if (RECONFIG > 0) {
+  console.log(`\n### RECONFIG=${RECONFIG}: ${RECONFIG} configuration changes per data plane during its HTTP wrk run\n`);
+  for (const r of rows.filter((x) => x.test === 'http' && x.target.startsWith('openslb'))) {
+    console.log(`- ${r.target}: ${Math.round(r.rps)} req/s, wrk socket errors ${r.socketErrors}, non-2xx ${r.non2xx}`);
+  }
+}
 if (process.env.KEEP !== '1') rmSync(work, { recursive: true, force: true });
 else console.log(`\nraw results kept in ${out}`);
 process.exit(run.status ?? 1);
