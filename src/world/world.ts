@@ -551,12 +551,16 @@ export function usableRange(c: Cidr): { first: number; last: number } {
 export async function vswitchAvailableIps(tx: Tx, scope: Scope, vsw: VSwitchDoc): Promise<number> {
   const c = parseCidr(vsw.CidrBlock)!;
   const r = usableRange(c);
-  const leases = (await tx.list<AddressLease>('addressLease', GLOBAL)).filter((l) => {
-    // a vSwitch with a host block has private addresses other VPCs may reuse: only its own leases count
-    if (vsw.HostCidrBlock) return l.VSwitchId === vsw.VSwitchId;
-    const ip = parseIp(l.Address);
-    return ip !== undefined && ip >= r.first && ip <= r.last;
-  }).length;
+  // A vSwitch with a host block has private addresses other VPCs may reuse: only its own load
+  // balancers count, found through the index. A loopback vSwitch's addresses are machine-wide
+  // (every account's default VPC has the same block), so every lease in its range counts — a scan
+  // of the leases, kept for those world vSwitches only.
+  const leases = vsw.HostCidrBlock
+    ? await tx.count('loadBalancer', scope, { where: { VSwitchId: vsw.VSwitchId } })
+    : (await tx.list<AddressLease>('addressLease', GLOBAL)).filter((l) => {
+        const ip = parseIp(l.Address);
+        return ip !== undefined && ip >= r.first && ip <= r.last;
+      }).length;
   const insts = await tx.count('instance', scope, { where: { VSwitchId: vsw.VSwitchId } });
   return Math.max(0, Math.max(0, r.last - r.first + 1) - leases - insts);
 }
