@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Dependencies } from '../faults/dependencies.js';
 import { FaultInputError, type FaultRules } from '../faults/rules.js';
-import { addOperatorHandler, jsonObjectBody, refuseOperatorRequest, type OperatorAccess } from './operator-http.js';
+import { addOperatorHandler, jsonObjectBody, type OperatorAccess } from './operator-http.js';
 
 export interface FaultsApiOptions extends OperatorAccess {
   faults: FaultRules;
@@ -52,17 +52,5 @@ export function registerFaultsApi(app: FastifyInstance, o: FaultsApiOptions): vo
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new FaultInputError(400, 'InvalidLimits', 'MaxInflight must be a whole number ≥ 0 (0 = no limit)');
     o.gateway.maxInflight = n;
     return { MaxInflight: n, InFlight: o.gateway.inFlight };
-  });
-}
-
-/** GET /metrics: loopback clients without a token, others only with the operator token. */
-export function registerMetricsRoute(app: FastifyInstance, o: OperatorAccess & { render: () => Promise<{ contentType: string; body: string }> }): void {
-  app.get('/metrics', async (req, reply) => {
-    const a = req.socket.remoteAddress ?? '';
-    const loopback = a.startsWith('127.') || a === '::1' || a.startsWith('::ffff:127.');
-    // a remote peer needs the operator token (whether or not the operator API answers remote peers)
-    if (!loopback && refuseOperatorRequest({ token: o.token, allowRemote: true }, req, reply)) return reply;
-    const m = await o.render();
-    return reply.type(m.contentType).send(m.body);
   });
 }

@@ -13,7 +13,7 @@ export interface OperatorAccess {
   allowRemote?: boolean;
 }
 
-const isLoopbackPeer = (a: string | undefined) => !!a && (a.startsWith('127.') || a === '::1' || a.startsWith('::ffff:127.'));
+export const isLoopbackPeer = (a: string | undefined) => !!a && (a.startsWith('127.') || a === '::1' || a.startsWith('::ffff:127.'));
 
 /** Compares in time independent of where the strings differ. */
 function sameToken(a: string, b: string): boolean {

@@ -174,24 +174,22 @@ export class Dependencies {
    * unavailable — `answer` is the product's entry for it. Counted like any failed use.
    */
   useProduct(code: string, answer: () => ApiError): void {
-    if (!this.anyDown || !Dependencies.isName(code)) return;
-    const e = this.map.get(code)!;
-    if (e.state === 'up') return;
-    if (e.state === 'flaky' && this.random() >= e.probability) return;
-    e.failed++;
-    this.onFailed?.(code);
-    throw answer();
+    if (this.anyDown && Dependencies.isName(code) && this.failsNow(code)) throw answer();
   }
 
   /** Throws the dependency's answer when this use of it fails. */
   use(name: DependencyName): void {
-    if (!this.anyDown) return;
+    if (this.anyDown && this.failsNow(name)) throw FAILURES[name][this.map.get(name)!.failure]!();
+  }
+
+  /** Whether this use of a dependency fails (down, or flaky and the draw says so); counts it. */
+  private failsNow(name: DependencyName): boolean {
     const e = this.map.get(name)!;
-    if (e.state === 'up') return;
-    if (e.state === 'flaky' && this.random() >= e.probability) return;
+    if (e.state === 'up') return false;
+    if (e.state === 'flaky' && this.random() >= e.probability) return false;
     e.failed++;
     this.onFailed?.(name);
-    throw FAILURES[name][e.failure]!();
+    return true;
   }
 
   /**

@@ -1,9 +1,6 @@
 // Clients for the ECS 2014-05-26 product of a test server: pop-core (V1), openapi-client (V3) and
 // the generated SDK @alicloud/ecs20140526, plus the clock and world helpers the ECS tests share.
 import RPCClient from '@alicloud/pop-core';
-import OpenApi, { Config, OpenApiRequest, Params } from '@alicloud/openapi-client';
-import OpenApiUtil from '@alicloud/openapi-util';
-import { RuntimeOptions } from '@alicloud/tea-util';
 import Ecs from '@alicloud/ecs20140526';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { AK, type TestServer } from './server.js';
@@ -22,12 +19,8 @@ export async function ecs(s: TestServer, action: string, params: Rec = {}, o: { 
 }
 
 /** openapi-client callApi with signature V3 on version 2014-05-26. */
-export async function ecsV3(s: TestServer, action: string, params: Rec = {}): Promise<{ statusCode: number; body: Rec }> {
-  const config = new Config({ accessKeyId: AK.id, accessKeySecret: AK.secret, endpoint: `127.0.0.1:${s.port}`, protocol: 'http', regionId: 'cn-hangzhou', readTimeout: 30_000, connectTimeout: 30_000 });
-  const client = new OpenApi.default(config);
-  const p = new Params({ action, version: ECS_VERSION, protocol: 'HTTP', pathname: '/', method: 'POST', authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json' });
-  const req = new OpenApiRequest({ query: OpenApiUtil.default.query(params) });
-  return (await client.callApi(p, req, new RuntimeOptions({}))) as { statusCode: number; body: Rec };
+export function ecsV3(s: TestServer, action: string, params: Rec = {}): Promise<{ statusCode: number; body: Rec }> {
+  return s.v3(action, params, { version: ECS_VERSION });
 }
 
 /** The generated SDK, pointed at the test server. */

@@ -672,6 +672,7 @@ export class FastConn implements Tracked {
     if (!log || !ctx.accessLog) return;
     this.log = null;
     const m = this.member;
+    const tls = tlsOf(this.socket);
     ctx.accessLog.write({
       clientIp: log.clientIp,
       clientPort: log.clientPort,
@@ -689,8 +690,8 @@ export class FastConn implements Tracked {
       upstreamStatus: upstream,
       upstreamResponseTime: s,
       // HTTP/1.1 over TLS on the fast path: the client socket is the TLS socket
-      sslProtocol: tlsOf(this.socket)?.getProtocol() ?? undefined,
-      sslCipher: tlsOf(this.socket)?.getCipher()?.name,
+      sslProtocol: tls?.getProtocol() ?? undefined,
+      sslCipher: tls?.getCipher()?.name,
     });
   }
 
