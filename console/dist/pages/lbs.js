@@ -1,0 +1,69 @@
+import { call } from '../api.js';
+import { field, fill, h, select, table } from '../dom.js';
+import { t } from '../i18n.js';
+import { region } from '../region.js';
+import { go, href } from '../router.js';
+import { badge, errorPanel, formDialog, formValue } from '../ui.js';
+const PAGE = 10;
+const IP = /^[0-9a-f.:]+$/i;
+export function searchParam(q) {
+    if (!q)
+        return {};
+    if (/^lb-/.test(q))
+        return { LoadBalancerId: q };
+    if (IP.test(q) && /[.:]/.test(q))
+        return { Address: q };
+    return { LoadBalancerName: q };
+}
+export const statusBadge = (s) => badge(t(s === 'active' || s === 'running' ? 'status.active' : s === 'inactive' || s === 'stopped' ? 'status.inactive' : 'status.other', { s }), s);
+export function lbsPage(main) {
+    let page = 1;
+    const q = h('input', { name: 'q', type: 'search' });
+    const tagKey = h('input', { name: 'tagKey' });
+    const tagValue = h('input', { name: 'tagValue' });
+    const list = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' });
+    const filters = h('form', { class: 'filters', role: 'search', onsubmit: (e) => (e.preventDefault(), (page = 1), void load()) }, field(t('lbs.search'), q, t('lbs.searchHint')), field(t('lbs.tagKey'), tagKey), field(t('lbs.tagValue'), tagValue), h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('action.search'))));
+    async function load() {
+        list.setAttribute('aria-busy', 'true');
+        try {
+            const tags = tagKey.value.trim() ? JSON.stringify([{ TagKey: tagKey.value.trim(), ...(tagValue.value.trim() ? { TagValue: tagValue.value.trim() } : {}) }]) : undefined;
+            const r = await call('DescribeLoadBalancers', { RegionId: region(), PageNumber: page, PageSize: PAGE, Tags: tags, ...searchParam(q.value.trim()) });
+            const lbs = r.LoadBalancers?.LoadBalancer ?? [];
+            const total = Number(r.TotalCount ?? 0);
+            const pages = Math.max(1, Math.ceil(total / PAGE));
+            const rows = lbs.map((lb) => [
+                h('a', { href: href('lb', lb.LoadBalancerId) }, lb.LoadBalancerName || lb.LoadBalancerId),
+                h('code', {}, lb.LoadBalancerId),
+                statusBadge(lb.LoadBalancerStatus),
+                lb.Address,
+                `${t(lb.AddressType === 'internet' ? 'lb.internet' : 'lb.intranet')} · ${lb.NetworkType}`,
+                lb.LoadBalancerSpec ?? t('lb.payByCLCU'),
+                h('span', { class: 'tags' }, ...(lb.Tags?.Tag ?? []).map((tg) => badge(`${tg.TagKey}${tg.TagValue ? `=${tg.TagValue}` : ''}`, 'tag'))),
+            ]);
+            fill(list, lbs.length
+                ? table([t('lbs.name'), t('lbs.id'), t('lbs.status'), t('lbs.address'), t('lbs.network'), t('lbs.spec'), t('lbs.tags')], rows, t('nav.lbs'))
+                : h('p', { class: 'empty' }, t('lbs.empty')), h('nav', { class: 'pager', 'aria-label': t('lbs.paging') }, h('button', { type: 'button', disabled: page <= 1, onclick: () => ((page -= 1), void load()) }, t('action.prev')), h('span', {}, t('lbs.page', { page, pages, total })), h('button', { type: 'button', disabled: page >= pages, onclick: () => ((page += 1), void load()) }, t('action.next'))));
+        }
+        catch (e) {
+            fill(list, errorPanel(e));
+        }
+        finally {
+            list.setAttribute('aria-busy', 'false');
+        }
+    }
+    const create = () => formDialog(t('lbs.create'), [
+        field(t('lbs.name'), h('input', { name: 'LoadBalancerName', maxlength: '80' })),
+        field(t('lb.addressType'), select('AddressType', [['internet', t('lb.internet')], ['intranet', t('lb.intranet')]])),
+        field(t('lbs.spec'), select('LoadBalancerSpec', [['', t('lb.payByCLCU')], ...['slb.s1.small', 'slb.s2.small', 'slb.s2.medium', 'slb.s3.small', 'slb.s3.medium', 'slb.s3.large'].map((s) => [s, s])])),
+    ], t('action.create'), async (form) => {
+        const r = await call('CreateLoadBalancer', {
+            RegionId: region(),
+            LoadBalancerName: formValue(form, 'LoadBalancerName'),
+            AddressType: formValue(form, 'AddressType'),
+            LoadBalancerSpec: formValue(form, 'LoadBalancerSpec'),
+        });
+        go('lb', r.LoadBalancerId);
+    });
+    fill(main, h('div', { class: 'page-head' }, h('h1', {}, t('nav.lbs'), ' ', h('small', { class: 'muted' }, region())), h('button', { type: 'button', class: 'primary', onclick: create }, t('lbs.create'))), filters, list);
+    void load();
+}
