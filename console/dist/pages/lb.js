@@ -7,7 +7,7 @@ import { announce, badge, busy, confirmDialog, errorPanel, formDialog, formValue
 import { trafficPanel } from './charts.js';
 import { createListenerDialog } from './listener-form.js';
 import { statusBadge } from './lbs.js';
-const HEALTH_POLL_MS = 2500;
+const POLL_MS = 2500;
 const healthBadge = (s) => badge(t(s === 'normal' ? 'health.normal' : s === 'abnormal' ? 'health.abnormal' : 'health.unavailable'), `health-${s}`);
 const button = (label, onclick, cls, extra = {}) => h('button', { type: 'button', class: cls, onclick, ...extra }, label);
 export async function lbPage(main, id) {
@@ -27,11 +27,14 @@ export async function lbPage(main, id) {
     async function refresh() {
         const lb = await call('DescribeLoadBalancerAttribute', base);
         renderSummary(lb);
-        const ls = (await call('DescribeLoadBalancerListeners', { RegionId: region(), 'LoadBalancerId.1': lbId, MaxResults: 100 })).Listeners ?? [];
+        const ls = await describeListeners();
         renderListeners(ls);
         renderBackends(lb.BackendServers?.BackendServer ?? []);
         await renderGroups(ls);
     }
+    const describeListeners = async () => (await call('DescribeLoadBalancerListeners', { RegionId: region(), 'LoadBalancerId.1': lbId, MaxResults: 100 })).Listeners ?? [];
+    const statesOf = (ls) => ls.map((l) => `${l.ListenerProtocol}:${l.ListenerPort}:${l.Status}`).join(',');
+    let shownStates = '';
     const reload = () => void refresh().catch((e) => fill(summary, errorPanel(e)));
     function renderSummary(lb) {
         const protectedOn = lb.DeleteProtection === 'on';
@@ -86,6 +89,7 @@ export async function lbPage(main, id) {
         }, extra);
     }
     function renderListeners(ls) {
+        shownStates = statesOf(ls);
         const rows = ls.map((l) => {
             const p = String(l.ListenerProtocol);
             const running = l.Status === 'running';
@@ -164,12 +168,14 @@ export async function lbPage(main, id) {
             reload();
         });
     }
-    async function pollHealth() {
+    async function poll() {
         if (!alive)
             return;
         if (document.visibilityState === 'visible') {
             try {
-                const list = (await call('DescribeHealthStatus', base)).BackendServers?.BackendServer ?? [];
+                const [list, ls] = await Promise.all([call('DescribeHealthStatus', base).then((r) => r.BackendServers?.BackendServer ?? []), describeListeners()]);
+                if (statesOf(ls) !== shownStates)
+                    renderListeners(ls);
                 const rows = list.map((b) => [`${String(b.Protocol ?? '').toUpperCase()}:${b.ListenerPort}`, h('code', {}, b.ServerId), b.ServerIp ?? '', String(b.Port), healthBadge(b.ServerHealthStatus)]);
                 fill(health, h('h2', { id: 'health-h' }, t('lb.health'), ' ', h('small', { class: 'muted' }, t('lb.healthLive'))), rows.length ? table([t('listener.listener'), t('backend.server'), t('backend.ip'), t('backend.port'), t('backend.health')], rows, t('lb.health')) : h('p', { class: 'empty' }, t('lb.noHealth')));
             }
@@ -178,7 +184,7 @@ export async function lbPage(main, id) {
             }
         }
         if (alive)
-            timer = setTimeout(() => void pollHealth(), HEALTH_POLL_MS);
+            timer = setTimeout(() => void poll(), POLL_MS);
     }
     async function renderGroups(ls) {
         const vgroups = (await call('DescribeVServerGroups', base)).VServerGroups?.VServerGroup ?? [];
@@ -202,7 +208,7 @@ export async function lbPage(main, id) {
     const members = (list) => (list ?? []).map((m) => `${m.ServerId}:${m.Port}${m.ServerType ? ` (${m.ServerType})` : ''}`).join(', ');
     fill(main, h('p', {}, h('a', { href: href('lbs') }, `← ${t('nav.lbs')}`)), summary, listeners, traffic, health, backends, groups);
     await refresh();
-    void pollHealth();
+    void poll();
     return () => {
         alive = false;
         clearTimeout(timer);

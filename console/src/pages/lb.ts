@@ -10,7 +10,7 @@ import { trafficPanel } from './charts.js';
 import { createListenerDialog } from './listener-form.js';
 import { statusBadge } from './lbs.js';
 
-const HEALTH_POLL_MS = 2500;
+const POLL_MS = 2500;
 
 const healthBadge = (s: string) => badge(t(s === 'normal' ? 'health.normal' : s === 'abnormal' ? 'health.abnormal' : 'health.unavailable'), `health-${s}`);
 const button = (label: string, onclick: (e: Event) => void, cls?: string, extra: Record<string, string> = {}) => h('button', { type: 'button', class: cls, onclick, ...extra }, label);
@@ -32,11 +32,16 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
   async function refresh(): Promise<void> {
     const lb = await call('DescribeLoadBalancerAttribute', base);
     renderSummary(lb);
-    const ls: Json[] = (await call('DescribeLoadBalancerListeners', { RegionId: region(), 'LoadBalancerId.1': lbId, MaxResults: 100 })).Listeners ?? [];
+    const ls = await describeListeners();
     renderListeners(ls);
     renderBackends(lb.BackendServers?.BackendServer ?? []);
     await renderGroups(ls);
   }
+  const describeListeners = async (): Promise<Json[]> => (await call('DescribeLoadBalancerListeners', { RegionId: region(), 'LoadBalancerId.1': lbId, MaxResults: 100 })).Listeners ?? [];
+  /** what the listener table shows that changes on its own (starting → running, …) */
+  const statesOf = (ls: Json[]) => ls.map((l) => `${l.ListenerProtocol}:${l.ListenerPort}:${l.Status}`).join(',');
+  let shownStates = '';
+
   const reload = () => void refresh().catch((e) => fill(summary, errorPanel(e)));
 
   function renderSummary(lb: Json): void {
@@ -101,6 +106,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
   }
 
   function renderListeners(ls: Json[]): void {
+    shownStates = statesOf(ls);
     const rows = ls.map((l) => {
       const p = String(l.ListenerProtocol);
       const running = l.Status === 'running';
@@ -202,12 +208,16 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
     );
   }
 
-  /** DescribeHealthStatus now, and again every few seconds while the page is shown. */
-  async function pollHealth(): Promise<void> {
+  /**
+   * DescribeHealthStatus now, and again every few seconds while the page is shown; the listener
+   * table is redrawn only when a status changed by itself (so focus stays where it is).
+   */
+  async function poll(): Promise<void> {
     if (!alive) return;
     if (document.visibilityState === 'visible') {
       try {
-        const list: Json[] = (await call('DescribeHealthStatus', base)).BackendServers?.BackendServer ?? [];
+        const [list, ls] = await Promise.all([call('DescribeHealthStatus', base).then((r): Json[] => r.BackendServers?.BackendServer ?? []), describeListeners()]);
+        if (statesOf(ls) !== shownStates) renderListeners(ls);
         const rows = list.map((b) => [`${String(b.Protocol ?? '').toUpperCase()}:${b.ListenerPort}`, h('code', {}, b.ServerId), b.ServerIp ?? '', String(b.Port), healthBadge(b.ServerHealthStatus)]);
         fill(
           health,
@@ -218,7 +228,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
         fill(health, h('h2', { id: 'health-h' }, t('lb.health')), errorPanel(e));
       }
     }
-    if (alive) timer = setTimeout(() => void pollHealth(), HEALTH_POLL_MS);
+    if (alive) timer = setTimeout(() => void poll(), POLL_MS);
   }
 
   async function renderGroups(ls: Json[]): Promise<void> {
@@ -251,7 +261,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
 
   fill(main, h('p', {}, h('a', { href: href('lbs') }, `← ${t('nav.lbs')}`)), summary, listeners, traffic, health, backends, groups);
   await refresh();
-  void pollHealth();
+  void poll();
   return () => {
     alive = false;
     clearTimeout(timer);

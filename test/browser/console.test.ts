@@ -1,0 +1,182 @@
+// The web console in a real browser (Debian's chromium through playwright-core) against a real
+// server with its data plane and two real HTTP backends: the issue's flow, done through the UI only.
+// A wrong secret shows SignatureDoesNotMatch; sign in; create a load balancer, an HTTP listener and
+// two backends; health turns normal, then abnormal for a stopped backend; Chinese; delete it all.
+// Hostile names render as text; the secret stays in sessionStorage and goes on sign-out; the
+// operator token shows the operator page; no page logs a console error (other than the one failed
+// request each deliberate API error causes).
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { freePort, HttpBackend, IPS, REGION, registerInstances } from '../e2e/helpers.js';
+import { AK, startTestServer, type TestServer } from '../helpers/server.js';
+
+const CHROMIUM = process.env['OPENSLB_CHROMIUM'] ?? '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (apt-get install chromium, or set OPENSLB_CHROMIUM); .ci/run installs it`;
+
+/** Polls `cond` every 100 ms until it holds (no fixed sleeps). */
+async function until(cond: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('web console in chromium', { skip, timeout: 120_000 }, () => {
+  let s: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let instances: string[];
+  const a = new HttpBackend(IPS[0], 'a');
+  const b = new HttpBackend(IPS[1], 'b');
+  /** console errors; a failed request is expected only while `allowFailedRequests` is set */
+  const problems: string[] = [];
+  let allowFailedRequests = false;
+
+  before(async () => {
+    s = await startTestServer({ dataPlane: true });
+    instances = await registerInstances(s, 'ui');
+    // the default server group sends to one BackendServerPort: both backends listen on the same port
+    for (let i = 0; ; i++) {
+      await a.start(0);
+      try {
+        await b.start(a.port);
+        break;
+      } catch (e) {
+        await a.stop();
+        if (i === 5) throw e;
+      }
+    }
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() !== 'error') return;
+      if (allowFailedRequests && /^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return;
+      problems.push(`console: ${m.text()}`);
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await Promise.allSettled([a.stop(), b.stop()]);
+    await s?.stop();
+  });
+
+  const section = (heading: string | RegExp) => page.locator('section', { has: page.getByRole('heading', { name: heading }) });
+  const dialog = () => page.getByRole('dialog');
+  const healthCells = (status: string) => section(/Backend health|后端健康状态/).getByRole('cell', { name: status, exact: true });
+  const count = async (l: Locator, n: number) => (await l.count()) === n;
+
+  test('a wrong secret shows SignatureDoesNotMatch with the error center link', async () => {
+    await page.goto(`${s.url}/console?lang=en`);
+    await page.getByLabel('AccessKey ID').fill(AK.id);
+    await page.getByLabel('AccessKey secret').fill('not-the-secret');
+    allowFailedRequests = true;
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.getByText('SignatureDoesNotMatch').waitFor();
+    allowFailedRequests = false;
+    assert.match((await alert.getByRole('link').getAttribute('href'))!, /\/error-center#SignatureDoesNotMatch(~\d+)?$/);
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'a refused pair is not kept');
+  });
+
+  test('sign in, create a load balancer, an HTTP listener and two backends; health turns normal', async () => {
+    await page.getByLabel('AccessKey secret').fill(AK.secret);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: /Load balancers/ }).waitFor();
+    assert.equal(await page.evaluate(() => JSON.stringify(localStorage).includes('testSecret')), false, 'the secret is not in localStorage');
+
+    await page.getByRole('button', { name: 'Create load balancer' }).click();
+    await dialog().getByLabel('Name').fill('web-console');
+    await dialog().getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: 'web-console' }).waitFor();
+    const lbId = decodeURIComponent(new URL(page.url()).hash.split('/')[2]!);
+    const address = String(((await s.call('DescribeLoadBalancerAttribute', { RegionId: REGION, LoadBalancerId: lbId })) as { Address: string }).Address);
+    const port = await freePort(address);
+
+    await page.getByRole('button', { name: 'Add listener' }).click();
+    await dialog().getByLabel('Protocol').selectOption('http');
+    await dialog().getByLabel('Listener port').fill(String(port));
+    await dialog().getByLabel('Backend port').fill(String(a.port));
+    await dialog().getByLabel('Health check interval').fill('1');
+    await dialog().getByRole('button', { name: 'Create' }).click();
+    await section('Listeners').getByRole('cell', { name: String(port), exact: true }).waitFor();
+
+    await page.getByRole('button', { name: 'Add backend servers' }).click();
+    for (const id of instances) await dialog().getByRole('checkbox', { name: new RegExp(id) }).check();
+    await dialog().getByRole('button', { name: 'Add', exact: true }).click();
+    await section('Default server group').getByRole('cell', { name: instances[1]!, exact: true }).waitFor();
+
+    await section('Listeners').getByRole('button', { name: 'Start' }).click();
+    await section('Listeners').getByText('Running').waitFor();
+    await until(() => count(healthCells('Normal'), 2), 'both backends normal');
+  });
+
+  test('a stopped backend turns abnormal on its own (the page polls)', async () => {
+    await b.stop();
+    await until(() => count(healthCells('Abnormal'), 1), 'one backend abnormal');
+    assert.equal(await healthCells('Normal').count(), 1);
+  });
+
+  test('names from the API are shown as text, never markup', async () => {
+    const lbId = decodeURIComponent(new URL(page.url()).hash.split('/')[2]!);
+    const hostile = '<img src=x onerror="document.title=1">';
+    await s.call('AddTags', { RegionId: REGION, LoadBalancerId: lbId, Tags: JSON.stringify([{ TagKey: 'x', TagValue: hostile }]) });
+    await page.getByRole('link', { name: /Load balancers/ }).first().click();
+    await page.getByText(`x=${hostile}`).waitFor();
+    assert.equal(await page.locator('main img').count(), 0);
+  });
+
+  test('switching to Chinese relabels the page, health and errors included', async () => {
+    await page.getByRole('link', { name: 'web-console' }).click();
+    await page.getByRole('button', { name: '中文' }).click();
+    await page.getByRole('heading', { name: '监听' }).waitFor();
+    await until(() => count(healthCells('异常'), 1), 'abnormal in Chinese');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+    assert.match(page.url(), /[?&]lang=zh-CN/);
+  });
+
+  test('delete everything through the UI, with confirmations', async () => {
+    const listeners = section('监听');
+    await listeners.getByRole('button', { name: '删除' }).click();
+    await dialog().getByRole('button', { name: '删除' }).click();
+    await listeners.getByText('还没有监听。').waitFor();
+    for (let left = 2; left > 0; left--) {
+      await section('默认服务器组').getByRole('button', { name: '移除' }).first().click();
+      await dialog().getByRole('button', { name: '删除' }).click();
+      await until(() => count(section('默认服务器组').getByRole('button', { name: '移除' }), left - 1), 'backend removed');
+    }
+    // delete protection: the delete dialog says so and offers to turn it off
+    await page.getByRole('button', { name: '开启' }).click();
+    await page.getByText('删除保护已开启。', { exact: false }).first().waitFor({ state: 'attached' });
+    await page.locator('main').getByRole('button', { name: '删除', exact: true }).first().click();
+    await dialog().getByText('开启了删除保护').waitFor();
+    await dialog().getByRole('button', { name: '关闭删除保护' }).click();
+    await dialog().getByText('删除保护已关闭。').waitFor();
+    await dialog().getByRole('button', { name: '删除' }).click();
+    await page.getByText('当前地域还没有负载均衡实例。').waitFor();
+  });
+
+  test('the other pages open without errors; sign-out drops the secret; the operator token signs in', async () => {
+    await page.getByRole('link', { name: '访问控制' }).click();
+    await page.getByText('还没有访问控制策略组。').waitFor();
+    await page.getByRole('link', { name: '证书管理' }).click();
+    await page.getByRole('heading', { name: '服务器证书' }).waitFor();
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('tab', { name: 'Operator token' }).waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    await page.getByRole('tab', { name: 'Operator token' }).click();
+    await page.getByRole('textbox', { name: 'Operator token' }).fill(s.operatorToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await section('Accounts').getByText(s.rootAccountId).waitFor();
+    await section('Data plane').getByText(/^Snapshot \d+/).waitFor();
+  });
+
+  test('no console errors on any page', () => {
+    assert.deepEqual(problems, []);
+  });
+});
