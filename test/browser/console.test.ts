@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { createCA, issueLeaf } from '../../src/util/pki.js';
 import { freePort, HttpBackend, IPS, REGION, registerInstances } from '../e2e/helpers.js';
 import { AK, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -65,9 +66,9 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
     await s?.stop();
   });
 
-  const section = (heading: string | RegExp) => page.locator('section', { has: page.getByRole('heading', { name: heading }) });
+  const section = (heading: string | RegExp) => page.locator('section', { has: page.getByRole('heading', { name: heading, exact: true }) });
   const dialog = () => page.getByRole('dialog');
-  const healthCells = (status: string) => section(/Backend health|后端健康状态/).getByRole('cell', { name: status, exact: true });
+  const healthCells = (status: string) => page.locator('section', { has: page.locator('#health-h') }).getByRole('cell', { name: status, exact: true });
   const count = async (l: Locator, n: number) => (await l.count()) === n;
 
   test('a wrong secret shows SignatureDoesNotMatch with the error center link', async () => {
@@ -130,8 +131,78 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(await page.locator('main img').count(), 0);
   });
 
-  test('switching to Chinese relabels the page, health and errors included', async () => {
+  test('certificates, ACLs, server groups, an HTTPS listener, rules and domain extensions through the UI', async () => {
+    const ca = createCA();
+    const leaf = issueLeaf({ certPem: ca.certPem, keyPem: ca.keyPem }, ['www.example.com']);
+    await page.getByRole('link', { name: 'Certificates' }).click();
+    await page.getByRole('button', { name: 'Upload certificate', exact: true }).click();
+    await dialog().getByLabel('Name').fill('site');
+    await dialog().getByRole('textbox', { name: 'Certificate (PEM)' }).fill(leaf.certPem);
+    await dialog().getByRole('textbox', { name: 'Private key (PEM)' }).fill(leaf.keyPem);
+    await dialog().getByRole('button', { name: 'Upload certificate' }).click();
+    await section('Server certificates').getByRole('cell', { name: 'site', exact: true }).waitFor();
+
+    await page.getByRole('link', { name: 'Access control' }).click();
+    await page.getByRole('button', { name: 'Create ACL' }).click();
+    await dialog().getByLabel('Name').fill('office');
+    await dialog().getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('cell', { name: 'office', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Add entry' }).click();
+    await dialog().getByLabel('Address or CIDR block').fill('10.0.0.0/8');
+    await dialog().getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('10.0.0.0/8').waitFor();
+
+    await page.getByRole('link', { name: 'Load balancers' }).first().click();
     await page.getByRole('link', { name: 'web-console' }).click();
+    await page.getByRole('button', { name: 'Create VServer group' }).click();
+    await dialog().getByLabel('Name').fill('vg');
+    await dialog().getByRole('checkbox', { name: new RegExp(instances[0]!) }).check();
+    await dialog().getByLabel('Port').fill(String(a.port));
+    await dialog().getByRole('button', { name: 'Create' }).click();
+    await section('VServer groups').getByRole('cell', { name: 'vg', exact: true }).waitFor();
+
+    await page.getByRole('button', { name: 'Create master-slave group' }).click();
+    await dialog().getByLabel('Name').fill('ms');
+    await dialog().getByLabel('Master server').selectOption(instances[0]!);
+    await dialog().getByLabel('Slave server').selectOption(instances[1]!);
+    await dialog().getByLabel('Port').fill(String(a.port));
+    await dialog().getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('cell', { name: 'ms', exact: true }).waitFor();
+
+    const lbId = decodeURIComponent(new URL(page.url()).hash.split('/')[2]!);
+    const address = String(((await s.call('DescribeLoadBalancerAttribute', { RegionId: REGION, LoadBalancerId: lbId })) as { Address: string }).Address);
+    const port = await freePort(address);
+    await page.getByRole('button', { name: 'Add listener' }).click();
+    await dialog().getByLabel('Protocol').selectOption('https');
+    await dialog().getByLabel('Listener port').fill(String(port));
+    await dialog().getByLabel('Forward to').selectOption({ label: 'VServer group: vg' });
+    await dialog().getByLabel('Server certificate').selectOption({ index: 1 });
+    await dialog().getByLabel('Access control').selectOption({ label: 'Whitelist office' });
+    await dialog().getByRole('button', { name: 'Create' }).click();
+    await section('Listeners').getByRole('cell', { name: String(port), exact: true }).waitFor();
+    await section('Listeners').getByRole('cell', { name: /^Whitelist: acl-/ }).waitFor();
+
+    const https = section('Listeners').getByRole('row', { name: new RegExp(`HTTPS ${port}`) });
+    await https.getByRole('button', { name: 'Edit' }).click();
+    await dialog().getByLabel('Description').fill('<b>edited</b>');
+    await dialog().getByRole('button', { name: 'Save' }).click();
+    await https.getByRole('cell', { name: '<b>edited</b>', exact: true }).waitFor();
+
+    await page.getByRole('button', { name: 'Add forwarding rule' }).click();
+    await dialog().getByLabel('Listener').selectOption({ label: `HTTPS:${port}` });
+    await dialog().getByLabel('Name').fill('images');
+    await dialog().getByLabel('Domain').fill('www.example.com');
+    await dialog().getByLabel('URL').fill('/img');
+    await dialog().getByRole('button', { name: 'Create' }).click();
+    await section('Forwarding rules').getByRole('cell', { name: '/img', exact: true }).waitFor();
+
+    await page.getByRole('button', { name: 'Add domain extension' }).click();
+    await dialog().getByLabel('Domain').fill('*.example.com');
+    await dialog().getByRole('button', { name: 'Create' }).click();
+    await section('Domain extensions').getByRole('cell', { name: '*.example.com', exact: true }).waitFor();
+  });
+
+  test('switching to Chinese relabels the page, health and errors included', async () => {
     await page.getByRole('button', { name: '中文' }).click();
     await page.getByRole('heading', { name: '监听' }).waitFor();
     await until(() => count(healthCells('异常'), 1), 'abnormal in Chinese');
@@ -141,8 +212,11 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
 
   test('delete everything through the UI, with confirmations', async () => {
     const listeners = section('监听');
-    await listeners.getByRole('button', { name: '删除' }).click();
-    await dialog().getByRole('button', { name: '删除' }).click();
+    for (let left = 2; left > 0; left--) {
+      await listeners.getByRole('button', { name: '删除' }).first().click();
+      await dialog().getByRole('button', { name: '删除' }).click();
+      await until(() => count(listeners.getByRole('button', { name: '删除' }), left - 1), 'listener deleted');
+    }
     await listeners.getByText('还没有监听。').waitFor();
     for (let left = 2; left > 0; left--) {
       await section('默认服务器组').getByRole('button', { name: '移除' }).first().click();
@@ -160,11 +234,16 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
     await page.getByText('当前地域还没有负载均衡实例。').waitFor();
   });
 
-  test('the other pages open without errors; sign-out drops the secret; the operator token signs in', async () => {
+  test('the ACL and the certificate are deleted; sign-out drops the secret; the operator token signs in', async () => {
     await page.getByRole('link', { name: '访问控制' }).click();
+    await page.getByRole('cell', { name: 'office', exact: true }).waitFor();
+    await page.getByRole('button', { name: '删除' }).click();
+    await dialog().getByRole('button', { name: '删除' }).click();
     await page.getByText('还没有访问控制策略组。').waitFor();
     await page.getByRole('link', { name: '证书管理' }).click();
-    await page.getByRole('heading', { name: '服务器证书' }).waitFor();
+    await section('服务器证书').getByRole('button', { name: '删除' }).click();
+    await dialog().getByRole('button', { name: '删除' }).click();
+    await section('服务器证书').getByText('还没有证书。').waitFor();
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('tab', { name: 'Operator token' }).waitFor();

@@ -15,6 +15,7 @@ export function searchParam(q) {
         return { Address: q };
     return { LoadBalancerName: q };
 }
+export const tagText = (tg) => `${tg.TagKey}${tg.TagValue ? `=${tg.TagValue}` : ''}`;
 export const statusBadge = (s) => badge(t(s === 'active' || s === 'running' ? 'status.active' : s === 'inactive' || s === 'stopped' ? 'status.inactive' : 'status.other', { s }), s);
 export function lbsPage(main) {
     let page = 1;
@@ -38,7 +39,7 @@ export function lbsPage(main) {
                 lb.Address,
                 `${t(lb.AddressType === 'internet' ? 'lb.internet' : 'lb.intranet')} · ${lb.NetworkType}`,
                 lb.LoadBalancerSpec ?? t('lb.payByCLCU'),
-                h('span', { class: 'tags' }, ...(lb.Tags?.Tag ?? []).map((tg) => badge(`${tg.TagKey}${tg.TagValue ? `=${tg.TagValue}` : ''}`, 'tag'))),
+                h('span', { class: 'tags' }, ...(lb.Tags?.Tag ?? []).map((tg) => badge(tagText(tg), 'tag'))),
             ]);
             fill(list, lbs.length
                 ? table([t('lbs.name'), t('lbs.id'), t('lbs.status'), t('lbs.address'), t('lbs.network'), t('lbs.spec'), t('lbs.tags')], rows, t('nav.lbs'))

@@ -1,19 +1,23 @@
-// One load balancer: summary, listeners (start/stop/delete, traffic), default backends with their
-// live health, server groups, forwarding rules and domain extensions; delete with its protection.
-import { call, callAll, ECS, type Json } from '../api.js';
+// One load balancer: summary (rename, tags, delete protection, delete), listeners (create, edit,
+// start/stop, delete, traffic), default backends with their live health, server groups, forwarding
+// rules and domain extensions.
+import { call, type Json } from '../api.js';
 import { fill, field, h, table, type Child } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
 import { go, href, type Cleanup } from '../router.js';
 import { announce, badge, busy, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
 import { trafficPanel } from './charts.js';
-import { createListenerDialog } from './listener-form.js';
-import { statusBadge } from './lbs.js';
+import { renderGroups } from './groups.js';
+import { pickedServers, regionInstances, serverPicker } from './instances.js';
+import { listenerChoices, listenerDialog } from './listener-form.js';
+import { statusBadge, tagText } from './lbs.js';
+import { renderRules } from './rules.js';
 
 const POLL_MS = 2500;
 
 const healthBadge = (s: string) => badge(t(s === 'normal' ? 'health.normal' : s === 'abnormal' ? 'health.abnormal' : 'health.unavailable'), `health-${s}`);
-const button = (label: string, onclick: (e: Event) => void, cls?: string, extra: Record<string, string> = {}) => h('button', { type: 'button', class: cls, onclick, ...extra }, label);
+const button = (label: string, onclick: (e: Event) => void, cls?: string) => h('button', { type: 'button', class: cls, onclick }, label);
 
 export async function lbPage(main: HTMLElement, id: string | undefined): Promise<Cleanup> {
   if (!id) throw new Error('no load balancer id');
@@ -21,31 +25,32 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
   const base = { RegionId: region(), LoadBalancerId: lbId };
   const summary = h('section', { class: 'card' });
   const listeners = h('section', { class: 'card' });
-  const backends = h('section', { class: 'card' });
-  const health = h('section', { class: 'card', 'aria-labelledby': 'health-h' });
-  const groups = h('section', { class: 'card' });
   const traffic = h('section', { class: 'card', hidden: true });
+  const health = h('section', { class: 'card', 'aria-labelledby': 'health-h' });
+  const backends = h('section', { class: 'card' });
+  const groups = h('section', { class: 'card' });
+  const rules = h('section', { class: 'card' });
   let stopTraffic: Cleanup | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let alive = true;
 
-  async function refresh(): Promise<void> {
-    const lb = await call('DescribeLoadBalancerAttribute', base);
-    renderSummary(lb);
-    const ls = await describeListeners();
-    renderListeners(ls);
-    renderBackends(lb.BackendServers?.BackendServer ?? []);
-    await renderGroups(ls);
-  }
   const describeListeners = async (): Promise<Json[]> => (await call('DescribeLoadBalancerListeners', { RegionId: region(), 'LoadBalancerId.1': lbId, MaxResults: 100 })).Listeners ?? [];
   /** what the listener table shows that changes on its own (starting → running, …) */
   const statesOf = (ls: Json[]) => ls.map((l) => `${l.ListenerProtocol}:${l.ListenerPort}:${l.Status}`).join(',');
   let shownStates = '';
 
-  const reload = () => void refresh().catch((e) => fill(summary, errorPanel(e)));
+  async function refresh(): Promise<void> {
+    const [lb, ls] = await Promise.all([call('DescribeLoadBalancerAttribute', base), describeListeners()]);
+    renderSummary(lb);
+    renderListeners(ls);
+    renderBackends(lb.BackendServers?.BackendServer ?? []);
+    await Promise.all([renderGroups(groups, lbId, reload), renderRules(rules, lbId, ls)]);
+  }
+  const reload = () => void refresh().catch((e) => summary.append(errorPanel(e)));
 
   function renderSummary(lb: Json): void {
     const protectedOn = lb.DeleteProtection === 'on';
+    const tags: Json[] = lb.Tags?.Tag ?? [];
     const dl = (pairs: [string, Child][]) => h('dl', { class: 'facts' }, ...pairs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
     fill(
       summary,
@@ -56,7 +61,15 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
         [t('lbs.address'), lb.Address],
         [t('lbs.network'), `${t(lb.AddressType === 'internet' ? 'lb.internet' : 'lb.intranet')} · ${lb.NetworkType}`],
         [t('lbs.spec'), lb.LoadBalancerSpec ?? t('lb.payByCLCU')],
-        [t('lbs.tags'), h('span', { class: 'tags' }, ...(lb.Tags?.Tag ?? []).map((tg: Json) => badge(`${tg.TagKey}${tg.TagValue ? `=${tg.TagValue}` : ''}`, 'tag')))],
+        [
+          t('lbs.tags'),
+          h(
+            'span',
+            { class: 'tags' },
+            ...tags.map((tg) => h('span', {}, badge(tagText(tg), 'tag'), h('button', { type: 'button', class: 'link', 'aria-label': t('tag.removeLabel', { tag: tagText(tg) }), onclick: () => removeTag(tg) }, '×'))),
+            button(t('tag.add'), addTag, 'link'),
+          ),
+        ],
         [
           t('lb.deleteProtection'),
           h('span', {}, protectedOn ? t('common.on') : t('common.off'), ' ', button(protectedOn ? t('lb.protectionOff') : t('lb.protectionOn'), (e) => void setProtection(e.currentTarget as HTMLButtonElement, !protectedOn))),
@@ -77,12 +90,22 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
     });
   }
 
-  function rename(lb: Json): void {
+  const rename = (lb: Json) =>
     formDialog(t('action.rename'), [field(t('lbs.name'), h('input', { name: 'LoadBalancerName', value: lb.LoadBalancerName ?? '', maxlength: '80', required: true }))], t('action.save'), async (form) => {
       await call('SetLoadBalancerName', { ...base, LoadBalancerName: formValue(form, 'LoadBalancerName') });
       reload();
     });
-  }
+
+  const addTag = () =>
+    formDialog(t('tag.add'), [field(t('lbs.tagKey'), h('input', { name: 'TagKey', required: true, maxlength: '64' })), field(t('lbs.tagValue'), h('input', { name: 'TagValue', maxlength: '128' }))], t('action.add'), async (form) => {
+      await call('AddTags', { ...base, Tags: JSON.stringify([{ TagKey: formValue(form, 'TagKey'), TagValue: formValue(form, 'TagValue') }]) });
+      reload();
+    });
+  const removeTag = (tg: Json) =>
+    confirmDialog(t('tag.removeTitle'), t('tag.removeConfirm', { tag: tagText(tg) }), async () => {
+      await call('RemoveTags', { ...base, Tags: JSON.stringify([{ TagKey: tg.TagKey, TagValue: tg.TagValue }]) });
+      reload();
+    });
 
   function deleteLb(protectedOn: boolean): void {
     const extra: Child[] = [];
@@ -91,19 +114,28 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
         void busy(off, async () => {
           await call('SetLoadBalancerDeleteProtection', { ...base, DeleteProtection: 'off' });
           fill(note, t('lb.protectionIsOff'));
-          off.remove();
           reload();
         }),
       );
       const note = h('p', { class: 'warn' }, t('lb.protectedNote'), ' ', off);
       extra.push(note);
     }
-    confirmDialog(t('lb.deleteTitle'), t('lb.deleteConfirm', { id: lbId }), async () => {
-      await call('DeleteLoadBalancer', base);
-      announce(t('lb.deleted', { id: lbId }));
-      go('lbs');
-    }, extra);
+    confirmDialog(
+      t('lb.deleteTitle'),
+      t('lb.deleteConfirm', { id: lbId }),
+      async () => {
+        await call('DeleteLoadBalancer', base);
+        announce(t('lb.deleted', { id: lbId }));
+        go('lbs');
+      },
+      extra,
+    );
   }
+
+  const openListenerDialog = (existing?: Json) =>
+    void listenerChoices(lbId)
+      .then((c) => listenerDialog(lbId, c, reload, existing))
+      .catch((e) => listeners.append(errorPanel(e)));
 
   function renderListeners(ls: Json[]): void {
     shownStates = statesOf(ls);
@@ -122,27 +154,31 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
           reload();
         }),
       );
-      const remove = button(t('action.delete'), () =>
-        confirmDialog(t('listener.deleteTitle'), t('listener.deleteConfirm', { protocol: p.toUpperCase(), port: l.ListenerPort }), async () => {
-          await call('DeleteLoadBalancerListener', key);
-          reload();
-        }),
+      const remove = button(
+        t('action.delete'),
+        () =>
+          confirmDialog(t('listener.deleteTitle'), t('listener.deleteConfirm', { protocol: p.toUpperCase(), port: l.ListenerPort }), async () => {
+            await call('DeleteLoadBalancerListener', key);
+            reload();
+          }),
         'danger',
       );
-      const chart = button(t('listener.traffic'), () => showTraffic(p, Number(l.ListenerPort)));
       return [
         p.toUpperCase(),
         String(l.ListenerPort),
-        l.VServerGroupId ? h('code', {}, l.VServerGroupId) : String(l.BackendServerPort ?? ''),
+        l.VServerGroupId ? h('code', {}, l.VServerGroupId) : l.MasterSlaveServerGroupId ? h('code', {}, l.MasterSlaveServerGroupId) : String(l.BackendServerPort ?? ''),
         statusBadge(l.Status),
+        l.AclStatus === 'on' ? `${l.AclType === 'white' ? t('acl.white') : t('acl.black')}: ${(l.AclIds ?? [l.AclId]).join(', ')}` : t('common.off'),
         l.Description ?? '',
-        h('span', { class: 'actions' }, toggle, chart, remove),
+        h('span', { class: 'actions' }, toggle, button(t('action.edit'), () => openListenerDialog(l)), button(t('listener.traffic'), () => showTraffic(p, Number(l.ListenerPort))), remove),
       ];
     });
     fill(
       listeners,
-      h('div', { class: 'page-head' }, h('h2', {}, t('lb.listeners')), button(t('listener.create'), () => void createListenerDialog(lbId, reload).catch((e) => listeners.append(errorPanel(e))), 'primary')),
-      ls.length ? table([t('listener.protocol'), t('listener.port'), t('listener.backendPortOrGroup'), t('lbs.status'), t('common.description'), t('common.actions')], rows, t('lb.listeners')) : h('p', { class: 'empty' }, t('lb.noListeners')),
+      h('div', { class: 'page-head' }, h('h2', {}, t('lb.listeners')), button(t('listener.create'), () => openListenerDialog(), 'primary')),
+      ls.length
+        ? table([t('listener.protocol'), t('listener.port'), t('listener.backendPortOrGroup'), t('lbs.status'), t('listener.acl'), t('common.description'), t('common.actions')], rows, t('lb.listeners'))
+        : h('p', { class: 'empty' }, t('lb.noListeners')),
     );
   }
 
@@ -161,12 +197,19 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
       h('code', {}, s.ServerId),
       String(s.Weight),
       s.Type ?? 'ecs',
-      button(t('action.remove'), () =>
-        confirmDialog(t('backend.removeTitle'), t('backend.removeConfirm', { id: s.ServerId }), async () => {
-          await call('RemoveBackendServers', { ...base, BackendServers: JSON.stringify([{ ServerId: s.ServerId, Type: s.Type ?? 'ecs' }]) });
-          reload();
-        }),
-        'danger',
+      h(
+        'span',
+        { class: 'actions' },
+        button(t('backend.setWeight'), () => setWeight(s)),
+        button(
+          t('action.remove'),
+          () =>
+            confirmDialog(t('backend.removeTitle'), t('backend.removeConfirm', { id: s.ServerId }), async () => {
+              await call('RemoveBackendServers', { ...base, BackendServers: JSON.stringify([{ ServerId: s.ServerId, Type: s.Type ?? 'ecs' }]) });
+              reload();
+            }),
+          'danger',
+        ),
       ),
     ]);
     fill(
@@ -176,32 +219,20 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
     );
   }
 
-  async function addBackends(existing: Json[]): Promise<void> {
-    const taken = new Set(existing.map((s) => s.ServerId));
-    let instances: Json[] = [];
-    try {
-      instances = await callAll('DescribeInstances', { RegionId: region() }, (r) => r.Instances?.Instance ?? [], ECS);
-    } catch {
-      // without ECS rights the ids can still be typed in
-    }
-    const free = instances.filter((i) => !taken.has(i.InstanceId));
-    const checks = free.map((i) => {
-      const ip = i.VpcAttributes?.PrivateIpAddress?.IpAddress?.[0] ?? i.InnerIpAddress?.IpAddress?.[0] ?? '';
-      const box = h('input', { type: 'checkbox', name: 'ServerId', value: i.InstanceId });
-      return h('label', { class: 'check' }, box, ' ', h('code', {}, i.InstanceId), ` ${i.InstanceName ?? ''} ${ip}`);
+  const setWeight = (s: Json) =>
+    formDialog(t('backend.setWeight'), [field(t('backend.weight'), h('input', { name: 'Weight', type: 'number', min: '0', max: '100', value: String(s.Weight), required: true }), t('backend.weightHint'))], t('action.save'), async (form) => {
+      await call('SetBackendServers', { ...base, BackendServers: JSON.stringify([{ ServerId: s.ServerId, Weight: formValue(form, 'Weight'), Type: s.Type ?? 'ecs' }]) });
+      reload();
     });
+
+  async function addBackends(existing: Json[]): Promise<void> {
+    const instances = await regionInstances();
     formDialog(
       t('backend.add'),
-      [
-        checks.length ? h('fieldset', {}, h('legend', {}, t('backend.instances')), ...checks) : h('p', { class: 'muted' }, t('backend.noInstances')),
-        field(t('backend.otherIds'), h('input', { name: 'OtherIds', spellcheck: 'false' }), t('backend.otherIdsHint')),
-        field(t('backend.weight'), h('input', { name: 'Weight', type: 'number', min: '0', max: '100', value: '100', required: true })),
-      ],
+      [...serverPicker(instances, new Set(existing.map((s) => s.ServerId))), field(t('backend.weight'), h('input', { name: 'Weight', type: 'number', min: '0', max: '100', value: '100', required: true }))],
       t('action.add'),
       async (form) => {
-        const d = new FormData(form);
-        const ids = [...d.getAll('ServerId').map(String), ...formValue(form, 'OtherIds').split(/[\s,]+/).filter(Boolean)];
-        if (!ids.length) throw new Error(t('backend.chooseOne'));
+        const ids = pickedServers(form);
         await call('AddBackendServers', { ...base, BackendServers: JSON.stringify(ids.map((ServerId) => ({ ServerId, Weight: formValue(form, 'Weight') }))) });
         reload();
       },
@@ -231,41 +262,12 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
     if (alive) timer = setTimeout(() => void poll(), POLL_MS);
   }
 
-  async function renderGroups(ls: Json[]): Promise<void> {
-    const vgroups: Json[] = (await call('DescribeVServerGroups', base)).VServerGroups?.VServerGroup ?? [];
-    const msgroups: Json[] = (await call('DescribeMasterSlaveServerGroups', base)).MasterSlaveServerGroups?.MasterSlaveServerGroup ?? [];
-    const l7 = ls.filter((l) => l.ListenerProtocol === 'http' || l.ListenerProtocol === 'https');
-    const rules: Child[][] = [];
-    const domains: Child[][] = [];
-    for (const l of l7) {
-      const key = { ...base, ListenerPort: l.ListenerPort, ListenerProtocol: l.ListenerProtocol };
-      for (const r of (await call('DescribeRules', key)).Rules?.Rule ?? []) rules.push([`${String(l.ListenerProtocol).toUpperCase()}:${l.ListenerPort}`, r.RuleName ?? '', r.Domain ?? '', r.Url ?? '', h('code', {}, r.VServerGroupId ?? '')]);
-      if (l.ListenerProtocol === 'https') {
-        for (const d of (await call('DescribeDomainExtensions', { ...base, ListenerPort: l.ListenerPort })).DomainExtensions?.DomainExtension ?? []) {
-          domains.push([`HTTPS:${l.ListenerPort}`, d.Domain ?? '', h('code', {}, d.ServerCertificateId ?? '')]);
-        }
-      }
-    }
-    const sub = (title: string, head: string[], rows: Child[][], empty: string) => [h('h3', {}, title), rows.length ? table(head, rows, title) : h('p', { class: 'empty' }, empty)];
-    fill(
-      groups,
-      h('h2', {}, t('lb.groups')),
-      sub(t('lb.vserverGroups'), [t('common.name'), t('common.id'), t('lb.members')], vgroups.map((g) => [g.VServerGroupName ?? '', h('code', {}, g.VServerGroupId), members(g.BackendServers?.BackendServer)]), t('common.none')),
-      sub(t('lb.msGroups'), [t('common.name'), t('common.id'), t('lb.members')], msgroups.map((g) => [g.MasterSlaveServerGroupName ?? '', h('code', {}, g.MasterSlaveServerGroupId), members(g.MasterSlaveBackendServers?.MasterSlaveBackendServer)]), t('common.none')),
-      sub(t('lb.rules'), [t('listener.listener'), t('common.name'), t('rule.domain'), t('rule.url'), t('lb.vserverGroup')], rules, t('common.none')),
-      sub(t('lb.domainExtensions'), [t('listener.listener'), t('rule.domain'), t('listener.certificate')], domains, t('common.none')),
-    );
-  }
-
-  const members = (list: Json[] | undefined) => (list ?? []).map((m) => `${m.ServerId}:${m.Port}${m.ServerType ? ` (${m.ServerType})` : ''}`).join(', ');
-
-  fill(main, h('p', {}, h('a', { href: href('lbs') }, `← ${t('nav.lbs')}`)), summary, listeners, traffic, health, backends, groups);
+  fill(main, h('p', {}, h('a', { href: href('lbs') }, `← ${t('nav.lbs')}`)), summary, listeners, traffic, health, backends, groups, rules);
   await refresh();
   void poll();
   return () => {
     alive = false;
     clearTimeout(timer);
     stopTraffic?.();
-    document.querySelectorAll('.backdrop').forEach((b) => b.remove());
   };
 }

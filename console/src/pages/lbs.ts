@@ -17,6 +17,8 @@ export function searchParam(q: string): Record<string, string> {
   return { LoadBalancerName: q };
 }
 
+export const tagText = (tg: Json) => `${tg.TagKey}${tg.TagValue ? `=${tg.TagValue}` : ''}`;
+
 export const statusBadge = (s: string) => badge(t(s === 'active' || s === 'running' ? 'status.active' : s === 'inactive' || s === 'stopped' ? 'status.inactive' : 'status.other', { s }), s);
 
 export function lbsPage(main: HTMLElement): void {
@@ -49,7 +51,7 @@ export function lbsPage(main: HTMLElement): void {
         lb.Address,
         `${t(lb.AddressType === 'internet' ? 'lb.internet' : 'lb.intranet')} · ${lb.NetworkType}`,
         lb.LoadBalancerSpec ?? t('lb.payByCLCU'),
-        h('span', { class: 'tags' }, ...(lb.Tags?.Tag ?? []).map((tg: Json) => badge(`${tg.TagKey}${tg.TagValue ? `=${tg.TagValue}` : ''}`, 'tag'))),
+        h('span', { class: 'tags' }, ...(lb.Tags?.Tag ?? []).map((tg: Json) => badge(tagText(tg), 'tag'))),
       ]);
       fill(
         list,
