@@ -1,16 +1,18 @@
 // The web console in a real browser (Debian's chromium through playwright-core) against a real
-// server with its data plane and two real HTTP backends: the issue's flow, done through the UI only.
-// A wrong secret shows SignatureDoesNotMatch; sign in; create a load balancer, an HTTP listener and
-// two backends; health turns normal, then abnormal for a stopped backend; Chinese; delete it all.
-// Hostile names render as text; the secret stays in sessionStorage and goes on sign-out; the
-// operator token shows the operator page; no page logs a console error (other than the one failed
+// server with its data plane and two real HTTP backends, everything done through the UI: a wrong
+// secret shows SignatureDoesNotMatch; sign in; create a load balancer, an HTTP listener and two
+// backends; health turns normal, then abnormal for a stopped backend; the traffic chart draws
+// measured requests; certificates, ACLs, server groups, an HTTPS listener, rules and domain
+// extensions; Chinese (errors with the catalog's description); delete protection; delete it all.
+// Hostile text renders as text; the secret stays in sessionStorage and goes on sign-out; the
+// operator token opens the operator page; no page logs a console error (other than the failed
 // request each deliberate API error causes).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { createCA, issueLeaf } from '../../src/util/pki.js';
-import { freePort, HttpBackend, IPS, REGION, registerInstances } from '../e2e/helpers.js';
+import { freePort, get, HttpBackend, IPS, REGION, registerInstances } from '../e2e/helpers.js';
 import { AK, startTestServer, type TestServer } from '../helpers/server.js';
 
 const CHROMIUM = process.env['OPENSLB_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -66,7 +68,7 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
     await s?.stop();
   });
 
-  const section = (heading: string | RegExp) => page.locator('section', { has: page.getByRole('heading', { name: heading, exact: true }) });
+  const section = (heading: string | RegExp) => page.locator('section', { has: page.getByRole('heading', { name: heading, exact: typeof heading === 'string' }) });
   const dialog = () => page.getByRole('dialog');
   const healthCells = (status: string) => page.locator('section', { has: page.locator('#health-h') }).getByRole('cell', { name: status, exact: true });
   const count = async (l: Locator, n: number) => (await l.count()) === n;
@@ -114,6 +116,21 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
     await section('Listeners').getByRole('button', { name: 'Start' }).click();
     await section('Listeners').getByText('Running').waitFor();
     await until(() => count(healthCells('Normal'), 2), 'both backends normal');
+  });
+
+  test('the traffic chart draws measured requests of the listener', async () => {
+    const lbId = decodeURIComponent(new URL(page.url()).hash.split('/')[2]!);
+    const l = ((await s.call('DescribeLoadBalancerListeners', { RegionId: REGION, 'LoadBalancerId.1': lbId })) as { Listeners: { ListenerPort: number }[] }).Listeners[0]!;
+    const { Address } = (await s.call('DescribeLoadBalancerAttribute', { RegionId: REGION, LoadBalancerId: lbId })) as { Address: string };
+    await section('Listeners').getByRole('button', { name: 'Traffic' }).click();
+    const chart = page.getByRole('figure').filter({ hasText: 'Requests per second by status class' });
+    // requests keep flowing until a rate above zero is drawn (rates need two scrapes)
+    await until(async () => {
+      await get(`http://${Address}:${l.ListenerPort}/`);
+      return /2xx: [1-9]|2xx: 0\.[0-9]*[1-9]/.test((await chart.textContent().catch(() => '')) ?? '');
+    }, '2xx rate drawn', 30_000);
+    assert.equal(await chart.locator('svg path').count() > 0, true);
+    await section(/^Traffic of /).getByRole('button', { name: 'Close' }).click();
   });
 
   test('a stopped backend turns abnormal on its own (the page polls)', async () => {
@@ -228,9 +245,15 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
     await page.getByText('删除保护已开启。', { exact: false }).first().waitFor({ state: 'attached' });
     await page.locator('main').getByRole('button', { name: '删除', exact: true }).first().click();
     await dialog().getByText('开启了删除保护').waitFor();
+    // trying anyway shows the API's error with the catalog's Chinese description
+    allowFailedRequests = true;
+    await dialog().getByRole('button', { name: '删除', exact: true }).click();
+    await dialog().getByRole('alert').getByText('OperationDenied.DeleteProtectionIsOn').waitFor();
+    await dialog().getByText('该负载均衡实例已开启删除保护，不能删除。').waitFor();
+    allowFailedRequests = false;
     await dialog().getByRole('button', { name: '关闭删除保护' }).click();
     await dialog().getByText('删除保护已关闭。').waitFor();
-    await dialog().getByRole('button', { name: '删除' }).click();
+    await dialog().getByRole('button', { name: '删除', exact: true }).click();
     await page.getByText('当前地域还没有负载均衡实例。').waitFor();
   });
 
