@@ -289,7 +289,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       tlsUrl = await bind(secure, cfg.tlsListen, 'https');
     }
     // The one ready line: printed once every listener accepts connections.
-    plain.log.info({ url, ...(tlsUrl ? { tlsUrl, caFile } : {}) }, `OpenSLB API listening on ${url}${tlsUrl ? ` and ${tlsUrl} (CA: ${caFile})` : ''}`);
+    plain.log.info({ url, console: `${url}/console/`, ...(tlsUrl ? { tlsUrl, caFile } : {}) }, `OpenSLB API listening on ${url}${tlsUrl ? ` and ${tlsUrl} (CA: ${caFile})` : ''}`);
     return running(url);
   } catch (e) {
     sweeper.stop();
