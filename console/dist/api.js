@@ -80,16 +80,25 @@ export async function metricsText() {
     return res.ok ? res.text() : undefined;
 }
 let zhCatalog;
-export function chineseDescriptions() {
+function chineseCatalog() {
     zhCatalog ??= fetch('/error-center.json', { credentials: 'omit' })
         .then((r) => r.json())
         .then((j) => {
         const m = new Map();
-        for (const e of j.entries)
-            if (e.descriptionZh && !m.has(e.code))
+        for (const e of j.entries) {
+            if (!e.descriptionZh)
+                continue;
+            m.set(`#${e.anchor}`, e.descriptionZh);
+            if (!m.has(e.code))
                 m.set(e.code, e.descriptionZh);
+        }
         return m;
     })
         .catch(() => new Map());
     return zhCatalog;
+}
+export async function chineseDescription(e) {
+    const m = await chineseCatalog();
+    const anchor = e.recommend ? decodeURIComponent(new URL(e.recommend, location.href).hash) : '';
+    return (anchor && m.get(anchor)) || m.get(e.code);
 }

@@ -1,4 +1,4 @@
-import { ApiError, chineseDescriptions } from './api.js';
+import { ApiError, chineseDescription } from './api.js';
 import { h, fill, uid } from './dom.js';
 import { lang, t } from './i18n.js';
 export function announce(text) {
@@ -17,7 +17,7 @@ export function errorPanel(e) {
     const zh = h('p', { lang: 'zh-CN' });
     fill(box, h('p', {}, h('strong', {}, t('error.title')), ' ', h('code', { class: 'code' }, e.code)), zh, h('p', { lang: 'en' }, e.message), e.requestId ? h('p', { class: 'muted' }, t('error.requestId'), ' ', h('code', {}, e.requestId)) : null, e.recommend ? h('p', {}, h('a', { href: e.recommend, target: '_blank', rel: 'noopener' }, t('error.recommend'))) : null);
     if (lang() === 'zh-CN')
-        void chineseDescriptions().then((m) => fill(zh, m.get(e.code) ?? ''));
+        void chineseDescription(e).then((d) => fill(zh, d ?? ''));
     else
         zh.remove();
     return box;

@@ -90,15 +90,29 @@ export async function metricsText(): Promise<string | undefined> {
 }
 
 let zhCatalog: Promise<Map<string, string>> | undefined;
-/** code → the error center's Chinese description (SLB and the gateway's codes). */
-export function chineseDescriptions(): Promise<Map<string, string>> {
+/** The error center's Chinese descriptions, by entry anchor and by code (the first entry of a code). */
+function chineseCatalog(): Promise<Map<string, string>> {
   zhCatalog ??= fetch('/error-center.json', { credentials: 'omit' })
-    .then((r) => r.json() as Promise<{ entries: { code: string; descriptionZh: string }[] }>)
+    .then((r) => r.json() as Promise<{ entries: { anchor: string; code: string; descriptionZh: string }[] }>)
     .then((j) => {
       const m = new Map<string, string>();
-      for (const e of j.entries) if (e.descriptionZh && !m.has(e.code)) m.set(e.code, e.descriptionZh);
+      for (const e of j.entries) {
+        if (!e.descriptionZh) continue;
+        m.set(`#${e.anchor}`, e.descriptionZh);
+        if (!m.has(e.code)) m.set(e.code, e.descriptionZh);
+      }
       return m;
     })
     .catch(() => new Map<string, string>());
   return zhCatalog;
+}
+
+/**
+ * The Chinese description of an error: the entry its Recommend link points at (a code can have
+ * several entries, e.g. one per signature version), else the code's first entry.
+ */
+export async function chineseDescription(e: ApiError): Promise<string | undefined> {
+  const m = await chineseCatalog();
+  const anchor = e.recommend ? decodeURIComponent(new URL(e.recommend, location.href).hash) : '';
+  return (anchor && m.get(anchor)) || m.get(e.code);
 }

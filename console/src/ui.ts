@@ -1,6 +1,6 @@
 // Shared pieces: the live region, error panels, modal dialogs (focus kept inside, Escape closes,
 // focus returns to where it was) and busy buttons.
-import { ApiError, chineseDescriptions } from './api.js';
+import { ApiError, chineseDescription } from './api.js';
 import { h, fill, uid, type Child } from './dom.js';
 import { lang, t } from './i18n.js';
 
@@ -29,7 +29,7 @@ export function errorPanel(e: unknown): HTMLElement {
     e.requestId ? h('p', { class: 'muted' }, t('error.requestId'), ' ', h('code', {}, e.requestId)) : null,
     e.recommend ? h('p', {}, h('a', { href: e.recommend, target: '_blank', rel: 'noopener' }, t('error.recommend'))) : null,
   );
-  if (lang() === 'zh-CN') void chineseDescriptions().then((m) => fill(zh, m.get(e.code) ?? ''));
+  if (lang() === 'zh-CN') void chineseDescription(e).then((d) => fill(zh, d ?? ''));
   else zh.remove();
   return box;
 }

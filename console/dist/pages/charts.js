@@ -2,7 +2,7 @@ import { metricsText } from '../api.js';
 import { fill, h } from '../dom.js';
 import { t } from '../i18n.js';
 import { parsePrometheus, pointOf, ratesBetween } from '../metrics.js';
-const SCRAPE_MS = 3000;
+const SCRAPE_MS = 2000;
 const KEEP = 40;
 const SVG = 'http://www.w3.org/2000/svg';
 const CLASSES = ['2xx', '3xx', '4xx', '5xx', '1xx'];
@@ -12,7 +12,7 @@ function svg(tag, attrs) {
         el.setAttribute(k, String(v));
     return el;
 }
-const fmt = (v) => (v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : v >= 10 || v === 0 ? v.toFixed(0) : v.toFixed(2));
+const fmt = (v) => (v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : v >= 10 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(2));
 function chart(title, unit, series) {
     const W = 300;
     const H = 90;
@@ -26,7 +26,7 @@ function chart(title, unit, series) {
         s.values.forEach((v, i) => {
             if (v === null)
                 return;
-            const x = n > 1 ? (i / (KEEP - 1)) * W : 0;
+            const x = W - ((n - 1 - i) / (KEEP - 1)) * W;
             const y = H - 4 - (v / max) * (H - 8);
             d += `${d && s.values[i - 1] !== null ? 'L' : 'M'}${x.toFixed(1)},${y.toFixed(1)}`;
         });

@@ -6,7 +6,7 @@ import { t } from '../i18n.js';
 import { parsePrometheus, pointOf, ratesBetween, type Point, type Rates } from '../metrics.js';
 import type { Cleanup } from '../router.js';
 
-const SCRAPE_MS = 3000;
+const SCRAPE_MS = 2000;
 const KEEP = 40;
 const SVG = 'http://www.w3.org/2000/svg';
 const CLASSES = ['2xx', '3xx', '4xx', '5xx', '1xx'];
@@ -17,9 +17,9 @@ function svg(tag: string, attrs: Record<string, string | number>): SVGElement {
   return el;
 }
 
-const fmt = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : v >= 10 || v === 0 ? v.toFixed(0) : v.toFixed(2));
+const fmt = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : v >= 10 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(2));
 
-/** A line chart of one or more series over the kept points (null values leave gaps). */
+/** A line chart of one or more series over the kept points, newest at the right (null values leave gaps). */
 function chart(title: string, unit: string, series: { label: string; cls: string; values: (number | null)[] }[]): HTMLElement {
   const W = 300;
   const H = 90;
@@ -32,7 +32,7 @@ function chart(title: string, unit: string, series: { label: string; cls: string
     let d = '';
     s.values.forEach((v, i) => {
       if (v === null) return;
-      const x = n > 1 ? (i / (KEEP - 1)) * W : 0;
+      const x = W - ((n - 1 - i) / (KEEP - 1)) * W;
       const y = H - 4 - (v / max) * (H - 8);
       d += `${d && s.values[i - 1] !== null ? 'L' : 'M'}${x.toFixed(1)},${y.toFixed(1)}`;
     });
