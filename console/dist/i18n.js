@@ -24,3 +24,7 @@ export function t(key, vars = {}) {
     const text = (current === 'zh-CN' ? zh : en)[key];
     return text.replace(/\{(\w+)\}/g, (m, n) => (n in vars ? String(vars[n]) : m));
 }
+export function tValue(keys, value) {
+    const key = keys[value];
+    return key ? t(key) : value;
+}

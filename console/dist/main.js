@@ -9,7 +9,7 @@ import { operatorPage } from './pages/operator.js';
 import { signInPage } from './pages/signin.js';
 import { region, setRegion } from './region.js';
 import { current, go, href } from './router.js';
-import { errorPanel } from './ui.js';
+import { closeDialogs, errorPanel } from './ui.js';
 const pages = {
     signin: { page: signInPage, title: 'signin.title', needs: 'none' },
     lbs: { page: lbsPage, title: 'nav.lbs', needs: 'key' },
@@ -21,6 +21,7 @@ const pages = {
 const header = h('header', { class: 'top' });
 const main = h('main', { id: 'main', tabindex: '-1' });
 let cleanup;
+let renders = 0;
 let regions;
 async function regionOptions() {
     if (regions)
@@ -70,6 +71,8 @@ function switchLang(l) {
 async function render() {
     cleanup?.();
     cleanup = undefined;
+    closeDialogs();
+    const mine = ++renders;
     const r = current();
     let entry = pages[r.name];
     const signed = { key: !!credentials(), operator: !!operatorToken(), none: true };
@@ -81,13 +84,23 @@ async function render() {
     }
     document.title = `${t(entry.title)} · OpenSLB`;
     await renderHeader();
+    if (mine !== renders)
+        return;
     fill(main);
     try {
-        cleanup = await entry.page(main, r.arg);
+        const done = await entry.page(main, r.arg);
+        if (mine !== renders) {
+            done?.();
+            return;
+        }
+        cleanup = done;
     }
     catch (e) {
-        fill(main, errorPanel(e));
+        if (mine === renders)
+            fill(main, errorPanel(e));
     }
+    if (!main.contains(document.activeElement))
+        main.focus({ preventScroll: true });
 }
 document.body.append(header, main, h('div', { id: 'live', class: 'sr-only', role: 'status', 'aria-live': 'polite' }));
 window.addEventListener('hashchange', () => void render());

@@ -22,6 +22,11 @@ export function errorPanel(e) {
         zh.remove();
     return box;
 }
+const open = new Set();
+export function closeDialogs() {
+    for (const close of [...open])
+        close();
+}
 export function dialog(title, content, onClose) {
     const opener = document.activeElement;
     const titleId = uid('dlg');
@@ -30,6 +35,7 @@ export function dialog(title, content, onClose) {
     const backdrop = h('div', { class: 'backdrop' }, box);
     const focusables = () => [...box.querySelectorAll('a[href],button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea:not([disabled])')];
     const close = () => {
+        open.delete(close);
         backdrop.remove();
         document.removeEventListener('keydown', onKey, true);
         opener?.focus();
@@ -57,6 +63,7 @@ export function dialog(title, content, onClose) {
         }
     };
     document.addEventListener('keydown', onKey, true);
+    open.add(close);
     document.body.appendChild(backdrop);
     (focusables()[0] ?? box).focus();
     return { body, close };
@@ -64,7 +71,7 @@ export function dialog(title, content, onClose) {
 export function formDialog(title, fields, submitLabel, submit, danger = false) {
     const err = h('div', { 'aria-live': 'assertive' });
     const ok = h('button', { type: 'submit', class: danger ? 'danger' : 'primary' }, submitLabel);
-    const form = h('form', { class: 'form', novalidate: true }, ...[fields].flat(), err, h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => d.close() }, t('action.cancel')), ok));
+    const form = h('form', { class: 'form' }, ...[fields].flat(), err, h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => d.close() }, t('action.cancel')), ok));
     const d = dialog(title, [form]);
     form.addEventListener('submit', (ev) => {
         ev.preventDefault();

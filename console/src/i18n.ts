@@ -35,3 +35,9 @@ export function t(key: MessageKey, vars: Record<string, string | number> = {}): 
   const text = (current === 'zh-CN' ? zh : en)[key];
   return text.replace(/\{(\w+)\}/g, (m, n: string) => (n in vars ? String(vars[n]) : m));
 }
+
+/** The translation of an API value through `keys`, or the value itself when it has none. */
+export function tValue(keys: Record<string, MessageKey>, value: string): string {
+  const key = keys[value];
+  return key ? t(key) : value;
+}

@@ -11,7 +11,7 @@ import { operatorPage } from './pages/operator.js';
 import { signInPage } from './pages/signin.js';
 import { region, setRegion } from './region.js';
 import { current, go, href, type Cleanup, type Page } from './router.js';
-import { errorPanel } from './ui.js';
+import { closeDialogs, errorPanel } from './ui.js';
 
 const pages: Record<string, { page: Page; title: MessageKey; needs: 'key' | 'operator' | 'none' }> = {
   signin: { page: signInPage, title: 'signin.title', needs: 'none' },
@@ -25,6 +25,8 @@ const pages: Record<string, { page: Page; title: MessageKey; needs: 'key' | 'ope
 const header = h('header', { class: 'top' });
 const main = h('main', { id: 'main', tabindex: '-1' });
 let cleanup: Cleanup | void;
+/** counts renders, so a page that finishes loading after the route moved on stops at once */
+let renders = 0;
 let regions: [string, string][] | undefined;
 
 async function regionOptions(): Promise<[string, string][]> {
@@ -84,6 +86,8 @@ function switchLang(l: 'en' | 'zh-CN'): void {
 async function render(): Promise<void> {
   cleanup?.();
   cleanup = undefined;
+  closeDialogs();
+  const mine = ++renders;
   const r = current();
   let entry = pages[r.name];
   const signed = { key: !!credentials(), operator: !!operatorToken(), none: true };
@@ -94,12 +98,20 @@ async function render(): Promise<void> {
   }
   document.title = `${t(entry.title)} · OpenSLB`;
   await renderHeader();
+  if (mine !== renders) return;
   fill(main);
   try {
-    cleanup = await entry.page(main, r.arg);
+    const done = await entry.page(main, r.arg);
+    if (mine !== renders) {
+      done?.();
+      return;
+    }
+    cleanup = done;
   } catch (e) {
-    fill(main, errorPanel(e));
+    if (mine === renders) fill(main, errorPanel(e));
   }
+  // after a navigation, reading and tabbing start at the new page (unless it focused a field itself)
+  if (!main.contains(document.activeElement)) main.focus({ preventScroll: true });
 }
 
 document.body.append(header, main, h('div', { id: 'live', class: 'sr-only', role: 'status', 'aria-live': 'polite' }));

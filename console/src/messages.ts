@@ -37,7 +37,9 @@ export const en = {
 
   'status.active': 'Running',
   'status.inactive': 'Stopped',
-  'status.other': '{s}',
+  'status.starting': 'Starting',
+  'status.configuring': 'Configuring',
+  'status.locked': 'Locked',
   'health.normal': 'Normal',
   'health.abnormal': 'Abnormal',
   'health.unavailable': 'Unavailable',
@@ -59,7 +61,7 @@ export const en = {
 
   'lbs.create': 'Create load balancer',
   'lbs.search': 'Name, ID or address',
-  'lbs.searchHint': 'An ID starts with lb-; an address is an IP.',
+  'lbs.searchHint': 'Part of a name, an ID (lb-…) or an IP address.',
   'lbs.tagKey': 'Tag key',
   'lbs.tagValue': 'Tag value',
   'lbs.name': 'Name',
@@ -198,6 +200,11 @@ export const en = {
   'op.dataplaneVersion': 'Snapshot {version}; {problems} items left out by the last compile.',
   'op.noBound': 'No listeners bound.',
   'op.error': 'Error',
+  'op.active': 'Active',
+  'op.disabled': 'Disabled',
+  'op.bound': 'Bound',
+  'op.failed': 'Failed to bind',
+  'op.closed': 'Closed',
 
   'acl.white': 'Whitelist',
   'acl.black': 'Blacklist',
@@ -275,7 +282,9 @@ export const zh: Record<MessageKey, string> = {
 
   'status.active': '运行中',
   'status.inactive': '已停止',
-  'status.other': '{s}',
+  'status.starting': '启动中',
+  'status.configuring': '配置中',
+  'status.locked': '已锁定',
   'health.normal': '正常',
   'health.abnormal': '异常',
   'health.unavailable': '不可用',
@@ -297,7 +306,7 @@ export const zh: Record<MessageKey, string> = {
 
   'lbs.create': '创建负载均衡',
   'lbs.search': '名称、ID 或地址',
-  'lbs.searchHint': 'ID 以 lb- 开头；地址为 IP。',
+  'lbs.searchHint': '名称的一部分、ID（lb-…）或 IP 地址。',
   'lbs.tagKey': '标签键',
   'lbs.tagValue': '标签值',
   'lbs.name': '名称',
@@ -436,6 +445,11 @@ export const zh: Record<MessageKey, string> = {
   'op.dataplaneVersion': '快照 {version}；上次编译遗漏 {problems} 项。',
   'op.noBound': '没有已绑定的监听。',
   'op.error': '错误',
+  'op.active': '正常',
+  'op.disabled': '已禁用',
+  'op.bound': '已绑定',
+  'op.failed': '绑定失败',
+  'op.closed': '已关闭',
 
   'acl.white': '白名单',
   'acl.black': '黑名单',

@@ -34,6 +34,13 @@ export function errorPanel(e: unknown): HTMLElement {
   return box;
 }
 
+const open = new Set<() => void>();
+
+/** Closes every open dialog (the route changed under them). */
+export function closeDialogs(): void {
+  for (const close of [...open]) close();
+}
+
 export interface DialogHandle {
   body: HTMLElement;
   close(): void;
@@ -48,6 +55,7 @@ export function dialog(title: string, content: Child[], onClose?: () => void): D
   const backdrop = h('div', { class: 'backdrop' }, box);
   const focusables = () => [...box.querySelectorAll<HTMLElement>('a[href],button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea:not([disabled])')];
   const close = () => {
+    open.delete(close);
     backdrop.remove();
     document.removeEventListener('keydown', onKey, true);
     opener?.focus();
@@ -72,6 +80,7 @@ export function dialog(title: string, content: Child[], onClose?: () => void): D
     }
   };
   document.addEventListener('keydown', onKey, true);
+  open.add(close);
   document.body.appendChild(backdrop);
   (focusables()[0] ?? box).focus();
   return { body, close };
@@ -84,7 +93,7 @@ export function dialog(title: string, content: Child[], onClose?: () => void): D
 export function formDialog(title: string, fields: Child[], submitLabel: string, submit: (form: HTMLFormElement) => Promise<void>, danger = false): DialogHandle {
   const err = h('div', { 'aria-live': 'assertive' });
   const ok = h('button', { type: 'submit', class: danger ? 'danger' : 'primary' }, submitLabel);
-  const form: HTMLFormElement = h('form', { class: 'form', novalidate: true }, ...[fields].flat(), err, h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => d.close() }, t('action.cancel')), ok));
+  const form: HTMLFormElement = h('form', { class: 'form' }, ...[fields].flat(), err, h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => d.close() }, t('action.cancel')), ok));
   const d = dialog(title, [form]);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();

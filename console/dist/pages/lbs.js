@@ -1,22 +1,42 @@
-import { call } from '../api.js';
+import { call, callAll } from '../api.js';
 import { field, fill, h, select, table } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, tValue } from '../i18n.js';
 import { region } from '../region.js';
 import { go, href } from '../router.js';
 import { badge, errorPanel, formDialog, formValue } from '../ui.js';
 const PAGE = 10;
 const IP = /^[0-9a-f.:]+$/i;
-export function searchParam(q) {
+export function searchOf(q) {
     if (!q)
-        return {};
+        return { params: {} };
     if (/^lb-/.test(q))
-        return { LoadBalancerId: q };
+        return { params: { LoadBalancerId: q } };
     if (IP.test(q) && /[.:]/.test(q))
-        return { Address: q };
-    return { LoadBalancerName: q };
+        return { params: { Address: q } };
+    return { params: {}, name: q.toLowerCase() };
+}
+async function pageOf(q, tags, page) {
+    const search = searchOf(q);
+    const params = { RegionId: region(), Tags: tags, ...search.params };
+    if (search.name === undefined) {
+        const r = await call('DescribeLoadBalancers', { ...params, PageNumber: page, PageSize: PAGE });
+        return { lbs: r.LoadBalancers?.LoadBalancer ?? [], total: Number(r.TotalCount ?? 0) };
+    }
+    const all = await callAll('DescribeLoadBalancers', params, (r) => r.LoadBalancers?.LoadBalancer ?? []);
+    const hits = all.filter((lb) => String(lb.LoadBalancerName ?? '').toLowerCase().includes(search.name));
+    return { lbs: hits.slice((page - 1) * PAGE, page * PAGE), total: hits.length };
 }
 export const tagText = (tg) => `${tg.TagKey}${tg.TagValue ? `=${tg.TagValue}` : ''}`;
-export const statusBadge = (s) => badge(t(s === 'active' || s === 'running' ? 'status.active' : s === 'inactive' || s === 'stopped' ? 'status.inactive' : 'status.other', { s }), s);
+const STATUS = {
+    active: 'status.active',
+    running: 'status.active',
+    inactive: 'status.inactive',
+    stopped: 'status.inactive',
+    starting: 'status.starting',
+    configuring: 'status.configuring',
+    locked: 'status.locked',
+};
+export const statusBadge = (s) => badge(tValue(STATUS, s), s);
 export function lbsPage(main) {
     let page = 1;
     const q = h('input', { name: 'q', type: 'search' });
@@ -28,9 +48,7 @@ export function lbsPage(main) {
         list.setAttribute('aria-busy', 'true');
         try {
             const tags = tagKey.value.trim() ? JSON.stringify([{ TagKey: tagKey.value.trim(), ...(tagValue.value.trim() ? { TagValue: tagValue.value.trim() } : {}) }]) : undefined;
-            const r = await call('DescribeLoadBalancers', { RegionId: region(), PageNumber: page, PageSize: PAGE, Tags: tags, ...searchParam(q.value.trim()) });
-            const lbs = r.LoadBalancers?.LoadBalancer ?? [];
-            const total = Number(r.TotalCount ?? 0);
+            const { lbs, total } = await pageOf(q.value.trim(), tags, page);
             const pages = Math.max(1, Math.ceil(total / PAGE));
             const rows = lbs.map((lb) => [
                 h('a', { href: href('lb', lb.LoadBalancerId) }, lb.LoadBalancerName || lb.LoadBalancerId),

@@ -1,7 +1,8 @@
 // The load balancer list of the region: search by name, id or address, filter by tag, paging, create.
-import { call, type Json } from '../api.js';
+import { call, callAll, type Json } from '../api.js';
 import { field, fill, h, select, table } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, tValue } from '../i18n.js';
+import type { MessageKey } from '../messages.js';
 import { region } from '../region.js';
 import { go, href } from '../router.js';
 import { badge, errorPanel, formDialog, formValue } from '../ui.js';
@@ -9,17 +10,42 @@ import { badge, errorPanel, formDialog, formValue } from '../ui.js';
 const PAGE = 10;
 const IP = /^[0-9a-f.:]+$/i;
 
-/** Which DescribeLoadBalancers filter a search text stands for. */
-export function searchParam(q: string): Record<string, string> {
-  if (!q) return {};
-  if (/^lb-/.test(q)) return { LoadBalancerId: q };
-  if (IP.test(q) && /[.:]/.test(q)) return { Address: q };
-  return { LoadBalancerName: q };
+/** What a search text stands for: an id, an address (both API filters), or part of a name. */
+export function searchOf(q: string): { params: Record<string, string>; name?: string } {
+  if (!q) return { params: {} };
+  if (/^lb-/.test(q)) return { params: { LoadBalancerId: q } };
+  if (IP.test(q) && /[.:]/.test(q)) return { params: { Address: q } };
+  // DescribeLoadBalancers matches whole names only: part of a name is matched here, over every page
+  return { params: {}, name: q.toLowerCase() };
+}
+
+/** One page of the region's load balancers matching the search and tag filter, and how many match. */
+async function pageOf(q: string, tags: string | undefined, page: number): Promise<{ lbs: Json[]; total: number }> {
+  const search = searchOf(q);
+  const params = { RegionId: region(), Tags: tags, ...search.params };
+  if (search.name === undefined) {
+    const r = await call('DescribeLoadBalancers', { ...params, PageNumber: page, PageSize: PAGE });
+    return { lbs: r.LoadBalancers?.LoadBalancer ?? [], total: Number(r.TotalCount ?? 0) };
+  }
+  const all = await callAll<Json>('DescribeLoadBalancers', params, (r) => r.LoadBalancers?.LoadBalancer ?? []);
+  const hits = all.filter((lb) => String(lb.LoadBalancerName ?? '').toLowerCase().includes(search.name!));
+  return { lbs: hits.slice((page - 1) * PAGE, page * PAGE), total: hits.length };
 }
 
 export const tagText = (tg: Json) => `${tg.TagKey}${tg.TagValue ? `=${tg.TagValue}` : ''}`;
 
-export const statusBadge = (s: string) => badge(t(s === 'active' || s === 'running' ? 'status.active' : s === 'inactive' || s === 'stopped' ? 'status.inactive' : 'status.other', { s }), s);
+const STATUS: Record<string, MessageKey> = {
+  active: 'status.active',
+  running: 'status.active',
+  inactive: 'status.inactive',
+  stopped: 'status.inactive',
+  starting: 'status.starting',
+  configuring: 'status.configuring',
+  locked: 'status.locked',
+};
+
+/** A load balancer's or listener's status in the page's language (an unknown one as the API says it). */
+export const statusBadge = (s: string) => badge(tValue(STATUS, s), s);
 
 export function lbsPage(main: HTMLElement): void {
   let page = 1;
@@ -40,9 +66,7 @@ export function lbsPage(main: HTMLElement): void {
     list.setAttribute('aria-busy', 'true');
     try {
       const tags = tagKey.value.trim() ? JSON.stringify([{ TagKey: tagKey.value.trim(), ...(tagValue.value.trim() ? { TagValue: tagValue.value.trim() } : {}) }]) : undefined;
-      const r = await call('DescribeLoadBalancers', { RegionId: region(), PageNumber: page, PageSize: PAGE, Tags: tags, ...searchParam(q.value.trim()) });
-      const lbs: Json[] = r.LoadBalancers?.LoadBalancer ?? [];
-      const total = Number(r.TotalCount ?? 0);
+      const { lbs, total } = await pageOf(q.value.trim(), tags, page);
       const pages = Math.max(1, Math.ceil(total / PAGE));
       const rows = lbs.map((lb) => [
         h('a', { href: href('lb', lb.LoadBalancerId) }, lb.LoadBalancerName || lb.LoadBalancerId),
