@@ -43,8 +43,10 @@ async function renderHeader() {
             s.setAttribute('aria-label', t('region.label'));
             s.addEventListener('change', () => {
                 setRegion(s.value);
-                go('lbs');
-                void render();
+                if (current().name === 'lbs')
+                    void render();
+                else
+                    go('lbs');
             });
             tools.append(s);
         }

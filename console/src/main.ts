@@ -54,8 +54,8 @@ async function renderHeader(): Promise<void> {
       s.setAttribute('aria-label', t('region.label'));
       s.addEventListener('change', () => {
         setRegion(s.value);
-        go('lbs');
-        void render();
+        if (current().name === 'lbs') void render();
+        else go('lbs');
       });
       tools.append(s);
     } catch {

@@ -92,7 +92,23 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
     await page.getByRole('heading', { name: /Load balancers/ }).waitFor();
     assert.equal(await page.evaluate(() => JSON.stringify(localStorage).includes('testSecret')), false, 'the secret is not in localStorage');
 
-    await page.getByRole('button', { name: 'Create load balancer' }).click();
+    // dialogs are keyboard-usable: focus starts inside, Tab stays inside, Escape closes and gives
+    // focus back to the button that opened it
+    const create = page.getByRole('button', { name: 'Create load balancer' });
+    await create.focus();
+    await page.keyboard.press('Enter');
+    await dialog().getByLabel('Name').waitFor();
+    const inDialog = () => page.evaluate(() => !!document.activeElement?.closest('[role=dialog]'));
+    assert.equal(await inDialog(), true);
+    for (let i = 0; i < 8; i++) {
+      await page.keyboard.press('Tab');
+      assert.equal(await inDialog(), true, `focus left the dialog after ${i + 1} Tab presses`);
+    }
+    await page.keyboard.press('Escape');
+    assert.equal(await dialog().count(), 0);
+    assert.equal(await create.evaluate((b) => b === document.activeElement), true);
+
+    await create.click();
     await dialog().getByLabel('Name').fill('web-console');
     await dialog().getByRole('button', { name: 'Create' }).click();
     await page.getByRole('heading', { name: 'web-console' }).waitFor();
@@ -276,6 +292,21 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await section('Accounts').getByText(s.rootAccountId).waitFor();
     await section('Data plane').getByText(/^Snapshot \d+/).waitFor();
+  });
+
+  test('a narrow screen (375 px) needs no sideways scrolling of the page', async () => {
+    const narrow = await browser.newPage({ viewport: { width: 375, height: 700 } });
+    try {
+      narrow.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+      await narrow.goto(`${s.url}/console/?lang=en`);
+      await narrow.getByLabel('AccessKey ID').fill(AK.id);
+      await narrow.getByLabel('AccessKey secret').fill(AK.secret);
+      await narrow.getByRole('button', { name: 'Sign in' }).click();
+      await narrow.getByRole('heading', { name: /Load balancers/ }).waitFor();
+      assert.ok(await narrow.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal overflow');
+    } finally {
+      await narrow.close();
+    }
   });
 
   test('no console errors on any page', () => {
