@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { formBody, signV3, type Credentials } from '../../console/src/sign.ts';
+import { opOk } from '../helpers/operator.js';
 import { AK, startTestServer, type TestServer } from '../helpers/server.js';
 
 let s: TestServer;
@@ -57,4 +58,17 @@ test('a replayed nonce is refused: every call signs a fresh one', async () => {
   assert.equal(once.status, 200);
   const again = await fetch(`${s.url}/`, { method: 'POST', headers, body });
   assert.equal(((await again.json()) as { Code: string }).Code, 'SignatureNonceUsed');
+});
+
+test('STS credentials (security token signed too) are bound by the role\'s policy, as for any client', async () => {
+  const acct = s.rootAccountId;
+  await opOk(s, 'POST', `/accounts/${acct}/ram/policies`, { PolicyName: 'console-read', PolicyDocument: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'slb:Describe*', Resource: '*' }] } });
+  const role = (await opOk(s, 'POST', `/accounts/${acct}/ram/roles`, { RoleName: 'ConsoleReader' })) as { Arn: string };
+  await opOk(s, 'PUT', `/accounts/${acct}/ram/roles/ConsoleReader/policies/console-read`);
+  const { Credentials: c } = (await opOk(s, 'POST', '/sts/assume-role', { RoleArn: role.Arn, RoleSessionName: 'console' })) as { Credentials: { AccessKeyId: string; AccessKeySecret: string; SecurityToken: string } };
+  const sts = { accessKeyId: c.AccessKeyId, accessKeySecret: c.AccessKeySecret, securityToken: c.SecurityToken };
+  assert.equal((await call('DescribeLoadBalancers', { RegionId: 'cn-hangzhou' }, sts)).status, 200);
+  const denied = await call('CreateLoadBalancer', { RegionId: 'cn-hangzhou' }, sts);
+  assert.equal(denied.status, 403);
+  assert.equal(denied.json['Code'], 'Forbidden');
 });
