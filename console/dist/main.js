@@ -64,7 +64,12 @@ async function renderHeader() {
             },
         }, t('action.signOut')));
     }
-    fill(header, h('a', { class: 'skip', href: '#main', onclick: (e) => (e.preventDefault(), main.focus()) }, t('nav.skip')), h('a', { class: 'brand', href: href(signedKey ? 'lbs' : 'signin') }, 'OpenSLB'), nav, tools);
+    const skip = h('a', { class: 'skip', href: '#main' }, t('nav.skip'));
+    skip.addEventListener('click', (e) => {
+        e.preventDefault();
+        main.focus();
+    });
+    fill(header, skip, h('a', { class: 'brand', href: href(signedKey ? 'lbs' : 'signin') }, 'OpenSLB'), nav, tools);
 }
 function switchLang(l) {
     setLang(l);

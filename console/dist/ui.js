@@ -27,11 +27,10 @@ export function closeDialogs() {
     for (const close of [...open])
         close();
 }
-export function dialog(title, content, onClose) {
+export function dialog(title, content) {
     const opener = document.activeElement;
     const titleId = uid('dlg');
-    const body = h('div', { class: 'dialog-body' }, ...content);
-    const box = h('div', { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId }, h('h2', { id: titleId }, title), body);
+    const box = h('div', { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId, tabindex: '-1' }, h('h2', { id: titleId }, title), ...content);
     const backdrop = h('div', { class: 'backdrop' }, box);
     const focusables = () => [...box.querySelectorAll('a[href],button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea:not([disabled])')];
     const close = () => {
@@ -39,7 +38,6 @@ export function dialog(title, content, onClose) {
         backdrop.remove();
         document.removeEventListener('keydown', onKey, true);
         opener?.focus();
-        onClose?.();
     };
     const onKey = (ev) => {
         if (ev.key === 'Escape') {
@@ -66,12 +64,12 @@ export function dialog(title, content, onClose) {
     open.add(close);
     document.body.appendChild(backdrop);
     (focusables()[0] ?? box).focus();
-    return { body, close };
+    return { close };
 }
 export function formDialog(title, fields, submitLabel, submit, danger = false) {
     const err = h('div', { 'aria-live': 'assertive' });
     const ok = h('button', { type: 'submit', class: danger ? 'danger' : 'primary' }, submitLabel);
-    const form = h('form', { class: 'form' }, ...[fields].flat(), err, h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => d.close() }, t('action.cancel')), ok));
+    const form = h('form', { class: 'form' }, ...fields, err, h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => d.close() }, t('action.cancel')), ok));
     const d = dialog(title, [form]);
     form.addEventListener('submit', (ev) => {
         ev.preventDefault();
@@ -89,7 +87,7 @@ export function formDialog(title, fields, submitLabel, submit, danger = false) {
     return d;
 }
 export function confirmDialog(title, message, act, extra = []) {
-    return formDialog(title, [h('p', {}, message), ...extra], t('action.delete'), async () => act(), true);
+    return formDialog(title, [h('p', {}, message), ...extra], t('action.delete'), act, true);
 }
 export async function busy(button, fn) {
     button.disabled = true;

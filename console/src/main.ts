@@ -75,7 +75,13 @@ async function renderHeader(): Promise<void> {
       }, t('action.signOut')),
     );
   }
-  fill(header, h('a', { class: 'skip', href: '#main', onclick: (e: Event) => (e.preventDefault(), main.focus()) }, t('nav.skip')), h('a', { class: 'brand', href: href(signedKey ? 'lbs' : 'signin') }, 'OpenSLB'), nav, tools);
+  const skip = h('a', { class: 'skip', href: '#main' }, t('nav.skip'));
+  // the hash is the router's: move focus without navigating
+  skip.addEventListener('click', (e) => {
+    e.preventDefault();
+    main.focus();
+  });
+  fill(header, skip, h('a', { class: 'brand', href: href(signedKey ? 'lbs' : 'signin') }, 'OpenSLB'), nav, tools);
 }
 
 function switchLang(l: 'en' | 'zh-CN'): void {

@@ -42,16 +42,14 @@ export function closeDialogs(): void {
 }
 
 export interface DialogHandle {
-  body: HTMLElement;
   close(): void;
 }
 
 /** A modal dialog; Tab cycles inside it, Escape closes it, focus goes back to the opener on close. */
-export function dialog(title: string, content: Child[], onClose?: () => void): DialogHandle {
+export function dialog(title: string, content: Child[]): DialogHandle {
   const opener = document.activeElement as HTMLElement | null;
   const titleId = uid('dlg');
-  const body = h('div', { class: 'dialog-body' }, ...content);
-  const box = h('div', { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId }, h('h2', { id: titleId }, title), body);
+  const box = h('div', { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId, tabindex: '-1' }, h('h2', { id: titleId }, title), ...content);
   const backdrop = h('div', { class: 'backdrop' }, box);
   const focusables = () => [...box.querySelectorAll<HTMLElement>('a[href],button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea:not([disabled])')];
   const close = () => {
@@ -59,7 +57,6 @@ export function dialog(title: string, content: Child[], onClose?: () => void): D
     backdrop.remove();
     document.removeEventListener('keydown', onKey, true);
     opener?.focus();
-    onClose?.();
   };
   const onKey = (ev: KeyboardEvent) => {
     if (ev.key === 'Escape') {
@@ -83,7 +80,7 @@ export function dialog(title: string, content: Child[], onClose?: () => void): D
   open.add(close);
   document.body.appendChild(backdrop);
   (focusables()[0] ?? box).focus();
-  return { body, close };
+  return { close };
 }
 
 /**
@@ -93,7 +90,7 @@ export function dialog(title: string, content: Child[], onClose?: () => void): D
 export function formDialog(title: string, fields: Child[], submitLabel: string, submit: (form: HTMLFormElement) => Promise<void>, danger = false): DialogHandle {
   const err = h('div', { 'aria-live': 'assertive' });
   const ok = h('button', { type: 'submit', class: danger ? 'danger' : 'primary' }, submitLabel);
-  const form: HTMLFormElement = h('form', { class: 'form' }, ...[fields].flat(), err, h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => d.close() }, t('action.cancel')), ok));
+  const form: HTMLFormElement = h('form', { class: 'form' }, ...fields, err, h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => d.close() }, t('action.cancel')), ok));
   const d = dialog(title, [form]);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -112,7 +109,7 @@ export function formDialog(title: string, fields: Child[], submitLabel: string, 
 
 /** Asks before something that cannot be undone; runs `act` (errors shown in the dialog). */
 export function confirmDialog(title: string, message: string, act: () => Promise<void>, extra: Child[] = []): DialogHandle {
-  return formDialog(title, [h('p', {}, message), ...extra], t('action.delete'), async () => act(), true);
+  return formDialog(title, [h('p', {}, message), ...extra], t('action.delete'), act, true);
 }
 
 /** Disables `button` (aria-busy) while `fn` runs. */

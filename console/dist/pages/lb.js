@@ -144,7 +144,6 @@ export async function lbPage(main, id) {
             traffic.hidden = true;
             stopTraffic = undefined;
         });
-        traffic.scrollIntoView({ block: 'nearest' });
     }
     function renderBackends(servers) {
         const rows = servers.map((s) => [

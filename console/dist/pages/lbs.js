@@ -43,7 +43,18 @@ export function lbsPage(main) {
     const tagKey = h('input', { name: 'tagKey' });
     const tagValue = h('input', { name: 'tagValue' });
     const list = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' });
-    const filters = h('form', { class: 'filters', role: 'search', onsubmit: (e) => (e.preventDefault(), (page = 1), void load()) }, field(t('lbs.search'), q, t('lbs.searchHint')), field(t('lbs.tagKey'), tagKey), field(t('lbs.tagValue'), tagValue), h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('action.search'))));
+    const filters = h('form', {
+        class: 'filters',
+        role: 'search',
+        onsubmit: (e) => {
+            e.preventDefault();
+            show(1);
+        },
+    }, field(t('lbs.search'), q, t('lbs.searchHint')), field(t('lbs.tagKey'), tagKey), field(t('lbs.tagValue'), tagValue), h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('action.search'))));
+    const show = (p) => {
+        page = p;
+        void load();
+    };
     async function load() {
         list.setAttribute('aria-busy', 'true');
         try {
@@ -61,7 +72,7 @@ export function lbsPage(main) {
             ]);
             fill(list, lbs.length
                 ? table([t('lbs.name'), t('lbs.id'), t('lbs.status'), t('lbs.address'), t('lbs.network'), t('lbs.spec'), t('lbs.tags')], rows, t('nav.lbs'))
-                : h('p', { class: 'empty' }, t('lbs.empty')), h('nav', { class: 'pager', 'aria-label': t('lbs.paging') }, h('button', { type: 'button', disabled: page <= 1, onclick: () => ((page -= 1), void load()) }, t('action.prev')), h('span', {}, t('lbs.page', { page, pages, total })), h('button', { type: 'button', disabled: page >= pages, onclick: () => ((page += 1), void load()) }, t('action.next'))));
+                : h('p', { class: 'empty' }, t('lbs.empty')), h('nav', { class: 'pager', 'aria-label': t('lbs.paging') }, h('button', { type: 'button', disabled: page <= 1, onclick: () => show(page - 1) }, t('action.prev')), h('span', {}, t('lbs.page', { page, pages, total })), h('button', { type: 'button', disabled: page >= pages, onclick: () => show(page + 1) }, t('action.next'))));
         }
         catch (e) {
             fill(list, errorPanel(e));

@@ -55,9 +55,20 @@ export function trafficPanel(el: HTMLElement, lbId: string, protocol: string, po
     alive = false;
     clearTimeout(timer);
   };
-  const close = h('button', { type: 'button', onclick: () => (stop(), onClose()) }, t('action.close'));
-  fill(el, h('div', { class: 'page-head' }, h('h2', {}, t('traffic.title', { listener: `${protocol.toUpperCase()}:${port}` })), close), body);
+  // focus moves to the panel, and back to what opened it on close
+  const opener = document.activeElement as HTMLElement | null;
+  const close = h('button', {
+    type: 'button',
+    onclick: () => {
+      stop();
+      onClose();
+      if (opener?.isConnected) opener.focus();
+    },
+  }, t('action.close'));
+  const heading = h('h2', { tabindex: '-1' }, t('traffic.title', { listener: `${protocol.toUpperCase()}:${port}` }));
+  fill(el, h('div', { class: 'page-head' }, heading, close), body);
   fill(body, h('p', { class: 'muted' }, t('traffic.waiting')));
+  heading.focus();
 
   const draw = () => {
     const col = (pick: (r: Rates) => number | null) => rates.map(pick);

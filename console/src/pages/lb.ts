@@ -189,7 +189,6 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
       traffic.hidden = true;
       stopTraffic = undefined;
     });
-    traffic.scrollIntoView({ block: 'nearest' });
   }
 
   function renderBackends(servers: Json[]): void {

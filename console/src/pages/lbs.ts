@@ -55,12 +55,24 @@ export function lbsPage(main: HTMLElement): void {
   const list = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' });
   const filters = h(
     'form',
-    { class: 'filters', role: 'search', onsubmit: (e: Event) => (e.preventDefault(), (page = 1), void load()) },
+    {
+      class: 'filters',
+      role: 'search',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        show(1);
+      },
+    },
     field(t('lbs.search'), q, t('lbs.searchHint')),
     field(t('lbs.tagKey'), tagKey),
     field(t('lbs.tagValue'), tagValue),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('action.search'))),
   );
+
+  const show = (p: number) => {
+    page = p;
+    void load();
+  };
 
   async function load(): Promise<void> {
     list.setAttribute('aria-busy', 'true');
@@ -85,9 +97,9 @@ export function lbsPage(main: HTMLElement): void {
         h(
           'nav',
           { class: 'pager', 'aria-label': t('lbs.paging') },
-          h('button', { type: 'button', disabled: page <= 1, onclick: () => ((page -= 1), void load()) }, t('action.prev')),
+          h('button', { type: 'button', disabled: page <= 1, onclick: () => show(page - 1) }, t('action.prev')),
           h('span', {}, t('lbs.page', { page, pages, total })),
-          h('button', { type: 'button', disabled: page >= pages, onclick: () => ((page += 1), void load()) }, t('action.next')),
+          h('button', { type: 'button', disabled: page >= pages, onclick: () => show(page + 1) }, t('action.next')),
         ),
       );
     } catch (e) {
