@@ -96,6 +96,8 @@ export function listenerDialog(lbId: string, choices: ListenerChoices, done: () 
       field(t('listener.bandwidth'), num('Bandwidth', String(existing?.Bandwidth ?? -1), -1, 5120), t('listener.bandwidthHint')),
       field(t('listener.scheduler'), select('Scheduler', [['wrr', 'WRR'], ['wlc', 'WLC'], ['rr', 'RR']], existing?.Scheduler)),
       field(t('listener.healthCheckInterval'), num('HealthCheckInterval', String(cfg.HealthCheckInterval ?? 2), 1, 50), t('listener.seconds')),
+      field(t('listener.healthyThreshold'), num('HealthyThreshold', String(cfg.HealthyThreshold ?? 2), 2, 10), t('listener.thresholdHint')),
+      field(t('listener.unhealthyThreshold'), num('UnhealthyThreshold', String(cfg.UnhealthyThreshold ?? 2), 2, 10), t('listener.thresholdHint')),
       field(t('common.description'), h('input', { name: 'Description', maxlength: '80', value: existing?.Description ?? '' })),
       acl,
       l7,
@@ -117,14 +119,12 @@ export function listenerDialog(lbId: string, choices: ListenerChoices, done: () 
         Description: formValue(form, 'Description'),
         // UDP names the interval in lower camel case (as the real API does)
         [p === 'udp' && !existing ? 'healthCheckInterval' : 'HealthCheckInterval']: interval,
-        HealthyThreshold: 2,
-        UnhealthyThreshold: 2,
+        HealthyThreshold: formValue(form, 'HealthyThreshold'),
+        UnhealthyThreshold: formValue(form, 'UnhealthyThreshold'),
         AclStatus: aclId ? 'on' : 'off',
         AclId: aclId,
         AclType: aclType || undefined,
-        ...(isL7
-          ? { HealthCheck: formValue(form, 'HealthCheck'), HealthCheckURI: formValue(form, 'HealthCheckURI'), HealthCheckTimeout: 1, ...(existing ? {} : { StickySession: 'off' }) }
-          : { HealthCheckConnectTimeout: 1 }),
+        ...(isL7 ? { HealthCheck: formValue(form, 'HealthCheck'), HealthCheckURI: formValue(form, 'HealthCheckURI'), ...(existing ? {} : { StickySession: 'off' }) } : {}),
         ...(p === 'https' ? { ServerCertificateId: formValue(form, 'ServerCertificateId') } : {}),
       };
       if (existing) {
