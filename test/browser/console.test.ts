@@ -2,7 +2,7 @@
 // server with its data plane and two real HTTP backends, everything done through the UI: a wrong
 // secret shows SignatureDoesNotMatch; sign in; create a load balancer, an HTTP listener and two
 // backends; health turns normal, then abnormal for a stopped backend; the traffic chart draws
-// measured requests; certificates, ACLs, server groups, an HTTPS listener, rules and domain
+// measured requests; certificates, ACLs, server groups, HTTPS/TCP/UDP listeners, rules and domain
 // extensions; Chinese (errors with the catalog's description); delete protection; delete it all.
 // Hostile text renders as text; the secret stays in sessionStorage and goes on sign-out; the
 // operator token opens the operator page; no page logs a console error (other than the failed
@@ -164,7 +164,7 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(await page.locator('main img').count(), 0);
   });
 
-  test('certificates, ACLs, server groups, an HTTPS listener, rules and domain extensions through the UI', async () => {
+  test('certificates, ACLs, server groups, HTTPS, TCP and UDP listeners, rules and domain extensions through the UI', async () => {
     const ca = createCA();
     const leaf = issueLeaf({ certPem: ca.certPem, keyPem: ca.keyPem }, ['www.example.com']);
     await page.getByRole('link', { name: 'Certificates' }).click();
@@ -215,6 +215,18 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
     await section('Listeners').getByRole('cell', { name: String(port), exact: true }).waitFor();
     await section('Listeners').getByRole('cell', { name: /^Whitelist: acl-/ }).waitFor();
 
+    // TCP to the master-slave group, UDP to the default group
+    for (const [protocol, group] of [['tcp', 'Master-slave group: ms'], ['udp', 'Default server group']] as const) {
+      const p = await freePort(address);
+      await page.getByRole('button', { name: 'Add listener' }).click();
+      await dialog().getByLabel('Protocol').selectOption(protocol);
+      await dialog().getByLabel('Listener port').fill(String(p));
+      await dialog().getByLabel('Forward to').selectOption({ label: group });
+      await dialog().getByLabel('Backend port').fill(String(a.port));
+      await dialog().getByRole('button', { name: 'Create' }).click();
+      await section('Listeners').getByRole('row', { name: new RegExp(`${protocol.toUpperCase()} ${p}`) }).waitFor();
+    }
+
     const https = section('Listeners').getByRole('row', { name: new RegExp(`HTTPS ${port}`) });
     await https.getByRole('button', { name: 'Edit' }).click();
     await dialog().getByLabel('Description').fill('<b>edited</b>');
@@ -245,7 +257,7 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
 
   test('delete everything through the UI, with confirmations', async () => {
     const listeners = section('监听');
-    for (let left = 2; left > 0; left--) {
+    for (let left = 4; left > 0; left--) {
       await listeners.getByRole('button', { name: '删除' }).first().click();
       await dialog().getByRole('button', { name: '删除' }).click();
       await until(() => count(listeners.getByRole('button', { name: '删除' }), left - 1), 'listener deleted');
