@@ -15,7 +15,7 @@ export function errorPanel(e) {
         return box;
     }
     const zh = h('p', { lang: 'zh-CN' });
-    fill(box, h('p', {}, h('strong', {}, t('error.title')), ' ', h('code', { class: 'code' }, e.code)), zh, h('p', { lang: 'en' }, e.message), e.requestId ? h('p', { class: 'muted' }, t('error.requestId'), ' ', h('code', {}, e.requestId)) : null, e.recommend ? h('p', {}, h('a', { href: e.recommend, target: '_blank', rel: 'noopener' }, t('error.recommend'))) : null);
+    fill(box, h('p', {}, h('strong', {}, t('error.title')), ' ', h('code', { class: 'code' }, e.code)), zh, h('p', { lang: 'en' }, e.message), e.requestId ? h('p', { class: 'muted' }, t('error.requestId'), ' ', h('code', {}, e.requestId)) : null, e.recommend && /^https?:\/\//i.test(e.recommend) ? h('p', {}, h('a', { href: e.recommend, target: '_blank', rel: 'noopener' }, t('error.recommend'))) : null);
     if (lang() === 'zh-CN')
         void chineseDescription(e).then((d) => fill(zh, d ?? ''));
     else

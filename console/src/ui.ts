@@ -27,7 +27,7 @@ export function errorPanel(e: unknown): HTMLElement {
     zh,
     h('p', { lang: 'en' }, e.message),
     e.requestId ? h('p', { class: 'muted' }, t('error.requestId'), ' ', h('code', {}, e.requestId)) : null,
-    e.recommend ? h('p', {}, h('a', { href: e.recommend, target: '_blank', rel: 'noopener' }, t('error.recommend'))) : null,
+    e.recommend && /^https?:\/\//i.test(e.recommend) ? h('p', {}, h('a', { href: e.recommend, target: '_blank', rel: 'noopener' }, t('error.recommend'))) : null,
   );
   if (lang() === 'zh-CN') void chineseDescription(e).then((d) => fill(zh, d ?? ''));
   else zh.remove();
