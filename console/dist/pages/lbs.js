@@ -1,5 +1,5 @@
 import { call, callAll } from '../api.js';
-import { field, fill, h, select, table } from '../dom.js';
+import { field, fill, h, select, table, uid } from '../dom.js';
 import { t, tValue } from '../i18n.js';
 import { region } from '../region.js';
 import { go, href } from '../router.js';
@@ -43,6 +43,8 @@ export function lbsPage(main) {
     const tagKey = h('input', { name: 'tagKey' });
     const tagValue = h('input', { name: 'tagValue' });
     const list = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' });
+    const searchHint = h('small', { id: uid('hint'), class: 'hint' }, t('lbs.searchHint'));
+    q.setAttribute('aria-describedby', searchHint.id);
     const filters = h('form', {
         class: 'filters',
         role: 'search',
@@ -50,7 +52,7 @@ export function lbsPage(main) {
             e.preventDefault();
             show(1);
         },
-    }, field(t('lbs.search'), q, t('lbs.searchHint')), field(t('lbs.tagKey'), tagKey), field(t('lbs.tagValue'), tagValue), h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('action.search'))));
+    }, field(t('lbs.search'), q), field(t('lbs.tagKey'), tagKey), field(t('lbs.tagValue'), tagValue), h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('action.search'))), searchHint);
     const show = (p) => {
         page = p;
         void load();

@@ -1,6 +1,6 @@
 // The load balancer list of the region: search by name, id or address, filter by tag, paging, create.
 import { call, callAll, type Json } from '../api.js';
-import { field, fill, h, select, table } from '../dom.js';
+import { field, fill, h, select, table, uid } from '../dom.js';
 import { t, tValue } from '../i18n.js';
 import type { MessageKey } from '../messages.js';
 import { region } from '../region.js';
@@ -53,6 +53,8 @@ export function lbsPage(main: HTMLElement): void {
   const tagKey = h('input', { name: 'tagKey' });
   const tagValue = h('input', { name: 'tagValue' });
   const list = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' });
+  const searchHint = h('small', { id: uid('hint'), class: 'hint' }, t('lbs.searchHint'));
+  q.setAttribute('aria-describedby', searchHint.id);
   const filters = h(
     'form',
     {
@@ -63,10 +65,12 @@ export function lbsPage(main: HTMLElement): void {
         show(1);
       },
     },
-    field(t('lbs.search'), q, t('lbs.searchHint')),
+    field(t('lbs.search'), q),
     field(t('lbs.tagKey'), tagKey),
     field(t('lbs.tagValue'), tagValue),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('action.search'))),
+    // below the row of fields, so they line up
+    searchHint,
   );
 
   const show = (p: number) => {
