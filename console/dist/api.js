@@ -1,5 +1,5 @@
 import { formBody, signV3 } from './sign.js';
-export const SLB = '2014-05-15';
+const SLB = '2014-05-15';
 export const ECS = '2014-05-26';
 const CRED = 'openslb.credentials';
 const OPERATOR = 'openslb.operatorToken';

@@ -13,7 +13,7 @@ export function h(tag, attrs = {}, ...children) {
     append(el, children);
     return el;
 }
-export function append(el, children) {
+function append(el, children) {
     for (const c of children) {
         if (c === undefined || c === null || c === false)
             continue;

@@ -1,11 +1,11 @@
 const enc = new TextEncoder();
 const hex = (b) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
-export const sha256Hex = async (s) => hex(await crypto.subtle.digest('SHA-256', enc.encode(s)));
+const sha256Hex = async (s) => hex(await crypto.subtle.digest('SHA-256', enc.encode(s)));
 async function hmacHex(secret, s) {
     const key = await crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
     return hex(await crypto.subtle.sign('HMAC', key, enc.encode(s)));
 }
-export const percentEncode = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const percentEncode = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 export const formBody = (params) => Object.entries(params)
     .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
     .join('&');

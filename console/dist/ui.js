@@ -104,4 +104,3 @@ export const formValue = (form, name) => {
     const v = new FormData(form).get(name);
     return typeof v === 'string' ? v.trim() : '';
 };
-export const badge = (text, kind) => h('span', { class: `badge ${kind}` }, text);

@@ -2,7 +2,7 @@
 // with the operator token. Credentials live in sessionStorage only and are dropped on sign-out.
 import { formBody, signV3, type Credentials } from './sign.js';
 
-export const SLB = '2014-05-15';
+const SLB = '2014-05-15';
 export const ECS = '2014-05-26';
 
 const CRED = 'openslb.credentials';

@@ -128,5 +128,3 @@ export const formValue = (form: HTMLFormElement, name: string) => {
   const v = new FormData(form).get(name);
   return typeof v === 'string' ? v.trim() : '';
 };
-
-export const badge = (text: string, kind: string) => h('span', { class: `badge ${kind}` }, text);

@@ -3,15 +3,14 @@ import { fill, field, h, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
 import { go, href } from '../router.js';
-import { announce, badge, busy, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { healthBadge, statusBadge, tagBadge, tagText } from '../labels.js';
+import { announce, busy, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
 import { trafficPanel } from './charts.js';
 import { renderGroups } from './groups.js';
 import { pickedServers, regionInstances, serverPicker } from './instances.js';
 import { listenerChoices, listenerDialog } from './listener-form.js';
-import { statusBadge, tagText } from './lbs.js';
 import { renderRules } from './rules.js';
 const POLL_MS = 2500;
-const healthBadge = (s) => badge(t(s === 'normal' ? 'health.normal' : s === 'abnormal' ? 'health.abnormal' : 'health.unavailable'), `health-${s}`);
 const button = (label, onclick, cls) => h('button', { type: 'button', class: cls, onclick }, label);
 export async function lbPage(main, id) {
     if (!id)
@@ -51,7 +50,7 @@ export async function lbPage(main, id) {
             [t('lbs.spec'), lb.LoadBalancerSpec ?? t('lb.payByCLCU')],
             [
                 t('lbs.tags'),
-                h('span', { class: 'tags' }, ...tags.map((tg) => h('span', {}, badge(tagText(tg), 'tag'), h('button', { type: 'button', class: 'link', 'aria-label': t('tag.removeLabel', { tag: tagText(tg) }), onclick: () => removeTag(tg) }, '×'))), button(t('tag.add'), addTag, 'link')),
+                h('span', { class: 'tags' }, ...tags.map((tg) => h('span', {}, tagBadge(tg), h('button', { type: 'button', class: 'link', 'aria-label': t('tag.removeLabel', { tag: tagText(tg) }), onclick: () => removeTag(tg) }, '×'))), button(t('tag.add'), addTag, 'link')),
             ],
             [
                 t('lb.deleteProtection'),

@@ -1,12 +1,13 @@
 import { call, callAll } from '../api.js';
 import { field, fill, h, select, table, uid } from '../dom.js';
-import { t, tValue } from '../i18n.js';
+import { t } from '../i18n.js';
+import { statusBadge, tagBadge } from '../labels.js';
 import { region } from '../region.js';
 import { go, href } from '../router.js';
-import { badge, errorPanel, formDialog, formValue } from '../ui.js';
+import { errorPanel, formDialog, formValue } from '../ui.js';
 const PAGE = 10;
 const IP = /^[0-9a-f.:]+$/i;
-export function searchOf(q) {
+function searchOf(q) {
     if (!q)
         return { params: {} };
     if (/^lb-/.test(q))
@@ -26,17 +27,6 @@ async function pageOf(q, tags, page) {
     const hits = all.filter((lb) => String(lb.LoadBalancerName ?? '').toLowerCase().includes(search.name));
     return { lbs: hits.slice((page - 1) * PAGE, page * PAGE), total: hits.length };
 }
-export const tagText = (tg) => `${tg.TagKey}${tg.TagValue ? `=${tg.TagValue}` : ''}`;
-const STATUS = {
-    active: 'status.active',
-    running: 'status.active',
-    inactive: 'status.inactive',
-    stopped: 'status.inactive',
-    starting: 'status.starting',
-    configuring: 'status.configuring',
-    locked: 'status.locked',
-};
-export const statusBadge = (s) => badge(tValue(STATUS, s), s);
 export function lbsPage(main) {
     let page = 1;
     const q = h('input', { name: 'q', type: 'search' });
@@ -70,7 +60,7 @@ export function lbsPage(main) {
                 lb.Address,
                 `${t(lb.AddressType === 'internet' ? 'lb.internet' : 'lb.intranet')} · ${lb.NetworkType}`,
                 lb.LoadBalancerSpec ?? t('lb.payByCLCU'),
-                h('span', { class: 'tags' }, ...(lb.Tags?.Tag ?? []).map((tg) => badge(tagText(tg), 'tag'))),
+                h('span', { class: 'tags' }, ...(lb.Tags?.Tag ?? []).map(tagBadge)),
             ]);
             fill(list, lbs.length
                 ? table([t('lbs.name'), t('lbs.id'), t('lbs.status'), t('lbs.address'), t('lbs.network'), t('lbs.spec'), t('lbs.tags')], rows, t('nav.lbs'))

@@ -3,7 +3,7 @@ import { field, h, select } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
 import { formDialog, formValue } from '../ui.js';
-export const PROTOCOLS = ['http', 'https', 'tcp', 'udp'];
+const PROTOCOLS = ['http', 'https', 'tcp', 'udp'];
 const NAME = { http: 'HTTP', https: 'HTTPS', tcp: 'TCP', udp: 'UDP' };
 export async function listenerChoices(lbId) {
     const base = { RegionId: region(), LoadBalancerId: lbId };

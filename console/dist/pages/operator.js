@@ -1,8 +1,8 @@
 import { operator } from '../api.js';
 import { fill, h, table } from '../dom.js';
-import { t, tValue } from '../i18n.js';
-import { badge, busy, dialog, errorPanel } from '../ui.js';
-const STATE = { bound: 'op.bound', failed: 'op.failed', closed: 'op.closed' };
+import { t } from '../i18n.js';
+import { accountBadge, bindingBadge } from '../labels.js';
+import { busy, dialog, errorPanel } from '../ui.js';
 export function operatorPage(main) {
     const accounts = h('section', { class: 'card' }, h('h2', {}, t('op.accounts')));
     const world = h('section', { class: 'card' }, h('h2', {}, t('op.world')));
@@ -27,7 +27,7 @@ export function operatorPage(main) {
             const rows = list.map((a) => {
                 const b = h('button', { type: 'button' }, t('op.createKey'));
                 b.addEventListener('click', () => void newKey(b, a));
-                return [h('code', {}, a.AccountId), a.Name ?? '', badge(t(a.Status === 'active' ? 'op.active' : 'op.disabled'), a.Status), a.Root ? t('common.yes') : '', String((a.AccessKeys ?? []).length), b];
+                return [h('code', {}, a.AccountId), a.Name ?? '', accountBadge(a.Status), a.Root ? t('common.yes') : '', String((a.AccessKeys ?? []).length), b];
             });
             fill(accounts, h('h2', {}, t('op.accounts')), table([t('common.id'), t('common.name'), t('lbs.status'), t('op.root'), t('op.keys'), t('common.actions')], rows, t('op.accounts')));
         }
@@ -50,7 +50,7 @@ export function operatorPage(main) {
             const d = await operator('GET', '/dataplane');
             if (!d.Enabled)
                 return fill(plane, h('h2', {}, t('op.dataplane')), h('p', { class: 'empty' }, t('op.dataplaneOff')));
-            const rows = (d.Listeners ?? []).map((l) => [h('code', {}, l.loadBalancerId), `${String(l.protocol).toUpperCase()}:${l.port}`, badge(tValue(STATE, String(l.state)), l.state), l.error ?? '']);
+            const rows = (d.Listeners ?? []).map((l) => [h('code', {}, l.loadBalancerId), `${String(l.protocol).toUpperCase()}:${l.port}`, bindingBadge(String(l.state)), l.error ?? '']);
             fill(plane, h('h2', {}, t('op.dataplane')), h('p', {}, t('op.dataplaneVersion', { version: d.Version, problems: (d.LeftOut ?? []).length })), rows.length ? table([t('lbs.id'), t('listener.listener'), t('lbs.status'), t('op.error')], rows, t('op.dataplane')) : h('p', { class: 'empty' }, t('op.noBound')));
         }
         catch (e) {

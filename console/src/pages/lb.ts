@@ -6,17 +6,16 @@ import { fill, field, h, table, type Child } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
 import { go, href, type Cleanup } from '../router.js';
-import { announce, badge, busy, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { healthBadge, statusBadge, tagBadge, tagText } from '../labels.js';
+import { announce, busy, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
 import { trafficPanel } from './charts.js';
 import { renderGroups } from './groups.js';
 import { pickedServers, regionInstances, serverPicker } from './instances.js';
 import { listenerChoices, listenerDialog } from './listener-form.js';
-import { statusBadge, tagText } from './lbs.js';
 import { renderRules } from './rules.js';
 
 const POLL_MS = 2500;
 
-const healthBadge = (s: string) => badge(t(s === 'normal' ? 'health.normal' : s === 'abnormal' ? 'health.abnormal' : 'health.unavailable'), `health-${s}`);
 const button = (label: string, onclick: (e: Event) => void, cls?: string) => h('button', { type: 'button', class: cls, onclick }, label);
 
 export async function lbPage(main: HTMLElement, id: string | undefined): Promise<Cleanup> {
@@ -66,7 +65,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
           h(
             'span',
             { class: 'tags' },
-            ...tags.map((tg) => h('span', {}, badge(tagText(tg), 'tag'), h('button', { type: 'button', class: 'link', 'aria-label': t('tag.removeLabel', { tag: tagText(tg) }), onclick: () => removeTag(tg) }, '×'))),
+            ...tags.map((tg) => h('span', {}, tagBadge(tg), h('button', { type: 'button', class: 'link', 'aria-label': t('tag.removeLabel', { tag: tagText(tg) }), onclick: () => removeTag(tg) }, '×'))),
             button(t('tag.add'), addTag, 'link'),
           ),
         ],

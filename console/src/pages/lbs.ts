@@ -1,17 +1,17 @@
 // The load balancer list of the region: search by name, id or address, filter by tag, paging, create.
 import { call, callAll, type Json } from '../api.js';
 import { field, fill, h, select, table, uid } from '../dom.js';
-import { t, tValue } from '../i18n.js';
-import type { MessageKey } from '../messages.js';
+import { t } from '../i18n.js';
+import { statusBadge, tagBadge } from '../labels.js';
 import { region } from '../region.js';
 import { go, href } from '../router.js';
-import { badge, errorPanel, formDialog, formValue } from '../ui.js';
+import { errorPanel, formDialog, formValue } from '../ui.js';
 
 const PAGE = 10;
 const IP = /^[0-9a-f.:]+$/i;
 
 /** What a search text stands for: an id, an address (both API filters), or part of a name. */
-export function searchOf(q: string): { params: Record<string, string>; name?: string } {
+function searchOf(q: string): { params: Record<string, string>; name?: string } {
   if (!q) return { params: {} };
   if (/^lb-/.test(q)) return { params: { LoadBalancerId: q } };
   if (IP.test(q) && /[.:]/.test(q)) return { params: { Address: q } };
@@ -31,21 +31,6 @@ async function pageOf(q: string, tags: string | undefined, page: number): Promis
   const hits = all.filter((lb) => String(lb.LoadBalancerName ?? '').toLowerCase().includes(search.name!));
   return { lbs: hits.slice((page - 1) * PAGE, page * PAGE), total: hits.length };
 }
-
-export const tagText = (tg: Json) => `${tg.TagKey}${tg.TagValue ? `=${tg.TagValue}` : ''}`;
-
-const STATUS: Record<string, MessageKey> = {
-  active: 'status.active',
-  running: 'status.active',
-  inactive: 'status.inactive',
-  stopped: 'status.inactive',
-  starting: 'status.starting',
-  configuring: 'status.configuring',
-  locked: 'status.locked',
-};
-
-/** A load balancer's or listener's status in the page's language (an unknown one as the API says it). */
-export const statusBadge = (s: string) => badge(tValue(STATUS, s), s);
 
 export function lbsPage(main: HTMLElement): void {
   let page = 1;
@@ -91,7 +76,7 @@ export function lbsPage(main: HTMLElement): void {
         lb.Address,
         `${t(lb.AddressType === 'internet' ? 'lb.internet' : 'lb.intranet')} · ${lb.NetworkType}`,
         lb.LoadBalancerSpec ?? t('lb.payByCLCU'),
-        h('span', { class: 'tags' }, ...(lb.Tags?.Tag ?? []).map((tg: Json) => badge(tagText(tg), 'tag'))),
+        h('span', { class: 'tags' }, ...(lb.Tags?.Tag ?? []).map(tagBadge)),
       ]);
       fill(
         list,

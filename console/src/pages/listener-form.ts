@@ -7,8 +7,8 @@ import { t } from '../i18n.js';
 import { region } from '../region.js';
 import { formDialog, formValue } from '../ui.js';
 
-export const PROTOCOLS = ['http', 'https', 'tcp', 'udp'] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
+const PROTOCOLS = ['http', 'https', 'tcp', 'udp'] as const;
+type Protocol = (typeof PROTOCOLS)[number];
 const NAME: Record<Protocol, string> = { http: 'HTTP', https: 'HTTPS', tcp: 'TCP', udp: 'UDP' };
 
 /** The choices a listener form offers, read once when it opens. */
