@@ -193,6 +193,7 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
     await dialog().getByLabel('Port').fill(String(a.port));
     await dialog().getByRole('button', { name: 'Create' }).click();
     await section('VServer groups').getByRole('cell', { name: 'vg', exact: true }).waitFor();
+    await section('VServer groups').getByText(`${instances[0]}:${a.port}`, { exact: true }).waitFor();
 
     await page.getByRole('button', { name: 'Create master-slave group' }).click();
     await dialog().getByLabel('Name').fill('ms');
@@ -201,6 +202,7 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
     await dialog().getByLabel('Port').fill(String(a.port));
     await dialog().getByRole('button', { name: 'Create' }).click();
     await page.getByRole('cell', { name: 'ms', exact: true }).waitFor();
+    await page.getByRole('cell', { name: `${instances[0]}:${a.port} (Master server), ${instances[1]}:${a.port} (Slave server)` }).waitFor();
 
     const lbId = decodeURIComponent(new URL(page.url()).hash.split('/')[2]!);
     const address = String(((await s.call('DescribeLoadBalancerAttribute', { RegionId: REGION, LoadBalancerId: lbId })) as { Address: string }).Address);

@@ -11,7 +11,10 @@ export async function renderGroups(el, lbId, changed) {
     const [vs, ms] = await Promise.all([call('DescribeVServerGroups', base), call('DescribeMasterSlaveServerGroups', base)]);
     const vgroups = vs.VServerGroups?.VServerGroup ?? [];
     const mgroups = ms.MasterSlaveServerGroups?.MasterSlaveServerGroup ?? [];
-    const members = await Promise.all(vgroups.map(async (g) => (await call('DescribeVServerGroupAttribute', { RegionId: region(), VServerGroupId: g.VServerGroupId })).BackendServers?.BackendServer ?? []));
+    const [members, msMembers] = await Promise.all([
+        Promise.all(vgroups.map(async (g) => (await call('DescribeVServerGroupAttribute', { RegionId: region(), VServerGroupId: g.VServerGroupId })).BackendServers?.BackendServer ?? [])),
+        Promise.all(mgroups.map(async (g) => (await call('DescribeMasterSlaveServerGroupAttribute', { RegionId: region(), MasterSlaveServerGroupId: g.MasterSlaveServerGroupId })).MasterSlaveBackendServers?.MasterSlaveBackendServer ?? [])),
+    ]);
     const reload = () => {
         changed();
         void renderGroups(el, lbId, changed).catch((e) => el.append(errorPanel(e)));
@@ -77,10 +80,10 @@ export async function renderGroups(el, lbId, changed) {
             h('span', { class: 'actions' }, button(t('group.add'), () => void addMembers(g, members[i])), button(t('action.rename'), () => renameV(g)), button(t('action.delete'), () => deleteV(g), 'danger')),
         ]), t('lb.vserverGroups'))
         : h('p', { class: 'empty' }, t('common.none')), h('div', { class: 'page-head' }, h('h2', {}, t('lb.msGroups')), button(t('group.createMs'), () => void createMsGroup(), 'primary')), mgroups.length
-        ? table([t('common.name'), t('common.id'), t('lb.members'), t('common.actions')], mgroups.map((g) => [
+        ? table([t('common.name'), t('common.id'), t('lb.members'), t('common.actions')], mgroups.map((g, i) => [
             g.MasterSlaveServerGroupName ?? '',
             h('code', {}, g.MasterSlaveServerGroupId),
-            (g.MasterSlaveBackendServers?.MasterSlaveBackendServer ?? []).map((m) => `${m.ServerId}:${m.Port} (${m.ServerType})`).join(', '),
+            msMembers[i].map((m) => `${m.ServerId}:${m.Port} (${m.ServerType === 'Master' ? t('group.master') : t('group.slave')})`).join(', '),
             button(t('action.delete'), () => deleteMs(g), 'danger'),
         ]), t('lb.msGroups'))
         : h('p', { class: 'empty' }, t('common.none')));

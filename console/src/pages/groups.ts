@@ -15,8 +15,16 @@ export async function renderGroups(el: HTMLElement, lbId: string, changed: () =>
   const [vs, ms] = await Promise.all([call('DescribeVServerGroups', base), call('DescribeMasterSlaveServerGroups', base)]);
   const vgroups: Json[] = vs.VServerGroups?.VServerGroup ?? [];
   const mgroups: Json[] = ms.MasterSlaveServerGroups?.MasterSlaveServerGroup ?? [];
-  // DescribeVServerGroups lists no members: each group's attribute does
-  const members = await Promise.all(vgroups.map(async (g) => (await call('DescribeVServerGroupAttribute', { RegionId: region(), VServerGroupId: g.VServerGroupId })).BackendServers?.BackendServer ?? []));
+  // the lists carry no members: each group's attribute does
+  const [members, msMembers] = await Promise.all([
+    Promise.all(vgroups.map(async (g): Promise<Json[]> => (await call('DescribeVServerGroupAttribute', { RegionId: region(), VServerGroupId: g.VServerGroupId })).BackendServers?.BackendServer ?? [])),
+    Promise.all(
+      mgroups.map(
+        async (g): Promise<Json[]> =>
+          (await call('DescribeMasterSlaveServerGroupAttribute', { RegionId: region(), MasterSlaveServerGroupId: g.MasterSlaveServerGroupId })).MasterSlaveBackendServers?.MasterSlaveBackendServer ?? [],
+      ),
+    ),
+  ]);
   const reload = () => {
     changed();
     void renderGroups(el, lbId, changed).catch((e) => el.append(errorPanel(e)));
@@ -106,10 +114,10 @@ export async function renderGroups(el: HTMLElement, lbId: string, changed: () =>
     mgroups.length
       ? table(
           [t('common.name'), t('common.id'), t('lb.members'), t('common.actions')],
-          mgroups.map((g) => [
+          mgroups.map((g, i) => [
             g.MasterSlaveServerGroupName ?? '',
             h('code', {}, g.MasterSlaveServerGroupId),
-            (g.MasterSlaveBackendServers?.MasterSlaveBackendServer ?? []).map((m: Json) => `${m.ServerId}:${m.Port} (${m.ServerType})`).join(', '),
+            msMembers[i]!.map((m) => `${m.ServerId}:${m.Port} (${m.ServerType === 'Master' ? t('group.master') : t('group.slave')})`).join(', '),
             button(t('action.delete'), () => deleteMs(g), 'danger'),
           ]),
           t('lb.msGroups'),
