@@ -100,6 +100,7 @@ export async function busy(button, fn) {
         button.removeAttribute('aria-busy');
     }
 }
+export const button = (label, onclick, cls, about) => h('button', { type: 'button', class: cls, onclick, 'aria-label': about ? `${label} ${about}` : undefined }, label);
 export const formValue = (form, name) => {
     const v = new FormData(form).get(name);
     return typeof v === 'string' ? v.trim() : '';

@@ -124,6 +124,10 @@ export async function busy(button: HTMLButtonElement, fn: () => Promise<void>): 
   }
 }
 
+/** A button; `about` names what a button in a row acts on, for screen readers ("Delete HTTP:80"). */
+export const button = (label: string, onclick: (e: Event) => void, cls?: string, about?: string) =>
+  h('button', { type: 'button', class: cls, onclick, 'aria-label': about ? `${label} ${about}` : undefined }, label);
+
 export const formValue = (form: HTMLFormElement, name: string) => {
   const v = new FormData(form).get(name);
   return typeof v === 'string' ? v.trim() : '';

@@ -2,7 +2,7 @@ import { call, callAll } from '../api.js';
 import { field, fill, h, select, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
-import { confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
 export function aclsPage(main) {
     const list = h('div', { 'aria-live': 'polite' });
     const load = async () => {
@@ -15,8 +15,8 @@ export function aclsPage(main) {
                     a.AclName ?? '',
                     h('code', {}, a.AclId),
                     a.AddressIPVersion ?? 'ipv4',
-                    h('ul', { class: 'plain' }, ...entries.map((e) => h('li', {}, h('code', {}, e.AclEntryIP), e.AclEntryComment ? ` ${e.AclEntryComment} ` : ' ', h('button', { type: 'button', class: 'link', onclick: () => removeEntry(a, e) }, t('action.remove'))))),
-                    h('span', { class: 'actions' }, h('button', { type: 'button', onclick: () => addEntry(a) }, t('acl.addEntry')), h('button', { type: 'button', class: 'danger', onclick: () => remove(a) }, t('action.delete'))),
+                    h('ul', { class: 'plain' }, ...entries.map((e) => h('li', {}, h('code', {}, e.AclEntryIP), e.AclEntryComment ? ` ${e.AclEntryComment} ` : ' ', button(t('action.remove'), () => removeEntry(a, e), 'link', e.AclEntryIP)))),
+                    h('span', { class: 'actions' }, button(t('acl.addEntry'), () => addEntry(a), undefined, a.AclName || a.AclId), button(t('action.delete'), () => remove(a), 'danger', a.AclName || a.AclId)),
                 ];
             }));
             fill(list, rows.length ? table([t('common.name'), t('common.id'), t('acl.ipVersion'), t('acl.entries'), t('common.actions')], rows, t('nav.acls')) : h('p', { class: 'empty' }, t('acl.empty')));
@@ -42,6 +42,6 @@ export function aclsPage(main) {
         await call('DeleteAccessControlList', { RegionId: region(), AclId: a.AclId });
         reload();
     });
-    fill(main, h('div', { class: 'page-head' }, h('h1', {}, t('nav.acls')), h('button', { type: 'button', class: 'primary', onclick: create }, t('acl.create'))), list);
+    fill(main, h('div', { class: 'page-head' }, h('h1', {}, t('nav.acls')), button(t('acl.create'), create, 'primary')), list);
     void load();
 }

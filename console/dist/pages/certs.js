@@ -2,7 +2,7 @@ import { call } from '../api.js';
 import { field, fill, h, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
-import { confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
 function pemField(label, name, required) {
     const area = h('textarea', { name, rows: '5', spellcheck: 'false', required, placeholder: '-----BEGIN …-----' });
     const file = h('input', { type: 'file', accept: '.pem,.crt,.key,.cer' });
@@ -23,7 +23,7 @@ export function certsPage(main) {
                 (c.SubjectAlternativeNames?.SubjectAlternativeName ?? []).join(', '),
                 c.ExpireTime ?? '',
                 h('code', { class: 'fp' }, c.Fingerprint ?? ''),
-                h('button', { type: 'button', class: 'danger', onclick: () => removeServer(c) }, t('action.delete')),
+                button(t('action.delete'), () => removeServer(c), 'danger', c.ServerCertificateName || c.ServerCertificateId),
             ]);
             fill(servers, rows.length ? table([t('common.name'), t('common.id'), t('cert.commonName'), t('cert.altNames'), t('cert.expires'), t('cert.fingerprint'), t('common.actions')], rows, t('cert.server')) : h('p', { class: 'empty' }, t('cert.empty')));
         }
@@ -37,7 +37,7 @@ export function certsPage(main) {
                 h('code', {}, c.CACertificateId),
                 c.CommonName ?? '',
                 c.ExpireTime ?? '',
-                h('button', { type: 'button', class: 'danger', onclick: () => removeCa(c) }, t('action.delete')),
+                button(t('action.delete'), () => removeCa(c), 'danger', c.CACertificateName || c.CACertificateId),
             ]);
             fill(cas, rows.length ? table([t('common.name'), t('common.id'), t('cert.commonName'), t('cert.expires'), t('common.actions')], rows, t('cert.ca')) : h('p', { class: 'empty' }, t('cert.empty')));
         }
@@ -67,6 +67,6 @@ export function certsPage(main) {
         await call('DeleteCACertificate', { RegionId: region(), CACertificateId: c.CACertificateId });
         reload();
     });
-    fill(main, h('div', { class: 'page-head' }, h('h1', {}, t('nav.certs')), h('span', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: upload }, t('cert.upload')), h('button', { type: 'button', onclick: uploadCa }, t('cert.uploadCa')))), h('section', { class: 'card' }, h('h2', {}, t('cert.server')), servers), h('section', { class: 'card' }, h('h2', {}, t('cert.ca')), cas));
+    fill(main, h('div', { class: 'page-head' }, h('h1', {}, t('nav.certs')), h('span', { class: 'actions' }, button(t('cert.upload'), upload, 'primary'), button(t('cert.uploadCa'), uploadCa))), h('section', { class: 'card' }, h('h2', {}, t('cert.server')), servers), h('section', { class: 'card' }, h('h2', {}, t('cert.ca')), cas));
     void load();
 }

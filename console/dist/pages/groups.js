@@ -2,7 +2,7 @@ import { call } from '../api.js';
 import { field, fill, h, select, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
-import { confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
 import { pickedServers, regionInstances, serverPicker } from './instances.js';
 const portField = () => field(t('backend.port'), h('input', { name: 'Port', type: 'number', min: '1', max: '65535', required: true }));
 const weightField = () => field(t('backend.weight'), h('input', { name: 'Weight', type: 'number', min: '0', max: '100', value: '100', required: true }));
@@ -70,21 +70,20 @@ export async function renderGroups(el, lbId, changed) {
         await call('DeleteMasterSlaveServerGroup', { RegionId: region(), MasterSlaveServerGroupId: g.MasterSlaveServerGroupId });
         reload();
     });
-    const button = (label, onclick, cls) => h('button', { type: 'button', class: cls, onclick }, label);
-    const memberList = (g, list) => h('ul', { class: 'plain' }, ...list.map((m) => h('li', {}, h('code', {}, `${m.ServerId}:${m.Port}`), ` ${t('backend.weight')} ${m.Weight} `, button(t('action.remove'), () => removeMember(g, m), 'link'))));
+    const memberList = (g, list) => h('ul', { class: 'plain' }, ...list.map((m) => h('li', {}, h('code', {}, `${m.ServerId}:${m.Port}`), ` ${t('backend.weight')} ${m.Weight} `, button(t('action.remove'), () => removeMember(g, m), 'link', `${m.ServerId}:${m.Port}`))));
     fill(el, h('div', { class: 'page-head' }, h('h2', {}, t('lb.vserverGroups')), button(t('group.createV'), () => void createVGroup(), 'primary')), vgroups.length
         ? table([t('common.name'), t('common.id'), t('lb.members'), t('common.actions')], vgroups.map((g, i) => [
             g.VServerGroupName ?? '',
             h('code', {}, g.VServerGroupId),
             memberList(g, members[i]),
-            h('span', { class: 'actions' }, button(t('group.add'), () => void addMembers(g, members[i])), button(t('action.rename'), () => renameV(g)), button(t('action.delete'), () => deleteV(g), 'danger')),
+            h('span', { class: 'actions' }, button(t('group.add'), () => void addMembers(g, members[i]), undefined, g.VServerGroupName || g.VServerGroupId), button(t('action.rename'), () => renameV(g), undefined, g.VServerGroupName || g.VServerGroupId), button(t('action.delete'), () => deleteV(g), 'danger', g.VServerGroupName || g.VServerGroupId)),
         ]), t('lb.vserverGroups'))
         : h('p', { class: 'empty' }, t('common.none')), h('div', { class: 'page-head' }, h('h2', {}, t('lb.msGroups')), button(t('group.createMs'), () => void createMsGroup(), 'primary')), mgroups.length
         ? table([t('common.name'), t('common.id'), t('lb.members'), t('common.actions')], mgroups.map((g, i) => [
             g.MasterSlaveServerGroupName ?? '',
             h('code', {}, g.MasterSlaveServerGroupId),
             msMembers[i].map((m) => `${m.ServerId}:${m.Port} (${m.ServerType === 'Master' ? t('group.master') : t('group.slave')})`).join(', '),
-            button(t('action.delete'), () => deleteMs(g), 'danger'),
+            button(t('action.delete'), () => deleteMs(g), 'danger', g.MasterSlaveServerGroupName || g.MasterSlaveServerGroupId),
         ]), t('lb.msGroups'))
         : h('p', { class: 'empty' }, t('common.none')));
 }

@@ -4,14 +4,13 @@ import { t } from '../i18n.js';
 import { region } from '../region.js';
 import { go, href } from '../router.js';
 import { healthBadge, statusBadge, tagBadge, tagText } from '../labels.js';
-import { announce, busy, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { announce, busy, button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
 import { trafficPanel } from './charts.js';
 import { renderGroups } from './groups.js';
 import { pickedServers, regionInstances, serverPicker } from './instances.js';
 import { listenerChoices, listenerDialog } from './listener-form.js';
 import { renderRules } from './rules.js';
 const POLL_MS = 2500;
-const button = (label, onclick, cls) => h('button', { type: 'button', class: cls, onclick }, label);
 export async function lbPage(main, id) {
     if (!id)
         throw new Error('no load balancer id');
@@ -108,6 +107,7 @@ export async function lbPage(main, id) {
             const p = String(l.ListenerProtocol);
             const running = l.Status === 'running';
             const key = { ...base, ListenerPort: l.ListenerPort, ListenerProtocol: p };
+            const about = `${p.toUpperCase()}:${l.ListenerPort}`;
             const toggle = button(t(running ? 'action.stop' : 'action.start'), () => void busy(toggle, async () => {
                 try {
                     await call(running ? 'StopLoadBalancerListener' : 'StartLoadBalancerListener', key);
@@ -117,11 +117,11 @@ export async function lbPage(main, id) {
                     listeners.append(errorPanel(e));
                 }
                 reload();
-            }));
+            }), undefined, about);
             const remove = button(t('action.delete'), () => confirmDialog(t('listener.deleteTitle'), t('listener.deleteConfirm', { protocol: p.toUpperCase(), port: l.ListenerPort }), async () => {
                 await call('DeleteLoadBalancerListener', key);
                 reload();
-            }), 'danger');
+            }), 'danger', about);
             return [
                 p.toUpperCase(),
                 String(l.ListenerPort),
@@ -129,7 +129,7 @@ export async function lbPage(main, id) {
                 statusBadge(l.Status),
                 l.AclStatus === 'on' ? `${l.AclType === 'white' ? t('acl.white') : t('acl.black')}: ${(l.AclIds ?? [l.AclId]).join(', ')}` : t('common.off'),
                 l.Description ?? '',
-                h('span', { class: 'actions' }, toggle, button(t('action.edit'), () => openListenerDialog(l)), button(t('listener.traffic'), () => showTraffic(p, Number(l.ListenerPort))), remove),
+                h('span', { class: 'actions' }, toggle, button(t('action.edit'), () => openListenerDialog(l), undefined, about), button(t('listener.traffic'), () => showTraffic(p, Number(l.ListenerPort)), undefined, about), remove),
             ];
         });
         fill(listeners, h('div', { class: 'page-head' }, h('h2', {}, t('lb.listeners')), button(t('listener.create'), () => openListenerDialog(), 'primary')), ls.length
@@ -149,10 +149,10 @@ export async function lbPage(main, id) {
             h('code', {}, s.ServerId),
             String(s.Weight),
             s.Type ?? 'ecs',
-            h('span', { class: 'actions' }, button(t('backend.setWeight'), () => setWeight(s)), button(t('action.remove'), () => confirmDialog(t('backend.removeTitle'), t('backend.removeConfirm', { id: s.ServerId }), async () => {
+            h('span', { class: 'actions' }, button(t('backend.setWeight'), () => setWeight(s), undefined, s.ServerId), button(t('action.remove'), () => confirmDialog(t('backend.removeTitle'), t('backend.removeConfirm', { id: s.ServerId }), async () => {
                 await call('RemoveBackendServers', { ...base, BackendServers: JSON.stringify([{ ServerId: s.ServerId, Type: s.Type ?? 'ecs' }]) });
                 reload();
-            }), 'danger')),
+            }), 'danger', s.ServerId)),
         ]);
         fill(backends, h('div', { class: 'page-head' }, h('h2', {}, t('lb.backends')), button(t('backend.add'), () => void addBackends(servers), 'primary')), servers.length ? table([t('backend.server'), t('backend.weight'), t('backend.type'), t('common.actions')], rows, t('lb.backends')) : h('p', { class: 'empty' }, t('lb.noBackends')));
     }

@@ -2,7 +2,7 @@ import { call } from '../api.js';
 import { field, fill, h, select, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
-import { confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
 const name = (l) => `${String(l.ListenerProtocol).toUpperCase()}:${l.ListenerPort}`;
 export async function renderRules(el, lbId, listeners) {
     const base = { RegionId: region(), LoadBalancerId: lbId };
@@ -17,7 +17,6 @@ export async function renderRules(el, lbId, listeners) {
     const groups = vs.VServerGroups?.VServerGroup ?? [];
     const certificates = certs.ServerCertificates?.ServerCertificate ?? [];
     const reload = () => void renderRules(el, lbId, listeners).catch((e) => el.append(errorPanel(e)));
-    const button = (label, onclick, cls) => h('button', { type: 'button', class: cls, onclick }, label);
     const listenerSelect = (list) => select('listener', list.map((l, i) => [String(i), name(l)]));
     const createRule = () => formDialog(t('rule.create'), [
         field(t('listener.listener'), listenerSelect(l7)),
@@ -49,7 +48,7 @@ export async function renderRules(el, lbId, listeners) {
         reload();
     });
     const groupName = (id) => groups.find((g) => g.VServerGroupId === id)?.VServerGroupName || id;
-    const ruleRows = l7.flatMap((l, i) => ruleLists[i].map((r) => [name(l), r.RuleName ?? '', r.Domain ?? '', r.Url ?? '', groupName(r.VServerGroupId ?? ''), button(t('action.delete'), () => deleteRule(r), 'danger')]));
-    const domainRows = https.flatMap((l, i) => domainLists[i].map((d) => [name(l), d.Domain ?? '', h('code', {}, d.ServerCertificateId ?? ''), button(t('action.delete'), () => deleteDomain(d), 'danger')]));
+    const ruleRows = l7.flatMap((l, i) => ruleLists[i].map((r) => [name(l), r.RuleName ?? '', r.Domain ?? '', r.Url ?? '', groupName(r.VServerGroupId ?? ''), button(t('action.delete'), () => deleteRule(r), 'danger', r.RuleName || r.RuleId)]));
+    const domainRows = https.flatMap((l, i) => domainLists[i].map((d) => [name(l), d.Domain ?? '', h('code', {}, d.ServerCertificateId ?? ''), button(t('action.delete'), () => deleteDomain(d), 'danger', d.Domain)]));
     fill(el, h('div', { class: 'page-head' }, h('h2', {}, t('lb.rules')), l7.length && groups.length ? button(t('rule.create'), createRule, 'primary') : null), !l7.length ? h('p', { class: 'muted' }, t('rule.needsL7')) : !groups.length && !ruleRows.length ? h('p', { class: 'muted' }, t('rule.needsGroup')) : null, ruleRows.length ? table([t('listener.listener'), t('common.name'), t('rule.domain'), t('rule.url'), t('lb.vserverGroup'), t('common.actions')], ruleRows, t('lb.rules')) : null, h('div', { class: 'page-head' }, h('h2', {}, t('lb.domainExtensions')), https.length && certificates.length ? button(t('domain.create'), createDomain, 'primary') : null), !https.length ? h('p', { class: 'muted' }, t('domain.needsHttps')) : null, domainRows.length ? table([t('listener.listener'), t('rule.domain'), t('listener.certificate'), t('common.actions')], domainRows, t('lb.domainExtensions')) : null);
 }

@@ -3,7 +3,7 @@ import { call, callAll, type Json } from '../api.js';
 import { field, fill, h, select, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
-import { confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
 
 export function aclsPage(main: HTMLElement): void {
   const list = h('div', { 'aria-live': 'polite' });
@@ -18,12 +18,12 @@ export function aclsPage(main: HTMLElement): void {
             a.AclName ?? '',
             h('code', {}, a.AclId),
             a.AddressIPVersion ?? 'ipv4',
-            h('ul', { class: 'plain' }, ...entries.map((e) => h('li', {}, h('code', {}, e.AclEntryIP), e.AclEntryComment ? ` ${e.AclEntryComment} ` : ' ', h('button', { type: 'button', class: 'link', onclick: () => removeEntry(a, e) }, t('action.remove'))))),
+            h('ul', { class: 'plain' }, ...entries.map((e) => h('li', {}, h('code', {}, e.AclEntryIP), e.AclEntryComment ? ` ${e.AclEntryComment} ` : ' ', button(t('action.remove'), () => removeEntry(a, e), 'link', e.AclEntryIP)))),
             h(
               'span',
               { class: 'actions' },
-              h('button', { type: 'button', onclick: () => addEntry(a) }, t('acl.addEntry')),
-              h('button', { type: 'button', class: 'danger', onclick: () => remove(a) }, t('action.delete')),
+              button(t('acl.addEntry'), () => addEntry(a), undefined, a.AclName || a.AclId),
+              button(t('action.delete'), () => remove(a), 'danger', a.AclName || a.AclId),
             ),
           ];
         }),
@@ -64,6 +64,6 @@ export function aclsPage(main: HTMLElement): void {
       await call('DeleteAccessControlList', { RegionId: region(), AclId: a.AclId });
       reload();
     });
-  fill(main, h('div', { class: 'page-head' }, h('h1', {}, t('nav.acls')), h('button', { type: 'button', class: 'primary', onclick: create }, t('acl.create'))), list);
+  fill(main, h('div', { class: 'page-head' }, h('h1', {}, t('nav.acls')), button(t('acl.create'), create, 'primary')), list);
   void load();
 }

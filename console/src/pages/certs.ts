@@ -3,7 +3,7 @@ import { call, type Json } from '../api.js';
 import { field, fill, h, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
-import { confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
 
 /** A PEM textarea with a file picker that fills it (the file is read in the browser). */
 function pemField(label: string, name: string, required: boolean): HTMLElement {
@@ -27,7 +27,7 @@ export function certsPage(main: HTMLElement): void {
         (c.SubjectAlternativeNames?.SubjectAlternativeName ?? []).join(', '),
         c.ExpireTime ?? '',
         h('code', { class: 'fp' }, c.Fingerprint ?? ''),
-        h('button', { type: 'button', class: 'danger', onclick: () => removeServer(c) }, t('action.delete')),
+        button(t('action.delete'), () => removeServer(c), 'danger', c.ServerCertificateName || c.ServerCertificateId),
       ]);
       fill(servers, rows.length ? table([t('common.name'), t('common.id'), t('cert.commonName'), t('cert.altNames'), t('cert.expires'), t('cert.fingerprint'), t('common.actions')], rows, t('cert.server')) : h('p', { class: 'empty' }, t('cert.empty')));
     } catch (e) {
@@ -40,7 +40,7 @@ export function certsPage(main: HTMLElement): void {
         h('code', {}, c.CACertificateId),
         c.CommonName ?? '',
         c.ExpireTime ?? '',
-        h('button', { type: 'button', class: 'danger', onclick: () => removeCa(c) }, t('action.delete')),
+        button(t('action.delete'), () => removeCa(c), 'danger', c.CACertificateName || c.CACertificateId),
       ]);
       fill(cas, rows.length ? table([t('common.name'), t('common.id'), t('cert.commonName'), t('cert.expires'), t('common.actions')], rows, t('cert.ca')) : h('p', { class: 'empty' }, t('cert.empty')));
     } catch (e) {
@@ -80,7 +80,7 @@ export function certsPage(main: HTMLElement): void {
     });
   fill(
     main,
-    h('div', { class: 'page-head' }, h('h1', {}, t('nav.certs')), h('span', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: upload }, t('cert.upload')), h('button', { type: 'button', onclick: uploadCa }, t('cert.uploadCa')))),
+    h('div', { class: 'page-head' }, h('h1', {}, t('nav.certs')), h('span', { class: 'actions' }, button(t('cert.upload'), upload, 'primary'), button(t('cert.uploadCa'), uploadCa))),
     h('section', { class: 'card' }, h('h2', {}, t('cert.server')), servers),
     h('section', { class: 'card' }, h('h2', {}, t('cert.ca')), cas),
   );

@@ -4,7 +4,7 @@ import { call, type Json } from '../api.js';
 import { field, fill, h, select, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
-import { confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
 import { pickedServers, regionInstances, serverPicker } from './instances.js';
 
 const portField = () => field(t('backend.port'), h('input', { name: 'Port', type: 'number', min: '1', max: '65535', required: true }));
@@ -92,9 +92,8 @@ export async function renderGroups(el: HTMLElement, lbId: string, changed: () =>
       reload();
     });
 
-  const button = (label: string, onclick: () => void, cls?: string) => h('button', { type: 'button', class: cls, onclick }, label);
   const memberList = (g: Json, list: Json[]) =>
-    h('ul', { class: 'plain' }, ...list.map((m) => h('li', {}, h('code', {}, `${m.ServerId}:${m.Port}`), ` ${t('backend.weight')} ${m.Weight} `, button(t('action.remove'), () => removeMember(g, m), 'link'))));
+    h('ul', { class: 'plain' }, ...list.map((m) => h('li', {}, h('code', {}, `${m.ServerId}:${m.Port}`), ` ${t('backend.weight')} ${m.Weight} `, button(t('action.remove'), () => removeMember(g, m), 'link', `${m.ServerId}:${m.Port}`))));
   fill(
     el,
     h('div', { class: 'page-head' }, h('h2', {}, t('lb.vserverGroups')), button(t('group.createV'), () => void createVGroup(), 'primary')),
@@ -105,7 +104,7 @@ export async function renderGroups(el: HTMLElement, lbId: string, changed: () =>
             g.VServerGroupName ?? '',
             h('code', {}, g.VServerGroupId),
             memberList(g, members[i]!),
-            h('span', { class: 'actions' }, button(t('group.add'), () => void addMembers(g, members[i]!)), button(t('action.rename'), () => renameV(g)), button(t('action.delete'), () => deleteV(g), 'danger')),
+            h('span', { class: 'actions' }, button(t('group.add'), () => void addMembers(g, members[i]!), undefined, g.VServerGroupName || g.VServerGroupId), button(t('action.rename'), () => renameV(g), undefined, g.VServerGroupName || g.VServerGroupId), button(t('action.delete'), () => deleteV(g), 'danger', g.VServerGroupName || g.VServerGroupId)),
           ]),
           t('lb.vserverGroups'),
         )
@@ -118,7 +117,7 @@ export async function renderGroups(el: HTMLElement, lbId: string, changed: () =>
             g.MasterSlaveServerGroupName ?? '',
             h('code', {}, g.MasterSlaveServerGroupId),
             msMembers[i]!.map((m) => `${m.ServerId}:${m.Port} (${m.ServerType === 'Master' ? t('group.master') : t('group.slave')})`).join(', '),
-            button(t('action.delete'), () => deleteMs(g), 'danger'),
+            button(t('action.delete'), () => deleteMs(g), 'danger', g.MasterSlaveServerGroupName || g.MasterSlaveServerGroupId),
           ]),
           t('lb.msGroups'),
         )

@@ -7,7 +7,7 @@ import { t } from '../i18n.js';
 import { region } from '../region.js';
 import { go, href, type Cleanup } from '../router.js';
 import { healthBadge, statusBadge, tagBadge, tagText } from '../labels.js';
-import { announce, busy, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { announce, busy, button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
 import { trafficPanel } from './charts.js';
 import { renderGroups } from './groups.js';
 import { pickedServers, regionInstances, serverPicker } from './instances.js';
@@ -16,7 +16,6 @@ import { renderRules } from './rules.js';
 
 const POLL_MS = 2500;
 
-const button = (label: string, onclick: (e: Event) => void, cls?: string) => h('button', { type: 'button', class: cls, onclick }, label);
 
 export async function lbPage(main: HTMLElement, id: string | undefined): Promise<Cleanup> {
   if (!id) throw new Error('no load balancer id');
@@ -142,6 +141,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
       const p = String(l.ListenerProtocol);
       const running = l.Status === 'running';
       const key = { ...base, ListenerPort: l.ListenerPort, ListenerProtocol: p };
+      const about = `${p.toUpperCase()}:${l.ListenerPort}`;
       const toggle = button(t(running ? 'action.stop' : 'action.start'), () =>
         void busy(toggle, async () => {
           try {
@@ -152,6 +152,8 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
           }
           reload();
         }),
+        undefined,
+        about,
       );
       const remove = button(
         t('action.delete'),
@@ -161,6 +163,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
             reload();
           }),
         'danger',
+        about,
       );
       return [
         p.toUpperCase(),
@@ -169,7 +172,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
         statusBadge(l.Status),
         l.AclStatus === 'on' ? `${l.AclType === 'white' ? t('acl.white') : t('acl.black')}: ${(l.AclIds ?? [l.AclId]).join(', ')}` : t('common.off'),
         l.Description ?? '',
-        h('span', { class: 'actions' }, toggle, button(t('action.edit'), () => openListenerDialog(l)), button(t('listener.traffic'), () => showTraffic(p, Number(l.ListenerPort))), remove),
+        h('span', { class: 'actions' }, toggle, button(t('action.edit'), () => openListenerDialog(l), undefined, about), button(t('listener.traffic'), () => showTraffic(p, Number(l.ListenerPort)), undefined, about), remove),
       ];
     });
     fill(
@@ -198,7 +201,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
       h(
         'span',
         { class: 'actions' },
-        button(t('backend.setWeight'), () => setWeight(s)),
+        button(t('backend.setWeight'), () => setWeight(s), undefined, s.ServerId),
         button(
           t('action.remove'),
           () =>
@@ -207,6 +210,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
               reload();
             }),
           'danger',
+          s.ServerId,
         ),
       ),
     ]);

@@ -4,7 +4,7 @@ import { call, type Json } from '../api.js';
 import { field, fill, h, select, table, type Child } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
-import { confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
 
 const name = (l: Json) => `${String(l.ListenerProtocol).toUpperCase()}:${l.ListenerPort}`;
 
@@ -21,7 +21,6 @@ export async function renderRules(el: HTMLElement, lbId: string, listeners: Json
   const groups: Json[] = vs.VServerGroups?.VServerGroup ?? [];
   const certificates: Json[] = certs.ServerCertificates?.ServerCertificate ?? [];
   const reload = () => void renderRules(el, lbId, listeners).catch((e) => el.append(errorPanel(e)));
-  const button = (label: string, onclick: () => void, cls?: string) => h('button', { type: 'button', class: cls, onclick }, label);
   const listenerSelect = (list: Json[]) => select('listener', list.map((l, i): [string, string] => [String(i), name(l)]));
 
   const createRule = () =>
@@ -70,10 +69,10 @@ export async function renderRules(el: HTMLElement, lbId: string, listeners: Json
 
   const groupName = (id: string) => groups.find((g) => g.VServerGroupId === id)?.VServerGroupName || id;
   const ruleRows: Child[][] = l7.flatMap((l, i) =>
-    ruleLists[i]!.map((r: Json) => [name(l), r.RuleName ?? '', r.Domain ?? '', r.Url ?? '', groupName(r.VServerGroupId ?? ''), button(t('action.delete'), () => deleteRule(r), 'danger')]),
+    ruleLists[i]!.map((r: Json) => [name(l), r.RuleName ?? '', r.Domain ?? '', r.Url ?? '', groupName(r.VServerGroupId ?? ''), button(t('action.delete'), () => deleteRule(r), 'danger', r.RuleName || r.RuleId)]),
   );
   const domainRows: Child[][] = https.flatMap((l, i) =>
-    domainLists[i]!.map((d: Json) => [name(l), d.Domain ?? '', h('code', {}, d.ServerCertificateId ?? ''), button(t('action.delete'), () => deleteDomain(d), 'danger')]),
+    domainLists[i]!.map((d: Json) => [name(l), d.Domain ?? '', h('code', {}, d.ServerCertificateId ?? ''), button(t('action.delete'), () => deleteDomain(d), 'danger', d.Domain)]),
   );
   fill(
     el,
