@@ -217,6 +217,8 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
     await section('Listeners').getByRole('cell', { name: String(port), exact: true }).waitFor();
     await section('Listeners').getByRole('cell', { name: /^Whitelist: acl-/ }).waitFor();
 
+    const msGroupId = ((await s.call('DescribeMasterSlaveServerGroups', { RegionId: REGION, LoadBalancerId: lbId })) as { MasterSlaveServerGroups: { MasterSlaveServerGroup: { MasterSlaveServerGroupId: string }[] } })
+      .MasterSlaveServerGroups.MasterSlaveServerGroup[0]!.MasterSlaveServerGroupId;
     // TCP to the master-slave group, UDP to the default group
     for (const [protocol, group] of [['tcp', 'Master-slave group: ms'], ['udp', 'Default server group']] as const) {
       const p = await freePort(address);
@@ -226,10 +228,14 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
       await dialog().getByLabel('Forward to').selectOption({ label: group });
       await dialog().getByLabel('Backend port').fill(String(a.port));
       await dialog().getByRole('button', { name: 'Create' }).click();
-      await section('Listeners').getByRole('row', { name: new RegExp(`${protocol.toUpperCase()} ${p}`) }).waitFor();
+      const row = section('Listeners').getByRole('row', { name: new RegExp(`${protocol.toUpperCase()} ${p}`) });
+      await row.waitFor();
+      if (protocol === 'tcp') await row.getByRole('cell', { name: msGroupId, exact: true }).waitFor();
     }
 
     const https = section('Listeners').getByRole('row', { name: new RegExp(`HTTPS ${port}`) });
+    const certId = ((await s.call('DescribeServerCertificates', { RegionId: REGION })) as { ServerCertificates: { ServerCertificate: { ServerCertificateId: string }[] } }).ServerCertificates.ServerCertificate[0]!.ServerCertificateId;
+    await https.getByRole('cell', { name: certId, exact: true }).waitFor();
     await https.getByRole('button', { name: 'Edit' }).click();
     await dialog().getByLabel('Description').fill('<b>edited</b>');
     await dialog().getByRole('button', { name: 'Save' }).click();

@@ -20,7 +20,7 @@ export async function listenerChoices(lbId) {
         certificates: certificates.ServerCertificates?.ServerCertificate ?? [],
     };
 }
-const configOf = (l) => l.HTTPListenerConfig ?? l.HTTPSListenerConfig ?? l.TCPListenerConfig ?? l.UDPListenerConfig ?? {};
+export const configOf = (l) => l.HTTPListenerConfig ?? l.HTTPSListenerConfig ?? l.TCPListenerConfig ?? l.UDPListenerConfig ?? {};
 export function listenerDialog(lbId, choices, done, existing) {
     const cfg = existing ? configOf(existing) : {};
     const num = (name, value, min, max, required = true) => h('input', { name, type: 'number', inputmode: 'numeric', min: String(min), max: String(max), value, required });
@@ -28,7 +28,7 @@ export function listenerDialog(lbId, choices, done, existing) {
     protocol.disabled = !!existing;
     const port = num('ListenerPort', existing ? String(existing.ListenerPort) : '', 1, 65535);
     port.disabled = !!existing;
-    const currentGroup = existing?.VServerGroupId ? `vsg:${existing.VServerGroupId}` : cfg.MasterSlaveServerGroupId || existing?.MasterSlaveServerGroupId ? `msg:${cfg.MasterSlaveServerGroupId ?? existing?.MasterSlaveServerGroupId}` : '';
+    const currentGroup = existing?.VServerGroupId ? `vsg:${existing.VServerGroupId}` : cfg.MasterSlaveServerGroupId ? `msg:${cfg.MasterSlaveServerGroupId}` : '';
     const group = select('group', [
         ['', t('listener.defaultGroup')],
         ...choices.vserverGroups.map((g) => [`vsg:${g.VServerGroupId}`, `${t('lb.vserverGroup')}: ${g.VServerGroupName || g.VServerGroupId}`]),

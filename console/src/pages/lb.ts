@@ -11,7 +11,7 @@ import { announce, busy, button, confirmDialog, errorPanel, formDialog, formValu
 import { trafficPanel } from './charts.js';
 import { renderGroups } from './groups.js';
 import { pickedServers, regionInstances, serverPicker } from './instances.js';
-import { listenerChoices, listenerDialog } from './listener-form.js';
+import { configOf, listenerChoices, listenerDialog } from './listener-form.js';
 import { renderRules } from './rules.js';
 
 const POLL_MS = 2500;
@@ -165,12 +165,15 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
         'danger',
         about,
       );
+      const cfg = configOf(l);
+      const group = l.VServerGroupId ?? cfg.MasterSlaveServerGroupId;
       return [
         p.toUpperCase(),
         String(l.ListenerPort),
-        l.VServerGroupId ? h('code', {}, l.VServerGroupId) : l.MasterSlaveServerGroupId ? h('code', {}, l.MasterSlaveServerGroupId) : String(l.BackendServerPort ?? ''),
+        group ? h('code', {}, group) : String(l.BackendServerPort ?? ''),
         statusBadge(l.Status),
         l.AclStatus === 'on' ? `${l.AclType === 'white' ? t('acl.white') : t('acl.black')}: ${(l.AclIds ?? [l.AclId]).join(', ')}` : t('common.off'),
+        cfg.ServerCertificateId ? h('code', {}, cfg.ServerCertificateId) : '',
         l.Description ?? '',
         h('span', { class: 'actions' }, toggle, button(t('action.edit'), () => openListenerDialog(l), undefined, about), button(t('listener.traffic'), () => showTraffic(p, Number(l.ListenerPort)), undefined, about), remove),
       ];
@@ -179,7 +182,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
       listeners,
       h('div', { class: 'page-head' }, h('h2', {}, t('lb.listeners')), button(t('listener.create'), () => openListenerDialog(), 'primary')),
       ls.length
-        ? table([t('listener.protocol'), t('listener.port'), t('listener.backendPortOrGroup'), t('lbs.status'), t('listener.acl'), t('common.description'), t('common.actions')], rows, t('lb.listeners'))
+        ? table([t('listener.protocol'), t('listener.port'), t('listener.backendPortOrGroup'), t('lbs.status'), t('listener.acl'), t('listener.certificate'), t('common.description'), t('common.actions')], rows, t('lb.listeners'))
         : h('p', { class: 'empty' }, t('lb.noListeners')),
     );
   }

@@ -36,7 +36,7 @@ export async function listenerChoices(lbId: string): Promise<ListenerChoices> {
 }
 
 /** The listener's own settings, whichever protocol's config object holds them. */
-const configOf = (l: Json): Json => l.HTTPListenerConfig ?? l.HTTPSListenerConfig ?? l.TCPListenerConfig ?? l.UDPListenerConfig ?? {};
+export const configOf = (l: Json): Json => l.HTTPListenerConfig ?? l.HTTPSListenerConfig ?? l.TCPListenerConfig ?? l.UDPListenerConfig ?? {};
 
 export function listenerDialog(lbId: string, choices: ListenerChoices, done: () => void, existing?: Json): void {
   const cfg = existing ? configOf(existing) : {};
@@ -46,7 +46,7 @@ export function listenerDialog(lbId: string, choices: ListenerChoices, done: () 
   protocol.disabled = !!existing;
   const port = num('ListenerPort', existing ? String(existing.ListenerPort) : '', 1, 65535);
   port.disabled = !!existing;
-  const currentGroup = existing?.VServerGroupId ? `vsg:${existing.VServerGroupId}` : cfg.MasterSlaveServerGroupId || existing?.MasterSlaveServerGroupId ? `msg:${cfg.MasterSlaveServerGroupId ?? existing?.MasterSlaveServerGroupId}` : '';
+  const currentGroup = existing?.VServerGroupId ? `vsg:${existing.VServerGroupId}` : cfg.MasterSlaveServerGroupId ? `msg:${cfg.MasterSlaveServerGroupId}` : '';
   const group = select(
     'group',
     [
