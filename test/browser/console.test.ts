@@ -231,6 +231,10 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
       const row = section('Listeners').getByRole('row', { name: new RegExp(`${protocol.toUpperCase()} ${p}`) });
       await row.waitFor();
       if (protocol === 'tcp') await row.getByRole('cell', { name: msGroupId, exact: true }).waitFor();
+      await row.getByRole('button', { name: 'Edit' }).click();
+      await dialog().getByLabel('Description').fill(`${protocol} edited`);
+      await dialog().getByRole('button', { name: 'Save' }).click();
+      await row.getByRole('cell', { name: `${protocol} edited`, exact: true }).waitFor();
     }
 
     const https = section('Listeners').getByRole('row', { name: new RegExp(`HTTPS ${port}`) });
