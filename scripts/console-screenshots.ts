@@ -116,8 +116,8 @@ try {
       await page.locator('#health-h').scrollIntoViewIfNeeded();
       await page.evaluate(() => window.scrollTo(0, 0));
       await shot('lb');
-      await page.locator('section', { has: page.locator('h2', { hasText: /^(Listeners|监听)$/ }) }).getByRole('button', { name: /^(Traffic|流量)$/ }).click();
-      await page.locator('svg.chart path').first().waitFor({ timeout: 20_000 });
+      await page.locator('section', { has: page.locator('h2', { hasText: /^(Listeners|监听)$/ }) }).getByRole('button', { name: /^(Traffic|流量) / }).click();
+      await page.locator('svg.chart path').first().waitFor({ state: 'attached', timeout: 20_000 });
       // a few more scrapes so the lines have a shape
       await page.waitForFunction(() => document.querySelectorAll('svg.chart path').length >= 4 && (document.querySelector('svg.chart path')?.getAttribute('d')?.split('L').length ?? 0) >= 8, undefined, { timeout: 30_000 });
       await page.locator('.charts').scrollIntoViewIfNeeded();
