@@ -5,8 +5,8 @@
 // measured requests; certificates, ACLs, server groups, HTTPS/TCP/UDP listeners, rules and domain
 // extensions; Chinese (errors with the catalog's description); delete protection; delete it all.
 // Hostile text renders as text; the secret stays in sessionStorage and goes on sign-out; the
-// operator token opens the operator page; no page logs a console error (other than the failed
-// request each deliberate API error causes).
+// operator token opens the operator page; a RAM user meets its policy; no page logs a console
+// error (other than the failed request each deliberate API error causes).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -14,6 +14,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { createCA, issueLeaf } from '../../src/util/pki.js';
 import { freePort, get, HttpBackend, IPS, REGION, registerInstances } from '../e2e/helpers.js';
 import { AK, startTestServer, type TestServer } from '../helpers/server.js';
+import { createSubUser } from '../helpers/tenants.js';
 
 const CHROMIUM = process.env['OPENSLB_CHROMIUM'] ?? '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (apt-get install chromium, or set OPENSLB_CHROMIUM); .ci/run installs it`;
@@ -316,6 +317,24 @@ describe('web console in chromium', { skip, timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await section('Accounts').getByText(s.rootAccountId).waitFor();
     await section('Data plane').getByText(/^Snapshot \d+/).waitFor();
+  });
+
+  test('a RAM user signs in and meets its policy: listing allowed, creating refused with Forbidden', async () => {
+    const user = await createSubUser(s, s.rootAccountId, 'console-reader', [{ Version: '1', Statement: [{ Effect: 'Allow', Action: 'slb:DescribeLoadBalancers', Resource: '*' }] }]);
+    const p = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+      await p.goto(`${s.url}/console/?lang=en`);
+      await p.getByLabel('AccessKey ID').fill(user.id);
+      await p.getByLabel('AccessKey secret').fill(user.secret);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByText('No load balancers here yet.').waitFor();
+      await p.getByRole('button', { name: 'Create load balancer' }).click();
+      await p.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+      await p.getByRole('dialog').getByRole('alert').getByText('Forbidden', { exact: true }).waitFor();
+    } finally {
+      await p.close();
+    }
   });
 
   test('a narrow screen (375 px) needs no sideways scrolling of the page', async () => {

@@ -1,4 +1,4 @@
-import { call, operator, signIn, signInOperator, signOut } from '../api.js';
+import { ApiError, call, operator, signIn, signInOperator, signOut } from '../api.js';
 import { field, fill, h } from '../dom.js';
 import { t } from '../i18n.js';
 import { go } from '../router.js';
@@ -44,7 +44,13 @@ export function signInPage(main) {
     submitting(keyForm, async (d) => {
         const token = String(d.get('securityToken') ?? '').trim();
         signIn({ accessKeyId: String(d.get('accessKeyId')).trim(), accessKeySecret: String(d.get('accessKeySecret')), ...(token ? { securityToken: token } : {}) });
-        await call('DescribeRegions');
+        try {
+            await call('DescribeRegions');
+        }
+        catch (e) {
+            if (!(e instanceof ApiError && e.status === 403))
+                throw e;
+        }
         go('lbs');
     });
     submitting(opForm, async (d) => {
