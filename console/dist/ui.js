@@ -22,6 +22,15 @@ export function errorPanel(e) {
         zh.remove();
     return box;
 }
+export function errorSlot() {
+    const el = h('div', { class: 'error-slot' });
+    const show = (e) => {
+        const panel = errorPanel(e);
+        panel.append(h('button', { type: 'button', class: 'link', onclick: () => fill(el) }, t('action.dismiss')));
+        fill(el, panel);
+    };
+    return { el, show };
+}
 const open = new Set();
 export function closeDialogs() {
     for (const close of [...open])

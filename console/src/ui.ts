@@ -34,6 +34,17 @@ export function errorPanel(e: unknown): HTMLElement {
   return box;
 }
 
+/** A place for the latest error of a page's actions: a new one replaces it; it can be dismissed. */
+export function errorSlot(): { el: HTMLElement; show(e: unknown): void } {
+  const el = h('div', { class: 'error-slot' });
+  const show = (e: unknown) => {
+    const panel = errorPanel(e);
+    panel.append(h('button', { type: 'button', class: 'link', onclick: () => fill(el) }, t('action.dismiss')));
+    fill(el, panel);
+  };
+  return { el, show };
+}
+
 const open = new Set<() => void>();
 
 /** Closes every open dialog (the route changed under them). */

@@ -2,7 +2,7 @@ import { call } from '../api.js';
 import { field, fill, h, select, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
-import { button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { button, confirmDialog, formDialog, formValue } from '../ui.js';
 import { pickedServers, regionInstances, serverPicker } from './instances.js';
 const portField = () => field(t('backend.port'), h('input', { name: 'Port', type: 'number', min: '1', max: '65535', required: true }));
 const weightField = () => field(t('backend.weight'), h('input', { name: 'Weight', type: 'number', min: '0', max: '100', value: '100', required: true }));
@@ -15,10 +15,7 @@ export async function renderGroups(el, lbId, changed) {
         Promise.all(vgroups.map(async (g) => (await call('DescribeVServerGroupAttribute', { RegionId: region(), VServerGroupId: g.VServerGroupId })).BackendServers?.BackendServer ?? [])),
         Promise.all(mgroups.map(async (g) => (await call('DescribeMasterSlaveServerGroupAttribute', { RegionId: region(), MasterSlaveServerGroupId: g.MasterSlaveServerGroupId })).MasterSlaveBackendServers?.MasterSlaveBackendServer ?? [])),
     ]);
-    const reload = () => {
-        changed();
-        void renderGroups(el, lbId, changed).catch((e) => el.append(errorPanel(e)));
-    };
+    const reload = changed;
     const createVGroup = async () => {
         const instances = await regionInstances();
         formDialog(t('group.createV'), [field(t('common.name'), h('input', { name: 'VServerGroupName', maxlength: '80' })), ...serverPicker(instances, new Set()), portField(), weightField()], t('action.create'), async (form) => {

@@ -4,7 +4,7 @@ import { t } from '../i18n.js';
 import { region } from '../region.js';
 import { go, href } from '../router.js';
 import { healthBadge, statusBadge, tagBadge, tagText } from '../labels.js';
-import { announce, busy, button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { announce, busy, button, confirmDialog, errorPanel, errorSlot, formDialog, formValue } from '../ui.js';
 import { trafficPanel } from './charts.js';
 import { renderGroups } from './groups.js';
 import { pickedServers, regionInstances, serverPicker } from './instances.js';
@@ -16,6 +16,7 @@ export async function lbPage(main, id) {
         throw new Error('no load balancer id');
     const lbId = id;
     const base = { RegionId: region(), LoadBalancerId: lbId };
+    const errors = errorSlot();
     const summary = h('section', { class: 'card' });
     const listeners = h('section', { class: 'card' });
     const traffic = h('section', { class: 'card', hidden: true });
@@ -34,9 +35,9 @@ export async function lbPage(main, id) {
         renderSummary(lb);
         renderListeners(ls);
         renderBackends(lb.BackendServers?.BackendServer ?? []);
-        await Promise.all([renderGroups(groups, lbId, reload), renderRules(rules, lbId, ls)]);
+        await Promise.all([renderGroups(groups, lbId, reload), renderRules(rules, lbId, ls, errors.show)]);
     }
-    const reload = () => void refresh().catch((e) => summary.append(errorPanel(e)));
+    const reload = () => void refresh().catch(errors.show);
     function renderSummary(lb) {
         const protectedOn = lb.DeleteProtection === 'on';
         const tags = lb.Tags?.Tag ?? [];
@@ -65,7 +66,7 @@ export async function lbPage(main, id) {
                 await refresh();
             }
             catch (e) {
-                summary.append(errorPanel(e));
+                errors.show(e);
             }
         });
     }
@@ -100,7 +101,7 @@ export async function lbPage(main, id) {
     }
     const openListenerDialog = (existing) => void listenerChoices(lbId)
         .then((c) => listenerDialog(lbId, c, reload, existing))
-        .catch((e) => listeners.append(errorPanel(e)));
+        .catch(errors.show);
     function renderListeners(ls) {
         shownStates = statesOf(ls);
         const rows = ls.map((l) => {
@@ -114,7 +115,7 @@ export async function lbPage(main, id) {
                     announce(t(running ? 'listener.stopped' : 'listener.started', { port: l.ListenerPort }));
                 }
                 catch (e) {
-                    listeners.append(errorPanel(e));
+                    errors.show(e);
                 }
                 reload();
             }), undefined, about);
@@ -189,7 +190,7 @@ export async function lbPage(main, id) {
         if (alive)
             timer = setTimeout(() => void poll(), POLL_MS);
     }
-    fill(main, h('p', {}, h('a', { href: href('lbs') }, `← ${t('nav.lbs')}`)), summary, listeners, traffic, health, backends, groups, rules);
+    fill(main, h('p', {}, h('a', { href: href('lbs') }, `← ${t('nav.lbs')}`)), errors.el, summary, listeners, traffic, health, backends, groups, rules);
     await refresh();
     void poll();
     return () => {

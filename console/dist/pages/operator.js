@@ -2,8 +2,9 @@ import { operator } from '../api.js';
 import { fill, h, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { accountBadge, bindingBadge } from '../labels.js';
-import { busy, dialog, errorPanel } from '../ui.js';
+import { busy, dialog, errorPanel, errorSlot } from '../ui.js';
 export function operatorPage(main) {
+    const errors = errorSlot();
     const accounts = h('section', { class: 'card' }, h('h2', {}, t('op.accounts')));
     const world = h('section', { class: 'card' }, h('h2', {}, t('op.world')));
     const plane = h('section', { class: 'card' }, h('h2', {}, t('op.dataplane')));
@@ -18,7 +19,7 @@ export function operatorPage(main) {
             await loadAccounts();
         }
         catch (e) {
-            accounts.append(errorPanel(e));
+            errors.show(e);
         }
     });
     async function loadAccounts() {
@@ -57,7 +58,7 @@ export function operatorPage(main) {
             fill(plane, h('h2', {}, t('op.dataplane')), errorPanel(e));
         }
     }
-    fill(main, h('h1', {}, t('nav.operator')), accounts, world, plane);
+    fill(main, h('h1', {}, t('nav.operator')), errors.el, accounts, world, plane);
     void loadAccounts();
     void loadWorld();
     void loadPlane();

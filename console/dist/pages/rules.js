@@ -2,9 +2,9 @@ import { call } from '../api.js';
 import { field, fill, h, select, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
-import { button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { button, confirmDialog, formDialog, formValue } from '../ui.js';
 const name = (l) => `${String(l.ListenerProtocol).toUpperCase()}:${l.ListenerPort}`;
-export async function renderRules(el, lbId, listeners) {
+export async function renderRules(el, lbId, listeners, onError) {
     const base = { RegionId: region(), LoadBalancerId: lbId };
     const l7 = listeners.filter((l) => l.ListenerProtocol === 'http' || l.ListenerProtocol === 'https');
     const https = l7.filter((l) => l.ListenerProtocol === 'https');
@@ -16,7 +16,7 @@ export async function renderRules(el, lbId, listeners) {
     ]);
     const groups = vs.VServerGroups?.VServerGroup ?? [];
     const certificates = certs.ServerCertificates?.ServerCertificate ?? [];
-    const reload = () => void renderRules(el, lbId, listeners).catch((e) => el.append(errorPanel(e)));
+    const reload = () => void renderRules(el, lbId, listeners, onError).catch(onError);
     const listenerSelect = (list) => select('listener', list.map((l, i) => [String(i), name(l)]));
     const createRule = () => formDialog(t('rule.create'), [
         field(t('listener.listener'), listenerSelect(l7)),

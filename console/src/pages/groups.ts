@@ -4,7 +4,7 @@ import { call, type Json } from '../api.js';
 import { field, fill, h, select, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
-import { button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { button, confirmDialog, formDialog, formValue } from '../ui.js';
 import { pickedServers, regionInstances, serverPicker } from './instances.js';
 
 const portField = () => field(t('backend.port'), h('input', { name: 'Port', type: 'number', min: '1', max: '65535', required: true }));
@@ -25,10 +25,8 @@ export async function renderGroups(el: HTMLElement, lbId: string, changed: () =>
       ),
     ),
   ]);
-  const reload = () => {
-    changed();
-    void renderGroups(el, lbId, changed).catch((e) => el.append(errorPanel(e)));
-  };
+  // the load balancer's page redraws everything that may name a group (listeners, rules, groups)
+  const reload = changed;
 
   const createVGroup = async () => {
     const instances = await regionInstances();

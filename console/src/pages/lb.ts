@@ -7,7 +7,7 @@ import { t } from '../i18n.js';
 import { region } from '../region.js';
 import { go, href, type Cleanup } from '../router.js';
 import { healthBadge, statusBadge, tagBadge, tagText } from '../labels.js';
-import { announce, busy, button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { announce, busy, button, confirmDialog, errorPanel, errorSlot, formDialog, formValue } from '../ui.js';
 import { trafficPanel } from './charts.js';
 import { renderGroups } from './groups.js';
 import { pickedServers, regionInstances, serverPicker } from './instances.js';
@@ -21,6 +21,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
   if (!id) throw new Error('no load balancer id');
   const lbId = id;
   const base = { RegionId: region(), LoadBalancerId: lbId };
+  const errors = errorSlot();
   const summary = h('section', { class: 'card' });
   const listeners = h('section', { class: 'card' });
   const traffic = h('section', { class: 'card', hidden: true });
@@ -42,9 +43,9 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
     renderSummary(lb);
     renderListeners(ls);
     renderBackends(lb.BackendServers?.BackendServer ?? []);
-    await Promise.all([renderGroups(groups, lbId, reload), renderRules(rules, lbId, ls)]);
+    await Promise.all([renderGroups(groups, lbId, reload), renderRules(rules, lbId, ls, errors.show)]);
   }
-  const reload = () => void refresh().catch((e) => summary.append(errorPanel(e)));
+  const reload = () => void refresh().catch(errors.show);
 
   function renderSummary(lb: Json): void {
     const protectedOn = lb.DeleteProtection === 'on';
@@ -83,7 +84,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
         announce(t(on ? 'lb.protectionIsOn' : 'lb.protectionIsOff'));
         await refresh();
       } catch (e) {
-        summary.append(errorPanel(e));
+        errors.show(e);
       }
     });
   }
@@ -133,7 +134,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
   const openListenerDialog = (existing?: Json) =>
     void listenerChoices(lbId)
       .then((c) => listenerDialog(lbId, c, reload, existing))
-      .catch((e) => listeners.append(errorPanel(e)));
+      .catch(errors.show);
 
   function renderListeners(ls: Json[]): void {
     shownStates = statesOf(ls);
@@ -148,7 +149,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
             await call(running ? 'StopLoadBalancerListener' : 'StartLoadBalancerListener', key);
             announce(t(running ? 'listener.stopped' : 'listener.started', { port: l.ListenerPort }));
           } catch (e) {
-            listeners.append(errorPanel(e));
+            errors.show(e);
           }
           reload();
         }),
@@ -267,7 +268,7 @@ export async function lbPage(main: HTMLElement, id: string | undefined): Promise
     if (alive) timer = setTimeout(() => void poll(), POLL_MS);
   }
 
-  fill(main, h('p', {}, h('a', { href: href('lbs') }, `← ${t('nav.lbs')}`)), summary, listeners, traffic, health, backends, groups, rules);
+  fill(main, h('p', {}, h('a', { href: href('lbs') }, `← ${t('nav.lbs')}`)), errors.el, summary, listeners, traffic, health, backends, groups, rules);
   await refresh();
   void poll();
   return () => {

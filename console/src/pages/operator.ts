@@ -4,9 +4,10 @@ import { operator, type Json } from '../api.js';
 import { fill, h, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { accountBadge, bindingBadge } from '../labels.js';
-import { busy, dialog, errorPanel } from '../ui.js';
+import { busy, dialog, errorPanel, errorSlot } from '../ui.js';
 
 export function operatorPage(main: HTMLElement): void {
+  const errors = errorSlot();
   const accounts = h('section', { class: 'card' }, h('h2', {}, t('op.accounts')));
   const world = h('section', { class: 'card' }, h('h2', {}, t('op.world')));
   const plane = h('section', { class: 'card' }, h('h2', {}, t('op.dataplane')));
@@ -22,7 +23,7 @@ export function operatorPage(main: HTMLElement): void {
         ]);
         await loadAccounts();
       } catch (e) {
-        accounts.append(errorPanel(e));
+        errors.show(e);
       }
     });
 
@@ -71,7 +72,7 @@ export function operatorPage(main: HTMLElement): void {
     }
   }
 
-  fill(main, h('h1', {}, t('nav.operator')), accounts, world, plane);
+  fill(main, h('h1', {}, t('nav.operator')), errors.el, accounts, world, plane);
   void loadAccounts();
   void loadWorld();
   void loadPlane();

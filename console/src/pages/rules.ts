@@ -4,11 +4,11 @@ import { call, type Json } from '../api.js';
 import { field, fill, h, select, table, type Child } from '../dom.js';
 import { t } from '../i18n.js';
 import { region } from '../region.js';
-import { button, confirmDialog, errorPanel, formDialog, formValue } from '../ui.js';
+import { button, confirmDialog, formDialog, formValue } from '../ui.js';
 
 const name = (l: Json) => `${String(l.ListenerProtocol).toUpperCase()}:${l.ListenerPort}`;
 
-export async function renderRules(el: HTMLElement, lbId: string, listeners: Json[]): Promise<void> {
+export async function renderRules(el: HTMLElement, lbId: string, listeners: Json[], onError: (e: unknown) => void): Promise<void> {
   const base = { RegionId: region(), LoadBalancerId: lbId };
   const l7 = listeners.filter((l) => l.ListenerProtocol === 'http' || l.ListenerProtocol === 'https');
   const https = l7.filter((l) => l.ListenerProtocol === 'https');
@@ -20,7 +20,7 @@ export async function renderRules(el: HTMLElement, lbId: string, listeners: Json
   ]);
   const groups: Json[] = vs.VServerGroups?.VServerGroup ?? [];
   const certificates: Json[] = certs.ServerCertificates?.ServerCertificate ?? [];
-  const reload = () => void renderRules(el, lbId, listeners).catch((e) => el.append(errorPanel(e)));
+  const reload = () => void renderRules(el, lbId, listeners, onError).catch(onError);
   const listenerSelect = (list: Json[]) => select('listener', list.map((l, i): [string, string] => [String(i), name(l)]));
 
   const createRule = () =>
