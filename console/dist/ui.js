@@ -23,7 +23,7 @@ export function errorPanel(e) {
     return box;
 }
 export function errorSlot() {
-    const el = h('div', { class: 'error-slot' });
+    const el = h('div');
     const show = (e) => {
         const panel = errorPanel(e);
         panel.append(h('button', { type: 'button', class: 'link', onclick: () => fill(el) }, t('action.dismiss')));

@@ -36,7 +36,7 @@ export function errorPanel(e: unknown): HTMLElement {
 
 /** A place for the latest error of a page's actions: a new one replaces it; it can be dismissed. */
 export function errorSlot(): { el: HTMLElement; show(e: unknown): void } {
-  const el = h('div', { class: 'error-slot' });
+  const el = h('div');
   const show = (e: unknown) => {
     const panel = errorPanel(e);
     panel.append(h('button', { type: 'button', class: 'link', onclick: () => fill(el) }, t('action.dismiss')));

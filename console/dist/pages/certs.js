@@ -22,7 +22,7 @@ export function certsPage(main) {
                 c.CommonName ?? '',
                 (c.SubjectAlternativeNames?.SubjectAlternativeName ?? []).join(', '),
                 c.ExpireTime ?? '',
-                h('code', { class: 'fp' }, c.Fingerprint ?? ''),
+                h('code', {}, c.Fingerprint ?? ''),
                 button(t('action.delete'), () => removeServer(c), 'danger', c.ServerCertificateName || c.ServerCertificateId),
             ]);
             fill(servers, rows.length ? table([t('common.name'), t('common.id'), t('cert.commonName'), t('cert.altNames'), t('cert.expires'), t('cert.fingerprint'), t('common.actions')], rows, t('cert.server')) : h('p', { class: 'empty' }, t('cert.empty')));
