@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'src/errors/catalog.data.ts', 'src/api/params.generated.ts', 'bench/peers/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'src/errors/catalog.data.ts', 'src/api/params.generated.ts', 'bench/peers/**', 'console/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

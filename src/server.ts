@@ -10,6 +10,7 @@ import './products/slb/actions/index.js';
 import { ensureOperatorToken, loadWorldFile, registerOperatorApi } from './control/operator-api.js';
 import { registerAccountsApi } from './control/accounts-api.js';
 import { errorCenterHtml, errorCenterJson } from './control/error-center.js';
+import { registerConsole } from './control/console-route.js';
 import { Gateway, type GatewayResponse } from './gateway/gateway.js';
 import { loadOrCreateKey, registerSecrets, SecretBox } from './state/secrets.js';
 import { SqliteStore } from './state/sqlite-store.js';
@@ -161,6 +162,7 @@ function buildApp(gateway: Gateway, scheme: 'http' | 'https', factory: (h: http.
   app.get('/error-center.json', async () => errorCenterJson());
   app.get('/error-center', async (_req, reply) => reply.type('text/html; charset=utf-8').send(errorCenterHtml()));
   app.get('/healthz', async () => ({ status: 'ok' }));
+  registerConsole(app);
   const send = (reply: FastifyReply, out: GatewayResponse) =>
     reply.status(out.status).header('content-type', out.contentType).header('x-acs-request-id', out.requestId).send(out.body);
   const api = async (req: FastifyRequest, reply: FastifyReply) =>
@@ -287,7 +289,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       tlsUrl = await bind(secure, cfg.tlsListen, 'https');
     }
     // The one ready line: printed once every listener accepts connections.
-    plain.log.info({ url, ...(tlsUrl ? { tlsUrl, caFile } : {}) }, `OpenSLB API listening on ${url}${tlsUrl ? ` and ${tlsUrl} (CA: ${caFile})` : ''}`);
+    plain.log.info({ url, console: `${url}/console/`, ...(tlsUrl ? { tlsUrl, caFile } : {}) }, `OpenSLB API listening on ${url}${tlsUrl ? ` and ${tlsUrl} (CA: ${caFile})` : ''}`);
     return running(url);
   } catch (e) {
     sweeper.stop();

@@ -131,12 +131,20 @@ program
       onRootKeyGenerated: (keyId, keySecret, accountId) => {
         process.stdout.write(
           `\nGenerated the root account's AccessKey pair (shown once; it is stored in the data dir):\n` +
-            `  account id:        ${accountId}\n  AccessKeyId:       ${keyId}\n  AccessKeySecret:   ${keySecret}\n\n`,
+            `  account id:        ${accountId}\n  AccessKeyId:       ${keyId}\n  AccessKeySecret:   ${keySecret}\n` +
+            `Sign in with it to the web console at ${consoleAddress(opts.listen)}\n\n`,
         );
       },
     });
     if (pendingSignal) stop(pendingSignal);
   });
+
+/** Where the web console answers, for the first-start message (the ready line has the bound address). */
+function consoleAddress(at: { host: string; port: number }): string {
+  if (!at.port) return '/console/ on the API address';
+  const host = at.host === '0.0.0.0' || at.host === '::' ? '127.0.0.1' : at.host.includes(':') ? `[${at.host}]` : at.host;
+  return `http://${host}:${at.port}/console/`;
+}
 
 addWorldCommands(program);
 addAccountCommands(program);

@@ -84,6 +84,10 @@ test('openslb serve: ready line, generated key printed once, restart keeps the k
     assert.notEqual(Number(new URL(first.url).port), 0, 'the ready line carries the real port');
     assert.equal(first.ready['url'], first.url);
     assert.equal(first.ready['level'], 30);
+    // the web console is on the same address, and the ready line says where
+    assert.equal(first.ready['console'], `${first.url}/console/`);
+    assert.equal((await fetch(`${first.url}/console/`)).status, 200);
+    assert.match(first.out(), /Sign in with it to the web console at (http:\/\/127\.0\.0\.1:\d+\/console\/|\/console\/ on the API address)\n/);
     const lines = first.out().split('\n').filter((l) => l.includes('listening'));
     assert.equal(lines.length, 1, `exactly one listening line:\n${first.out()}`);
     assert.ok(first.out().indexOf('AccessKeySecret') < first.out().indexOf('OpenSLB API listening'), 'the key is printed before the ready line');
