@@ -557,6 +557,11 @@ export class PostgresStore implements Store {
     return this.trips;
   }
   private trips = 0;
+  /** Write attempts rolled back by a serialization failure or deadlock and run again, since open. */
+  get retries(): number {
+    return this.retried;
+  }
+  private retried = 0;
 
   async read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     await this.nesting.admit();
@@ -628,6 +633,7 @@ export class PostgresStore implements Store {
             client.release(broken);
             const cause = RETRYABLE.has(sqlState(live.failure) ?? '') ? live.failure : e;
             if (RETRYABLE.has(sqlState(cause) ?? '') && attempt < this.maxAttempts) {
+              this.retried++;
               // full jitter, 2 ms doubling up to 250 ms
               await sleep(Math.random() * Math.min(250, 2 * 2 ** attempt));
               continue;
