@@ -569,26 +569,32 @@ export class PostgresStore implements Store {
     try {
       const client = await this.pool.connect();
       const live = newLive('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      let broken: Error | undefined;
+      let out: T;
       try {
-        const out = await this.nesting.call(() => fn(this.tx(client, null, live)), ended.promise);
-        live.open = false;
-        // (a read that sent nothing has no transaction to end)
-        if (live.begun) {
-          this.trips++;
-          await client.query('COMMIT');
-        }
-        return out;
+        out = await this.nesting.call(() => fn(this.tx(client, null, live)), ended.promise);
       } catch (e) {
         live.open = false;
+        let broken: Error | undefined;
         if (live.begun) {
           this.trips++;
           await client.query('ROLLBACK').catch((re: Error) => (broken = re));
         }
-        throw e;
-      } finally {
         client.release(broken);
+        throw e;
       }
+      live.open = false;
+      // (a read that sent nothing has no transaction to end.) A read-only transaction has nothing
+      // to commit: its answer is final now, so the caller does not wait for the COMMIT; the
+      // connection goes back to the pool once it has ended (or is dropped if that failed).
+      if (!live.begun) client.release();
+      else {
+        this.trips++;
+        client.query('COMMIT').then(
+          () => client.release(),
+          (e: Error) => client.release(e),
+        );
+      }
+      return out;
     } finally {
       ended.resolve();
     }
