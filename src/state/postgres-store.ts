@@ -8,6 +8,10 @@
 // nodes. Reads run in REPEATABLE READ READ ONLY transactions: one snapshot, never blocked, never
 // retried. Changes reach other nodes with LISTEN/NOTIFY (the notification is sent inside the
 // write transaction, so PostgreSQL delivers it on commit only).
+//
+// Round trips (docs/storage.md#round-trips-postgresql): a transaction's BEGIN travels with its
+// first statement; puts wait in the transaction (reads see them) and are applied by one statement,
+// which the COMMIT and the notifications share, so a write costs its reads plus one round trip.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
