@@ -201,6 +201,50 @@ if (!PG_URL) {
     }
   });
 
+  test('PostgresStore: a database from before migration 5 carries forward: the index by document is built and writes keep index and counts right', async () => {
+    const schema = freshSchema();
+    const lb = (id: string, name: string, servers: string[]) => ({ LoadBalancerId: id, LoadBalancerName: name, VpcId: 'vpc-1', BackendServers: servers.map((ServerId) => ({ ServerId })) });
+    let s = await PostgresStore.open({ connectionString: url, schema });
+    try {
+      await s.write(async (tx) => {
+        for (let i = 0; i < 10; i++) await tx.put('loadBalancer', A, `lb-${i}`, lb(`lb-${i}`, `n-${i % 2}`, ['i-1', `i-${i}`]));
+      });
+      await s.close();
+      // back to version 4, as a database written by the previous release
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        await c.query(`DROP INDEX "${schema}".resource_index_by_doc`);
+        await c.query(`DELETE FROM "${schema}".schema_migrations WHERE version = 5`);
+      } finally {
+        await c.end();
+      }
+      s = await PostgresStore.open({ connectionString: url, schema });
+      const c2 = new pg.Client({ connectionString: url });
+      await c2.connect();
+      try {
+        const ix = await c2.query(`SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = 'resource_index_by_doc'`, [schema]);
+        assert.equal(ix.rowCount, 1);
+      } finally {
+        await c2.end();
+      }
+      await s.write(async (tx) => {
+        await tx.put('loadBalancer', A, 'lb-0', lb('lb-0', 'n-1', ['i-2']));
+        assert.equal(await tx.delete('loadBalancer', A, 'lb-1'), true);
+      });
+      await s.read(async (tx) => {
+        assert.equal(await tx.count('loadBalancer', A), 9);
+        assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: 'n-0' } }), 4);
+        assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: 'n-1' } }), 5);
+        assert.equal(await tx.count('loadBalancer', A, { where: { ServerId: 'i-1' } }), 8);
+        assert.deepEqual((await tx.query<{ LoadBalancerId: string }>('loadBalancer', A, { where: { ServerId: 'i-2' } })).map((r) => r.doc.LoadBalancerId), ['lb-0', 'lb-2']);
+      });
+    } finally {
+      await s.close();
+      await dropSchema(schema);
+    }
+  });
+
   test('PostgresStore: round trips per write are counted, not one per statement (a regression guard)', async () => {
     const schema = freshSchema();
     const s = await PostgresStore.open({ connectionString: url, schema });
