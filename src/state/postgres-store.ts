@@ -15,7 +15,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { noteChange, type Change, type ChangedResource, type DocSelector, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx } from './store.js';
+import { noteChange, type Change, type ChangedResource, type DocSelector, type IndexValue, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx } from './store.js';
 import { countedField, INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
 import { selectorSql } from './bulk-sql.js';
@@ -146,6 +146,30 @@ interface Live {
   seen: Map<string, string | null>;
 }
 const newLive = (begin: string): Live => ({ open: true, begin, begun: false, pending: new Map(), pendingKinds: new Map(), seen: new Map() });
+const hasNul = (...parts: string[]) => parts.some((p) => p.includes('\u0000'));
+/**
+ * `q` without the values no stored text can equal (PostgreSQL text cannot hold U+0000); undefined
+ * when nothing can match. (Sent as they are, they would fail the statement and the transaction.)
+ */
+function withoutNul(kind: string, scope: QueryScope, q: Query): Query | undefined {
+  const text = (v: unknown) => typeof v === 'string' && v.includes('\u0000');
+  if (hasNul(kind, scope.account, scope.region ?? '')) return undefined;
+  if (Object.values(q.match ?? {}).some(text)) return undefined;
+  const where = q.where && Object.values(q.where).some((v) => (Array.isArray(v) ? v.some(text) : text(v)));
+  const ids = q.ids?.some(text);
+  if (!where && !ids) return q;
+  const out: Query = { ...q };
+  if (where) {
+    out.where = {};
+    for (const [f, v] of Object.entries(q.where!)) {
+      if (Array.isArray(v)) out.where[f] = (v as readonly IndexValue[]).filter((x) => !text(x));
+      else if (text(v)) return undefined;
+      else out.where[f] = v as IndexValue;
+    }
+  }
+  if (ids) out.ids = q.ids!.filter((x) => !text(x));
+  return out;
+}
 const docKey = (kind: string, account: string, region: string, id: string) => `${kind}\u0000${account}\u0000${region}\u0000${id}`;
 
 /** The parameters of the flush statement: the documents, their index rows, the notifications. */
@@ -394,6 +418,10 @@ export class PostgresStore implements Store {
     const flushKind = (kind: string) => (live.pendingKinds.has(kind) ? flush() : undefined);
     return {
       get: async <T>(kind: string, scope: Scope, id: string) => {
+        if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
+        // PostgreSQL text cannot hold U+0000, so no stored document has such an address: not found
+        // (asking would fail the statement, and with it the transaction)
+        if (hasNul(kind, scope.account, scope.region, id)) return undefined;
         const key = docKey(kind, scope.account, scope.region, id);
         const p = live.pending.get(key);
         if (p) return JSON.parse(p.json) as T;
@@ -415,16 +443,26 @@ export class PostgresStore implements Store {
         return (await q<{ region: string; doc: T }>(s.listAccount, [kind, account])).rows.map((r) => ({ region: r.region, doc: r.doc }));
       },
       find: async <T>(kind: string, account: string, id: string) => {
+        if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
+        if (hasNul(kind, account, id)) return undefined;
         await flushKind(kind);
         const r = await q<{ region: string; doc: T }>(s.find, [kind, account, id]);
         return r.rows.length ? { region: r.rows[0]!.region, doc: r.rows[0]!.doc } : undefined;
       },
       query: async <T>(kind: string, scope: QueryScope, query: Query = {}) => {
+        if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
+        const nul = withoutNul(kind, scope, query);
+        if (!nul) return [];
+        query = nul;
         const b = buildQuery(this.indexes, kind, scope, query, false, { dialect: 'postgres', resources: s.resources, index: s.index });
         await flushKind(kind);
         return (await q<{ region: string; doc: T }>(this.named(b.sql), b.params)).rows.map((r) => ({ region: r.region, doc: r.doc }));
       },
       count: async (kind: string, scope: QueryScope, query: Query = {}) => {
+        if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
+        const nul = withoutNul(kind, scope, query);
+        if (!nul) return 0;
+        query = nul;
         const b = buildQuery(this.indexes, kind, scope, query, true, { dialect: 'postgres', resources: s.resources, index: s.index, counts: s.counts });
         await flushKind(kind);
         return Number((await q<{ n: string }>(this.named(b.sql), b.params)).rows[0]!.n);
@@ -449,6 +487,7 @@ export class PostgresStore implements Store {
       },
       delete: async (kind: string, scope: Scope, id: string) => {
         const t = writable();
+        if (hasNul(kind, scope.account, scope.region, id)) return false;
         // a buffered put of this document must land first: the delete then removes it (and a
         // later put inserts it anew, at the end of the insertion order)
         if (live.pending.has(docKey(kind, scope.account, scope.region, id))) await flush();
