@@ -19,7 +19,15 @@ export function checkStoreUrl(s: string | undefined): string | undefined {
 export async function openStore(url: string | undefined, dataDir: string, onError?: (e: Error) => void): Promise<Store> {
   const u = checkStoreUrl(url);
   if (!u) return new SqliteStore(join(dataDir, 'openslb.db'));
-  return PostgresStore.open({ connectionString: u, onError });
+  return PostgresStore.open({ connectionString: u, onError, writeConcurrency: writeConcurrency(process.env['OPENSLB_PG_WRITE_CONCURRENCY']) });
+}
+
+/** OPENSLB_PG_WRITE_CONCURRENCY: write transactions one node runs at once on PostgreSQL (docs/storage.md). */
+function writeConcurrency(v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new RangeError(`OPENSLB_PG_WRITE_CONCURRENCY: expected an integer from 1 to 64, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 /**

@@ -8,11 +8,15 @@
 // nodes. Reads run in REPEATABLE READ READ ONLY transactions: one snapshot, never blocked, never
 // retried. Changes reach other nodes with LISTEN/NOTIFY (the notification is sent inside the
 // write transaction, so PostgreSQL delivers it on commit only).
+//
+// Round trips (docs/storage.md#round-trips-postgresql): a transaction's BEGIN travels with its
+// first statement; puts wait in the transaction (reads see them) and are applied by one statement,
+// which the COMMIT and the notifications share, so a write costs its reads plus one round trip.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { noteChange, type Change, type ChangedResource, type DocSelector, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx } from './store.js';
-import { countedField, diffRows, INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
+import { noteChange, type Change, type ChangedResource, type DocSelector, type IndexValue, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx } from './store.js';
+import { countedField, INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
 import { selectorSql } from './bulk-sql.js';
 
@@ -110,13 +114,121 @@ const MIGRATIONS: ((t: string) => string)[] = [
      END IF;
      RETURN NULL;
    END $$;`,
+  // a document's index rows by its address: a write applies its buffered puts in one statement that
+  // works out in SQL which index rows went (without the old document in hand), and a delete drops
+  // a document's rows in the statement that deletes it
+  (t) => `CREATE INDEX resource_index_by_doc ON ${t}resource_index (kind, account, region, seq);`,
 ];
+
+/** A put waiting for the end of its write (or a read that must see it). */
+type PendingRow = [field: string, value: string, counted: boolean];
+interface Pending {
+  kind: string;
+  account: string;
+  region: string;
+  id: string;
+  json: string;
+  rows: PendingRow[];
+}
+/** What a transaction's statements share. */
+interface Live {
+  open: boolean;
+  failure?: unknown;
+  bulk?: Set<string>;
+  /** the BEGIN of this transaction, sent with its first statement */
+  begin: string;
+  begun: boolean;
+  /** buffered puts by docKey, in the order of their first put */
+  pending: Map<string, Pending>;
+  /** how many buffered puts each kind has */
+  pendingKinds: Map<string, number>;
+  /** documents this transaction read with get (JSON text; null: none), by docKey */
+  seen: Map<string, string | null>;
+}
+const newLive = (begin: string): Live => ({ open: true, begin, begun: false, pending: new Map(), pendingKinds: new Map(), seen: new Map() });
+const hasNul = (...parts: string[]) => parts.some((p) => p.includes('\u0000'));
+/**
+ * `q` without the values no stored text can equal (PostgreSQL text cannot hold U+0000); undefined
+ * when nothing can match. (Sent as they are, they would fail the statement and the transaction.)
+ */
+function withoutNul(kind: string, scope: QueryScope, q: Query): Query | undefined {
+  const text = (v: unknown) => typeof v === 'string' && v.includes('\u0000');
+  if (hasNul(kind, scope.account, scope.region ?? '')) return undefined;
+  if (Object.values(q.match ?? {}).some(text)) return undefined;
+  const where = q.where && Object.values(q.where).some((v) => (Array.isArray(v) ? v.some(text) : text(v)));
+  const ids = q.ids?.some(text);
+  if (!where && !ids) return q;
+  const out: Query = { ...q };
+  if (where) {
+    out.where = {};
+    for (const [f, v] of Object.entries(q.where!)) {
+      if (Array.isArray(v)) out.where[f] = (v as readonly IndexValue[]).filter((x) => !text(x));
+      else if (text(v)) return undefined;
+      else out.where[f] = v as IndexValue;
+    }
+  }
+  if (ids) out.ids = q.ids!.filter((x) => !text(x));
+  return out;
+}
+const docKey = (kind: string, account: string, region: string, id: string) => `${kind}\u0000${account}\u0000${region}\u0000${id}`;
+
+/** The parameters of the flush statement: the documents, their index rows, the notifications. */
+function flushValues(pending: Map<string, Pending>, channel: string, payloads: string[]): unknown[] {
+  const d: string[][] = [[], [], [], [], []];
+  const r: [string[], string[], string[], string[], string[], string[], boolean[]] = [[], [], [], [], [], [], []];
+  for (const p of pending.values()) {
+    d[0]!.push(p.kind);
+    d[1]!.push(p.account);
+    d[2]!.push(p.region);
+    d[3]!.push(p.id);
+    d[4]!.push(p.json);
+    for (const [field, value, counted] of p.rows) {
+      r[0].push(p.kind);
+      r[1].push(p.account);
+      r[2].push(p.region);
+      r[3].push(p.id);
+      r[4].push(field);
+      r[5].push(value);
+      r[6].push(counted);
+    }
+  }
+  return [...d, ...r, channel, payloads];
+}
+
+/** A value as an SQL literal (standard_conforming_strings either way: E'' when it holds a backslash). */
+function literal(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new TypeError(`PostgreSQL store: cannot write ${v} as a literal`);
+    return String(v);
+  }
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (Array.isArray(v)) return v.length ? `ARRAY[${v.map(literal).join(',')}]` : `'{}'`;
+  const s = String(v);
+  // the text of a simple-protocol query is NUL-terminated: PostgreSQL refuses the character in
+  // text values anyway, so refuse it here as it would (22021)
+  if (s.includes('\u0000')) throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+  const q = `'${s.replace(/'/g, "''")}'`;
+  return s.includes('\\') ? `E${q.replace(/\\/g, '\\\\')}` : q;
+}
+
+/**
+ * `text` with its $n placeholders replaced by literals of `values`, for the simple protocol (which
+ * can carry several statements in one round trip but no parameters). Every placeholder of the
+ * store's statements has a type (a cast or the column it meets), so literals keep their meaning;
+ * no statement has a `$` inside a quoted string or a dollar-quoted body.
+ */
+function inlineValues(text: string, values: readonly unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    if (i >= values.length) throw new Error(`PostgreSQL store: no value for $${n}`);
+    return literal(values[i]);
+  });
+}
 
 const RETRYABLE = new Set(['40001', '40P01']);
 const NOTIFY_LIMIT = 7000; // bytes; PostgreSQL refuses payloads of 8000 and more
 
-/** Index rows as the two text[] parameters (fields, values). */
-const cols = (rows: [string, string][]): [string[], string[]] => [rows.map((r) => r[0]), rows.map((r) => r[1])];
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const sqlState = (e: unknown) => (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : undefined);
 const deferred = () => {
@@ -204,32 +316,38 @@ export class PostgresStore implements Store {
       index: ix,
       counts: `${quoteIdent(schema)}.resource_counts`,
       channel: `openslb_changes_${tag}`,
-      get: { name: `oslb_get_${tag}`, text: `SELECT doc FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4` },
+      get: { name: `oslb_get_${tag}`, text: `SELECT doc::text AS doc FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4` },
       list: { name: `oslb_list_${tag}`, text: `SELECT doc FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 ORDER BY seq` },
       listAccount: { name: `oslb_lacc_${tag}`, text: `SELECT region, doc FROM ${t} WHERE kind=$1 AND account=$2 ORDER BY seq` },
       find: { name: `oslb_find_${tag}`, text: `SELECT region, doc FROM ${t} WHERE kind=$1 AND account=$2 AND id=$3 ORDER BY seq LIMIT 1` },
-      put: {
-        name: `oslb_put_${tag}`,
-        text: `INSERT INTO ${t} (kind, account, region, id, doc) VALUES ($1,$2,$3,$4,$5)
-               ON CONFLICT (kind, account, region, id) DO UPDATE SET doc = excluded.doc RETURNING seq`,
+      // A write's buffered puts, applied at once (set-based; the arrays run in parallel): the
+      // documents upserted in the order they were first put (identity values follow ORDER BY ord),
+      // then their index rows brought in line with the rows computed from them ($6…$12): rows that
+      // the new documents lack go, missing ones come (unchanged rows are left alone, so counts do
+      // not churn); the count triggers fire per index row. The write's notifications ride along
+      // ($13, $14): PostgreSQL delivers them on commit only.
+      flush: {
+        name: `oslb_flush_${tag}`,
+        text: `WITH up AS (INSERT INTO ${t} (kind, account, region, id, doc)
+                 SELECT kind, account, region, id, doc::json FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(kind, account, region, id, doc, ord)
+                 ORDER BY ord
+                 ON CONFLICT (kind, account, region, id) DO UPDATE SET doc = excluded.doc RETURNING kind, account, region, id, seq),
+               nr AS (SELECT * FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::boolean[]) AS n(kind, account, region, id, field, value, counted)),
+               gone AS (DELETE FROM ${ix} i USING up u
+                 WHERE i.kind = u.kind AND i.account = u.account AND i.region = u.region AND i.seq = u.seq
+                   AND NOT EXISTS (SELECT 1 FROM nr WHERE nr.kind = u.kind AND nr.account = u.account AND nr.region = u.region AND nr.id = u.id AND nr.field = i.field AND nr.value = i.value)),
+               added AS (INSERT INTO ${ix} (kind, account, region, id, field, value, seq, counted)
+                 SELECT nr.kind, nr.account, nr.region, nr.id, nr.field, nr.value, u.seq, nr.counted
+                 FROM nr JOIN up u ON u.kind = nr.kind AND u.account = nr.account AND u.region = nr.region AND u.id = nr.id
+                 ON CONFLICT DO NOTHING)
+               SELECT pg_notify($13, p) FROM unnest($14::text[]) AS p`,
       },
-      del: { name: `oslb_del_${tag}`, text: `DELETE FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4` },
-      // an indexed document: the upsert also hands back the document as it was (one round trip)
-      putIndexed: {
-        name: `oslb_puti_${tag}`,
-        text: `WITH old AS (SELECT doc::text AS doc FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4),
-               up AS (INSERT INTO ${t} (kind, account, region, id, doc) VALUES ($1,$2,$3,$4,$5)
-                      ON CONFLICT (kind, account, region, id) DO UPDATE SET doc = excluded.doc RETURNING seq)
-               SELECT (SELECT seq FROM up) AS seq, (SELECT doc FROM old) AS old`,
-      },
-      delReturning: { name: `oslb_delr_${tag}`, text: `DELETE FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4 RETURNING seq, doc::text AS doc` },
-      // the index rows that changed, in one statement: ($6, $7) go, ($8, $9) come
-      reindex: {
-        name: `oslb_reix_${tag}`,
-        text: `WITH gone AS (DELETE FROM ${ix} WHERE kind=$1 AND account=$2 AND region=$3 AND seq=$5
-                             AND (field, value) IN (SELECT f, v FROM unnest($6::text[], $7::text[]) AS g(f, v)))
-               INSERT INTO ${ix} (kind, account, region, id, field, value, seq, counted)
-               SELECT $1, $2, $3, $4, f, v, $5, f = ANY($10::text[]) FROM unnest($8::text[], $9::text[]) AS a(f, v)`,
+      // a document and its index rows, in one statement; n: whether it existed
+      del: {
+        name: `oslb_del_${tag}`,
+        text: `WITH d AS (DELETE FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4 RETURNING kind, account, region, seq),
+               x AS (DELETE FROM ${ix} i USING d WHERE i.kind = d.kind AND i.account = d.account AND i.region = d.region AND i.seq = d.seq)
+               SELECT count(*)::int AS n FROM d`,
       },
       kinds: `SELECT DISTINCT kind FROM ${t}`,
       nonce: {
@@ -261,11 +379,19 @@ export class PostgresStore implements Store {
 
   // -- transactions
 
-  private tx(client: pg.PoolClient, touched: Map<string, ChangedResource> | null, live: { open: boolean; failure?: unknown; bulk?: Set<string> }): Tx {
+  private tx(client: pg.PoolClient, touched: Map<string, ChangedResource> | null, live: Live): Tx {
     const s = this.sql;
     const q = async <R extends pg.QueryResultRow>(stmt: { name?: string; text: string }, values: unknown[]) => {
       if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
       try {
+        this.trips++;
+        if (!live.begun) {
+          // the transaction's first statement travels with its BEGIN: one round trip (the simple
+          // protocol, so the values are written into the text as literals)
+          live.begun = true;
+          const rs = (await client.query(`${live.begin};\n${inlineValues(stmt.text, values)}`)) as unknown as pg.QueryResult<R>[];
+          return rs[rs.length - 1]!;
+        }
         return await client.query<R>({ ...stmt, values });
       } catch (e) {
         // the transaction is aborted now: remember why, so the write is retried or fails even if fn swallows it
@@ -278,57 +404,102 @@ export class PostgresStore implements Store {
       if (!touched) throw new Error('write outside a write transaction');
       return touched;
     };
+    // Puts wait in live.pending (read-your-writes: get answers from there) and reach the database
+    // in one statement: at commit, or before a read that could see them (one of their kind) or a
+    // statement that could be affected by them (delete of a buffered document, bulk operations).
+    const flush = async () => {
+      if (!live.pending.size) return;
+      const values = flushValues(live.pending, this.sql.channel, []);
+      for (const [key, p] of live.pending) live.seen.set(key, p.json);
+      live.pending = new Map();
+      live.pendingKinds.clear();
+      await q(s.flush, values);
+    };
+    const flushKind = (kind: string) => (live.pendingKinds.has(kind) ? flush() : undefined);
     return {
       get: async <T>(kind: string, scope: Scope, id: string) => {
-        const r = await q<{ doc: T }>(s.get, [kind, scope.account, scope.region, id]);
-        return r.rows.length ? r.rows[0]!.doc : undefined;
+        if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
+        // PostgreSQL text cannot hold U+0000, so no stored document has such an address: not found
+        // (asking would fail the statement, and with it the transaction)
+        if (hasNul(kind, scope.account, scope.region, id)) return undefined;
+        const key = docKey(kind, scope.account, scope.region, id);
+        const p = live.pending.get(key);
+        if (p) return JSON.parse(p.json) as T;
+        // the transaction's snapshot answers a second get of a document as the first one did,
+        // unless this transaction changed it (tracked by put, delete and the bulk operations)
+        let json = live.seen.get(key);
+        if (json === undefined) {
+          const r = await q<{ doc: string }>(s.get, [kind, scope.account, scope.region, id]);
+          live.seen.set(key, (json = r.rows.length ? r.rows[0]!.doc : null));
+        }
+        return json === null ? undefined : (JSON.parse(json) as T);
       },
-      list: async <T>(kind: string, scope: Scope) => (await q<{ doc: T }>(s.list, [kind, scope.account, scope.region])).rows.map((r) => r.doc),
-      listAccount: async <T>(kind: string, account: string) =>
-        (await q<{ region: string; doc: T }>(s.listAccount, [kind, account])).rows.map((r) => ({ region: r.region, doc: r.doc })),
+      list: async <T>(kind: string, scope: Scope) => {
+        await flushKind(kind);
+        return (await q<{ doc: T }>(s.list, [kind, scope.account, scope.region])).rows.map((r) => r.doc);
+      },
+      listAccount: async <T>(kind: string, account: string) => {
+        await flushKind(kind);
+        return (await q<{ region: string; doc: T }>(s.listAccount, [kind, account])).rows.map((r) => ({ region: r.region, doc: r.doc }));
+      },
       find: async <T>(kind: string, account: string, id: string) => {
+        if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
+        if (hasNul(kind, account, id)) return undefined;
+        await flushKind(kind);
         const r = await q<{ region: string; doc: T }>(s.find, [kind, account, id]);
         return r.rows.length ? { region: r.rows[0]!.region, doc: r.rows[0]!.doc } : undefined;
       },
       query: async <T>(kind: string, scope: QueryScope, query: Query = {}) => {
+        if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
+        const nul = withoutNul(kind, scope, query);
+        if (!nul) return [];
+        query = nul;
         const b = buildQuery(this.indexes, kind, scope, query, false, { dialect: 'postgres', resources: s.resources, index: s.index });
+        await flushKind(kind);
         return (await q<{ region: string; doc: T }>(this.named(b.sql), b.params)).rows.map((r) => ({ region: r.region, doc: r.doc }));
       },
       count: async (kind: string, scope: QueryScope, query: Query = {}) => {
+        if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
+        const nul = withoutNul(kind, scope, query);
+        if (!nul) return 0;
+        query = nul;
         const b = buildQuery(this.indexes, kind, scope, query, true, { dialect: 'postgres', resources: s.resources, index: s.index, counts: s.counts });
+        await flushKind(kind);
         return Number((await q<{ n: string }>(this.named(b.sql), b.params)).rows[0]!.n);
       },
       put: async <T>(kind: string, scope: Scope, id: string, doc: T) => {
         const t = writable();
         const json = JSON.stringify(doc);
         if (json === undefined) throw new TypeError(`cannot store ${typeof doc} as a document`);
-        if (!this.indexes[kind]) await q(s.put, [kind, scope.account, scope.region, id, json]);
-        else {
-          const r = (await q<{ seq: string; old: string | null }>(s.putIndexed, [kind, scope.account, scope.region, id, json])).rows[0]!;
-          // only the rows that differ: most updates leave every indexed field as it was
-          const d = diffRows(indexRows(this.indexes, kind, r.old === null ? undefined : JSON.parse(r.old)), indexRows(this.indexes, kind, doc));
-          if (d.gone.length || d.added.length) await q(s.reindex, [kind, scope.account, scope.region, id, r.seq, ...cols(d.gone), ...cols(d.added), this.countedFields(kind)]);
+        const key = docKey(kind, scope.account, scope.region, id);
+        // the index rows now: the caller may change `doc` once put returns
+        const rows = this.indexes[kind] ? indexRows(this.indexes, kind, doc).map(([f, v]): PendingRow => [f, v, countedField(this.indexes, kind, f)]) : [];
+        const was = live.pending.get(key);
+        if (was) {
+          // a replace keeps the place (the order of first puts is the insertion order)
+          was.json = json;
+          was.rows = rows;
+        } else {
+          live.pending.set(key, { kind, account: scope.account, region: scope.region, id, json, rows });
+          live.pendingKinds.set(kind, (live.pendingKinds.get(kind) ?? 0) + 1);
         }
         noteChange(t, kind, scope, id);
       },
       delete: async (kind: string, scope: Scope, id: string) => {
         const t = writable();
-        let gone: boolean;
-        if (this.indexes[kind]) {
-          const old = (await q<{ seq: string; doc: string }>(s.delReturning, [kind, scope.account, scope.region, id])).rows[0];
-          gone = old !== undefined;
-          const rows = old ? indexRows(this.indexes, kind, JSON.parse(old.doc)) : [];
-          if (old && rows.length) await q(s.reindex, [kind, scope.account, scope.region, id, old.seq, ...cols(rows), [], [], []]);
-        } else {
-          gone = ((await q(s.del, [kind, scope.account, scope.region, id])).rowCount ?? 0) > 0;
-        }
-        if (gone) {
-          noteChange(t, kind, scope, id);
-        }
+        if (hasNul(kind, scope.account, scope.region, id)) return false;
+        // a buffered put of this document must land first: the delete then removes it (and a
+        // later put inserts it anew, at the end of the insertion order)
+        if (live.pending.has(docKey(kind, scope.account, scope.region, id))) await flush();
+        const gone = (await q<{ n: number }>(s.del, [kind, scope.account, scope.region, id])).rows[0]!.n > 0;
+        live.seen.set(docKey(kind, scope.account, scope.region, id), null);
+        if (gone) noteChange(t, kind, scope, id);
         return gone;
       },
       deleteWhere: async (sel: DocSelector) => {
         writable();
+        await flush();
+        live.seen.clear();
         const w = selectorSql(sel, 'postgres');
         const keyParams = w.params.slice(0, w.keyParams);
         const raw = (text: string, values: unknown[]) => q<{ kind: string }>({ text }, values);
@@ -353,6 +524,8 @@ export class PostgresStore implements Store {
       },
       insertMany: async (docs: readonly StoredDocument[]) => {
         const t = writable();
+        await flush();
+        live.seen.clear();
         const jsons = docs.map((d) => {
           const json = JSON.stringify(d.doc);
           if (json === undefined) throw new TypeError(`cannot store ${typeof d.doc} as a document`);
@@ -392,6 +565,7 @@ export class PostgresStore implements Store {
       },
       forEach: async (sel: DocSelector, fn: (d: StoredDocument) => void | Promise<void>) => {
         const w = selectorSql(sel, 'postgres');
+        await flush();
         // a cursor inside the transaction: one sort, fetched in pages
         const cursor = `oslb_each_${randomUUID().replace(/-/g, '')}`;
         await q({ text: `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT kind, account, region, id, doc::text AS doc FROM ${s.resources} WHERE ${w.all} ORDER BY seq` }, w.params);
@@ -413,10 +587,6 @@ export class PostgresStore implements Store {
     };
   }
 
-  private countedFields(kind: string): string[] {
-    return Object.keys(this.indexes[kind] ?? {}).filter((f) => countedField(this.indexes, kind, f));
-  }
-
   /** A named (prepared per connection) statement for generated query SQL. */
   private namedCache = new Map<string, { name: string; text: string }>();
   private named(text: string): { name: string; text: string } {
@@ -425,26 +595,49 @@ export class PostgresStore implements Store {
     return st;
   }
 
+  /** Statements sent to PostgreSQL by this store's transactions (each one round trip), since open. */
+  get roundTrips(): number {
+    return this.trips;
+  }
+  private trips = 0;
+  /** Write attempts rolled back by a serialization failure or deadlock and run again, since open. */
+  get retries(): number {
+    return this.retried;
+  }
+  private retried = 0;
+
   async read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     await this.nesting.admit();
     const ended = deferred();
     try {
       const client = await this.pool.connect();
-      const live: { open: boolean; failure?: unknown } = { open: true };
-      let broken: Error | undefined;
+      const live = newLive('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      let out: T;
       try {
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        const out = await this.nesting.call(() => fn(this.tx(client, null, live)), ended.promise);
-        live.open = false;
-        await client.query('COMMIT');
-        return out;
+        out = await this.nesting.call(() => fn(this.tx(client, null, live)), ended.promise);
       } catch (e) {
         live.open = false;
-        await client.query('ROLLBACK').catch((re: Error) => (broken = re));
-        throw e;
-      } finally {
+        let broken: Error | undefined;
+        if (live.begun) {
+          this.trips++;
+          await client.query('ROLLBACK').catch((re: Error) => (broken = re));
+        }
         client.release(broken);
+        throw e;
       }
+      live.open = false;
+      // (a read that sent nothing has no transaction to end.) A read-only transaction has nothing
+      // to commit: its answer is final now, so the caller does not wait for the COMMIT; the
+      // connection goes back to the pool once it has ended (or is dropped if that failed).
+      if (!live.begun) client.release();
+      else {
+        this.trips++;
+        client.query('COMMIT').then(
+          () => client.release(),
+          (e: Error) => client.release(e),
+        );
+      }
+      return out;
     } finally {
       ended.resolve();
     }
@@ -457,25 +650,39 @@ export class PostgresStore implements Store {
       return await this.gate.run(async () => {
         for (let attempt = 1; ; attempt++) {
           const touched = new Map<string, ChangedResource>();
-          const live: { open: boolean; failure?: unknown; bulk?: Set<string> } = { open: true };
+          const live = newLive('BEGIN ISOLATION LEVEL SERIALIZABLE');
           const client = await this.pool.connect();
           let broken: Error | undefined;
           let out: T;
           try {
-            await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
             out = await this.nesting.call(() => fn(this.tx(client, touched, live)), ended.promise);
             live.open = false;
             // fn may have swallowed a statement's error; PostgreSQL would turn the COMMIT into a ROLLBACK
             if (live.failure !== undefined) throw live.failure;
-            for (const payload of notifications(this.node, [...touched.values()], live.bulk)) await client.query('SELECT pg_notify($1, $2)', [this.sql.channel, payload]);
-            const done = await client.query('COMMIT');
-            if (done.command !== 'COMMIT') throw new Error(`PostgreSQL store: the transaction was rolled back (${done.command})`);
+            // The end in one round trip: [BEGIN;] the buffered puts and the notifications; COMMIT
+            // (the simple protocol runs the statements in order and stops at the first error,
+            // leaving the transaction aborted for the ROLLBACK below)
+            const payloads = notifications(this.node, [...touched.values()], live.bulk);
+            const parts: string[] = [];
+            if (live.pending.size || payloads.length) parts.push(inlineValues(this.sql.flush.text, flushValues(live.pending, this.sql.channel, payloads)));
+            if (parts.length || live.begun) {
+              const text = [...(live.begun ? [] : [live.begin]), ...parts, 'COMMIT'].join(';\n');
+              live.begun = true;
+              this.trips++;
+              const r = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+              const done = Array.isArray(r) ? r[r.length - 1]! : r;
+              if (done.command !== 'COMMIT') throw new Error(`PostgreSQL store: the transaction was rolled back (${done.command})`);
+            }
           } catch (e) {
             live.open = false;
-            await client.query('ROLLBACK').catch((re: Error) => (broken = re));
+            if (live.begun) {
+              this.trips++;
+              await client.query('ROLLBACK').catch((re: Error) => (broken = re));
+            }
             client.release(broken);
             const cause = RETRYABLE.has(sqlState(live.failure) ?? '') ? live.failure : e;
             if (RETRYABLE.has(sqlState(cause) ?? '') && attempt < this.maxAttempts) {
+              this.retried++;
               // full jitter, 2 ms doubling up to 250 ms
               await sleep(Math.random() * Math.min(250, 2 * 2 ** attempt));
               continue;

@@ -335,6 +335,88 @@ export function storeConformance(h: StoreHarness): void {
       assert.equal(await s.read((tx) => tx.count('loadBalancer', A, { where: { LoadBalancerName: 'ghost' } })), 0);
     }));
 
+  test(`${h.name}: a write reads its own puts and deletes through every kind of read, before it commits`, () =>
+    withStore(async (s) => {
+      await s.write(async (tx) => {
+        await tx.put('loadBalancer', A, 'lb-1', lb(1));
+        await tx.put('loadBalancer', A, 'lb-2', lb(2));
+      });
+      await s.write(async (tx) => {
+        // a read first, so the store has a snapshot before the puts (a cached answer must not stay stale)
+        assert.equal((await tx.get<Lb>('loadBalancer', A, 'lb-1'))?.LoadBalancerName, 'name-1');
+        const d = lb(3);
+        await tx.put('loadBalancer', A, 'lb-3', d);
+        d.LoadBalancerName = 'changed after put'; // stored as a copy
+        await tx.put('loadBalancer', A2, 'lb-4', lb(4));
+        await tx.put('loadBalancer', A, 'lb-1', lb(1, { LoadBalancerName: 'renamed', BackendServers: [] }));
+        assert.deepEqual(await tx.get('loadBalancer', A, 'lb-3'), lb(3));
+        assert.equal((await tx.get<Lb>('loadBalancer', A, 'lb-1'))?.LoadBalancerName, 'renamed');
+        assert.deepEqual((await tx.list<Lb>('loadBalancer', A)).map((x) => x.LoadBalancerId), ['lb-1', 'lb-2', 'lb-3']);
+        assert.deepEqual((await tx.listAccount<Lb>('loadBalancer', A.account)).map((x) => x.doc.LoadBalancerId), ['lb-1', 'lb-2', 'lb-3', 'lb-4']);
+        assert.equal((await tx.find('loadBalancer', A.account, 'lb-4'))?.region, A2.region);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', { account: A.account }, { where: { LoadBalancerName: 'name-0' } })), ['lb-3']);
+        assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: 'renamed' } }), 1);
+        assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } }), 0);
+        assert.equal(await tx.count('loadBalancer', A, { where: { ServerId: 'i-all' } }), 2);
+        assert.equal(await tx.count('loadBalancer', { account: A.account }), 4);
+        // puts after a read of their kind: seen by the next read again
+        await tx.put('loadBalancer', A, 'lb-5', lb(5));
+        assert.equal(await tx.count('loadBalancer', A), 4);
+        let each = 0;
+        await tx.forEach({ kinds: ['loadBalancer'] }, () => void each++);
+        assert.equal(each, 5);
+        // a delete of a document put in this write: gone, and a put afterwards adds it anew, last
+        assert.equal(await tx.delete('loadBalancer', A, 'lb-3'), true);
+        assert.equal(await tx.delete('loadBalancer', A, 'lb-3'), false);
+        assert.equal(await tx.get('loadBalancer', A, 'lb-3'), undefined);
+        assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: 'name-0' } }), 0);
+        assert.equal(await tx.delete('loadBalancer', A, 'never'), false);
+        await tx.put('loadBalancer', A, 'lb-2', lb(2, { LoadBalancerName: 'again' }));
+        assert.equal(await tx.delete('loadBalancer', A, 'lb-2'), true);
+        await tx.put('loadBalancer', A, 'lb-2', lb(2));
+        assert.deepEqual((await tx.list<Lb>('loadBalancer', A)).map((x) => x.LoadBalancerId), ['lb-1', 'lb-5', 'lb-2']);
+        // a get after a delete of a document read before
+        assert.equal(await tx.delete('loadBalancer', A, 'lb-1'), true);
+        assert.equal(await tx.get('loadBalancer', A, 'lb-1'), undefined);
+      });
+      await s.read(async (tx) => {
+        assert.deepEqual((await tx.list<Lb>('loadBalancer', A)).map((x) => x.LoadBalancerId), ['lb-5', 'lb-2']);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', { account: A.account }, { where: { ServerId: 'i-all' } })), ['lb-4', 'lb-5', 'lb-2']);
+        assert.equal(await tx.count('loadBalancer', { account: A.account }), 3);
+        assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: 'name-2' } }), 2);
+        assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: 'renamed' } }), 0);
+      });
+    }));
+
+  test(`${h.name}: a failed write discards what it put, even after reads that saw it: nothing stored, indexed, counted or announced`, () =>
+    withStore(async (s) => {
+      await s.write((tx) => tx.put('loadBalancer', A, 'lb-1', lb(1)));
+      const seen: Change[] = [];
+      s.onChange((c) => seen.push(c));
+      for (const readFirst of [false, true]) {
+        await assert.rejects(
+          s.write(async (tx) => {
+            await tx.put('loadBalancer', A, 'lb-1', lb(1, { LoadBalancerName: 'ghost' }));
+            await tx.put('loadBalancer', A, 'lb-2', lb(2, { LoadBalancerName: 'ghost' }));
+            await tx.put('listener', A, 'l-1', { LoadBalancerId: 'lb-2' });
+            if (readFirst) assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: 'ghost' } }), 2);
+            await tx.put('loadBalancer', A, 'lb-3', lb(3, { LoadBalancerName: 'ghost' }));
+            throw new Error('no');
+          }),
+          /no/,
+        );
+      }
+      await s.read(async (tx) => {
+        assert.deepEqual((await tx.list<Lb>('loadBalancer', A)).map((x) => x.LoadBalancerName), ['name-1']);
+        assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: 'ghost' } }), 0);
+        assert.equal(await tx.count('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } }), 1);
+        assert.equal(await tx.count('loadBalancer', A), 1);
+        assert.equal(await tx.count('listener', A, { where: { LoadBalancerId: 'lb-2' } }), 0);
+        assert.equal(await tx.get('listener', A, 'l-1'), undefined);
+      });
+      assert.deepEqual(seen, []);
+    }));
+
   test(`${h.name}: a change names the documents it put or deleted`, () =>
     withStore(async (s) => {
       const seen: Change[] = [];
