@@ -15,5 +15,8 @@ const walk = (p) => {
 };
 for (const r of roots) walk(r);
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// --test-force-exit: a file whose tests have all finished exits even when a handle leaked (a timer,
+// a socket) instead of holding the run until CI's limit; --test-timeout bounds any single test that
+// set no deadline of its own.
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-timeout=300000', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
