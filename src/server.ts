@@ -85,6 +85,12 @@ export interface ServerConfig {
    * The CLI turns it on unless `--no-dataplane`; embedders and the API tests leave it off.
    */
   dataPlane?: boolean;
+  /**
+   * Run the data plane in this many worker processes (docs/dataplane.md, "Worker processes"): this
+   * process keeps the API, the store, the compiler and health checking. 0: no data plane. When
+   * set, it wins over `dataPlane`. The CLI sets it (default: one per CPU).
+   */
+  dataPlaneWorkers?: number;
   /** layer-7 access logs (docs/access-logs.md), written under DATA_DIR/access-logs: rotation size (bytes), rotated files kept, flush delay (ms) */
   accessLogs?: { maxBytes?: number; keep?: number; flushMs?: number };
   /** fault rules added at start (docs/faults.md): a JSON file holding a list of rules (or {"Faults": [...]}) */
@@ -222,7 +228,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const metrics = new ServerMetrics();
   // data-plane rules reach the data plane once it runs (it starts after the gateway exists)
   const dp: { running?: RunningDataPlane } = {};
-  registerDataPlaneMetrics(metrics.registry, () => dp.running?.plane);
+  registerDataPlaneMetrics(metrics.registry, () => dp.running?.plane, () => dp.running?.workers);
   // probability draws follow the seed too (docs/determinism.md)
   const draw = (stream: string) => (ids.random ? () => ids.random!(stream) : Math.random);
   const faults = new FaultRules({
@@ -272,8 +278,10 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   let dataPlane: RunningDataPlane | undefined;
   try {
     // The data plane: compiles the store into snapshots and applies them (src/compile/wiring.ts).
-    if (cfg.dataPlane) {
-      dataPlane = dp.running = await startDataPlane(store, plain.log, { clock, accessLogs: { ...cfg.accessLogs, dir: join(dataDir, 'access-logs') } });
+    const workers = cfg.dataPlaneWorkers;
+    if (workers !== undefined && (!Number.isInteger(workers) || workers < 0)) throw new RangeError(`dataPlaneWorkers: expected an integer ≥ 0, got ${workers}`);
+    if (workers !== undefined ? workers > 0 : cfg.dataPlane) {
+      dataPlane = dp.running = await startDataPlane(store, plain.log, { clock, accessLogs: { ...cfg.accessLogs, dir: join(dataDir, 'access-logs') }, ...(workers ? { workers } : {}) });
       if (faults.size) faults.resync();
     }
     registerDataPlaneApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, dataPlane });

@@ -13,6 +13,7 @@ import { realClock, type DataPlaneClock } from './clock.js';
 import { CounterRegistry } from './counters.js';
 import { DataPlaneFaults } from './faults.js';
 import { defaultProbers } from './health/probers.js';
+import { poolKey, type HealthFeed } from './health/feed.js';
 import { toApiStatus, type ApiHealthStatus, type HealthState, type Prober } from './health/types.js';
 import type { ListenerContext, ListenerRuntime, ProtocolHandler } from './handler.js';
 import { BackendPool, type PoolConfig } from './pool.js';
@@ -98,7 +99,22 @@ export interface DataPlaneOptions {
   faults?: DataPlaneFaults;
   /** layer-7 access logs of load balancers that configure them (absent: never written) */
   accessLogs?: AccessLogOptions;
+  /**
+   * A data-plane worker's pools: health comes from this feed (published by the control process),
+   * nothing is probed here. Absent: every pool probes its members itself.
+   */
+  healthFeed?: HealthFeed;
+  /**
+   * The control process of a worker pool: pools and health checks for every forwarding listener,
+   * no socket bound (the workers bind). Listener events report what this plane did, not traffic.
+   */
+  headless?: boolean;
+  /** serve UDP listeners (default true; a worker that is not the UDP one leaves them out) */
+  udp?: boolean;
 }
+
+/** The headless plane's stand-in for a protocol: runs no socket. */
+const headlessRuntime: ListenerRuntime = { listen: async () => {}, update() {}, close: async () => {}, destroy() {}, active: 0 };
 
 export class SnapshotRejectedError extends Error {
   constructor(
@@ -185,6 +201,8 @@ export class DataPlane {
   private readonly probers: Record<HealthCheckSnapshot['type'], Prober>;
   private readonly observer: DataPlaneObserver;
   private readonly closeGraceMs: number;
+  private readonly healthFeed: HealthFeed | undefined;
+  private readonly headless: boolean;
 
   constructor(opts: DataPlaneOptions = {}) {
     this.clock = opts.clock ?? realClock;
@@ -202,15 +220,17 @@ export class DataPlane {
     };
     this.closeGraceMs = opts.closeGraceMs ?? 10_000;
     this.faults = opts.faults ?? new DataPlaneFaults();
-    this.accessLogs = opts.accessLogs ? new AccessLogs(opts.accessLogs) : undefined;
+    this.accessLogs = opts.accessLogs && !opts.headless ? new AccessLogs(opts.accessLogs) : undefined;
+    this.healthFeed = opts.healthFeed;
+    this.headless = opts.headless ?? false;
     this.register(tcpHandler);
-    this.register(udpHandler);
+    if (opts.udp !== false) this.register(udpHandler);
     for (const h of opts.handlers ?? []) this.register(h);
   }
 
   /** Plugs a protocol in (replaces the previous handler of that protocol for new listeners). */
   register(h: ProtocolHandler): void {
-    this.handlers.set(h.protocol, h);
+    this.handlers.set(h.protocol, this.headless ? { protocol: h.protocol, create: () => headlessRuntime } : h);
   }
 
   get version(): number | undefined {
@@ -531,7 +551,9 @@ export class DataPlane {
   }
 
   private newPool(e: Live, ruleId: string | null, cfg: PoolConfig): BackendPool {
-    return new BackendPool(cfg, this.clock, this.probers, (h) =>
+    const feed = this.healthFeed;
+    const health = feed ? (_: HealthCheckSnapshot, onChange: Parameters<typeof feed.attach>[1]) => feed.attach(poolKey(e.listener.listenerId, ruleId), onChange) : this.probers;
+    return new BackendPool(cfg, this.clock, health, (h) =>
       this.observer.report({
         kind: 'health',
         loadBalancerId: e.lbId,
