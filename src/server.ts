@@ -271,7 +271,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   registerOperatorApi(plain, { store, clock, ids, token: operator.token, rootAccountId: root.account.AccountId, allowRemote: cfg.operatorRemote });
   registerAccountsApi(plain, { store, clock, ids, token: operator.token, allowRemote: cfg.operatorRemote });
   registerClockApi(plain, { store, clock, token: operator.token, allowRemote: cfg.operatorRemote, log: (obj, msg) => plain.log.error(obj, msg) });
-  registerFaultsApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, faults, dependencies, gateway });
+  registerFaultsApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, faults, dependencies, gateway, refresh: async () => dp.running?.workers?.refresh() });
   registerMetricsRoute(plain, { token: operator.token, render: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }) });
   let tlsUrl: string | undefined;
   let caFile: string | undefined;

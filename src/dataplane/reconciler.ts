@@ -12,7 +12,7 @@ import { compileAcl } from './acl.js';
 import { realClock, type DataPlaneClock } from './clock.js';
 import { CounterRegistry } from './counters.js';
 import { DataPlaneFaults } from './faults.js';
-import { defaultProbers } from './health/probers.js';
+import { defaultProbers, sharedProbers } from './health/probers.js';
 import { poolKey, type HealthFeed } from './health/feed.js';
 import { toApiStatus, type ApiHealthStatus, type HealthState, type Prober } from './health/types.js';
 import type { ListenerContext, ListenerRuntime, ProtocolHandler } from './handler.js';
@@ -206,7 +206,7 @@ export class DataPlane {
 
   constructor(opts: DataPlaneOptions = {}) {
     this.clock = opts.clock ?? realClock;
-    this.probers = { ...defaultProbers, ...opts.probers };
+    this.probers = sharedProbers({ ...defaultProbers, ...opts.probers }, () => this.clock.now());
     const outer = opts.observer;
     // a throwing observer must not break reconciliation or a health loop
     this.observer = {

@@ -13,6 +13,7 @@ import { AccessLogRotator } from '../../src/dataplane/access-log.js';
 import { ManualClock } from '../../src/dataplane/clock.js';
 import { HealthFeed, poolKey } from '../../src/dataplane/health/feed.js';
 import { BackendPool, memberKey } from '../../src/dataplane/pool.js';
+import { DataPlane } from '../../src/dataplane/reconciler.js';
 import type { LoadBalancerSnapshot, Snapshot } from '../../src/dataplane/snapshot.js';
 import { snapshotDelta, SnapshotAssembler, type SnapshotDelta } from '../../src/dataplane/worker/ipc.js';
 import { fastHealth, tcpListener } from './helpers.js';
@@ -156,4 +157,35 @@ await logs.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('health checks: 200 listeners over the same 2 servers probe 2 targets per interval, not 400; each pool keeps its own state', async () => {
+  const clock = new ManualClock();
+  const probes = new Map<string, number>();
+  const down = new Set(['127.0.0.3']);
+  const fake = {
+    type: 'tcp' as const,
+    probe: async (t: { ip: string; port: number }) => {
+      probes.set(t.ip, (probes.get(t.ip) ?? 0) + 1);
+      return down.has(t.ip) ? { ok: false, reason: 'ECONNREFUSED' } : { ok: true };
+    },
+  };
+  const events: string[] = [];
+  // headless: pools and health checks, no socket (the control process of a worker pool)
+  const plane = new DataPlane({ headless: true, clock, probers: { tcp: fake, http: fake, udp: fake }, observer: { report: (e) => void (e.kind === 'health' && events.push(`${e.listenerId} ${e.ip} ${e.state}`)) } });
+  const servers = [
+    { serverId: 'i-1', ip: '127.0.0.2', port: 80, weight: 100, type: 'ecs' as const },
+    { serverId: 'i-2', ip: '127.0.0.3', port: 80, weight: 100, type: 'ecs' as const },
+  ];
+  const listeners = Array.from({ length: 200 }, (_, i) => tcpListener(10_000 + i, { healthCheck: fastHealth({ intervalMs: 1000 }) }));
+  await plane.apply({ version: 1, loadBalancers: [{ loadBalancerId: 'lb-test', address: '127.0.0.1', addressIPVersion: 'ipv4', status: 'active', serverGroups: { 'rsp-a': { serverGroupId: 'rsp-a', kind: 'vserver', servers } }, listeners }], acls: {}, serverCertificates: {}, caCertificates: {}, tlsCipherPolicies: {} });
+  await clock.advance(10_000);
+  const total = [...probes.values()].reduce((a, b) => a + b, 0);
+  // one probe per target at start and per interval after: ~2 × 11, whatever the number of listeners
+  assert.ok(total <= 2 * 12, `${total} probes`);
+  // every pool went through its own state machine: 200 listeners saw the second server go unhealthy
+  assert.equal(events.filter((e) => e.endsWith('127.0.0.3 unhealthy')).length, 200);
+  assert.equal(events.filter((e) => e.endsWith('127.0.0.2 healthy')).length, 200);
+  assert.equal(plane.healthStatus().filter((r) => r.status === 'abnormal').length, 200);
+  plane.destroy();
 });

@@ -8,7 +8,8 @@ import http from 'node:http';
 
 import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { freePort, healthOf, HttpBackend, IPS, listenerStatus, REGION, registerInstances, waitFor } from './helpers.js';
+import { opOk } from '../helpers/operator.js';
+import { freePort, healthOf, HttpBackend, IPS, listenerStatus, REGION, registerInstances, TcpBackend, udpAsk, UdpBackend, waitFor } from './helpers.js';
 
 interface WorkerRow {
   Id: number;
@@ -202,6 +203,65 @@ describe('data-plane workers', () => {
     assert.ok(after.Listeners.some((l) => l.listenerId === `${lb.id}_http_${lb.port}` && l.state === 'bound'));
     const metrics = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${s.operatorToken}` } })).text();
     assert.match(metrics, /^openslb_dataplane_worker_restarts_total 1$/m);
+  });
+
+  test('UDP listeners are served by one worker (a flow stays on one process); health is probed once per machine', async () => {
+    const u = await new UdpBackend(IPS[0], 'u').start();
+    const t = await new TcpBackend(IPS[1], 't').start();
+    try {
+      const lb = (await s.call('CreateLoadBalancer', { RegionId: REGION, LoadBalancerName: 'w-udp' })) as { LoadBalancerId: string; Address: string };
+      const gu = (await s.call('CreateVServerGroup', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, VServerGroupName: 'u', BackendServers: JSON.stringify([{ ServerId: instances[0], Port: u.port, Weight: 100 }]) })) as { VServerGroupId: string };
+      const gt = (await s.call('CreateVServerGroup', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, VServerGroupName: 't', BackendServers: JSON.stringify([{ ServerId: instances[1], Port: t.port, Weight: 100 }]) })) as { VServerGroupId: string };
+      const up = await freePort(lb.Address, 'udp');
+      await s.call('CreateLoadBalancerUDPListener', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: up, VServerGroupId: gu.VServerGroupId, Bandwidth: -1, HealthCheckSwitch: 'off' });
+      const tp = await freePort(lb.Address);
+      await s.call('CreateLoadBalancerTCPListener', {
+        RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: tp, VServerGroupId: gt.VServerGroupId, Bandwidth: -1,
+        HealthCheckType: 'tcp', HealthCheckInterval: 1, HealthyThreshold: 2, UnhealthyThreshold: 2, HealthCheckConnectTimeout: 1,
+      });
+      const before = (await dataplane()).Workers.map((w) => w.Connections);
+      await s.call('StartLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: up, ListenerProtocol: 'udp' });
+      const started = Date.now();
+      await s.call('StartLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: tp, ListenerProtocol: 'tcp' });
+      await waitFor(async () => (await listenerStatus(s, lb.LoadBalancerId, up, 'udp')) === 'running', 15_000, 'udp running');
+      const flows = 20;
+      for (let i = 0; i < flows; i++) assert.equal(await udpAsk(lb.Address, up, `m${i}`), `u:m${i}`);
+      const after = (await dataplane()).Workers.map((w) => w.Connections);
+      assert.equal(after[0]! - before[0]!, flows, 'worker 0 took every flow');
+      assert.equal(after[1]! - before[1]!, 0, 'worker 1 serves no UDP');
+      // the TCP health check: the backend sees one probe per interval (the control process's), not one per worker
+      await waitFor(() => t.accepted >= 5, 20_000, 'five probes');
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed > 3500, `5 probes took ${elapsed} ms: one prober, every 1 s`);
+      await waitFor(async () => Object.values(await healthOf(s, lb.LoadBalancerId, tp, 'tcp')).every((x) => x === 'normal'), 15_000, 'tcp backend normal');
+    } finally {
+      await Promise.allSettled([u.stop(), t.stop()]);
+    }
+  });
+
+  test('fault rules reach every worker; firings are summed', async () => {
+    const lb = await httpLb('w-faults');
+    const { FaultId } = (await opOk(s, 'POST', '/faults', { Target: { LoadBalancerId: lb.id, ListenerPort: lb.port }, Fault: 'Reset' })) as { FaultId: string };
+    const seenBy = (await dataplane()).Workers.map((w) => w.Connections);
+    let resets = 0;
+    // until both workers have reset some connection: the rule is on both
+    for (let n = 0; ; n++) {
+      assert.ok(n < 2000, 'both workers reset connections');
+      const r = await fresh(lb.address, lb.port).then(
+        () => 'answered',
+        () => 'reset',
+      );
+      assert.equal(r, 'reset');
+      resets++;
+      if (n % 10 === 9) {
+        const now = (await dataplane()).Workers.map((w) => w.Connections);
+        if (now.every((c, i) => c > seenBy[i]!)) break;
+      }
+    }
+    const view = (await opOk(s, 'GET', `/faults/${FaultId}`)) as { Fired: number };
+    assert.equal(view.Fired, resets);
+    await opOk(s, 'DELETE', `/faults/${FaultId}`);
+    assert.equal((await fresh(lb.address, lb.port)).status, 200);
   });
 
   test('a crashed control process leaves no worker behind', async () => {
