@@ -8,6 +8,9 @@ import http from 'node:http';
 
 import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { putLogStores } from '../helpers/fixtures-rules.js';
 import { opOk } from '../helpers/operator.js';
 import { freePort, healthOf, HttpBackend, IPS, listenerStatus, REGION, registerInstances, TcpBackend, udpAsk, UdpBackend, waitFor } from './helpers.js';
 
@@ -27,7 +30,7 @@ const a = new HttpBackend(IPS[0], 'a');
 const b = new HttpBackend(IPS[1], 'b');
 
 before(async () => {
-  s = await startTestServer({ dataPlaneWorkers: 2 });
+  s = await startTestServer({ dataPlaneWorkers: 2, accessLogs: { maxBytes: 8192, keep: 100, flushMs: 20 } });
   instances = await registerInstances(s, 'workers');
   await a.start();
   await b.start();
@@ -262,6 +265,45 @@ describe('data-plane workers', () => {
     assert.equal(view.Fired, resets);
     await opOk(s, 'DELETE', `/faults/${FaultId}`);
     assert.equal((await fresh(lb.address, lb.port)).status, 200);
+  });
+
+  test('access logs: both workers append to one logstore file, the control process rotates it; every request is one whole line', async () => {
+    await putLogStores(s, 'w-project', ['w-store']);
+    const lb = await httpLb('w-logs');
+    await s.call('SetAccessLogsDownloadAttribute', {
+      RegionId: REGION,
+      LoadBalancerId: lb.id,
+      LogsDownloadAttributes: JSON.stringify([{ LoadBalancerId: lb.id, LogProject: 'w-project', LogStore: 'w-store', LogType: 'layer7' }]),
+    });
+    await s.dataPlane!.settle();
+    await waitFor(async () => (await dataplane()).Workers.every((w) => w.SnapshotVersion >= (s.dataPlane!.plane.version ?? 0)), 10_000, 'workers have the configuration');
+    const dir = join(s.dataDir, 'access-logs', 'w-project');
+    const lines = () =>
+      existsSync(dir)
+        ? readdirSync(dir).flatMap((f) =>
+            readFileSync(join(dir, f), 'utf8')
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as { slbid: string; status: string }),
+          )
+        : [];
+    const start = (await dataplane()).Workers.map((w) => w.Connections);
+    let sent = 0;
+    // fresh connections until both workers served some and the file was rotated at least once
+    await waitFor(
+      async () => {
+        for (let i = 0; i < 20; i++, sent++) assert.equal((await fresh(lb.address, lb.port)).status, 200);
+        const now = (await dataplane()).Workers.map((w) => w.Connections);
+        return now.every((c, i) => c > start[i]!) && existsSync(join(dir, 'w-store.log.1'));
+      },
+      20_000,
+      'both workers logged and the file rotated',
+    );
+    // every line whole and parseable, none lost, none twice (rotation included)
+    await waitFor(() => lines().length >= sent, 10_000, `${sent} lines`);
+    const all = lines();
+    assert.equal(all.length, sent);
+    assert.ok(all.every((l) => l.slbid === lb.id && l.status === '200'));
   });
 
   test('a crashed control process leaves no worker behind', async () => {
