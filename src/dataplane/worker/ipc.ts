@@ -34,7 +34,8 @@ export type FromWorker =
   | { t: 'ready' }
   | { t: 'applied'; version: number; bound: string[]; failed: { listenerId: string; error: string }[]; error?: string }
   | { t: 'listener'; row: ListenerStateRow; version: number }
-  /** totals since the worker started; id answers a `read` */
+  /** totals since the worker started of the listeners whose counters moved since the last message
+   *  (every listener the first time); id answers a `read` */
   | { t: 'counters'; id?: number; counters: CountersView[]; fired: [string, number][] }
   | { t: 'log'; level: 'info' | 'warn' | 'error'; msg: string; obj?: Record<string, unknown> };
 

@@ -51,7 +51,19 @@ const plane = new DataPlane({
 });
 const assembler = new SnapshotAssembler();
 
-const pushCounters = (id?: number) => send({ t: 'counters', id, counters: plane.counters.all(), fired: [...plane.faults.fired()] });
+/** what each listener's counters were when last sent: only listeners that moved since are sent again */
+const sent = new Map<string, string>();
+const pushCounters = (id?: number) => {
+  const changed = [];
+  for (const c of plane.counters.all()) {
+    // every field moves with one of these (a response: its duration count; an upstream answer: bytes)
+    const sig = `${c.activeConnections}|${c.newConnections}|${c.requests}|${c.bytesIn}|${c.bytesOut}|${c.aclDenied}|${c.noBackend}|${c.backendErrors}|${c.duration.count}|${c.status['1xx'] + c.status['2xx'] + c.status['3xx'] + c.status['4xx'] + c.status['5xx']}`;
+    if (sent.get(c.listenerId) === sig) continue;
+    sent.set(c.listenerId, sig);
+    changed.push(c);
+  }
+  send({ t: 'counters', id, counters: changed, fired: [...plane.faults.fired()] });
+};
 const timer = setInterval(() => pushCounters(), settings.countersMs);
 timer.unref();
 

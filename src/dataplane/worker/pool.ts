@@ -69,7 +69,8 @@ interface Slot {
   restarts: number;
   startedAt?: Date;
   listeners: Map<string, ListenerStateRow>;
-  counters: CountersView[];
+  /** the worker's totals by listener (merged from its pushes) */
+  counters: Map<string, CountersView>;
   fired: Map<string, number>;
   waiters: { version: number; resolve: (ack: Extract<FromWorker, { t: 'applied' }> | undefined) => void }[];
   restartTimer?: NodeJS.Timeout;
@@ -140,7 +141,7 @@ export class WorkerPool {
       observer: { report: (e) => this.fromHealthPlane(e) },
     });
     this.rotator = opts.accessLogs ? new AccessLogRotator(opts.accessLogs) : undefined;
-    for (let id = 0; id < opts.workers; id++) this.slots.push({ id, state: 'exited', version: 0, restarts: 0, listeners: new Map(), counters: [], fired: new Map(), waiters: [], delay: opts.restartDelayMs ?? 100 });
+    for (let id = 0; id < opts.workers; id++) this.slots.push({ id, state: 'exited', version: 0, restarts: 0, listeners: new Map(), counters: new Map(), fired: new Map(), waiters: [], delay: opts.restartDelayMs ?? 100 });
   }
 
   /** Forks every worker; resolves once each is ready (has its initial state). */
@@ -200,7 +201,7 @@ export class WorkerPool {
       SnapshotVersion: s.version,
       Restarts: s.restarts,
       StartedAt: s.startedAt && s.state !== 'exited' ? s.startedAt.toISOString() : null,
-      Connections: s.counters.reduce((n, c) => n + c.newConnections, 0),
+      Connections: [...s.counters.values()].reduce((n, c) => n + c.newConnections, 0),
     }));
   }
 
@@ -295,7 +296,7 @@ export class WorkerPool {
     s.version = 0;
     s.startedAt = new Date();
     s.listeners = new Map();
-    s.counters = [];
+    s.counters = new Map();
     s.fired = new Map();
     return new Promise<void>((ready) => {
       w.on('message', (m: FromWorker) => this.fromWorker(s, w, m, ready));
@@ -333,7 +334,7 @@ export class WorkerPool {
         else s.listeners.set(m.row.listenerId, m.row);
         return this.reportListener(m.row, m.version);
       case 'counters':
-        s.counters = m.counters;
+        for (const c of m.counters) s.counters.set(c.listenerId, c);
         s.fired = new Map(m.fired);
         return;
       case 'log':
@@ -347,13 +348,13 @@ export class WorkerPool {
     s.state = 'exited';
     for (const x of s.waiters.splice(0)) x.resolve(undefined);
     // its totals stay counted (a sum that went down would read as a counter reset)
-    for (const c of s.counters) {
+    for (const c of s.counters.values()) {
       const dead = { ...c, activeConnections: 0 };
       const had = this.retired.get(c.listenerId);
       this.retired.set(c.listenerId, had ? addCounters(had, dead) : dead);
     }
     for (const [id, n] of s.fired) this.retiredFired.set(id, (this.retiredFired.get(id) ?? 0) + n);
-    s.counters = [];
+    s.counters = new Map();
     s.fired = new Map();
     // what it had bound is still bound by the others; nothing is reported for a death
     s.listeners = new Map();
@@ -456,7 +457,7 @@ export class WorkerPool {
   private sumCounters(): CountersView[] {
     const out = new Map<string, CountersView>(this.retired);
     for (const s of this.slots) {
-      for (const c of s.counters) {
+      for (const c of s.counters.values()) {
         const had = out.get(c.listenerId);
         out.set(c.listenerId, had ? addCounters(had, c) : c);
       }
