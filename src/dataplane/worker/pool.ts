@@ -42,8 +42,10 @@ export interface WorkerPoolOptions {
   accessLogs?: AccessLogOptions;
   /** first restart delay after a worker dies (ms, doubled per quick death up to 5 s; default 100) */
   restartDelayMs?: number;
-  /** how often workers push counters unasked (ms; default 1000) */
+  /** how often workers push counters unasked (ms; default 1000): also their heartbeat */
   countersMs?: number;
+  /** a running worker silent this long (ms; default 10 000) is hung (a stuck event loop, SIGSTOP): killed and replaced */
+  hangMs?: number;
 }
 
 export type WorkerState = 'starting' | 'running' | 'stopping' | 'exited';
@@ -75,6 +77,8 @@ interface Slot {
   waiters: { version: number; resolve: (ack: Extract<FromWorker, { t: 'applied' }> | undefined) => void }[];
   restartTimer?: NodeJS.Timeout;
   delay: number;
+  /** when the worker last sent anything (performance.now()) */
+  lastHeard: number;
 }
 
 const ENTRY = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -113,7 +117,9 @@ export class WorkerPool {
   private reported = new Map<string, ListenerObservedState>();
   private readIds = 0;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private readonly rotator: AccessLogRotator | undefined;
+  private readonly watchdog: NodeJS.Timeout;
   private readonly log: WorkerPoolLog;
   private readonly observer: DataPlaneObserver;
   private readonly secret = process.env['OPENSLB_STICKY_SECRET'] || randomBytes(32).toString('hex');
@@ -141,7 +147,10 @@ export class WorkerPool {
       observer: { report: (e) => this.fromHealthPlane(e) },
     });
     this.rotator = opts.accessLogs ? new AccessLogRotator(opts.accessLogs) : undefined;
-    for (let id = 0; id < opts.workers; id++) this.slots.push({ id, state: 'exited', version: 0, restarts: 0, listeners: new Map(), counters: new Map(), fired: new Map(), waiters: [], delay: opts.restartDelayMs ?? 100 });
+    const hangMs = opts.hangMs ?? 10_000;
+    this.watchdog = setInterval(() => this.checkHung(hangMs), Math.min(hangMs / 2, 1000));
+    this.watchdog.unref();
+    for (let id = 0; id < opts.workers; id++) this.slots.push({ id, state: 'exited', version: 0, restarts: 0, listeners: new Map(), counters: new Map(), fired: new Map(), waiters: [], delay: opts.restartDelayMs ?? 100, lastHeard: 0 });
   }
 
   /** Forks every worker; resolves once each is ready (has its initial state). */
@@ -256,10 +265,10 @@ export class WorkerPool {
   }
 
   /** Stops every worker (each drains its connections), then the health checks. Idempotent. */
-  private closing: Promise<void> | undefined;
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
+      clearInterval(this.watchdog);
       this.rotator?.close();
       const grace = (this.opts.closeGraceMs ?? 10_000) + 5000;
       await Promise.all(
@@ -310,6 +319,7 @@ export class WorkerPool {
 
   private fromWorker(s: Slot, w: Worker, m: FromWorker, ready: () => void) {
     if (s.worker !== w) return;
+    s.lastHeard = performance.now();
     switch (m.t) {
       case 'ready': {
         if (this.closed) return ready();
@@ -339,6 +349,18 @@ export class WorkerPool {
         return;
       case 'log':
         return this.log[m.level](m.obj ?? { worker: s.id }, m.msg);
+    }
+  }
+
+  /** A running worker that stopped talking (its heartbeat is the counters push) is killed; 'exit' replaces it. */
+  private checkHung(hangMs: number) {
+    const now = performance.now();
+    for (const s of this.slots) {
+      const w = s.worker;
+      if (s.state !== 'running' || !w || now - s.lastHeard < hangMs) continue;
+      this.log.error({ worker: s.id, pid: w.process.pid, silentMs: Math.round(now - s.lastHeard) }, `data-plane worker ${s.id} (pid ${w.process.pid}) has not answered for ${Math.round(now - s.lastHeard)} ms; killing it`);
+      s.lastHeard = now; // once
+      w.process.kill('SIGKILL');
     }
   }
 
