@@ -148,7 +148,16 @@ export class WorkerPool {
     });
     this.rotator = opts.accessLogs ? new AccessLogRotator(opts.accessLogs) : undefined;
     const hangMs = opts.hangMs ?? 10_000;
-    this.watchdog = setInterval(() => this.checkHung(hangMs), Math.min(hangMs / 2, 1000));
+    const every = Math.min(hangMs / 2, 1000);
+    let lastTick = performance.now();
+    this.watchdog = setInterval(() => {
+      const now = performance.now();
+      const late = now - lastTick > 2 * every;
+      lastTick = now;
+      // this process was busy (its messages waited too): silence since then proves nothing
+      if (late) for (const x of this.slots) x.lastHeard = Math.max(x.lastHeard, now);
+      else this.checkHung(hangMs);
+    }, every);
     this.watchdog.unref();
     for (let id = 0; id < opts.workers; id++) this.slots.push({ id, state: 'exited', version: 0, restarts: 0, listeners: new Map(), counters: new Map(), fired: new Map(), waiters: [], delay: opts.restartDelayMs ?? 100, lastHeard: 0 });
   }
