@@ -2,14 +2,18 @@
 // processes"). A real server with dataPlaneWorkers: 2, load balancers made through the API, real
 // traffic on loopback: both workers serve, the control process health-checks once, a cookie minted
 // by one worker is honoured by the other, /metrics sums the workers, and a worker killed under
-// keep-alive load costs only its own connections and comes back with the current snapshot.
+// keep-alive load costs only its own connections and comes back with the current snapshot. UDP
+// stays on one worker, fault rules reach every worker, access logs from both share one file, and
+// a SIGKILLed control process leaves no worker behind.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-
-import { after, before, describe, test } from 'node:test';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { putLogStores } from '../helpers/fixtures-rules.js';
 import { opOk } from '../helpers/operator.js';
 import { freePort, healthOf, HttpBackend, IPS, listenerStatus, REGION, registerInstances, TcpBackend, udpAsk, UdpBackend, waitFor } from './helpers.js';
@@ -308,13 +312,9 @@ describe('data-plane workers', () => {
 
   test('a crashed control process leaves no worker behind', async () => {
     // the workers exit when their IPC channel closes: checked on a child control process
-    const { spawn } = await import('node:child_process');
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'openslb-workers-'));
     const apiPort = await freePort('127.0.0.1');
-    const child = spawn(process.execPath, ['bin/openslb.mjs', 'serve', '--listen', `127.0.0.1:${apiPort}`, '--data-dir', dir, '--dataplane-workers', '2'], {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../bin/openslb.mjs', import.meta.url)), 'serve', '--listen', `127.0.0.1:${apiPort}`, '--data-dir', dir, '--dataplane-workers', '2'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, OPENSLB_OPERATOR_TOKEN: 'test-token-workers' },
     });
