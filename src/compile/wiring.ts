@@ -3,23 +3,12 @@
 // into listener lifecycle and backend health. The only things crossing the boundary are
 // snapshots going in (DataPlaneLink.apply/close) and ObservedEvents coming out, so the data plane
 // could run in another process behind the same two calls.
-import { DataPlane, type AccessLogOptions, type CountersView, type DataPlaneClock, type DataPlaneFaultRule, type ListenerStateRow, type ServerHealthRow } from '../dataplane/index.js';
+import { DataPlane, type AccessLogOptions, type DataPlaneClock, type DataPlaneView } from '../dataplane/index.js';
 import { WorkerPool, type WorkerPoolLog } from '../dataplane/worker/pool.js';
 import { l7Handlers } from '../dataplane/http/index.js';
 import { observeOnce } from '../products/slb/services/listener-lifecycle.js';
 import type { Store } from '../state/store.js';
 import { ControlLoop, installHooks, uninstallHooksIfIdle, type ControlLoopLog, type ControlLoopOptions } from './control-loop.js';
-
-/** What the API, /metrics and the fault rules read of a data plane: in this process, or its workers'. */
-export interface DataPlaneView {
-  readonly version: number | undefined;
-  listenerStates(): ListenerStateRow[];
-  readonly counters: { all(): CountersView[] };
-  healthStatus(filter?: { loadBalancerId?: string; listenerId?: string }): ServerHealthRow[];
-  readonly faults: { set(rules: readonly DataPlaneFaultRule[]): void; fired(): Map<string, number> };
-  /** in-process only: the access-log files (tests flush them) */
-  readonly accessLogs?: { flush(): Promise<void> };
-}
 
 export interface RunningDataPlane {
   plane: DataPlaneView;

@@ -10,8 +10,8 @@
 import { AccessLogs, AccessLogSink, type AccessLogOptions } from './access-log.js';
 import { compileAcl } from './acl.js';
 import { realClock, type DataPlaneClock } from './clock.js';
-import { CounterRegistry } from './counters.js';
-import { DataPlaneFaults } from './faults.js';
+import { CounterRegistry, type CountersView } from './counters.js';
+import { DataPlaneFaults, type DataPlaneFaultRule } from './faults.js';
 import { defaultProbers, sharedProbers } from './health/probers.js';
 import { poolKey, type HealthFeed } from './health/feed.js';
 import { toApiStatus, type ApiHealthStatus, type HealthState, type Prober } from './health/types.js';
@@ -116,6 +116,17 @@ export interface DataPlaneOptions {
 /** The headless plane's stand-in for a protocol: runs no socket. */
 const headlessRuntime: ListenerRuntime = { listen: async () => {}, update() {}, close: async () => {}, destroy() {}, active: 0 };
 
+/** What the API, /metrics and the fault rules read of a data plane: this one (in process), or a worker pool (worker/pool.ts). */
+export interface DataPlaneView {
+  readonly version: number | undefined;
+  listenerStates(): ListenerStateRow[];
+  readonly counters: { all(): CountersView[] };
+  healthStatus(filter?: { loadBalancerId?: string; listenerId?: string }): ServerHealthRow[];
+  readonly faults: { set(rules: readonly DataPlaneFaultRule[]): void; fired(): Map<string, number> };
+  /** in-process only: the access-log files (tests flush them) */
+  readonly accessLogs?: { flush(): Promise<void> };
+}
+
 export class SnapshotRejectedError extends Error {
   constructor(
     readonly version: number,
@@ -174,7 +185,7 @@ interface SnapshotDiff {
 }
 
 
-export class DataPlane {
+export class DataPlane implements DataPlaneView {
   private handlers = new Map<ListenerProtocol, ProtocolHandler>();
   private live = new Map<string, Live>();
   /** live listener ids by load balancer */

@@ -4,8 +4,7 @@
 // "collected" metric object (name, help, type, get()) registered as is, so a scrape costs one walk
 // over the listeners and their members, whatever the traffic was.
 import type { Registry } from 'prom-client';
-import { DURATION_BUCKETS, type ApiHealthStatus, type CountersView } from '../dataplane/index.js';
-import type { DataPlaneView } from '../compile/wiring.js';
+import { DURATION_BUCKETS, type ApiHealthStatus, type CountersView, type DataPlaneView } from '../dataplane/index.js';
 import type { WorkerPool } from '../dataplane/worker/pool.js';
 
 type Labels = Record<string, string | number>;

@@ -10,7 +10,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { DataPlane, type DataPlaneObserver, type ListenerObservedState, type ListenerStateRow, type ObservedEvent, type ServerHealthRow } from '../reconciler.js';
+import { DataPlane, type DataPlaneObserver, type DataPlaneView, type ListenerObservedState, type ListenerStateRow, type ObservedEvent, type ServerHealthRow } from '../reconciler.js';
 import { l7Handlers } from '../http/index.js';
 import { HealthFeed, poolKey } from '../health/feed.js';
 import { memberKey } from '../pool.js';
@@ -100,7 +100,7 @@ function setupPrimary() {
 
 const silentLog: WorkerPoolLog = { info() {}, warn() {}, error() {} };
 
-export class WorkerPool {
+export class WorkerPool implements DataPlaneView {
   /** the headless plane: validation, pools and health checks, no socket */
   private readonly health: DataPlane;
   /** the health this process published, for workers that start later */
