@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { WorkerPool } from '../../src/dataplane/worker/pool.js';
 import type { Snapshot } from '../../src/dataplane/snapshot.js';
-import { ask, freePort, snapshot, TcpBackend, tcpListener, waitFor } from './helpers.js';
+import { ask, freePort, snapshot, TcpBackend, tcpListener, udpAsk, UdpBackend, udpListener, waitFor } from './helpers.js';
 
 const HOST = '127.0.0.1';
 const backend = new TcpBackend('127.0.0.2', 'a');
+const echo = new UdpBackend('127.0.0.3', 'u');
 const logged: string[] = [];
 const pool = new WorkerPool({
   workers: 2,
@@ -19,6 +20,7 @@ const pool = new WorkerPool({
 after(async () => {
   await pool.close();
   await backend.stop();
+  await echo.stop();
 });
 
 const alive = (pid: number) => {
@@ -30,13 +32,18 @@ const alive = (pid: number) => {
   }
 };
 
-test('every worker acknowledges each version; a hung worker is killed and replaced; close() stops them all', async () => {
+test('every worker acknowledges each version; a hung worker is killed and replaced (UDP comes back with it); close() stops them all', async () => {
   await backend.start();
+  await echo.start();
   await pool.start();
   const port = await freePort(HOST);
-  let s: Snapshot = snapshot({ address: HOST, listeners: [tcpListener(port)], servers: [backend.member()] });
+  const uport = await freePort(HOST, 'udp');
+  const listeners = () => [tcpListener(port), udpListener(uport, { serverGroupId: 'rsp-u' })];
+  const groups = () => ({ 'rsp-u': { serverGroupId: 'rsp-u', kind: 'vserver' as const, servers: [echo.member()] } });
+  let s: Snapshot = snapshot({ address: HOST, listeners: listeners(), servers: [backend.member()], groups: groups() });
   const r = await pool.apply(s);
-  assert.deepEqual(r.bound, [`lb-test_tcp_${port}`]);
+  assert.deepEqual(r.bound.sort(), [`lb-test_tcp_${port}`, `lb-test_udp_${uport}`]);
+  assert.equal(await udpAsk(HOST, uport, 'x'), 'u:x');
   assert.deepEqual(pool.workers().map((w) => [w.State, w.SnapshotVersion]), [['running', s.version], ['running', s.version]]);
   assert.equal(pool.version, s.version);
   assert.equal((await ask(HOST, port)).name, 'a');
@@ -54,9 +61,10 @@ test('every worker acknowledges each version; a hung worker is killed and replac
   assert.ok(logged.some((m) => m.includes(`data-plane worker 0 (pid ${victim!.Pid}) died (SIGKILL); restarting in`)));
   assert.equal(pool.workers()[1]!.Pid, other!.Pid);
   assert.equal(pool.restartsTotal, 1);
-  // the replacement got the current snapshot; the next version reaches both
+  // the replacement got the current snapshot (and, as worker 0, the UDP listener); the next version reaches both
   await waitFor(() => pool.workers()[0]!.SnapshotVersion === s.version, 10_000, 'the replacement applied the snapshot');
-  s = snapshot({ address: HOST, listeners: [tcpListener(port, { scheduler: 'rr' })], servers: [backend.member()] });
+  await waitFor(async () => (await udpAsk(HOST, uport, 'y', { timeoutMs: 500 })) === 'u:y', 10_000, 'UDP served again');
+  s = snapshot({ address: HOST, listeners: [tcpListener(port, { scheduler: 'rr' }), udpListener(uport, { serverGroupId: 'rsp-u' })], servers: [backend.member()], groups: groups() });
   await pool.apply(s);
   assert.deepEqual(pool.workers().map((w) => w.SnapshotVersion), [s.version, s.version]);
   for (let i = 0; i < 5; i++) assert.equal((await ask(HOST, port)).name, 'a');
