@@ -248,6 +248,28 @@ export class DataPlane implements DataPlaneView {
     return this.current?.version;
   }
 
+  /** load balancers the next reconcile of the applied snapshot looks at again (setUdp) */
+  private forced: Set<string> | undefined;
+
+  /**
+   * Starts or stops serving UDP listeners (a worker that becomes, or stops being, the one serving
+   * UDP): binds or closes the UDP listeners of the applied snapshot. Serialised with apply().
+   */
+  setUdp(on: boolean): Promise<void> {
+    if (on === this.handlers.has('udp')) return Promise.resolve();
+    if (on) this.register(udpHandler);
+    else this.handlers.delete('udp');
+    const run = async () => {
+      const cur = this.current;
+      if (!cur || this.closing || this.destroyed) return;
+      this.forced = new Set(cur.loadBalancers.filter((lb) => lb.listeners.some((l) => l.protocol === 'udp')).map((lb) => lb.loadBalancerId));
+      await this.reconcile(cur);
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => {});
+    return p;
+  }
+
   /**
    * Reconciles to `snapshot`. Resolves once every socket that should be bound is bound (or has
    * failed, reported as 'failed'); rejects with SnapshotRejectedError without touching anything
@@ -265,12 +287,15 @@ export class DataPlane implements DataPlaneView {
     const diff = this.diff(s);
     const problems = this.check(s, diff);
     if (problems.length) throw new SnapshotRejectedError(s.version, problems);
-    if (this.current && s.version <= this.current.version) return { version: this.current.version, bound: [], failed: [] };
+    const forced = s === this.current ? this.forced : undefined;
+    this.forced = undefined;
+    if (this.current && s.version <= this.current.version && !forced) return { version: this.current.version, bound: [], failed: [] };
     freezeSnapshot(s);
     this.index(diff);
     // the load balancers to reconcile: changed, gone, or with a listener that failed to bind (retried)
     const lbIds = new Set<string>([...diff.changed.map((lb) => lb.loadBalancerId), ...diff.removed]);
     for (const row of this.failedRows.values()) lbIds.add(row.loadBalancerId);
+    for (const id of forced ?? []) lbIds.add(id);
     const want = new Map<string, { lb: LoadBalancerSnapshot; l: ListenerSnapshot; bindKey: string }>();
     for (const id of lbIds) {
       const lb = this.applied.get(id);

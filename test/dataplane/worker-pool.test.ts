@@ -32,7 +32,7 @@ const alive = (pid: number) => {
   }
 };
 
-test('every worker acknowledges each version; a hung worker is killed and replaced (UDP comes back with it); close() stops them all', async () => {
+test('every worker acknowledges each version; a hung worker is killed and replaced, its UDP listener moves to the other; close() stops them all', async () => {
   await backend.start();
   await echo.start();
   await pool.start();
@@ -44,6 +44,7 @@ test('every worker acknowledges each version; a hung worker is killed and replac
   const r = await pool.apply(s);
   assert.deepEqual(r.bound.sort(), [`lb-test_tcp_${port}`, `lb-test_udp_${uport}`]);
   assert.equal(await udpAsk(HOST, uport, 'x'), 'u:x');
+  assert.deepEqual(pool.workers().map((w) => w.Udp), [true, false]);
   assert.deepEqual(pool.workers().map((w) => [w.State, w.SnapshotVersion]), [['running', s.version], ['running', s.version]]);
   assert.equal(pool.version, s.version);
   assert.equal((await ask(HOST, port)).name, 'a');
@@ -61,13 +62,22 @@ test('every worker acknowledges each version; a hung worker is killed and replac
   assert.ok(logged.some((m) => m.includes(`data-plane worker 0 (pid ${victim!.Pid}) died (SIGKILL); restarting in`)));
   assert.equal(pool.workers()[1]!.Pid, other!.Pid);
   assert.equal(pool.restartsTotal, 1);
-  // the replacement got the current snapshot (and, as worker 0, the UDP listener); the next version reaches both
-  await waitFor(() => pool.workers()[0]!.SnapshotVersion === s.version, 10_000, 'the replacement applied the snapshot');
+  // the UDP listener moved to the worker still running; the replacement got the current snapshot,
+  // without UDP; the next version reaches both
+  assert.deepEqual(pool.workers().map((w) => w.Udp), [false, true]);
+  assert.ok(logged.includes('data-plane worker 1 serves the UDP listeners now'));
   await waitFor(async () => (await udpAsk(HOST, uport, 'y', { timeoutMs: 500 })) === 'u:y', 10_000, 'UDP served again');
+  await waitFor(() => pool.workers()[0]!.SnapshotVersion === s.version, 10_000, 'the replacement applied the snapshot');
   s = snapshot({ address: HOST, listeners: [tcpListener(port, { scheduler: 'rr' }), udpListener(uport, { serverGroupId: 'rsp-u' })], servers: [backend.member()], groups: groups() });
   await pool.apply(s);
   assert.deepEqual(pool.workers().map((w) => w.SnapshotVersion), [s.version, s.version]);
   for (let i = 0; i < 5; i++) assert.equal((await ask(HOST, port)).name, 'a');
+  // still one UDP worker: flows from several client ports all answered, all counted on worker 1
+  await pool.refresh();
+  const before = pool.workers().map((w) => w.Connections);
+  for (let i = 0; i < 5; i++) assert.equal(await udpAsk(HOST, uport, `z${i}`), `u:z${i}`);
+  await pool.refresh();
+  assert.deepEqual(pool.workers().map((w, i) => w.Connections - before[i]!), [0, 5]);
 
   const pids = pool.workers().map((w) => w.Pid!);
   await pool.close();

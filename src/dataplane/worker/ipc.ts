@@ -25,6 +25,8 @@ export type ToWorker =
   /** the control process's checker of this listener stopped: its states are void */
   | { t: 'forget'; listenerId: string }
   | { t: 'faults'; rules: DataPlaneFaultRule[] }
+  /** serve the UDP listeners from now on (this worker became the UDP one), or stop */
+  | { t: 'udp'; serve: boolean }
   /** send counters now (answered with `counters` carrying the same id) */
   | { t: 'read'; id: number }
   /** stop accepting, let connections finish (up to graceMs), exit 0 */

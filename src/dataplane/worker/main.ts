@@ -101,6 +101,9 @@ process.on('message', (m: ToWorker) => {
       return feed.forgetListener(m.listenerId);
     case 'faults':
       return plane.faults.set(m.rules);
+    case 'udp':
+      void plane.setUdp(m.serve);
+      return;
     case 'read':
       return pushCounters(m.id);
     case 'close':

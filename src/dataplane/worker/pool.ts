@@ -60,6 +60,8 @@ export interface WorkerInfo {
   StartedAt: string | null;
   /** connections (UDP: flows) this worker accepted since it started, over every listener */
   Connections: number;
+  /** whether this worker serves the UDP listeners (one does) */
+  Udp: boolean;
 }
 
 interface Slot {
@@ -110,6 +112,8 @@ export class WorkerPool implements DataPlaneView {
   private readonly slots: Slot[] = [];
   private current: Snapshot | undefined;
   private faultRules: DataPlaneFaultRule[] = [];
+  /** the slot serving the UDP listeners (one worker: a flow must stay on one process) */
+  private udpHome = 0;
   /** totals of workers that died (their listeners' counters, without what was open) */
   private retired = new Map<string, CountersView>();
   private retiredFired = new Map<string, number>();
@@ -214,6 +218,7 @@ export class WorkerPool implements DataPlaneView {
   workers(): WorkerInfo[] {
     return this.slots.map((s) => ({
       Id: s.id,
+      Udp: s.id === this.udpHome,
       Pid: s.state === 'exited' ? null : (s.worker?.process.pid ?? null),
       State: s.state,
       SnapshotVersion: s.version,
@@ -303,7 +308,7 @@ export class WorkerPool implements DataPlaneView {
   private fork(s: Slot): Promise<void> {
     const settings: WorkerSettings = {
       id: s.id,
-      udp: s.id === 0,
+      udp: s.id === this.udpHome,
       closeGraceMs: this.opts.closeGraceMs ?? 10_000,
       accessLogs: this.opts.accessLogs ? { dir: this.opts.accessLogs.dir, flushMs: this.opts.accessLogs.flushMs } : undefined,
       countersMs: this.opts.countersMs ?? 1000,
@@ -361,6 +366,15 @@ export class WorkerPool implements DataPlaneView {
     }
   }
 
+  /** The UDP worker died: the lowest running worker takes its UDP listeners now (none: its replacement will). */
+  private rehomeUdp(dead: Slot) {
+    const next = this.slots.find((x) => x !== dead && x.state === 'running');
+    if (!next) return;
+    this.udpHome = next.id;
+    this.send(next, { t: 'udp', serve: true });
+    this.log.info({ worker: next.id }, `data-plane worker ${next.id} serves the UDP listeners now`);
+  }
+
   /** A running worker that stopped talking (its heartbeat is the counters push) is killed; 'exit' replaces it. */
   private checkHung(hangMs: number) {
     const now = performance.now();
@@ -390,6 +404,7 @@ export class WorkerPool implements DataPlaneView {
     // what it had bound is still bound by the others; nothing is reported for a death
     s.listeners = new Map();
     if (wasStopping) return;
+    if (s.id === this.udpHome) this.rehomeUdp(s);
     this.restartsTotal++;
     s.restarts++;
     const ranMs = Date.now() - (s.startedAt?.getTime() ?? 0);
