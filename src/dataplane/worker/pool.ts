@@ -336,7 +336,11 @@ export class WorkerPool implements DataPlaneView {
     s.lastHeard = performance.now();
     switch (m.t) {
       case 'ready': {
-        if (this.closed) return ready();
+        if (this.closed) {
+          // closing began while it booted (a `close` sent before it listened may be lost): again
+          this.send(s, { t: 'close' });
+          return ready();
+        }
         this.send(s, { t: 'init', health: this.published.entries(), faults: this.faultRules });
         s.state = 'running';
         const cur = this.current;
