@@ -1,8 +1,8 @@
-// A standalone OpenSLB data plane for benchmarks: applies one snapshot with TCP listeners in front
-// of the bench/peers backends (and an HTTP listener when an HTTP protocol handler is
-// available), then runs until SIGTERM. WORKERS=N (N > 1) runs N processes with node:cluster; they
-// share each listening socket (SCHED_NONE: the kernel hands accepted connections to whichever
-// worker accepts first — Node 20 has no SO_REUSEPORT).
+// A standalone OpenSLB data plane for benchmarks, built as `openslb serve` runs it: a control
+// process (this one) and WORKERS data-plane worker processes (src/dataplane/worker/pool.ts; they
+// share each listening socket, SCHED_NONE) fed through the same IPC path. It applies one snapshot
+// with TCP listeners in front of the bench/peers backends (and an HTTP listener), then runs until
+// SIGTERM. WORKERS=0 runs the data plane inside this process instead (the embedders' mode).
 //   PORT_BASE=18300 WORKERS=1 node --import tsx bench/dataplane-runner.ts
 // listeners: PORT_BASE → 127.0.0.1:18081/18082 (tcp, wrr), PORT_BASE+10 → 127.0.0.1:15201 (tcp,
 // iperf3), PORT_BASE+1 → 18081/18082 (http, XFF on, one rule, ACL on) when an HTTP handler is
@@ -12,10 +12,10 @@
 // (default 5) while the HTTP listener is carrying load (≥ 20 requests since the last tick), so
 // they land during the HTTP wrk run: weights, members added and removed, scheduler, XFF headers,
 // timeouts, the rule on and off, and the HTTPS listener's certificate switched between two ids.
-import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { DataPlane } from '../src/dataplane/reconciler.js';
+import { WorkerPool } from '../src/dataplane/worker/pool.js';
 import type { ProtocolHandler } from '../src/dataplane/handler.js';
 import type { HealthCheckSnapshot, ListenerSnapshot, Snapshot, TcpListenerSnapshot } from '../src/dataplane/snapshot.js';
 
@@ -155,13 +155,16 @@ const RECONFIG = Number(process.env.RECONFIG ?? 0);
 const RECONFIG_MS = Number(process.env.RECONFIG_MS ?? 5);
 
 /** RECONFIG: N changes, one per tick while the HTTP listener carries load (the wrk run). */
-async function reconfigure(dp: DataPlane) {
-  const counters = dp.counters.get(`lb-bench_http_${BASE + 1}`);
-  let seen = counters.requests;
+async function reconfigure(dp: DataPlane | WorkerPool) {
+  const requests = async () => {
+    if (dp instanceof WorkerPool) await dp.refresh();
+    return dp.counters.all().find((c) => c.listenerId === `lb-bench_http_${BASE + 1}`)?.requests ?? 0;
+  };
+  let seen = await requests();
   let first = 0;
   for (let i = 0; i < RECONFIG; ) {
     await new Promise((r) => setTimeout(r, RECONFIG_MS));
-    const now = counters.requests;
+    const now = await requests();
     if (now - seen >= 20) {
       if (!first) first = Date.now();
       const r = await dp.apply(buildSnapshot(true, true, i++));
@@ -176,7 +179,12 @@ async function runPlane() {
   const http = await findHttpHandler();
   const handlers = http ? [http] : [];
   if (http && WITH_TLS) handlers.push((await import('../src/dataplane/https/listener.js')).httpsHandler);
-  const dp = new DataPlane({ handlers });
+  let dp: DataPlane | WorkerPool;
+  if (WORKERS > 0) {
+    const pool = new WorkerPool({ workers: WORKERS, closeGraceMs: 1000, log: { info() {}, warn: (o, m) => console.error(m), error: (o, m) => console.error(m) } });
+    await pool.start();
+    dp = pool;
+  } else dp = new DataPlane({ handlers });
   const r = await dp.apply(buildSnapshot(!!http, false));
   if (r.failed.length) {
     console.error('bind failed', r.failed);
@@ -193,31 +201,16 @@ async function runPlane() {
     if (RECONFIG > 0 && http) await reconfigure(dp);
   })();
   const stop = () => {
-    dp.destroy();
-    process.exit(0);
+    if (dp instanceof WorkerPool) void dp.close().finally(() => process.exit(0));
+    else {
+      dp.destroy();
+      process.exit(0);
+    }
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   return { http: !!http, bound: r.bound };
 }
 
-if (WORKERS > 1 && cluster.isPrimary) {
-  cluster.schedulingPolicy = cluster.SCHED_NONE;
-  let ready = 0;
-  const workers = Array.from({ length: WORKERS }, () => cluster.fork());
-  for (const w of workers) {
-    w.on('message', (m: { ready?: boolean; http?: boolean }) => {
-      if (m.ready && ++ready === WORKERS) console.log(`openslb dataplane ready workers=${WORKERS} http=${m.http ? 1 : 0} base=${BASE}`);
-    });
-  }
-  const stop = () => {
-    for (const w of workers) w.process.kill('SIGTERM');
-    setTimeout(() => process.exit(0), 200).unref();
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-} else {
-  const info = await runPlane();
-  if (cluster.isWorker) process.send?.({ ready: true, http: info.http });
-  else console.log(`openslb dataplane ready workers=1 http=${info.http ? 1 : 0} base=${BASE}`);
-}
+const info = await runPlane();
+console.log(`openslb dataplane ready workers=${WORKERS} http=${info.http ? 1 : 0} base=${BASE}`);

@@ -1,7 +1,8 @@
 // npm run bench:dataplane — OpenSLB's data plane against nginx stream / HAProxy / a bare Node pipe,
 // all in one bench/peers run over loopback, so the ratios come from the same rounds.
-// Starts two OpenSLB data planes (1 process on ports 183xx, WORKERS_MULTI processes on 184xx),
-// runs a writable copy of bench/peers/run.sh with them as EXTRA targets, prints ratios.
+// Runs a writable copy of bench/peers/run.sh once per size: OpenSLB as a control process + 1 worker
+// (ports 183xx) against the peers with 1 process / thread, then + WORKERS_MULTI workers (184xx)
+// against the peers with WORKERS_MULTI, and prints ratios per size.
 // Env: ROUNDS (2), DUR (10), WARM (2), IPERF_T (8), TESTS ("big iperf", + http when an HTTP
 // handler exists), WORKERS_MULTI (2; 0 = skip), BENCH_HTTP=0 (no HTTP listener), KEEP=1 keeps the
 // temp dir.
@@ -92,39 +93,52 @@ const stopAll = () => {
 process.on('exit', stopAll);
 process.on('SIGINT', () => process.exit(130));
 
-const single = await startPlane(1, 18300);
-const multi = MULTI > 1 ? await startPlane(MULTI, 18400) : undefined;
+// Each OpenSLB size runs against nginx/HAProxy with as many processes/threads (run.sh WORKERS):
+// 1 worker vs worker_processes 1, then WORKERS_MULTI workers vs worker_processes WORKERS_MULTI.
+// OpenSLB's CPU column counts the control process and its workers (run.sh: a PID and its children).
 const RECONFIG = Number(process.env.RECONFIG ?? 0);
-const tests = process.env.TESTS ?? (RECONFIG > 0 ? 'http' : single.http ? 'http https tlshs big iperf' : 'big iperf');
+const sizes = [1, ...(MULTI > 1 ? [MULTI] : [])];
 const w = (n: number) => `openslb-w${n}`;
-const extraHttp = single.http ? [`${w(1)}=http://127.0.0.1:18301/hello`, ...(multi ? [`${w(MULTI)}=http://127.0.0.1:18401/hello`] : [])] : [];
-const extraHttps = single.http ? [`${w(1)}=https://127.0.0.1:18302/hello`, ...(multi ? [`${w(MULTI)}=https://127.0.0.1:18402/hello`] : [])] : [];
-const extraBig = [`${w(1)}=http://127.0.0.1:18300/big.bin`, ...(multi ? [`${w(MULTI)}=http://127.0.0.1:18400/big.bin`] : [])];
-const extraIperf = [`${w(1)}=18310`, ...(multi ? [`${w(MULTI)}=18410`] : [])];
-const pids = [`${w(1)}=${single.proc.pid}`, ...(multi ? [`${w(MULTI)}=${multi.proc.pid}`] : [])];
-const out = join(work, 'results', 'openslb');
-const run = spawnSync('bash', [join(work, 'run.sh')], {
-  cwd: work,
-  stdio: 'inherit',
-  env: {
-    ...process.env,
-    TESTS: tests,
-    ROUNDS: process.env.ROUNDS ?? (RECONFIG > 0 ? '1' : '2'),
-    OUT: out,
-    ...tlsEnv,
-    EXTRA_HTTP: extraHttp.join(' '),
-    EXTRA_HTTPS: extraHttps.join(' '),
-    EXTRA_BIG: extraBig.join(' '),
-    EXTRA_IPERF: extraIperf.join(' '),
-    EXTRA_PIDS: pids.join(' '),
-  },
-});
+let tests = process.env.TESTS ?? '';
+let status = 0;
+const outs: { n: number; out: string }[] = [];
+for (const [i, n] of sizes.entries()) {
+  const base = 18300 + 100 * i;
+  const plane = await startPlane(n, base);
+  tests ||= RECONFIG > 0 ? 'http' : plane.http ? 'http https tlshs big iperf' : 'big iperf';
+  const out = join(work, 'results', `openslb-w${n}`);
+  const run = spawnSync('bash', [join(work, 'run.sh')], {
+    cwd: work,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      WORKERS: String(n),
+      TESTS: tests,
+      ROUNDS: process.env.ROUNDS ?? (RECONFIG > 0 ? '1' : '2'),
+      OUT: out,
+      ...tlsEnv,
+      EXTRA_HTTP: plane.http ? `${w(n)}=http://127.0.0.1:${base + 1}/hello` : '',
+      EXTRA_HTTPS: plane.http ? `${w(n)}=https://127.0.0.1:${base + 2}/hello` : '',
+      EXTRA_BIG: `${w(n)}=http://127.0.0.1:${base}/big.bin`,
+      EXTRA_IPERF: `${w(n)}=${base + 10}`,
+      EXTRA_PIDS: `${w(n)}=${plane.proc.pid}`,
+    },
+  });
+  status ||= run.status ?? 1;
+  await new Promise<void>((r) => {
+    plane.proc.once('exit', () => r());
+    plane.proc.kill('SIGTERM');
+  });
+  outs.push({ n, out });
+}
 stopAll();
 
-const csv = existsSync(join(out, 'results.csv')) ? readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n').slice(1) : [];
+const csv = outs.flatMap(({ n, out }) => (existsSync(join(out, 'results.csv')) ? readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n').slice(1) : []).map((l) => ({ n, l })));
 type Row = { test: string; target: string; rps: number; p99: number; mbit: number; cpu: number; errors: number };
-const rows: (Row & { socketErrors: number; non2xx: number })[] = csv.map((l) => {
+const rows: (Row & { socketErrors: number; non2xx: number })[] = csv.map(({ n, l }) => {
   const c = l.split(',');
+  // the peers ran with n processes / threads: name them so
+  if (!c[1]!.startsWith('openslb')) c[1] = `${c[1]} ×${n}`;
   const socketErrors = Number(c[8]) || 0;
   const non2xx = Number(c[9]) || 0;
   return { test: c[0]!, target: c[1]!, rps: Number(c[3]) || 0, p99: Number(c[5]) || 0, mbit: Number(c[7]) || 0, errors: socketErrors + non2xx, socketErrors, non2xx, cpu: Number(c[10]) || 0 };
@@ -140,21 +154,25 @@ const titles: Record<string, string> = {
   tlshs: `one request per TLS connection (Connection: close), handshakes/s; ${TLS_KIND} certificate, ${TLS_POLICY}`,
 };
 for (const t of tests.split(/\s+/)) {
-  const sel = rows.filter((r) => r.test === t);
-  const targets = [...new Set(sel.map((r) => r.target))];
-  const metric = (r: Row) => (t === 'iperf' ? r.mbit : r.rps);
-  const base = mean(sel.filter((r) => r.target === ref[t]).map(metric));
-  const baseP99 = mean(sel.filter((r) => r.target === ref[t]).map((r) => r.p99));
-  lines.push(`\n### ${t} (${titles[t] ?? t}; ratio vs ${ref[t]} in the same run)\n`);
-  lines.push('| target | runs | mean | ratio | p99 ms | p99 ratio | proxy CPU % | errors |');
-  lines.push('|---|---|---|---|---|---|---|---|');
-  for (const tg of targets) {
-    const rs = sel.filter((r) => r.target === tg);
-    const m = mean(rs.map(metric));
-    const p99 = mean(rs.map((r) => r.p99));
-    lines.push(
-      `| ${tg} | ${rs.map((r) => Math.round(metric(r))).join(' / ')} | ${Math.round(m)} | ${base ? (m / base).toFixed(2) : '–'} | ${t === 'iperf' ? '–' : p99.toFixed(1)} | ${t !== 'iperf' && baseP99 ? (p99 / baseP99).toFixed(2) : '–'} | ${Math.round(mean(rs.map((r) => r.cpu)))} | ${rs.reduce((a, r) => a + r.errors, 0)} |`,
-    );
+  for (const n of sizes) {
+    // this size's run: the peers with n processes / threads, OpenSLB with n workers
+    const sel = rows.filter((r) => r.test === t && (r.target === w(n) || r.target.endsWith(` ×${n}`)));
+    const targets = [...new Set(sel.map((r) => r.target))];
+    const metric = (r: Row) => (t === 'iperf' ? r.mbit : r.rps);
+    const refName = `${ref[t]} ×${n}`;
+    const base = mean(sel.filter((r) => r.target === refName).map(metric));
+    const baseP99 = mean(sel.filter((r) => r.target === refName).map((r) => r.p99));
+    lines.push(`\n### ${t}, ${n} worker${n > 1 ? 's' : ''} (${titles[t] ?? t}; ratio vs ${refName} in the same run)\n`);
+    lines.push('| target | runs | mean | ratio | p99 ms | p99 ratio | proxy CPU % | errors |');
+    lines.push('|---|---|---|---|---|---|---|---|');
+    for (const tg of targets) {
+      const rs = sel.filter((r) => r.target === tg);
+      const m = mean(rs.map(metric));
+      const p99 = mean(rs.map((r) => r.p99));
+      lines.push(
+        `| ${tg} | ${rs.map((r) => Math.round(metric(r))).join(' / ')} | ${Math.round(m)} | ${base ? (m / base).toFixed(2) : '–'} | ${t === 'iperf' ? '–' : p99.toFixed(1)} | ${t !== 'iperf' && baseP99 ? (p99 / baseP99).toFixed(2) : '–'} | ${Math.round(mean(rs.map((r) => r.cpu)))} | ${rs.reduce((a, r) => a + r.errors, 0)} |`,
+      );
+    }
   }
 }
 console.log(`\n## OpenSLB data plane vs nginx (${new Date().toISOString()})`);
@@ -166,5 +184,5 @@ if (RECONFIG > 0) {
   }
 }
 if (process.env.KEEP !== '1') rmSync(work, { recursive: true, force: true });
-else console.log(`\nraw results kept in ${out}`);
-process.exit(run.status ?? 1);
+else console.log(`\nraw results kept in ${outs.map((o) => o.out).join(', ')}`);
+process.exit(status);

@@ -86,6 +86,12 @@ export interface ServerConfig {
    * The CLI turns it on unless `--no-dataplane`; embedders and the API tests leave it off.
    */
   dataPlane?: boolean;
+  /**
+   * Run the data plane in this many worker processes (docs/dataplane.md, "Worker processes"): this
+   * process keeps the API, the store, the compiler and health checking. 0: no data plane. When
+   * set, it wins over `dataPlane`. The CLI sets it (default: one per CPU).
+   */
+  dataPlaneWorkers?: number;
   /** layer-7 access logs (docs/access-logs.md), written under DATA_DIR/access-logs: rotation size (bytes), rotated files kept, flush delay (ms) */
   accessLogs?: { maxBytes?: number; keep?: number; flushMs?: number };
   /** fault rules added at start (docs/faults.md): a JSON file holding a list of rules (or {"Faults": [...]}) */
@@ -224,7 +230,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const metrics = new ServerMetrics();
   // data-plane rules reach the data plane once it runs (it starts after the gateway exists)
   const dp: { running?: RunningDataPlane } = {};
-  registerDataPlaneMetrics(metrics.registry, () => dp.running?.plane);
+  registerDataPlaneMetrics(metrics.registry, () => dp.running?.plane, () => dp.running?.workers);
   // probability draws follow the seed too (docs/determinism.md)
   const draw = (stream: string) => (ids.random ? () => ids.random!(stream) : Math.random);
   const faults = new FaultRules({
@@ -267,15 +273,17 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   registerOperatorApi(plain, { store, clock, ids, token: operator.token, rootAccountId: root.account.AccountId, allowRemote: cfg.operatorRemote });
   registerAccountsApi(plain, { store, clock, ids, token: operator.token, allowRemote: cfg.operatorRemote });
   registerClockApi(plain, { store, clock, token: operator.token, allowRemote: cfg.operatorRemote, log: (obj, msg) => plain.log.error(obj, msg) });
-  registerFaultsApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, faults, dependencies, gateway });
+  registerFaultsApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, faults, dependencies, gateway, refresh: async () => dp.running?.workers?.refresh() });
   registerMetricsRoute(plain, { token: operator.token, render: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }) });
   let tlsUrl: string | undefined;
   let caFile: string | undefined;
   let dataPlane: RunningDataPlane | undefined;
   try {
     // The data plane: compiles the store into snapshots and applies them (src/compile/wiring.ts).
-    if (cfg.dataPlane) {
-      dataPlane = dp.running = await startDataPlane(store, plain.log, { clock, accessLogs: { ...cfg.accessLogs, dir: join(dataDir, 'access-logs') } });
+    const workers = cfg.dataPlaneWorkers;
+    if (workers !== undefined && (!Number.isInteger(workers) || workers < 0)) throw new RangeError(`dataPlaneWorkers: expected an integer ≥ 0, got ${workers}`);
+    if (workers !== undefined ? workers > 0 : cfg.dataPlane) {
+      dataPlane = dp.running = await startDataPlane(store, plain.log, { clock, accessLogs: { ...cfg.accessLogs, dir: join(dataDir, 'access-logs') }, ...(workers ? { workers } : {}) });
       if (faults.size) faults.resync();
     }
     registerDataPlaneApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, dataPlane });

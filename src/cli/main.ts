@@ -1,4 +1,5 @@
 // `openslb` command line. `openslb serve` is what `npm start` runs.
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { parseHostPort, startServer } from '../server.js';
 import { addWorldCommands } from './world.js';
@@ -56,6 +57,11 @@ program
   .option('--user-rate-limit <rps>', 'requests per second per account (Throttling.User); default: no limit', positive)
   .option('--api-rate-limit <rps>', 'requests per second per account and action (Throttling.Api); default: no limit', positive)
   .option('--world <file>', 'load a world file (VPCs, vSwitches, instances, pools, stock, quotas; docs/world.md) at start')
+  .option('--dataplane-workers <n>', 'data-plane worker processes serving every listener (default: one per CPU, os.availableParallelism()); 0 = no data plane, as --no-dataplane', (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 1024) throw new InvalidArgumentError('expected a whole number 0-1024');
+    return n;
+  })
   .option('--no-dataplane', 'API only: listeners are not bound and move no traffic; transitions complete at the second look')
   // -- shared state (docs/storage.md) --
   .option('--store <url>', 'keep state in PostgreSQL (postgres://user:pass@host:5432/db); several API nodes may share it (env OPENSLB_STORE_URL; default: SQLite in the data dir)', storeUrl)
@@ -119,7 +125,7 @@ program
       operatorRemote: opts.operatorRemote,
       commerce: opts.commerce,
       storeUrl: (opts as { store?: string }).store ?? envStoreUrl(),
-      dataPlane: opts.dataplane !== false,
+      dataPlaneWorkers: opts.dataplane === false ? 0 : ((opts as { dataplaneWorkers?: number }).dataplaneWorkers ?? availableParallelism()),
       faultsFile: opts.faults,
       maxInflight: opts.maxInflight,
       accessLogs: accessLogOptions(opts as { accessLogMaxMib?: number; accessLogKeep?: number }),

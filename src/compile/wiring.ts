@@ -3,14 +3,17 @@
 // into listener lifecycle and backend health. The only things crossing the boundary are
 // snapshots going in (DataPlaneLink.apply/close) and ObservedEvents coming out, so the data plane
 // could run in another process behind the same two calls.
-import { DataPlane, type AccessLogOptions, type DataPlaneClock } from '../dataplane/index.js';
+import { DataPlane, type AccessLogOptions, type DataPlaneClock, type DataPlaneView } from '../dataplane/index.js';
+import { WorkerPool, type WorkerPoolLog } from '../dataplane/worker/pool.js';
 import { l7Handlers } from '../dataplane/http/index.js';
 import { observeOnce } from '../products/slb/services/listener-lifecycle.js';
 import type { Store } from '../state/store.js';
 import { ControlLoop, installHooks, uninstallHooksIfIdle, type ControlLoopLog, type ControlLoopOptions } from './control-loop.js';
 
 export interface RunningDataPlane {
-  plane: DataPlane;
+  plane: DataPlaneView;
+  /** the worker processes, when the data plane runs in them */
+  workers?: WorkerPool;
   loop: ControlLoop;
   /** resolves once every change committed so far is compiled and applied */
   settle(): Promise<void>;
@@ -25,19 +28,28 @@ export interface StartDataPlaneOptions extends ControlLoopOptions {
   clock?: DataPlaneClock;
   /** layer-7 access logs (docs/access-logs.md): usually { dir: DATA_DIR/access-logs }; absent: none written */
   accessLogs?: AccessLogOptions;
+  /**
+   * Run the listeners in this many worker processes (docs/dataplane.md, "Worker processes"); this
+   * process keeps compiling and health checking. Absent: everything in this process.
+   */
+  workers?: number;
 }
 
 export async function startDataPlane(store: Store, log?: ControlLoopLog, opts: StartDataPlaneOptions = {}): Promise<RunningDataPlane> {
   // the observer is wired before the loop exists: events go to it once it does
   const sink: { loop?: ControlLoop } = {};
-  const plane = new DataPlane({
-    handlers: [...l7Handlers],
-    closeGraceMs: opts.closeGraceMs ?? 5000,
-    clock: opts.clock,
-    accessLogs: opts.accessLogs,
-    observer: { report: (e) => sink.loop?.observer.report(e) },
-  });
-  const { clock: _clock, accessLogs: _accessLogs, ...loopOpts } = opts;
+  const observer = { report: (e: Parameters<ControlLoop['observer']['report']>[0]) => sink.loop?.observer.report(e) };
+  const closeGraceMs = opts.closeGraceMs ?? 5000;
+  let workers: WorkerPool | undefined;
+  let plane: DataPlane | WorkerPool;
+  if (opts.workers !== undefined) {
+    plane = workers = new WorkerPool({ workers: opts.workers, log: log as WorkerPoolLog | undefined, observer, clock: opts.clock, closeGraceMs, accessLogs: opts.accessLogs });
+    await workers.start().catch(async (e: unknown) => {
+      await workers!.close();
+      throw e;
+    });
+  } else plane = new DataPlane({ handlers: [...l7Handlers], closeGraceMs, clock: opts.clock, accessLogs: opts.accessLogs, observer });
+  const { clock: _clock, accessLogs: _accessLogs, workers: _workers, ...loopOpts } = opts;
   const loop = (sink.loop = new ControlLoop(store, plane, { ...loopOpts, log }));
   // Without a data plane knowing a listener, transitions complete as before (at the second look).
   installHooks(observeOnce);
@@ -51,6 +63,7 @@ export async function startDataPlane(store: Store, log?: ControlLoopLog, opts: S
   let closing: Promise<void> | undefined;
   return {
     plane,
+    workers,
     loop,
     settle: () => loop.settle(),
     close() {

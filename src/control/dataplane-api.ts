@@ -11,6 +11,7 @@ export function registerDataPlaneApi(app: FastifyInstance, o: { token: string; a
     if (refuseOperatorRequest(o, req, reply)) return reply;
     const dp = o.dataPlane;
     if (!dp) return { Enabled: false };
+    await dp.workers?.refresh();
     return {
       Enabled: true,
       Version: dp.plane.version ?? 0,
@@ -19,6 +20,8 @@ export function registerDataPlaneApi(app: FastifyInstance, o: { token: string; a
       Counters: dp.plane.counters.all(),
       // full vs incremental compiles and the load balancers they recompiled
       Compiles: dp.loop.compiles,
+      // the worker processes (absent: the data plane runs in the API's process)
+      ...(dp.workers ? { Workers: dp.workers.workers(), WorkerRestarts: dp.workers.restartsTotal } : {}),
     };
   });
 }

@@ -18,6 +18,8 @@ export interface FaultsApiOptions extends OperatorAccess {
   faults: FaultRules;
   dependencies: Dependencies;
   gateway: Gateway;
+  /** data-plane workers: gather their firing counts before a rule is shown */
+  refresh?: () => Promise<void>;
 }
 
 export function registerFaultsApi(app: FastifyInstance, o: FaultsApiOptions): void {
@@ -25,8 +27,12 @@ export function registerFaultsApi(app: FastifyInstance, o: FaultsApiOptions): vo
   const param = (req: FastifyRequest, k: string) => (req.params as Record<string, string>)[k] ?? '';
 
   route('POST', '/faults', (req) => ({ FaultId: o.faults.add(jsonObjectBody(req)) }), 201);
-  route('GET', '/faults', () => ({ Faults: o.faults.list() }));
-  route('GET', '/faults/:id', (req) => {
+  route('GET', '/faults', async () => {
+    await o.refresh?.();
+    return { Faults: o.faults.list() };
+  });
+  route('GET', '/faults/:id', async (req) => {
+    await o.refresh?.();
     const f = o.faults.get(param(req, 'id'));
     if (!f) throw new FaultInputError(404, 'FaultNotFound', `no fault rule ${param(req, 'id')}`);
     return f;

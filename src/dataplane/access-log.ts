@@ -10,7 +10,7 @@
 // disk slower than the traffic loses lines (MAX_QUEUED batches waiting at most), never memory.
 // When the file would grow past maxBytes it is rotated first:
 // <logstore>.log → <logstore>.log.1 → … → <logstore>.log.<keep> (the oldest is dropped).
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, write } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, write } from 'node:fs';
 import { join } from 'node:path';
 
 export interface AccessLogOptions {
@@ -22,6 +22,12 @@ export interface AccessLogOptions {
   keep?: number;
   /** longest time a line waits in memory (default 1000 ms) */
   flushMs?: number;
+  /**
+   * Several processes append to the same files (data-plane workers): this one never rotates; it
+   * writes whole lines per write() on an O_APPEND descriptor and reopens the path when it no
+   * longer names the open file. AccessLogRotator (in one process) rotates by size.
+   */
+  shared?: boolean;
 }
 
 export const DEFAULT_ACCESS_LOG_MAX_BYTES = 64 * 1024 * 1024;
@@ -115,6 +121,7 @@ export class AccessLogFile {
     private readonly maxBytes: number,
     private readonly keep: number,
     private readonly flushMs: number,
+    private readonly shared = false,
   ) {}
 
   /**
@@ -136,7 +143,7 @@ export class AccessLogFile {
     const at = this.used;
     const n = utf8Write(this.chunk, line, at) + 1;
     this.chunk[at + n - 1] = 10;
-    if (this.size + at + n > this.maxBytes && this.size + at > 0) {
+    if (!this.shared && this.size + at + n > this.maxBytes && this.size + at > 0) {
       // rotate before this line: what precedes it goes to the current file
       const rest = Buffer.from(this.chunk.subarray(at, at + n));
       this.used = at;
@@ -200,6 +207,7 @@ export class AccessLogFile {
           this.rotate();
           continue;
         }
+        if (this.fd !== undefined && this.shared && this.moved()) this.closeFd();
         if (this.fd === undefined) this.open();
       } catch {
         // a full disk or a removed directory loses these lines, never the request path
@@ -233,6 +241,15 @@ export class AccessLogFile {
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
+  /** Shared files: whether the path no longer names the open file (another process rotated it). */
+  private moved(): boolean {
+    try {
+      return statSync(this.path).ino !== fstatSync(this.fd!).ino;
+    } catch {
+      return true;
+    }
+  }
+
   private open() {
     mkdirSync(join(this.path, '..'), { recursive: true });
     this.fd = openSync(this.path, 'a');
@@ -243,9 +260,7 @@ export class AccessLogFile {
     if (!existsSync(this.path)) return;
     if (this.keep <= 0) rmSync(this.path, { force: true });
     else {
-      rmSync(`${this.path}.${this.keep}`, { force: true });
-      for (let i = this.keep - 1; i >= 1; i--) if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
-      renameSync(this.path, `${this.path}.1`);
+      rotateFiles(this.path, this.keep);
     }
   }
 
@@ -316,7 +331,7 @@ export class AccessLogs {
     if (!f) {
       // project and logstore names are [a-z0-9_-] in Log Service; anything else is neutralised
       const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_');
-      f = new AccessLogFile(join(this.opts.dir, safe(project), `${safe(logstore)}.log`), this.maxBytes, this.keep, this.flushMs);
+      f = new AccessLogFile(join(this.opts.dir, safe(project), `${safe(logstore)}.log`), this.maxBytes, this.keep, this.flushMs, this.opts.shared);
       this.files.set(key, f);
     }
     return f;
@@ -332,6 +347,68 @@ export class AccessLogs {
     const files = [...this.files.values()];
     this.files.clear();
     await Promise.all(files.map((f) => f.close()));
+  }
+}
+
+/** <path> → <path>.1 → … → <path>.<keep>; the oldest is dropped. */
+function rotateFiles(path: string, keep: number): void {
+  rmSync(`${path}.${keep}`, { force: true });
+  for (let i = keep - 1; i >= 1; i--) if (existsSync(`${path}.${i}`)) renameSync(`${path}.${i}`, `${path}.${i + 1}`);
+  renameSync(path, `${path}.1`);
+}
+
+/**
+ * Size rotation of files written by several processes (AccessLogOptions.shared): one process (the
+ * control process) looks at DIR/<project>/<logstore>.log every `everyMs` and rotates the ones at or
+ * past maxBytes. Writers notice the rename at their next batch and reopen the path, so a file may
+ * pass maxBytes by what the writers append within one period, and a batch written in the instant
+ * between a writer's check and the rename lands, whole, at the end of <logstore>.log.1.
+ */
+export class AccessLogRotator {
+  private timer: NodeJS.Timeout;
+  private readonly maxBytes: number;
+  private readonly keep: number;
+  constructor(
+    private readonly opts: AccessLogOptions,
+    everyMs = 1000,
+  ) {
+    this.maxBytes = opts.maxBytes ?? DEFAULT_ACCESS_LOG_MAX_BYTES;
+    this.keep = opts.keep ?? DEFAULT_ACCESS_LOG_KEEP;
+    this.timer = setInterval(() => this.check(), everyMs);
+    this.timer.unref();
+  }
+
+  /** One look at every live file (also what the timer runs). */
+  check(): void {
+    let projects: string[];
+    try {
+      projects = readdirSync(this.opts.dir);
+    } catch {
+      return; // no access log written yet
+    }
+    for (const p of projects) {
+      let files: string[];
+      try {
+        files = readdirSync(join(this.opts.dir, p));
+      } catch {
+        continue;
+      }
+      for (const f of files) {
+        if (!f.endsWith('.log')) continue;
+        const path = join(this.opts.dir, p, f);
+        try {
+          if (statSync(path).size < this.maxBytes) continue;
+          if (this.keep <= 0) rmSync(path, { force: true });
+          else rotateFiles(path, this.keep);
+        } catch {
+          /* removed meanwhile; a full disk: tried again next period */
+        }
+      }
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
   }
 }
 

@@ -1,7 +1,7 @@
 // The data plane's public surface: what the control plane (compiler, API wiring) and the protocol
 // handlers import. Everything else under src/dataplane is internal.
 export { DataPlane, SnapshotRejectedError } from './reconciler.js';
-export type { DataPlaneObserver, DataPlaneOptions, ObservedEvent, ServerHealthRow, ListenerStateRow, ListenerObservedState } from './reconciler.js';
+export type { DataPlaneObserver, DataPlaneOptions, DataPlaneView, ObservedEvent, ServerHealthRow, ListenerStateRow, ListenerObservedState } from './reconciler.js';
 export type { ListenerContext, ListenerRuntime, ProtocolHandler } from './handler.js';
 export * from './snapshot.js';
 export { realClock, ManualClock, type DataPlaneClock, type TimerHandle } from './clock.js';

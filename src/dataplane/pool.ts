@@ -3,7 +3,7 @@
 // persistence. `update()` swaps the configuration in place: members that stay keep their health
 // state, connections and sticky entries; only new connections see the change.
 import type { DataPlaneClock, TimerHandle } from './clock.js';
-import { HealthChecker, type HealthChange } from './health/checker.js';
+import { HealthChecker, type HealthChange, type MemberHealth, type MemberHealthFactory } from './health/checker.js';
 import { isRoutable, type HealthState, type Prober } from './health/types.js';
 import { createScheduler, type Candidate, type PickContext, type Scheduler } from './schedulers/index.js';
 import type { ConnectionDrainSnapshot, HealthCheckSnapshot, SchedulerName, ServerGroupSnapshot } from './snapshot.js';
@@ -52,7 +52,7 @@ export class BackendPool {
   private scheduler: Scheduler;
   private schedulerName: SchedulerName;
   private cfg!: PoolConfig;
-  private checker: HealthChecker;
+  private checker: MemberHealth;
   private sticky = new Map<string, { id: string; expires: number }>();
   private stickyWrites = 0;
   private closed = false;
@@ -60,12 +60,14 @@ export class BackendPool {
   constructor(
     cfg: PoolConfig,
     private readonly clock: DataPlaneClock,
-    probers: Record<HealthCheckSnapshot['type'], Prober>,
+    /** the probers of a HealthChecker of its own, or where its members' health comes from (a worker's HealthFeed) */
+    health: Record<HealthCheckSnapshot['type'], Prober> | MemberHealthFactory,
     private readonly onHealth: (e: PoolHealthEvent) => void = () => {},
   ) {
     this.schedulerName = cfg.scheduler;
     this.scheduler = createScheduler(cfg.scheduler);
-    this.checker = new HealthChecker(cfg.healthCheck, probers, clock, (c) => this.healthChanged(c));
+    const onChange = (c: HealthChange) => this.healthChanged(c);
+    this.checker = typeof health === 'function' ? health(cfg.healthCheck, onChange) : new HealthChecker(cfg.healthCheck, health, clock, onChange);
     this.update(cfg);
   }
 

@@ -10,9 +10,10 @@
 import { AccessLogs, AccessLogSink, type AccessLogOptions } from './access-log.js';
 import { compileAcl } from './acl.js';
 import { realClock, type DataPlaneClock } from './clock.js';
-import { CounterRegistry } from './counters.js';
-import { DataPlaneFaults } from './faults.js';
-import { defaultProbers } from './health/probers.js';
+import { CounterRegistry, type CountersView } from './counters.js';
+import { DataPlaneFaults, type DataPlaneFaultRule } from './faults.js';
+import { defaultProbers, sharedProbers } from './health/probers.js';
+import { poolKey, type HealthFeed } from './health/feed.js';
 import { toApiStatus, type ApiHealthStatus, type HealthState, type Prober } from './health/types.js';
 import type { ListenerContext, ListenerRuntime, ProtocolHandler } from './handler.js';
 import { BackendPool, type PoolConfig } from './pool.js';
@@ -98,6 +99,32 @@ export interface DataPlaneOptions {
   faults?: DataPlaneFaults;
   /** layer-7 access logs of load balancers that configure them (absent: never written) */
   accessLogs?: AccessLogOptions;
+  /**
+   * A data-plane worker's pools: health comes from this feed (published by the control process),
+   * nothing is probed here. Absent: every pool probes its members itself.
+   */
+  healthFeed?: HealthFeed;
+  /**
+   * The control process of a worker pool: pools and health checks for every forwarding listener,
+   * no socket bound (the workers bind). Listener events report what this plane did, not traffic.
+   */
+  headless?: boolean;
+  /** serve UDP listeners (default true; a worker that is not the UDP one leaves them out) */
+  udp?: boolean;
+}
+
+/** The headless plane's stand-in for a protocol: runs no socket. */
+const headlessRuntime: ListenerRuntime = { listen: async () => {}, update() {}, close: async () => {}, destroy() {}, active: 0 };
+
+/** What the API, /metrics and the fault rules read of a data plane: this one (in process), or a worker pool (worker/pool.ts). */
+export interface DataPlaneView {
+  readonly version: number | undefined;
+  listenerStates(): ListenerStateRow[];
+  readonly counters: { all(): CountersView[] };
+  healthStatus(filter?: { loadBalancerId?: string; listenerId?: string }): ServerHealthRow[];
+  readonly faults: { set(rules: readonly DataPlaneFaultRule[]): void; fired(): Map<string, number> };
+  /** in-process only: the access-log files (tests flush them) */
+  readonly accessLogs?: { flush(): Promise<void> };
 }
 
 export class SnapshotRejectedError extends Error {
@@ -158,7 +185,7 @@ interface SnapshotDiff {
 }
 
 
-export class DataPlane {
+export class DataPlane implements DataPlaneView {
   private handlers = new Map<ListenerProtocol, ProtocolHandler>();
   private live = new Map<string, Live>();
   /** live listener ids by load balancer */
@@ -185,10 +212,12 @@ export class DataPlane {
   private readonly probers: Record<HealthCheckSnapshot['type'], Prober>;
   private readonly observer: DataPlaneObserver;
   private readonly closeGraceMs: number;
+  private readonly healthFeed: HealthFeed | undefined;
+  private readonly headless: boolean;
 
   constructor(opts: DataPlaneOptions = {}) {
     this.clock = opts.clock ?? realClock;
-    this.probers = { ...defaultProbers, ...opts.probers };
+    this.probers = sharedProbers({ ...defaultProbers, ...opts.probers }, () => this.clock.now());
     const outer = opts.observer;
     // a throwing observer must not break reconciliation or a health loop
     this.observer = {
@@ -202,19 +231,43 @@ export class DataPlane {
     };
     this.closeGraceMs = opts.closeGraceMs ?? 10_000;
     this.faults = opts.faults ?? new DataPlaneFaults();
-    this.accessLogs = opts.accessLogs ? new AccessLogs(opts.accessLogs) : undefined;
+    this.accessLogs = opts.accessLogs && !opts.headless ? new AccessLogs(opts.accessLogs) : undefined;
+    this.healthFeed = opts.healthFeed;
+    this.headless = opts.headless ?? false;
     this.register(tcpHandler);
-    this.register(udpHandler);
+    if (opts.udp !== false) this.register(udpHandler);
     for (const h of opts.handlers ?? []) this.register(h);
   }
 
   /** Plugs a protocol in (replaces the previous handler of that protocol for new listeners). */
   register(h: ProtocolHandler): void {
-    this.handlers.set(h.protocol, h);
+    this.handlers.set(h.protocol, this.headless ? { protocol: h.protocol, create: () => headlessRuntime } : h);
   }
 
   get version(): number | undefined {
     return this.current?.version;
+  }
+
+  /** load balancers the next reconcile of the applied snapshot looks at again (setUdp) */
+  private forced: Set<string> | undefined;
+
+  /**
+   * Starts or stops serving UDP listeners (a worker that becomes, or stops being, the one serving
+   * UDP): binds or closes the UDP listeners of the applied snapshot. Serialised with apply().
+   */
+  setUdp(on: boolean): Promise<void> {
+    if (on === this.handlers.has('udp')) return Promise.resolve();
+    if (on) this.register(udpHandler);
+    else this.handlers.delete('udp');
+    const run = async () => {
+      const cur = this.current;
+      if (!cur || this.closing || this.destroyed) return;
+      this.forced = new Set(cur.loadBalancers.filter((lb) => lb.listeners.some((l) => l.protocol === 'udp')).map((lb) => lb.loadBalancerId));
+      await this.reconcile(cur);
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => {});
+    return p;
   }
 
   /**
@@ -234,12 +287,15 @@ export class DataPlane {
     const diff = this.diff(s);
     const problems = this.check(s, diff);
     if (problems.length) throw new SnapshotRejectedError(s.version, problems);
-    if (this.current && s.version <= this.current.version) return { version: this.current.version, bound: [], failed: [] };
+    const forced = s === this.current ? this.forced : undefined;
+    this.forced = undefined;
+    if (this.current && s.version <= this.current.version && !forced) return { version: this.current.version, bound: [], failed: [] };
     freezeSnapshot(s);
     this.index(diff);
     // the load balancers to reconcile: changed, gone, or with a listener that failed to bind (retried)
     const lbIds = new Set<string>([...diff.changed.map((lb) => lb.loadBalancerId), ...diff.removed]);
     for (const row of this.failedRows.values()) lbIds.add(row.loadBalancerId);
+    for (const id of forced ?? []) lbIds.add(id);
     const want = new Map<string, { lb: LoadBalancerSnapshot; l: ListenerSnapshot; bindKey: string }>();
     for (const id of lbIds) {
       const lb = this.applied.get(id);
@@ -531,7 +587,9 @@ export class DataPlane {
   }
 
   private newPool(e: Live, ruleId: string | null, cfg: PoolConfig): BackendPool {
-    return new BackendPool(cfg, this.clock, this.probers, (h) =>
+    const feed = this.healthFeed;
+    const health = feed ? (_: HealthCheckSnapshot, onChange: Parameters<typeof feed.attach>[1]) => feed.attach(poolKey(e.listener.listenerId, ruleId), onChange) : this.probers;
+    return new BackendPool(cfg, this.clock, health, (h) =>
       this.observer.report({
         kind: 'health',
         loadBalancerId: e.lbId,

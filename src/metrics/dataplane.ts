@@ -4,7 +4,8 @@
 // "collected" metric object (name, help, type, get()) registered as is, so a scrape costs one walk
 // over the listeners and their members, whatever the traffic was.
 import type { Registry } from 'prom-client';
-import { DURATION_BUCKETS, type ApiHealthStatus, type CountersView, type DataPlane } from '../dataplane/index.js';
+import { DURATION_BUCKETS, type ApiHealthStatus, type CountersView, type DataPlaneView } from '../dataplane/index.js';
+import type { WorkerPool } from '../dataplane/worker/pool.js';
 
 type Labels = Record<string, string | number>;
 interface Value {
@@ -29,7 +30,7 @@ const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
  * Registers the data plane's metrics on `registry`. `plane()` is read at each scrape: undefined
  * (no data plane, or not started yet) yields the metric families without samples.
  */
-export function registerDataPlaneMetrics(registry: Registry, plane: () => DataPlane | undefined): void {
+export function registerDataPlaneMetrics(registry: Registry, plane: () => DataPlaneView | undefined, workers: () => WorkerPool | undefined = () => undefined): void {
   // One read of the data plane per scrape, shared by every family: Registry#metrics() calls the
   // families' get() synchronously in registration order, so the first family reads afresh and
   // the others reuse what it read.
@@ -64,6 +65,7 @@ export function registerDataPlaneMetrics(registry: Registry, plane: () => DataPl
     return snap;
   };
   let first = true;
+  let refreshing: Promise<void> | undefined;
 
   const family = (name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: (s: Snapshot) => Value[]) => {
     const fresh = first;
@@ -73,7 +75,13 @@ export function registerDataPlaneMetrics(registry: Registry, plane: () => DataPl
       help,
       type,
       aggregator: 'sum',
-      get: async () => ({ name, help, type, aggregator: 'sum', values: values(read(fresh)) }),
+      get: async () => {
+        // worker processes: their counters as of now (each answers within a second, or its last push
+        // counts). The first family asks; every family waits for the same answer, then the first reads.
+        if (fresh) refreshing = workers()?.refresh();
+        if (refreshing) await refreshing;
+        return { name, help, type, aggregator: 'sum', values: values(read(fresh)) };
+      },
       reset: () => {},
     };
     // prom-client renders any object with this shape (name, help, type, get()); its typings only know its own classes
@@ -120,4 +128,14 @@ export function registerDataPlaneMetrics(registry: Registry, plane: () => DataPl
   family('openslb_backend_healthy', '1 when a backend server of a forwarding listener is healthy (DescribeHealthStatus normal), 0 when abnormal or unavailable (not checked yet, health check off)', 'gauge', (s) =>
     [...s.health.values()].flatMap((h) => [...h.servers.values()].map((v) => ({ labels: v.labels, value: v.status === 'normal' ? 1 : 0 }))),
   );
+  const pool = (name: string, help: string, type: 'counter' | 'gauge', value: (w: WorkerPool) => Value[]) => {
+    const metric = { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: ((w) => (w ? value(w) : []))(workers()) }), reset: () => {} };
+    registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+  };
+  pool('openslb_dataplane_workers', 'data-plane worker processes by state (starting, running, stopping, exited)', 'gauge', (w) => {
+    const by = new Map<string, number>([['starting', 0], ['running', 0], ['stopping', 0], ['exited', 0]]);
+    for (const x of w.workers()) by.set(x.State, (by.get(x.State) ?? 0) + 1);
+    return [...by].map(([state, value]) => ({ labels: { state }, value }));
+  });
+  pool('openslb_dataplane_worker_restarts_total', 'data-plane workers that died and were restarted', 'counter', (w) => [{ labels: {}, value: w.restartsTotal }]);
 }

@@ -179,3 +179,23 @@ test('state survives a restart: a document written through the Store is read bac
   assert.equal(((await store.read((tx) => tx.get('probe', scope, 'doc-1'))) as { Name: string }).Name, 'kept');
   await store.close();
 });
+
+test('openslb serve --dataplane-workers: that many workers; SIGTERM stops them first and exits 0; a bad count is refused', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'openslb-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const s = await serve(['--data-dir', dir, '--dataplane-workers', '1'], { OPENSLB_OPERATOR_TOKEN: 'cli-workers-token' });
+  let pids: number[] = [];
+  try {
+    const dp = (await (await fetch(`${s.url}/_openslb/dataplane`, { headers: { authorization: 'Bearer cli-workers-token' } })).json()) as { Workers: { Pid: number; State: string }[] };
+    assert.equal(dp.Workers.length, 1);
+    assert.equal(dp.Workers[0]!.State, 'running');
+    pids = dp.Workers.map((w) => w.Pid);
+    assert.match(s.out(), /data-plane worker 0 started/);
+  } finally {
+    const r = await stop(s, 'SIGTERM');
+    assert.equal(r.code, 0);
+  }
+  // the control process exits after its workers
+  for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/);
+  await assert.rejects(serve(['--data-dir', dir, '--dataplane-workers', 'many']), /expected a whole number/);
+});

@@ -21,6 +21,15 @@ export interface HealthChange {
   reason?: string;
 }
 
+/** What a pool needs of its members' health: a HealthChecker probing them, or a feed of states probed elsewhere (health/feed.ts). */
+export interface MemberHealth {
+  sync(members: readonly CheckedMember[], cfg: HealthCheckSnapshot): void;
+  state(key: string): HealthState;
+  close(): void;
+}
+
+export type MemberHealthFactory = (cfg: HealthCheckSnapshot, onChange: (c: HealthChange) => void) => MemberHealth;
+
 interface Loop {
   member: CheckedMember;
   health: HealthCounters;
@@ -30,7 +39,7 @@ interface Loop {
   lastReason?: string;
 }
 
-export class HealthChecker {
+export class HealthChecker implements MemberHealth {
   private loops = new Map<string, Loop>();
   private cfg: HealthCheckSnapshot;
   private closed = false;

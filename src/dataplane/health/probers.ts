@@ -104,3 +104,33 @@ export const udpProber: Prober = {
 };
 
 export const defaultProbers: Record<HealthCheckSnapshot['type'], Prober> = { tcp: tcpProber, http: httpProber, udp: udpProber };
+
+/** Sweep the table of recent probes every this many probes (entries older than SHARED_MAX_AGE_MS go). */
+const SHARED_SWEEP_EVERY = 1024;
+const SHARED_MAX_AGE_MS = 5 * 60_000;
+
+/**
+ * One probe per target for every pool that checks it the same way: the listeners of a machine
+ * often share backends (5 000 listeners over the same 10 servers probe 10 servers, not 50 000).
+ * A probe of the same target (address, port) with the same check (type, timeout, HTTP / UDP
+ * settings) that started less than the caller's interval ago, finished or in flight, answers for
+ * this one; each pool still runs its own state machine (thresholds) over the results it gets.
+ */
+export function sharedProbers(probers: Record<HealthCheckSnapshot['type'], Prober>, now: () => number): Record<HealthCheckSnapshot['type'], Prober> {
+  const recent = new Map<string, { at: number; result: Promise<ProbeResult> }>();
+  let sets = 0;
+  const wrap = (p: Prober): Prober => ({
+    type: p.type,
+    probe(t, cfg) {
+      const key = `${cfg.type}|${t.ip}|${t.port}|${cfg.timeoutMs}|${cfg.type === 'http' ? JSON.stringify(cfg.http ?? null) : cfg.type === 'udp' ? JSON.stringify(cfg.udp ?? null) : ''}`;
+      const at = now();
+      const hit = recent.get(key);
+      if (hit && at - hit.at < cfg.intervalMs) return hit.result;
+      const result = p.probe(t, cfg);
+      recent.set(key, { at, result });
+      if (++sets % SHARED_SWEEP_EVERY === 0) for (const [k, v] of recent) if (at - v.at > SHARED_MAX_AGE_MS) recent.delete(k);
+      return result;
+    },
+  });
+  return { tcp: wrap(probers.tcp), http: wrap(probers.http), udp: wrap(probers.udp) };
+}

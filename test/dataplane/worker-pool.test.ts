@@ -1,0 +1,87 @@
+// The worker pool on its own (src/dataplane/worker/pool.ts), without a server: snapshots reach
+// every worker and are acknowledged, a hung worker (SIGSTOP: alive, silent) is killed and replaced
+// while the other keeps serving, a death is logged, and close() leaves no process behind.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { WorkerPool } from '../../src/dataplane/worker/pool.js';
+import type { Snapshot } from '../../src/dataplane/snapshot.js';
+import { ask, freePort, snapshot, TcpBackend, tcpListener, udpAsk, UdpBackend, udpListener, waitFor } from './helpers.js';
+
+const HOST = '127.0.0.1';
+const backend = new TcpBackend('127.0.0.2', 'a');
+const echo = new UdpBackend('127.0.0.3', 'u');
+const logged: string[] = [];
+const pool = new WorkerPool({
+  workers: 2,
+  closeGraceMs: 200,
+  hangMs: 1500,
+  log: { info: (_o, m) => logged.push(m), warn: (_o, m) => logged.push(m), error: (_o, m) => logged.push(m) },
+});
+after(async () => {
+  await pool.close();
+  await backend.stop();
+  await echo.stop();
+});
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('every worker acknowledges each version; a hung worker is killed and replaced, its UDP listener moves to the other; close() stops them all', async () => {
+  await backend.start();
+  await echo.start();
+  await pool.start();
+  const port = await freePort(HOST);
+  const uport = await freePort(HOST, 'udp');
+  const listeners = () => [tcpListener(port), udpListener(uport, { serverGroupId: 'rsp-u' })];
+  const groups = () => ({ 'rsp-u': { serverGroupId: 'rsp-u', kind: 'vserver' as const, servers: [echo.member()] } });
+  let s: Snapshot = snapshot({ address: HOST, listeners: listeners(), servers: [backend.member()], groups: groups() });
+  const r = await pool.apply(s);
+  assert.deepEqual(r.bound.sort(), [`lb-test_tcp_${port}`, `lb-test_udp_${uport}`]);
+  assert.equal(await udpAsk(HOST, uport, 'x'), 'u:x');
+  assert.deepEqual(pool.workers().map((w) => w.Udp), [true, false]);
+  assert.deepEqual(pool.workers().map((w) => [w.State, w.SnapshotVersion]), [['running', s.version], ['running', s.version]]);
+  assert.equal(pool.version, s.version);
+  assert.equal((await ask(HOST, port)).name, 'a');
+
+  const [victim, other] = pool.workers();
+  process.kill(victim!.Pid!, 'SIGSTOP');
+  // while it is stopped the other worker accepts every new connection
+  for (let i = 0; i < 5; i++) assert.equal((await ask(HOST, port)).name, 'a');
+  await waitFor(() => {
+    const w = pool.workers()[0]!;
+    return w.State === 'running' && w.Pid !== victim!.Pid && w.Restarts === 1;
+  }, 15_000, 'the hung worker replaced');
+  assert.equal(alive(victim!.Pid!), false);
+  assert.ok(logged.some((m) => m.includes(`data-plane worker 0 (pid ${victim!.Pid}) has not answered`)));
+  assert.ok(logged.some((m) => m.includes(`data-plane worker 0 (pid ${victim!.Pid}) died (SIGKILL); restarting in`)));
+  assert.equal(pool.workers()[1]!.Pid, other!.Pid);
+  assert.equal(pool.restartsTotal, 1);
+  // the UDP listener moved to the worker still running; the replacement got the current snapshot,
+  // without UDP; the next version reaches both
+  assert.deepEqual(pool.workers().map((w) => w.Udp), [false, true]);
+  assert.ok(logged.includes('data-plane worker 1 serves the UDP listeners now'));
+  await waitFor(async () => (await udpAsk(HOST, uport, 'y', { timeoutMs: 500 })) === 'u:y', 10_000, 'UDP served again');
+  await waitFor(() => pool.workers()[0]!.SnapshotVersion === s.version, 10_000, 'the replacement applied the snapshot');
+  s = snapshot({ address: HOST, listeners: [tcpListener(port, { scheduler: 'rr' }), udpListener(uport, { serverGroupId: 'rsp-u' })], servers: [backend.member()], groups: groups() });
+  await pool.apply(s);
+  assert.deepEqual(pool.workers().map((w) => w.SnapshotVersion), [s.version, s.version]);
+  for (let i = 0; i < 5; i++) assert.equal((await ask(HOST, port)).name, 'a');
+  // still one UDP worker: flows from several client ports all answered, all counted on worker 1
+  await pool.refresh();
+  const before = pool.workers().map((w) => w.Connections);
+  for (let i = 0; i < 5; i++) assert.equal(await udpAsk(HOST, uport, `z${i}`), `u:z${i}`);
+  await pool.refresh();
+  assert.deepEqual(pool.workers().map((w, i) => w.Connections - before[i]!), [0, 5]);
+
+  const pids = pool.workers().map((w) => w.Pid!);
+  await pool.close();
+  assert.deepEqual(pool.workers().map((w) => w.State), ['exited', 'exited']);
+  assert.ok(pids.every((p) => !alive(p)));
+  assert.equal((await ask(HOST, port)).error, 'ECONNREFUSED');
+});
