@@ -270,11 +270,6 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
 
   const plain = buildApp(gateway, 'http', (h) => withKeepAlive(http.createServer({ maxHeaderSize: MAX_HEADER }, h)), logLevel);
   apps.push(plain);
-  registerOperatorApi(plain, { store, clock, ids, token: operator.token, rootAccountId: root.account.AccountId, allowRemote: cfg.operatorRemote });
-  registerAccountsApi(plain, { store, clock, ids, token: operator.token, allowRemote: cfg.operatorRemote });
-  registerClockApi(plain, { store, clock, token: operator.token, allowRemote: cfg.operatorRemote, log: (obj, msg) => plain.log.error(obj, msg) });
-  registerFaultsApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, faults, dependencies, gateway, refresh: async () => dp.running?.workers?.refresh() });
-  registerMetricsRoute(plain, { token: operator.token, render: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }) });
   let tlsUrl: string | undefined;
   let caFile: string | undefined;
   let dataPlane: RunningDataPlane | undefined;
@@ -286,14 +281,25 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       dataPlane = dp.running = await startDataPlane(store, plain.log, { clock, accessLogs: { ...cfg.accessLogs, dir: join(dataDir, 'access-logs') }, ...(workers ? { workers } : {}) });
       if (faults.size) faults.resync();
     }
-    registerDataPlaneApi(plain, { token: operator.token, allowRemote: cfg.operatorRemote, dataPlane });
-    registerStateApi(plain, { store, token: operator.token, allowRemote: cfg.operatorRemote, dataPlane, rootAccountId: root.account.AccountId, clock, ids, world: cfg.world, commerce: cfg.commerce ?? commerceFromEnv() });
+    // The operator API and /metrics answer on every API address (same token and loopback rule), so the
+    // console's operator pages and traffic charts work over HTTPS too.
+    const operatorRoutes = (app: FastifyInstance) => {
+      registerOperatorApi(app, { store, clock, ids, token: operator.token, rootAccountId: root.account.AccountId, allowRemote: cfg.operatorRemote });
+      registerAccountsApi(app, { store, clock, ids, token: operator.token, allowRemote: cfg.operatorRemote });
+      registerClockApi(app, { store, clock, token: operator.token, allowRemote: cfg.operatorRemote, log: (obj, msg) => app.log.error(obj, msg) });
+      registerFaultsApi(app, { token: operator.token, allowRemote: cfg.operatorRemote, faults, dependencies, gateway, refresh: async () => dp.running?.workers?.refresh() });
+      registerMetricsRoute(app, { token: operator.token, render: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }) });
+      registerDataPlaneApi(app, { token: operator.token, allowRemote: cfg.operatorRemote, dataPlane });
+      registerStateApi(app, { store, token: operator.token, allowRemote: cfg.operatorRemote, dataPlane, rootAccountId: root.account.AccountId, clock, ids, world: cfg.world, commerce: cfg.commerce ?? commerceFromEnv() });
+    };
+    operatorRoutes(plain);
     const url = await bind(plain, cfg.listen, 'http');
     if (cfg.tlsListen) {
       const m = tlsMaterial(dataDir, cfg.tlsListen.host);
       caFile = m.caFile;
       const secure = buildApp(gateway, 'https', (h) => withKeepAlive(https.createServer({ key: m.key, cert: m.cert, maxHeaderSize: MAX_HEADER }, h) as unknown as http.Server), logLevel);
       apps.push(secure);
+      operatorRoutes(secure);
       tlsUrl = await bind(secure, cfg.tlsListen, 'https');
     }
     // The one ready line: printed once every listener accepts connections.

@@ -66,17 +66,35 @@ test('the API envelope at / and at other paths is unchanged', async () => {
   assert.equal(other.json?.['Code'], 'InvalidAction.NotFound');
 });
 
-test('the HTTPS API address serves the console too', async () => {
+/** GET over the HTTPS API address, trusting the server's CA. */
+async function tlsGet(path: string, headers: Record<string, string> = {}): Promise<{ status?: number; headers: Record<string, unknown>; text: string }> {
   const { request } = await import('node:https');
   const { readFileSync } = await import('node:fs');
-  const u = new URL('/console/', s.tlsUrl);
-  const status = await new Promise<number | undefined>((resolve, reject) => {
-    request({ host: u.hostname, port: u.port, path: u.pathname, ca: readFileSync(s.caFile!), servername: 'localhost' }, (res) => {
-      res.resume();
-      resolve(res.headers['content-security-policy'] === CONSOLE_CSP ? res.statusCode : -1);
+  const u = new URL(path, s.tlsUrl);
+  return new Promise((resolve, reject) => {
+    request({ host: u.hostname, port: u.port, path: u.pathname, headers, ca: readFileSync(s.caFile!), servername: 'localhost' }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
     })
       .on('error', reject)
       .end();
   });
-  assert.equal(status, 200);
+}
+
+test('the HTTPS API address serves the console too', async () => {
+  const r = await tlsGet('/console/');
+  assert.equal(r.status, 200);
+  assert.equal(r.headers['content-security-policy'], CONSOLE_CSP);
+});
+
+test('the HTTPS API address carries /metrics and the operator API for the console (same token rule)', async () => {
+  const metrics = await tlsGet('/metrics');
+  assert.equal(metrics.status, 200);
+  assert.match(metrics.text, /^# HELP openslb_/m);
+  assert.equal((await tlsGet('/_openslb/dataplane')).status, 401);
+  const dp = await tlsGet('/_openslb/dataplane', { authorization: `Bearer ${s.operatorToken}` });
+  assert.equal(dp.status, 200);
+  assert.equal(typeof JSON.parse(dp.text).Enabled, 'boolean');
 });
