@@ -9,10 +9,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createCA, issueLeaf } from '../../src/util/pki.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { putLogStores } from '../helpers/fixtures-rules.js';
 import { opOk } from '../helpers/operator.js';
@@ -141,6 +143,54 @@ describe('data-plane workers', () => {
     const line = m.split('\n').find((x) => x.startsWith('openslb_listener_requests_total{') && x.includes(lb.id));
     assert.ok(line, `requests counted: ${m.split('\n').filter((x) => x.includes('requests_total')).join('\n')}`);
     assert.equal(Number(line.slice(line.lastIndexOf(' ') + 1)), n, 'the two workers\' counters summed');
+  });
+
+  test('a TLS session ticket issued by one worker resumes on the other (ticket keys shared)', async () => {
+    const ca = createCA('workers CA');
+    const leaf = issueLeaf(ca, ['shop.example.com']);
+    const cert = (await s.call('UploadServerCertificate', { RegionId: REGION, ServerCertificate: leaf.certPem, PrivateKey: leaf.keyPem, ServerCertificateName: 'w-tls' }, { method: 'POST' })) as {
+      ServerCertificateId: string;
+    };
+    const lb = (await s.call('CreateLoadBalancer', { RegionId: REGION, LoadBalancerName: 'w-tls' })) as { LoadBalancerId: string; Address: string };
+    const port = await freePort(lb.Address);
+    await s.call('AddBackendServers', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, BackendServers: JSON.stringify([{ ServerId: instances[0], Weight: 100 }]) });
+    await s.call('CreateLoadBalancerHTTPSListener', {
+      RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: port, BackendServerPort: a.port, Bandwidth: -1,
+      StickySession: 'off', HealthCheck: 'off', ServerCertificateId: cert.ServerCertificateId,
+    });
+    await s.call('StartLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: port, ListenerProtocol: 'https' });
+    await waitFor(async () => (await listenerStatus(s, lb.LoadBalancerId, port, 'https')) === 'running', 15_000, 'running');
+    /** one request on its own TLS connection (offering `session`): was it resumed, and the newest ticket */
+    const once = (session?: Buffer) =>
+      new Promise<{ reused: boolean; session?: Buffer; body: string }>((resolve, reject) => {
+        let ticket: Buffer | undefined;
+        let reused = false;
+        let body = '';
+        const sock = tls.connect({ host: lb.Address, port, ca: ca.certPem, servername: 'shop.example.com', session, ALPNProtocols: ['http/1.1'] }, () => {
+          reused = sock.isSessionReused();
+          sock.write(`GET / HTTP/1.1\r\nHost: shop.example.com\r\nConnection: close\r\n\r\n`);
+        });
+        sock.on('session', (t: Buffer) => (ticket = t));
+        sock.setEncoding('utf8');
+        sock.on('data', (d: string) => (body += d));
+        sock.on('end', () => resolve({ reused, session: ticket, body }));
+        sock.on('error', reject);
+      });
+    const first = await once();
+    assert.match(first.body, /^HTTP\/1\.1 200/);
+    assert.ok(first.session, 'a session ticket');
+    const base = (await dataplane()).Workers.map((w) => w.Connections);
+    let n = 0;
+    for (;;) {
+      for (let i = 0; i < 10; i++, n++) {
+        const r = await once(first.session);
+        assert.match(r.body, /^HTTP\/1\.1 200/);
+        assert.ok(r.reused, `connection ${n + 1} was not resumed`);
+      }
+      const per = (await dataplane()).Workers.map((w, i) => w.Connections - (base[i] ?? 0));
+      if (per.every((c) => c > 0)) break;
+      assert.ok(n < 2000, `one worker took every connection: ${per.join(', ')}`);
+    }
   });
 
   test('SIGKILL of a worker under keep-alive load: only its connections fail; it comes back with the snapshot', async () => {

@@ -13,9 +13,11 @@
 //   goes: only a front for a listener with extensions has an SNI callback.
 // - CA certificate set → mutual TLS: client certificates are requested and verified; a client
 //   without a valid one fails the handshake.
-// - Session resumption: session tickets under a key per listener runtime (kept across
-//   certificate/policy changes and front rebuilds), lifetime sessionTimeout (300 s).
-import { randomBytes } from 'node:crypto';
+// - Session resumption: session tickets, lifetime sessionTimeout (300 s), under keys derived from
+//   the data plane's ticket secret and the listener's id: kept across certificate/policy changes
+//   and front rebuilds, and the same in every worker process, so a ticket issued by one worker
+//   resumes on whichever worker the kernel hands the next connection to.
+import { hkdfSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
@@ -28,6 +30,13 @@ import { compileTls, sniContext, type TlsConfig } from './tls.js';
 
 const hasSni = (cfg: TlsConfig) => cfg.exact.size > 0 || cfg.wildcards.length > 0;
 const FAST_DEFAULT = process.env.OPENSLB_HTTP_FASTPATH !== '0';
+/** OPENSLB_TLS_TICKET_SECRET (the worker pool hands its own to every worker), else random per process */
+const TICKET_SECRET = process.env.OPENSLB_TLS_TICKET_SECRET || randomBytes(32).toString('hex');
+
+/** The 48 bytes of session-ticket keys (name, HMAC and AES keys) of one listener. */
+export function ticketKeysFor(listenerId: string, secret = TICKET_SECRET): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, listenerId, 'openslb tls session tickets', 48));
+}
 type Marked = { [kDenied]?: boolean; _parent?: { [kDenied]?: boolean } };
 function noop() {}
 
@@ -40,8 +49,8 @@ export class HttpsListenerRuntime extends L7Runtime {
   private h2: boolean;
   /** whether the current front has an SNI callback (only with domain extensions: it costs a JS round trip per handshake) */
   private sni = false;
-  /** session-ticket keys of this listener (48 bytes: name, HMAC and AES keys) */
-  private readonly ticketKeys = randomBytes(48);
+  /** session-ticket keys of this listener (the same in every worker) */
+  private readonly ticketKeys: Buffer;
   /** the general path for HTTP/1.1 connections */
   private readonly h1Server: http.Server;
   /** HTTP/2 sessions (ALPN h2) */
@@ -55,6 +64,7 @@ export class HttpsListenerRuntime extends L7Runtime {
     super(ctx, 'https');
     const l = this.ctx.listener as HttpsListenerSnapshot;
     this.h2 = l.enableHttp2;
+    this.ticketKeys = ticketKeysFor(l.listenerId);
     this.h1Server = http.createServer({ noDelay: true, keepAlive: true, requestTimeout: 0 }, this.onRequest);
     this.h1Server.on('upgrade', this.onUpgrade);
     this.h1Server.on('error', noop);

@@ -127,6 +127,8 @@ export class WorkerPool implements DataPlaneView {
   private readonly log: WorkerPoolLog;
   private readonly observer: DataPlaneObserver;
   private readonly secret = process.env['OPENSLB_STICKY_SECRET'] || randomBytes(32).toString('hex');
+  /** session-ticket keys of HTTPS listeners derive from it: a ticket from one worker resumes on another */
+  private readonly ticketSecret = process.env['OPENSLB_TLS_TICKET_SECRET'] || randomBytes(32).toString('hex');
   /** worker deaths since start (openslb_dataplane_worker_restarts_total) */
   restartsTotal = 0;
 
@@ -313,7 +315,7 @@ export class WorkerPool implements DataPlaneView {
       accessLogs: this.opts.accessLogs ? { dir: this.opts.accessLogs.dir, flushMs: this.opts.accessLogs.flushMs } : undefined,
       countersMs: this.opts.countersMs ?? 1000,
     };
-    const w = cluster.fork({ OPENSLB_WORKER: JSON.stringify(settings), OPENSLB_STICKY_SECRET: this.secret });
+    const w = cluster.fork({ OPENSLB_WORKER: JSON.stringify(settings), OPENSLB_STICKY_SECRET: this.secret, OPENSLB_TLS_TICKET_SECRET: this.ticketSecret });
     s.worker = w;
     s.state = 'starting';
     s.version = 0;
