@@ -195,7 +195,7 @@ function flushValues(pending: Map<string, Pending>, channel: string, payloads: s
   return [...d, ...r, channel, payloads];
 }
 
-/** A value as an SQL literal (standard_conforming_strings either way: E'' when it holds a backslash). */
+/** A value as an SQL literal (text through pg's own escaping, right under either standard_conforming_strings). */
 function literal(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
   if (typeof v === 'number') {
@@ -208,8 +208,7 @@ function literal(v: unknown): string {
   // the text of a simple-protocol query is NUL-terminated: PostgreSQL refuses the character in
   // text values anyway, so refuse it here as it would (22021)
   if (s.includes('\u0000')) throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
-  const q = `'${s.replace(/'/g, "''")}'`;
-  return s.includes('\\') ? `E${q.replace(/\\/g, '\\\\')}` : q;
+  return pg.escapeLiteral(s); // quotes doubled; E'' with doubled backslashes when one occurs
 }
 
 /**

@@ -272,6 +272,22 @@ export function storeConformance(h: StoreHarness): void {
   const lb = (n: number, extra: Partial<Lb> = {}): Lb => ({ LoadBalancerId: `lb-${n}`, LoadBalancerName: `name-${n % 3}`, VpcId: n % 2 ? 'vpc-odd' : 'vpc-even', AddressType: n % 4 ? 'intranet' : 'internet', BackendServers: [{ ServerId: `i-${n}` }, { ServerId: 'i-all' }], ...extra });
   const ids = (rows: { doc: Lb }[]) => rows.map((r) => r.doc.LoadBalancerId);
 
+  test(`${h.name}: text that means something to SQL is stored and found as plain text`, () =>
+    withStore(async (s) => {
+      const hostile = ["it's", 'back\\slash \\\'', "$1 $2 $$ $q$", "a'; DROP TABLE documents; --", "E'\\x41'", 'line\u2028sep\nnew \t tab', '中文\'"'];
+      await s.write(async (tx) => {
+        for (const [i, name] of hostile.entries()) await tx.put('loadBalancer', A, `lb-h${i}`, lb(i, { LoadBalancerId: `lb-h${i}`, LoadBalancerName: name, VpcId: name }));
+      });
+      await s.read(async (tx) => {
+        for (const [i, name] of hostile.entries()) {
+          assert.equal((await tx.get<Lb>('loadBalancer', A, `lb-h${i}`))?.LoadBalancerName, name);
+          assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { LoadBalancerName: name } })), [`lb-h${i}`], name);
+          assert.equal(await tx.count('loadBalancer', A, { where: { VpcId: name } }), 1, name);
+        }
+      });
+      assert.equal(await s.read((tx) => tx.count('loadBalancer', A)), hostile.length);
+    }));
+
   test(`${h.name}: query and count by indexed fields, paged by the database in insertion order`, () =>
     withStore(async (s) => {
       await s.write(async (tx) => {
