@@ -185,6 +185,19 @@ interface SnapshotDiff {
 }
 
 
+/** `outer` behind a wall: a throwing observer must not break reconciliation or a health loop. */
+export function guardedObserver(outer: DataPlaneObserver | undefined): DataPlaneObserver {
+  return {
+    report: (e) => {
+      try {
+        outer?.report(e);
+      } catch {
+        /* the observer's problem */
+      }
+    },
+  };
+}
+
 export class DataPlane implements DataPlaneView {
   private handlers = new Map<ListenerProtocol, ProtocolHandler>();
   private live = new Map<string, Live>();
@@ -218,17 +231,7 @@ export class DataPlane implements DataPlaneView {
   constructor(opts: DataPlaneOptions = {}) {
     this.clock = opts.clock ?? realClock;
     this.probers = sharedProbers({ ...defaultProbers, ...opts.probers }, () => this.clock.now());
-    const outer = opts.observer;
-    // a throwing observer must not break reconciliation or a health loop
-    this.observer = {
-      report: (e) => {
-        try {
-          outer?.report(e);
-        } catch {
-          /* the observer's problem */
-        }
-      },
-    };
+    this.observer = guardedObserver(opts.observer);
     this.closeGraceMs = opts.closeGraceMs ?? 10_000;
     this.faults = opts.faults ?? new DataPlaneFaults();
     this.accessLogs = opts.accessLogs && !opts.headless ? new AccessLogs(opts.accessLogs) : undefined;

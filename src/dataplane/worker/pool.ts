@@ -10,7 +10,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { DataPlane, type DataPlaneObserver, type DataPlaneView, type ListenerObservedState, type ListenerStateRow, type ObservedEvent, type ServerHealthRow } from '../reconciler.js';
+import { DataPlane, guardedObserver, type DataPlaneObserver, type DataPlaneView, type ListenerObservedState, type ListenerStateRow, type ObservedEvent, type ServerHealthRow } from '../reconciler.js';
 import { l7Handlers } from '../http/index.js';
 import { HealthFeed, poolKey } from '../health/feed.js';
 import { memberKey } from '../pool.js';
@@ -135,16 +135,7 @@ export class WorkerPool implements DataPlaneView {
   constructor(private readonly opts: WorkerPoolOptions) {
     if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new RangeError(`workers: expected an integer ≥ 1, got ${opts.workers}`);
     this.log = opts.log ?? silentLog;
-    const outer = opts.observer;
-    this.observer = {
-      report: (e) => {
-        try {
-          outer?.report(e);
-        } catch {
-          /* the observer's problem */
-        }
-      },
-    };
+    this.observer = guardedObserver(opts.observer);
     this.health = new DataPlane({
       headless: true,
       handlers: [...l7Handlers],
