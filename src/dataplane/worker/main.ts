@@ -20,7 +20,17 @@ export interface WorkerSettings {
   accessLogs?: { dir: string; flushMs?: number };
   /** how often counters are pushed unasked (ms) */
   countersMs: number;
+  /** binds in flight at once (default BIND_CONCURRENCY; bench/workers-apply.ts varies it) */
+  bindConcurrency?: number;
 }
+
+/**
+ * Each bind is a queryServer round trip to the control process, which passes the descriptor back
+ * over this worker's IPC channel one at a time (Node waits for NODE_HANDLE_ACK); what waits is
+ * queued there and the whole queue is re-sent on every ack, so 5 000 binds issued at once cost the
+ * control process quadratic time. A few in flight keep the channel busy without a queue.
+ */
+const BIND_CONCURRENCY = 16;
 
 if (!cluster.isWorker || !process.send) throw new Error('src/dataplane/worker/main.ts runs as a cluster worker of the control process');
 const settings = JSON.parse(process.env['OPENSLB_WORKER'] ?? '{}') as WorkerSettings;
@@ -40,6 +50,7 @@ const plane = new DataPlane({
   closeGraceMs: settings.closeGraceMs,
   healthFeed: feed,
   udp: settings.udp,
+  bindConcurrency: settings.bindConcurrency ?? BIND_CONCURRENCY,
   accessLogs: settings.accessLogs ? { ...settings.accessLogs, shared: true } : undefined,
   observer: {
     report: (e) => {

@@ -46,6 +46,8 @@ export interface WorkerPoolOptions {
   countersMs?: number;
   /** a running worker silent this long (ms; default 10 000) is hung (a stuck event loop, SIGSTOP): killed and replaced */
   hangMs?: number;
+  /** binds each worker keeps in flight (default: main.ts BIND_CONCURRENCY) */
+  bindConcurrency?: number;
 }
 
 export type WorkerState = 'starting' | 'running' | 'stopping' | 'exited';
@@ -312,6 +314,7 @@ export class WorkerPool implements DataPlaneView {
       closeGraceMs: this.opts.closeGraceMs ?? 10_000,
       accessLogs: this.opts.accessLogs ? { dir: this.opts.accessLogs.dir, flushMs: this.opts.accessLogs.flushMs } : undefined,
       countersMs: this.opts.countersMs ?? 1000,
+      bindConcurrency: this.opts.bindConcurrency,
     };
     const w = cluster.fork({ OPENSLB_WORKER: JSON.stringify(settings), OPENSLB_STICKY_SECRET: this.secret });
     s.worker = w;
