@@ -4,7 +4,7 @@
 // each worker accepts on the same descriptor and the kernel spreads the connections.
 // It exits when the control process asks (`close`: drains first) or goes away (IPC closed).
 import cluster from 'node:cluster';
-import { DataPlane } from '../reconciler.js';
+import { DataPlane, type ListenerStateRow } from '../reconciler.js';
 import { l7Handlers } from '../http/index.js';
 import { HealthFeed } from '../health/feed.js';
 import { SnapshotAssembler, type FromWorker, type ToWorker } from './ipc.js';
@@ -56,10 +56,22 @@ const plane = new DataPlane({
     report: (e) => {
       if (e.kind !== 'listener') return;
       const { kind: _k, version, ...row } = e;
-      send({ t: 'listener', version, row });
+      rows.push({ row, version });
+      rowsFlush ??= setImmediate(flushRows);
     },
   },
 });
+/** listener events not sent yet (sent once per event-loop turn, and before any `applied`) */
+let rows: { row: ListenerStateRow; version: number }[] = [];
+let rowsFlush: NodeJS.Immediate | undefined;
+function flushRows() {
+  if (rowsFlush) clearImmediate(rowsFlush);
+  rowsFlush = undefined;
+  if (!rows.length) return;
+  const batch = rows;
+  rows = [];
+  send({ t: 'listeners', rows: batch });
+}
 const assembler = new SnapshotAssembler();
 
 /** what each listener's counters were when last sent: only listeners that moved since are sent again */
@@ -80,8 +92,14 @@ timer.unref();
 
 function apply(s: Snapshot) {
   plane.apply(s).then(
-    (r) => send({ t: 'applied', version: r.version, bound: r.bound, failed: r.failed }),
-    (e: Error) => send({ t: 'applied', version: s.version, bound: [], failed: [], error: e.message }),
+    (r) => {
+      flushRows();
+      send({ t: 'applied', version: r.version, bound: r.bound, failed: r.failed });
+    },
+    (e: Error) => {
+      flushRows();
+      send({ t: 'applied', version: s.version, bound: [], failed: [], error: e.message });
+    },
   );
 }
 
@@ -122,6 +140,7 @@ process.on('message', (m: ToWorker) => {
       closing = true;
       clearInterval(timer);
       void plane.close().finally(() => {
+        flushRows();
         pushCounters();
         process.exit(0);
       });

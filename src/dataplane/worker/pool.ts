@@ -360,10 +360,13 @@ export class WorkerPool implements DataPlaneView {
         for (const x of s.waiters.filter((x) => x.version <= m.version)) x.resolve(m);
         s.waiters = s.waiters.filter((x) => x.version > m.version);
         return;
-      case 'listener':
-        if (m.row.state === 'closed') s.listeners.delete(m.row.listenerId);
-        else s.listeners.set(m.row.listenerId, m.row);
-        return this.reportListener(m.row, m.version);
+      case 'listeners':
+        for (const { row, version } of m.rows) {
+          if (row.state === 'closed') s.listeners.delete(row.listenerId);
+          else s.listeners.set(row.listenerId, row);
+          this.reportListener(row, version);
+        }
+        return;
       case 'counters':
         for (const c of m.counters) s.counters.set(c.listenerId, c);
         s.fired = new Map(m.fired);
