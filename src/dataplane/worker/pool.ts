@@ -123,6 +123,8 @@ export class WorkerPool implements DataPlaneView {
   private reported = new Map<string, ListenerObservedState>();
   private readIds = 0;
   private closed = false;
+  /** start()'s promise: every worker forked and ready (or dead) */
+  private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private readonly rotator: AccessLogRotator | undefined;
   private readonly watchdog: NodeJS.Timeout;
@@ -168,10 +170,17 @@ export class WorkerPool implements DataPlaneView {
     for (let id = 0; id < opts.workers; id++) this.slots.push({ id, state: 'exited', version: 0, restarts: 0, listeners: new Map(), counters: new Map(), fired: new Map(), waiters: [], delay: opts.restartDelayMs ?? 100, lastHeard: 0 });
   }
 
-  /** Forks every worker; resolves once each is ready (has its initial state). */
-  async start(): Promise<void> {
-    setupPrimary();
-    await Promise.all(this.slots.map((s) => this.fork(s)));
+  /**
+   * Forks every worker; resolves once each is ready (has its initial state). apply() may be called
+   * before that: it validates and starts health checks here while the workers boot (a second or
+   * so: they load the sources), then sends once they are ready.
+   */
+  start(): Promise<void> {
+    if (!this.starting) {
+      setupPrimary();
+      this.starting = Promise.all(this.slots.map((s) => this.fork(s))).then(() => {});
+    }
+    return this.starting;
   }
 
   // -- the DataPlane surface the control loop, the API and /metrics read --
@@ -264,6 +273,9 @@ export class WorkerPool implements DataPlaneView {
     // validation (SnapshotRejectedError), pools and health checks; nothing bound here
     const local = await this.health.apply(s);
     if (local.version !== s.version) return local;
+    // workers still booting (start() not awaited) get this version once ready, from here
+    if (this.starting) await this.starting;
+    if (this.closed) throw new Error('data plane is closed');
     this.flushHealth();
     const msg: ToWorker = this.current ? { t: 'delta', delta: snapshotDelta(this.current, s) } : { t: 'snapshot', snapshot: s };
     this.current = s;
