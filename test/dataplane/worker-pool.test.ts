@@ -92,12 +92,13 @@ test('apply() before start() resolves: sent once the workers are ready; binds go
   const events: ObservedEvent[] = [];
   const early = new WorkerPool({ workers: 2, closeGraceMs: 200, bindConcurrency: 3, observer: { report: (e) => events.push(e) } });
   const squatter = net.createServer();
+  const own = await new TcpBackend('127.0.0.2', 'b').start();
   try {
     const ports = new Set<number>();
     while (ports.size < 20) ports.add(await freePort(HOST));
     const [taken, ...free] = [...ports];
     await new Promise<void>((r) => squatter.listen(taken, HOST, () => r()));
-    const s = snapshot({ address: HOST, listeners: [...ports].map((p) => tcpListener(p)), servers: [backend.member()] });
+    const s = snapshot({ address: HOST, listeners: [...ports].map((p) => tcpListener(p)), servers: [own.member()] });
     const starting = early.start();
     const r = await early.apply(s); // not awaited start(): the pool waits for its workers itself
     await starting;
@@ -111,9 +112,10 @@ test('apply() before start() resolves: sent once the workers are ready; binds go
     const heard = events.filter((e) => e.kind === 'listener');
     assert.equal(heard.length, ports.size);
     assert.ok(heard.every((e) => (e.listenerId === `lb-test_tcp_${taken}` ? e.state === 'failed' && e.error === 'EADDRINUSE' : e.state === 'bound')));
-    assert.equal((await ask(HOST, free[0]!)).name, 'a');
+    assert.equal((await ask(HOST, free[0]!)).name, 'b');
   } finally {
     squatter.close();
     await early.close();
+    await own.stop();
   }
 });
