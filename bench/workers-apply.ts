@@ -1,7 +1,7 @@
 // npm run bench:workers-apply — what a large configuration costs through the worker pool: the
 // control process (headless plane) + WORKERS workers (default 2) applying LISTENERS TCP listeners
 // (default 5 000, 50 per load balancer on 127.10.x.y), then one changed load balancer, then
-// one added. Prints the time until every worker acknowledged each version (WORKERS=0: one process).
+// one added. Prints the time until every worker acknowledged each version (WORKERS=0: one process). BIND_CONCURRENCY: binds each worker keeps in flight (0: all at once).
 import { WorkerPool } from '../src/dataplane/worker/pool.js';
 import { DataPlane } from '../src/dataplane/reconciler.js';
 import type { ListenerSnapshot, LoadBalancerSnapshot, Snapshot } from '../src/dataplane/snapshot.js';
@@ -23,7 +23,8 @@ const lb = (i: number, weight = 100): LoadBalancerSnapshot => {
 };
 const snap = (version: number, lbs: LoadBalancerSnapshot[]): Snapshot => ({ version, loadBalancers: lbs, acls: {}, serverCertificates: {}, caCertificates: {}, tlsCipherPolicies: {} });
 // WORKERS=0: the same in one process, for comparison
-const pool = WORKERS > 0 ? new WorkerPool({ workers: WORKERS, closeGraceMs: 100 }) : new DataPlane({ closeGraceMs: 100 });
+const BIND_CONCURRENCY = process.env.BIND_CONCURRENCY ? Number(process.env.BIND_CONCURRENCY) : undefined;
+const pool = WORKERS > 0 ? new WorkerPool({ workers: WORKERS, closeGraceMs: 100, bindConcurrency: BIND_CONCURRENCY }) : new DataPlane({ closeGraceMs: 100 });
 let t = performance.now();
 if (pool instanceof WorkerPool) await pool.start();
 console.log(`${WORKERS} workers ready in ${Math.round(performance.now() - t)} ms`);

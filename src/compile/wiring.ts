@@ -42,12 +42,12 @@ export async function startDataPlane(store: Store, log?: ControlLoopLog, opts: S
   const closeGraceMs = opts.closeGraceMs ?? 5000;
   let workers: WorkerPool | undefined;
   let plane: DataPlane | WorkerPool;
+  let booting: Promise<void> | undefined;
   if (opts.workers !== undefined) {
     plane = workers = new WorkerPool({ workers: opts.workers, log: log as WorkerPoolLog | undefined, observer, clock: opts.clock, closeGraceMs, accessLogs: opts.accessLogs });
-    await workers.start().catch(async (e: unknown) => {
-      await workers!.close();
-      throw e;
-    });
+    // not awaited: the workers boot (about a second each) while the loop compiles the store and
+    // the pool validates the first snapshot; its apply() waits for them before it sends
+    booting = workers.start();
   } else plane = new DataPlane({ handlers: [...l7Handlers], closeGraceMs, clock: opts.clock, accessLogs: opts.accessLogs, observer });
   const { clock: _clock, accessLogs: _accessLogs, workers: _workers, ...loopOpts } = opts;
   const loop = (sink.loop = new ControlLoop(store, plane, { ...loopOpts, log }));
@@ -55,8 +55,9 @@ export async function startDataPlane(store: Store, log?: ControlLoopLog, opts: S
   installHooks(observeOnce);
   try {
     await loop.start();
+    await booting;
   } catch (e) {
-    await loop.close();
+    await loop.close(); // closes the pool too
     uninstallHooksIfIdle();
     throw e;
   }

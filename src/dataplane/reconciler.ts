@@ -111,6 +111,13 @@ export interface DataPlaneOptions {
   headless?: boolean;
   /** serve UDP listeners (default true; a worker that is not the UDP one leaves them out) */
   udp?: boolean;
+  /**
+   * At most this many binds in flight per apply (default: all at once). A cluster worker's bind is
+   * a round trip to the control process, which passes each descriptor over the IPC channel one at a
+   * time; thousands queued at once cost it time quadratic in the queue (docs/dataplane.md,
+   * "Binding many listeners").
+   */
+  bindConcurrency?: number;
 }
 
 /** The headless plane's stand-in for a protocol: runs no socket. */
@@ -225,6 +232,10 @@ export class DataPlane implements DataPlaneView {
   private readonly probers: Record<HealthCheckSnapshot['type'], Prober>;
   private readonly observer: DataPlaneObserver;
   private readonly closeGraceMs: number;
+  private readonly bindConcurrency: number;
+  /** binds in flight (bindSlot) and the ones waiting for a slot */
+  private binding = 0;
+  private readonly bindWaiting: (() => void)[] = [];
   private readonly healthFeed: HealthFeed | undefined;
   private readonly headless: boolean;
 
@@ -233,6 +244,7 @@ export class DataPlane implements DataPlaneView {
     this.probers = sharedProbers({ ...defaultProbers, ...opts.probers }, () => this.clock.now());
     this.observer = guardedObserver(opts.observer);
     this.closeGraceMs = opts.closeGraceMs ?? 10_000;
+    this.bindConcurrency = opts.bindConcurrency ?? 0;
     this.faults = opts.faults ?? new DataPlaneFaults();
     this.accessLogs = opts.accessLogs && !opts.headless ? new AccessLogs(opts.accessLogs) : undefined;
     this.healthFeed = opts.healthFeed;
@@ -343,7 +355,7 @@ export class DataPlane implements DataPlaneView {
       this.remember(id, entry, sharedRefsOf(w.l));
       const runtime = this.handlers.get(w.l.protocol)!.create(this.context(s, w.lb, w.l, entry));
       starts.push(
-        runtime.listen().then(
+        this.bindSlot(() => runtime.listen()).then(
           () => {
             entry.runtime = runtime;
             entry.state = 'bound';
@@ -375,6 +387,22 @@ export class DataPlane implements DataPlaneView {
     this.current = s;
     this.observer.report({ kind: 'applied', version: s.version });
     return { version: s.version, bound, failed };
+  }
+
+  /** Runs `bind` now, or once fewer than bindConcurrency binds are in flight. */
+  private bindSlot(bind: () => Promise<void>): Promise<void> {
+    const max = this.bindConcurrency;
+    if (!max) return bind();
+    const run = (): Promise<void> => {
+      if (this.destroyed) return Promise.reject(new Error('data plane is closed'));
+      this.binding++;
+      return bind().finally(() => {
+        this.binding--;
+        this.bindWaiting.shift()?.();
+      });
+    };
+    if (this.binding < max) return run();
+    return new Promise<void>((start) => this.bindWaiting.push(start)).then(run);
   }
 
   private remember(id: string, e: Live, refs: string[]) {

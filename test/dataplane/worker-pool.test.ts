@@ -2,9 +2,11 @@
 // every worker and are acknowledged, a hung worker (SIGSTOP: alive, silent) is killed and replaced
 // while the other keeps serving, a death is logged, and close() leaves no process behind.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, test } from 'node:test';
 import { WorkerPool } from '../../src/dataplane/worker/pool.js';
 import type { Snapshot } from '../../src/dataplane/snapshot.js';
+import type { ObservedEvent } from '../../src/dataplane/reconciler.js';
 import { ask, freePort, snapshot, TcpBackend, tcpListener, udpAsk, UdpBackend, udpListener, waitFor } from './helpers.js';
 
 const HOST = '127.0.0.1';
@@ -84,4 +86,36 @@ test('every worker acknowledges each version; a hung worker is killed and replac
   assert.deepEqual(pool.workers().map((w) => w.State), ['exited', 'exited']);
   assert.ok(pids.every((p) => !alive(p)));
   assert.equal((await ask(HOST, port)).error, 'ECONNREFUSED');
+});
+
+test('apply() before start() resolves: sent once the workers are ready; binds go a few at a time, a port in use fails alone and is reported per listener', async () => {
+  const events: ObservedEvent[] = [];
+  const early = new WorkerPool({ workers: 2, closeGraceMs: 200, bindConcurrency: 3, observer: { report: (e) => events.push(e) } });
+  const squatter = net.createServer();
+  const own = await new TcpBackend('127.0.0.2', 'b').start();
+  try {
+    const ports = new Set<number>();
+    while (ports.size < 20) ports.add(await freePort(HOST));
+    const [taken, ...free] = [...ports];
+    await new Promise<void>((r) => squatter.listen(taken, HOST, () => r()));
+    const s = snapshot({ address: HOST, listeners: [...ports].map((p) => tcpListener(p)), servers: [own.member()] });
+    const starting = early.start();
+    const r = await early.apply(s); // not awaited start(): the pool waits for its workers itself
+    await starting;
+    assert.deepEqual(r.bound.sort(), free.map((p) => `lb-test_tcp_${p}`).sort());
+    assert.deepEqual(r.failed, [{ listenerId: `lb-test_tcp_${taken}`, error: 'EADDRINUSE' }]);
+    assert.deepEqual(early.workers().map((w) => [w.State, w.SnapshotVersion]), [['running', s.version], ['running', s.version]]);
+    const states = early.listenerStates();
+    assert.equal(states.filter((x) => x.state === 'bound').length, free.length);
+    assert.deepEqual(states.filter((x) => x.state === 'failed').map((x) => [x.listenerId, x.error]), [[`lb-test_tcp_${taken}`, 'EADDRINUSE']]);
+    // the observer heard every listener's outcome once, before apply() resolved
+    const heard = events.filter((e) => e.kind === 'listener');
+    assert.equal(heard.length, ports.size);
+    assert.ok(heard.every((e) => (e.listenerId === `lb-test_tcp_${taken}` ? e.state === 'failed' && e.error === 'EADDRINUSE' : e.state === 'bound')));
+    assert.equal((await ask(HOST, free[0]!)).name, 'b');
+  } finally {
+    squatter.close();
+    await early.close();
+    await own.stop();
+  }
 });

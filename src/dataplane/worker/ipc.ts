@@ -35,7 +35,9 @@ export type ToWorker =
 export type FromWorker =
   | { t: 'ready' }
   | { t: 'applied'; version: number; bound: string[]; failed: { listenerId: string; error: string }[]; error?: string }
-  | { t: 'listener'; row: ListenerStateRow; version: number }
+  /** binds, failures and closes in the order they happened (those of one event-loop turn together:
+   *  5 000 binds are not 5 000 messages), always before the `applied` that follows them */
+  | { t: 'listeners'; rows: { row: ListenerStateRow; version: number }[] }
   /** totals since the worker started of the listeners whose counters moved since the last message
    *  (every listener the first time); id answers a `read` */
   | { t: 'counters'; id?: number; counters: CountersView[]; fired: [string, number][] }

@@ -4,7 +4,7 @@
 // each worker accepts on the same descriptor and the kernel spreads the connections.
 // It exits when the control process asks (`close`: drains first) or goes away (IPC closed).
 import cluster from 'node:cluster';
-import { DataPlane } from '../reconciler.js';
+import { DataPlane, type ListenerStateRow } from '../reconciler.js';
 import { l7Handlers } from '../http/index.js';
 import { HealthFeed } from '../health/feed.js';
 import { SnapshotAssembler, type FromWorker, type ToWorker } from './ipc.js';
@@ -20,7 +20,17 @@ export interface WorkerSettings {
   accessLogs?: { dir: string; flushMs?: number };
   /** how often counters are pushed unasked (ms) */
   countersMs: number;
+  /** binds in flight at once (default BIND_CONCURRENCY; bench/workers-apply.ts varies it) */
+  bindConcurrency?: number;
 }
+
+/**
+ * Each bind is a queryServer round trip to the control process, which passes the descriptor back
+ * over this worker's IPC channel one at a time (Node waits for NODE_HANDLE_ACK); what waits is
+ * queued there and the whole queue is re-sent on every ack, so 5 000 binds issued at once cost the
+ * control process quadratic time. A few in flight keep the channel busy without a queue.
+ */
+const BIND_CONCURRENCY = 16;
 
 if (!cluster.isWorker || !process.send) throw new Error('src/dataplane/worker/main.ts runs as a cluster worker of the control process');
 const settings = JSON.parse(process.env['OPENSLB_WORKER'] ?? '{}') as WorkerSettings;
@@ -40,15 +50,28 @@ const plane = new DataPlane({
   closeGraceMs: settings.closeGraceMs,
   healthFeed: feed,
   udp: settings.udp,
+  bindConcurrency: settings.bindConcurrency ?? BIND_CONCURRENCY,
   accessLogs: settings.accessLogs ? { ...settings.accessLogs, shared: true } : undefined,
   observer: {
     report: (e) => {
       if (e.kind !== 'listener') return;
       const { kind: _k, version, ...row } = e;
-      send({ t: 'listener', version, row });
+      rows.push({ row, version });
+      rowsFlush ??= setImmediate(flushRows);
     },
   },
 });
+/** listener events not sent yet (sent once per event-loop turn, and before any `applied`) */
+let rows: { row: ListenerStateRow; version: number }[] = [];
+let rowsFlush: NodeJS.Immediate | undefined;
+function flushRows() {
+  if (rowsFlush) clearImmediate(rowsFlush);
+  rowsFlush = undefined;
+  if (!rows.length) return;
+  const batch = rows;
+  rows = [];
+  send({ t: 'listeners', rows: batch });
+}
 const assembler = new SnapshotAssembler();
 
 /** what each listener's counters were when last sent: only listeners that moved since are sent again */
@@ -69,8 +92,14 @@ timer.unref();
 
 function apply(s: Snapshot) {
   plane.apply(s).then(
-    (r) => send({ t: 'applied', version: r.version, bound: r.bound, failed: r.failed }),
-    (e: Error) => send({ t: 'applied', version: s.version, bound: [], failed: [], error: e.message }),
+    (r) => {
+      flushRows();
+      send({ t: 'applied', version: r.version, bound: r.bound, failed: r.failed });
+    },
+    (e: Error) => {
+      flushRows();
+      send({ t: 'applied', version: s.version, bound: [], failed: [], error: e.message });
+    },
   );
 }
 
@@ -111,6 +140,7 @@ process.on('message', (m: ToWorker) => {
       closing = true;
       clearInterval(timer);
       void plane.close().finally(() => {
+        flushRows();
         pushCounters();
         process.exit(0);
       });

@@ -46,6 +46,8 @@ export interface WorkerPoolOptions {
   countersMs?: number;
   /** a running worker silent this long (ms; default 10 000) is hung (a stuck event loop, SIGSTOP): killed and replaced */
   hangMs?: number;
+  /** binds each worker keeps in flight (default: main.ts BIND_CONCURRENCY) */
+  bindConcurrency?: number;
 }
 
 export type WorkerState = 'starting' | 'running' | 'stopping' | 'exited';
@@ -121,6 +123,8 @@ export class WorkerPool implements DataPlaneView {
   private reported = new Map<string, ListenerObservedState>();
   private readIds = 0;
   private closed = false;
+  /** start()'s promise: every worker forked and ready (or dead) */
+  private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private readonly rotator: AccessLogRotator | undefined;
   private readonly watchdog: NodeJS.Timeout;
@@ -159,10 +163,17 @@ export class WorkerPool implements DataPlaneView {
     for (let id = 0; id < opts.workers; id++) this.slots.push({ id, state: 'exited', version: 0, restarts: 0, listeners: new Map(), counters: new Map(), fired: new Map(), waiters: [], delay: opts.restartDelayMs ?? 100, lastHeard: 0 });
   }
 
-  /** Forks every worker; resolves once each is ready (has its initial state). */
-  async start(): Promise<void> {
-    setupPrimary();
-    await Promise.all(this.slots.map((s) => this.fork(s)));
+  /**
+   * Forks every worker; resolves once each is ready (has its initial state). apply() may be called
+   * before that: it validates and starts health checks here while the workers boot (a second or
+   * so: they load the sources), then sends once they are ready.
+   */
+  start(): Promise<void> {
+    if (!this.starting) {
+      setupPrimary();
+      this.starting = Promise.all(this.slots.map((s) => this.fork(s))).then(() => {});
+    }
+    return this.starting;
   }
 
   // -- the DataPlane surface the control loop, the API and /metrics read --
@@ -255,6 +266,9 @@ export class WorkerPool implements DataPlaneView {
     // validation (SnapshotRejectedError), pools and health checks; nothing bound here
     const local = await this.health.apply(s);
     if (local.version !== s.version) return local;
+    // workers still booting (start() not awaited) get this version once ready, from here
+    if (this.starting) await this.starting;
+    if (this.closed) throw new Error('data plane is closed');
     this.flushHealth();
     const msg: ToWorker = this.current ? { t: 'delta', delta: snapshotDelta(this.current, s) } : { t: 'snapshot', snapshot: s };
     this.current = s;
@@ -305,6 +319,7 @@ export class WorkerPool implements DataPlaneView {
       closeGraceMs: this.opts.closeGraceMs ?? 10_000,
       accessLogs: this.opts.accessLogs ? { dir: this.opts.accessLogs.dir, flushMs: this.opts.accessLogs.flushMs } : undefined,
       countersMs: this.opts.countersMs ?? 1000,
+      bindConcurrency: this.opts.bindConcurrency,
     };
     const w = cluster.fork({ OPENSLB_WORKER: JSON.stringify(settings), OPENSLB_STICKY_SECRET: this.secret, OPENSLB_TLS_TICKET_SECRET: this.ticketSecret });
     s.worker = w;
@@ -350,10 +365,13 @@ export class WorkerPool implements DataPlaneView {
         for (const x of s.waiters.filter((x) => x.version <= m.version)) x.resolve(m);
         s.waiters = s.waiters.filter((x) => x.version > m.version);
         return;
-      case 'listener':
-        if (m.row.state === 'closed') s.listeners.delete(m.row.listenerId);
-        else s.listeners.set(m.row.listenerId, m.row);
-        return this.reportListener(m.row, m.version);
+      case 'listeners':
+        for (const { row, version } of m.rows) {
+          if (row.state === 'closed') s.listeners.delete(row.listenerId);
+          else s.listeners.set(row.listenerId, row);
+          this.reportListener(row, version);
+        }
+        return;
       case 'counters':
         for (const c of m.counters) s.counters.set(c.listenerId, c);
         s.fired = new Map(m.fired);
