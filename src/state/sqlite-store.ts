@@ -43,6 +43,13 @@ const MIGRATIONS: string[] = [
 
 /** Reader connections (WAL: each sees the last commit, never waits for the writer). */
 const READERS = 4;
+/**
+ * WAL length (4 KiB pages, 256 MiB) past which the checkpointer asks for a RESTART checkpoint (a
+ * short pause of writes, not of the event loop; see the constructor). Larger means fewer pauses;
+ * each pause copies and syncs only what was written since the checkpointer's last pass, so its
+ * length hardly depends on the cap. The WAL file is cut back to this size when it starts over.
+ */
+const WAL_CAP_PAGES = 65536;
 
 /**
  * A FIFO mutex: better-sqlite3 is synchronous, so one queue gives serializable transactions.
@@ -76,6 +83,9 @@ class Mutex {
 export interface SqliteStoreOptions {
   /** the lookup index (default: src/state/indexes.ts) */
   indexes?: IndexSpec;
+  /** WAL length in pages past which writes pause for a RESTART checkpoint (default WAL_CAP_PAGES;
+   *  tests use a small one to see restarts soon) */
+  walCapPages?: number;
 }
 
 export class SqliteStore implements Store {
@@ -92,6 +102,13 @@ export class SqliteStore implements Store {
   private inRead = new AsyncLocalStorage<{ active: boolean }>();
   private closed = false;
   private checkpointer: Worker | undefined;
+  /** the checkpointer asked for a RESTART checkpoint; the next write runs it first */
+  private restartWanted = false;
+  private restartDone: (() => void) | undefined;
+  /** COMMITs on the main connection (how many, how many over 50 ms, the longest) and the RESTART
+   *  checkpoints writes waited for (how many, the longest wait): counted measures of the write tail
+   *  (bench/wal-storm.ts), a performance.now() pair per write. */
+  readonly walStats = { commits: 0, commitsOver50ms: 0, commitMaxMs: 0, restarts: 0, restartMaxMs: 0 };
 
   constructor(
     file: string,
@@ -121,12 +138,30 @@ export class SqliteStore implements Store {
     this.reindexIfStale();
     // ':memory:' (and '') is a database per connection: reads share the writer's connection there
     if (file !== ':memory:' && file !== '') {
-      // checkpoints run in a worker thread on their own connection; a commit here only appends to
-      // the WAL. Should the worker fall far behind, SQLite's own checkpoint takes over at 20 000 pages.
-      this.db.pragma('wal_autocheckpoint = 20000');
-      this.checkpointer = new Worker(new URL('./sqlite-checkpointer.mjs', import.meta.url), { workerData: { file, everyMs: 200 } });
-      this.checkpointer.unref();
-      this.checkpointer.on('error', () => this.db.open && this.db.pragma('wal_autocheckpoint = 1000'));
+      // checkpoints run in a worker thread on its own connection (src/state/sqlite-checkpointer.mjs),
+      // so a COMMIT here only appends to the WAL and never checkpoints (SQLite's autocheckpoint ran
+      // inside COMMIT on the event loop: 130–250 ms). Once the WAL passes WAL_CAP_PAGES the worker
+      // asks for a RESTART checkpoint, run while the next write waits for it in restartWal()
+      // (docs/storage.md, "The SQLite write tail at scale"). Should the worker fail, SQLite's own
+      // checkpoint inside COMMIT comes back at 1 000 pages.
+      this.db.pragma('wal_autocheckpoint = 0');
+      const cap = opts.walCapPages ?? WAL_CAP_PAGES;
+      this.db.pragma(`journal_size_limit = ${cap * 4096}`);
+      const w = new Worker(new URL('./sqlite-checkpointer.mjs', import.meta.url), { workerData: { file, everyMs: 100, capPages: cap, readerWaitMs: 100 } });
+      this.checkpointer = w;
+      w.unref();
+      w.on('message', (m: { restartWanted?: boolean; restarted?: boolean }) => {
+        if (m.restartWanted) this.restartWanted = true;
+        if (m.restarted) this.restartDone?.();
+      });
+      const failed = () => {
+        this.checkpointer = undefined;
+        this.restartWanted = false;
+        this.restartDone?.();
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      };
+      w.on('error', failed);
+      w.on('exit', () => this.checkpointer === w && failed());
       for (let i = 0; i < READERS; i++) {
         const r = new Database(file, { readonly: true });
         r.pragma('busy_timeout = 5000');
@@ -366,6 +401,7 @@ export class SqliteStore implements Store {
     if (this.inRead.getStore()?.active) return Promise.reject(new Error('nested transaction: read/write called inside another read/write of the same store'));
     return this.mutex.run(async () => {
       const touched = new Map<string, ChangedResource>();
+      if (this.restartWanted) await this.restartWal();
       const seqBefore = this.seq;
       const live: { open: boolean; bulk?: Set<string> } = { open: true };
       this.db.exec('BEGIN IMMEDIATE');
@@ -373,7 +409,13 @@ export class SqliteStore implements Store {
       try {
         out = await fn(this.tx(this.db, touched, live));
         live.open = false;
+        const t0 = performance.now();
         this.db.exec('COMMIT');
+        const ms = performance.now() - t0;
+        const ws = this.walStats;
+        ws.commits++;
+        if (ms > 50) ws.commitsOver50ms++;
+        if (ms > ws.commitMaxMs) ws.commitMaxMs = ms;
       } catch (e) {
         live.open = false;
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
@@ -399,6 +441,26 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * Inside the write mutex, outside any transaction: the worker's RESTART checkpoint runs while no
+   * write can start (it waits only for readers, bounded by its own busy timeout), and the next
+   * write then starts the WAL over. The event loop stays free, so reads in flight finish.
+   */
+  private async restartWal(): Promise<void> {
+    this.restartWanted = false;
+    const w = this.checkpointer;
+    if (!w) return;
+    const t0 = performance.now();
+    await new Promise<void>((r) => {
+      this.restartDone = r;
+      w.postMessage('restart');
+    });
+    this.restartDone = undefined;
+    const ms = performance.now() - t0;
+    this.walStats.restarts++;
+    if (ms > this.walStats.restartMaxMs) this.walStats.restartMaxMs = ms;
+  }
+
   onChange(listener: (c: Change) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -411,9 +473,11 @@ export class SqliteStore implements Store {
       // readers in use finish their callback first
       while (this.idle.length < this.readers.length) await new Promise<void>((r) => this.waiting.push((db) => (this.idle.push(db), r())));
       const w = this.checkpointer;
+      this.checkpointer = undefined;
       if (w) {
         await new Promise<void>((r) => {
-          w.once('message', () => r());
+          // a late { restartWanted } is not the answer to 'stop'
+          w.on('message', (m: { stopped?: boolean }) => m?.stopped && r());
           w.once('exit', () => r());
           w.once('error', () => r());
           w.postMessage('stop');
