@@ -99,6 +99,25 @@ test('health feed: a worker pool reads states published by the control process a
   pool.close();
 });
 
+test('health feed: forgetting a listener drops its pools (every rule\'s) and only its, without walking the others', () => {
+  const feed = new HealthFeed();
+  for (let i = 0; i < 3000; i++) feed.set(poolKey(`lb${i}_http_80`, null), 'm', 'healthy');
+  feed.set(poolKey('lb7_http_80', 'rule-1'), 'm', 'unhealthy');
+  feed.set(poolKey('lb7_http_8080', null), 'm', 'unhealthy');
+  assert.equal(feed.entries().length, 3002);
+  feed.forgetListener('lb7_http_80');
+  const left = feed.entries().map(([k]) => k);
+  assert.equal(left.length, 3000);
+  assert.ok(!left.some((k) => k.startsWith('lb7_http_80|')), 'both pools of the listener are gone');
+  assert.ok(left.includes(poolKey('lb7_http_8080', null)), 'another port of the same load balancer stays');
+  feed.forgetListener('lb7_http_80'); // again: nothing to do
+  feed.set(poolKey('lb7_http_80', null), 'm', 'healthy'); // re-created
+  assert.equal(feed.entries().length, 3001);
+  // forgetting every listener one by one stays linear (a walk over every pool per listener was 0.57 s at 5 000)
+  for (let i = 0; i < 3000; i++) feed.forgetListener(`lb${i}_http_80`);
+  assert.deepEqual(feed.entries().map(([k]) => k), [poolKey('lb7_http_8080', null)]);
+});
+
 test('access logs: two processes append to one file while a third rotates it; no line is torn or lost', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'openslb-shared-log-'));
   try {

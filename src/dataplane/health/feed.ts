@@ -7,6 +7,8 @@ import type { HealthState } from './types.js';
 import type { HealthCheckSnapshot } from '../snapshot.js';
 
 export const poolKey = (listenerId: string, ruleId: string | null) => `${listenerId}|${ruleId ?? ''}`;
+// listener ids (`lb-…_http_80`) hold no '|'; rule ids come after it
+const listenerOf = (pool: string) => pool.slice(0, pool.indexOf('|'));
 
 interface FeedPool {
   states: Map<string, HealthState>;
@@ -17,11 +19,24 @@ interface FeedPool {
 /** The states the control process published, by pool and member; pools attach to read them and hear changes. */
 export class HealthFeed {
   private pools = new Map<string, FeedPool>();
+  /** pool keys by listener id, so forgetting one listener does not walk every pool */
+  private byListener = new Map<string, Set<string>>();
+
+  private pool(key: string): FeedPool {
+    let p = this.pools.get(key);
+    if (!p) {
+      this.pools.set(key, (p = { states: new Map() }));
+      const l = listenerOf(key);
+      let keys = this.byListener.get(l);
+      if (!keys) this.byListener.set(l, (keys = new Set()));
+      keys.add(key);
+    }
+    return p;
+  }
 
   /** One member's state, as the control process's checker last reported it. */
   set(pool: string, member: string, state: HealthState): void {
-    let p = this.pools.get(pool);
-    if (!p) this.pools.set(pool, (p = { states: new Map() }));
+    const p = this.pool(pool);
     const before = p.states.get(member);
     p.states.set(member, state);
     if (before !== state) p.attached?.changed(member, before);
@@ -36,11 +51,14 @@ export class HealthFeed {
 
   /** Forgets one listener's pools (its checker in the control process stopped). */
   forgetListener(listenerId: string): void {
-    const prefix = `${listenerId}|`;
-    for (const [k, p] of this.pools) {
-      if (!k.startsWith(prefix)) continue;
+    const keys = this.byListener.get(listenerId);
+    if (!keys) return;
+    for (const k of keys) {
+      const p = this.pools.get(k);
+      if (!p) continue;
       if (!p.attached) {
         this.pools.delete(k);
+        keys.delete(k);
         continue;
       }
       // a pool still reads it (its listener is being re-created): back to what nothing was said about
@@ -49,12 +67,12 @@ export class HealthFeed {
         p.attached.changed(m, s);
       }
     }
+    if (!keys.size) this.byListener.delete(listenerId);
   }
 
   /** A pool's view (BackendPool's MemberHealth). */
   attach(pool: string, onChange: (c: HealthChange) => void): MemberHealth {
-    let p = this.pools.get(pool);
-    if (!p) this.pools.set(pool, (p = { states: new Map() }));
+    const p = this.pool(pool);
     const h = new ExternalHealth(this, pool, p.states, onChange);
     p.attached = h;
     return h;
