@@ -5,6 +5,7 @@ import https from 'node:https';
 import net from 'node:net';
 import { opOk } from '../helpers/operator.js';
 import type { TestServer } from '../helpers/server.js';
+import { freePort, waitFor } from '../dataplane/helpers.js';
 
 export { waitFor, freePort, TcpBackend, UdpBackend, ask, udpAsk } from '../dataplane/helpers.js';
 
@@ -109,4 +110,41 @@ export async function healthOf(s: TestServer, lbId: string, port: number, protoc
 export async function listenerStatus(s: TestServer, lbId: string, port: number, protocol: 'tcp' | 'udp' | 'http' | 'https'): Promise<string> {
   const r = (await s.call(`DescribeLoadBalancer${protocol.toUpperCase()}ListenerAttribute`, { RegionId: REGION, LoadBalancerId: lbId, ListenerPort: port })) as { Status: string };
   return r.Status;
+}
+
+/**
+ * A running HTTP (or HTTPS) listener on a new load balancer, forwarding to a VServer group of two
+ * backends (instances[i] at backends[i].port), health checks every second; `extra` adds or
+ * overrides listener parameters.
+ */
+export async function runningHttpLb(
+  s: TestServer,
+  o: { name: string; instances: readonly string[]; backends: readonly { port: number }[]; extra?: Record<string, unknown>; protocol?: 'http' | 'https' },
+): Promise<{ id: string; address: string; port: number; url: string }> {
+  const protocol = o.protocol ?? 'http';
+  const lb = (await s.call('CreateLoadBalancer', { RegionId: REGION, LoadBalancerName: o.name })) as { LoadBalancerId: string; Address: string };
+  const g = (await s.call('CreateVServerGroup', {
+    RegionId: REGION,
+    LoadBalancerId: lb.LoadBalancerId,
+    VServerGroupName: 'web',
+    BackendServers: JSON.stringify(o.backends.map((b, i) => ({ ServerId: o.instances[i], Port: b.port, Weight: 100 }))),
+  })) as { VServerGroupId: string };
+  const port = await freePort(lb.Address);
+  await s.call(`CreateLoadBalancer${protocol.toUpperCase()}Listener`, {
+    RegionId: REGION,
+    LoadBalancerId: lb.LoadBalancerId,
+    ListenerPort: port,
+    VServerGroupId: g.VServerGroupId,
+    Bandwidth: -1,
+    StickySession: 'off',
+    HealthCheck: 'on',
+    HealthCheckTimeout: 1,
+    HealthCheckInterval: 1,
+    HealthyThreshold: 2,
+    UnhealthyThreshold: 2,
+    ...o.extra,
+  });
+  await s.call('StartLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: port, ListenerProtocol: protocol });
+  await waitFor(async () => (await listenerStatus(s, lb.LoadBalancerId, port, protocol)) === 'running', 15_000, 'running');
+  return { id: lb.LoadBalancerId, address: lb.Address, port, url: `${protocol}://${lb.Address}:${port}/` };
 }

@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { putLogStores, putServerCertificate } from '../helpers/fixtures-rules.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { freePort, get, healthOf, HttpBackend, IPS, listenerStatus, REGION, registerInstances, waitFor } from './helpers.js';
+import { get, healthOf, HttpBackend, IPS, REGION, registerInstances, runningHttpLb, waitFor } from './helpers.js';
 
-const HEALTH = { HealthCheckInterval: 1, HealthyThreshold: 2, UnhealthyThreshold: 2 };
 const WINDOW_MS = 15_000;
 /** tiny rotation size so a few dozen requests rotate */
 const MAX_BYTES = 8192;
@@ -34,34 +33,8 @@ after(async () => {
 });
 
 /** An HTTP (or HTTPS) listener on a new load balancer over backends a and b, running. */
-async function httpLb(name: string, extra: Record<string, unknown> = {}, protocol: 'http' | 'https' = 'http'): Promise<{ id: string; address: string; port: number; url: string }> {
-  const lb = (await s.call('CreateLoadBalancer', { RegionId: REGION, LoadBalancerName: name })) as { LoadBalancerId: string; Address: string };
-  const g = (await s.call('CreateVServerGroup', {
-    RegionId: REGION,
-    LoadBalancerId: lb.LoadBalancerId,
-    VServerGroupName: 'web',
-    BackendServers: JSON.stringify([
-      { ServerId: instances[0], Port: a.port, Weight: 100 },
-      { ServerId: instances[1], Port: b.port, Weight: 100 },
-    ]),
-  })) as { VServerGroupId: string };
-  const port = await freePort(lb.Address);
-  await s.call(`CreateLoadBalancer${protocol.toUpperCase()}Listener`, {
-    RegionId: REGION,
-    LoadBalancerId: lb.LoadBalancerId,
-    ListenerPort: port,
-    VServerGroupId: g.VServerGroupId,
-    Bandwidth: -1,
-    StickySession: 'off',
-    HealthCheck: 'on',
-    HealthCheckTimeout: 1,
-    ...HEALTH,
-    ...extra,
-  });
-  await s.call('StartLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: port, ListenerProtocol: protocol });
-  await waitFor(async () => (await listenerStatus(s, lb.LoadBalancerId, port, protocol)) === 'running', 10_000, 'running');
-  return { id: lb.LoadBalancerId, address: lb.Address, port, url: `${protocol}://${lb.Address}:${port}/` };
-}
+const httpLb = (name: string, extra: Record<string, unknown> = {}, protocol: 'http' | 'https' = 'http') =>
+  runningHttpLb(s, { name, instances, backends: [a, b], extra, protocol });
 
 async function scrape(): Promise<string> {
   const r = await fetch(`${s.url}/metrics`);

@@ -18,7 +18,7 @@ import { createCA, issueLeaf } from '../../src/util/pki.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { putLogStores } from '../helpers/fixtures-rules.js';
 import { opOk } from '../helpers/operator.js';
-import { freePort, healthOf, HttpBackend, IPS, listenerStatus, REGION, registerInstances, TcpBackend, udpAsk, UdpBackend, waitFor } from './helpers.js';
+import { freePort, healthOf, HttpBackend, IPS, listenerStatus, REGION, registerInstances, runningHttpLb, TcpBackend, udpAsk, UdpBackend, waitFor } from './helpers.js';
 
 interface WorkerRow {
   Id: number;
@@ -53,36 +53,7 @@ async function dataplane(): Promise<{ Version: number; Workers: WorkerRow[]; Wor
   return (await r.json()) as never;
 }
 
-async function httpLb(name: string, extra: Record<string, unknown> = {}): Promise<{ id: string; address: string; port: number }> {
-  const lb = (await s.call('CreateLoadBalancer', { RegionId: REGION, LoadBalancerName: name })) as { LoadBalancerId: string; Address: string };
-  const g = (await s.call('CreateVServerGroup', {
-    RegionId: REGION,
-    LoadBalancerId: lb.LoadBalancerId,
-    VServerGroupName: 'web',
-    BackendServers: JSON.stringify([
-      { ServerId: instances[0], Port: a.port, Weight: 100 },
-      { ServerId: instances[1], Port: b.port, Weight: 100 },
-    ]),
-  })) as { VServerGroupId: string };
-  const port = await freePort(lb.Address);
-  await s.call('CreateLoadBalancerHTTPListener', {
-    RegionId: REGION,
-    LoadBalancerId: lb.LoadBalancerId,
-    ListenerPort: port,
-    VServerGroupId: g.VServerGroupId,
-    Bandwidth: -1,
-    StickySession: 'off',
-    HealthCheck: 'on',
-    HealthCheckTimeout: 1,
-    HealthCheckInterval: 1,
-    HealthyThreshold: 2,
-    UnhealthyThreshold: 2,
-    ...extra,
-  });
-  await s.call('StartLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lb.LoadBalancerId, ListenerPort: port, ListenerProtocol: 'http' });
-  await waitFor(async () => (await listenerStatus(s, lb.LoadBalancerId, port, 'http')) === 'running', 15_000, 'running');
-  return { id: lb.LoadBalancerId, address: lb.Address, port };
-}
+const httpLb = (name: string, extra: Record<string, unknown> = {}) => runningHttpLb(s, { name, instances, backends: [a, b], extra });
 
 /** One request on its own connection; the answer and which worker (pid) served it. */
 function fresh(host: string, port: number, headers: Record<string, string> = {}): Promise<{ status: number; body: string; setCookie?: string[] }> {
