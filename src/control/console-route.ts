@@ -1,6 +1,6 @@
 // The web console (docs/console.md): static files under /console/ on every API address. The files
-// served are the ones found at start (console/static and the built console/dist), looked up by exact
-// name, so no request path can reach anything else. Every answer carries a strict
+// served are the ones found at start (console/static and the built console/dist), read once and
+// looked up by exact name, so no request path can reach anything else and no request touches the disk. Every answer carries a strict
 // Content-Security-Policy: the console's own scripts and styles only, and calls to this origin only.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
@@ -20,13 +20,19 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
+interface ConsoleFile {
+  type: string;
+  body: Buffer;
+}
+
 /** Every servable file of `dir` (recursively) under URL names `prefix` + its relative path. */
-function collect(dir: string, prefix: string, into: Map<string, string>): void {
+function collect(dir: string, prefix: string, into: Map<string, ConsoleFile>): void {
   const walk = (d: string) => {
     for (const e of readdirSync(d).sort()) {
       const p = join(d, e);
+      const type = TYPES[extname(p)];
       if (statSync(p).isDirectory()) walk(p);
-      else if (TYPES[extname(p)]) into.set(prefix + relative(dir, p).split(sep).join('/'), p);
+      else if (type) into.set(prefix + relative(dir, p).split(sep).join('/'), { type, body: readFileSync(p) });
     }
   };
   try {
@@ -36,23 +42,26 @@ function collect(dir: string, prefix: string, into: Map<string, string>): void {
   }
 }
 
-export function consoleFiles(root = ROOT): Map<string, string> {
-  const files = new Map<string, string>();
+export function consoleFiles(root = ROOT): Map<string, ConsoleFile> {
+  const files = new Map<string, ConsoleFile>();
   collect(join(root, 'static'), '', files);
   collect(join(root, 'dist'), 'js/', files);
   return files;
 }
 
+let loaded: Map<string, ConsoleFile> | undefined;
+
 const secure = (reply: FastifyReply) =>
   reply.header('content-security-policy', CONSOLE_CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('cache-control', 'no-cache');
 
-export function registerConsole(app: FastifyInstance, files = consoleFiles()): void {
+/** Serves the console on `app`; the files are read on the first call and shared by every address. */
+export function registerConsole(app: FastifyInstance, files = (loaded ??= consoleFiles())): void {
   app.get('/console', async (_req, reply) => secure(reply).redirect('/console/', 301));
   app.get('/console/*', async (req, reply) => {
     const name = (req.params as { '*': string })['*'] || 'index.html';
     const file = files.get(name);
     secure(reply);
     if (!file) return reply.status(404).type('text/plain; charset=utf-8').send('Not Found\n');
-    return reply.type(TYPES[extname(file)]!).send(readFileSync(file));
+    return reply.type(file.type).send(file.body);
   });
 }

@@ -9,7 +9,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { PoolMember } from '../pool.js';
 
-const SECRET = process.env.OPENSLB_STICKY_SECRET || randomBytes(32).toString('hex');
+/** this process's token secret; the worker pool hands its own to every worker it forks */
+export const STICKY_SECRET = process.env.OPENSLB_STICKY_SECRET || randomBytes(32).toString('hex');
 export const INSERT_COOKIE = 'SERVERID';
 
 const tokens = new Map<string, string>();
@@ -19,7 +20,7 @@ export function memberToken(listenerId: string, member: PoolMember): string {
   const k = `${listenerId}|${member.id}`;
   let t = tokens.get(k);
   if (t === undefined) {
-    t = createHmac('sha256', SECRET).update(k).digest('hex').slice(0, 32);
+    t = createHmac('sha256', STICKY_SECRET).update(k).digest('hex').slice(0, 32);
     if (tokens.size > 100_000) tokens.clear();
     tokens.set(k, t);
   }

@@ -31,7 +31,7 @@ import { compileTls, sniContext, type TlsConfig } from './tls.js';
 const hasSni = (cfg: TlsConfig) => cfg.exact.size > 0 || cfg.wildcards.length > 0;
 const FAST_DEFAULT = process.env.OPENSLB_HTTP_FASTPATH !== '0';
 /** OPENSLB_TLS_TICKET_SECRET (the worker pool hands its own to every worker), else random per process */
-const TICKET_SECRET = process.env.OPENSLB_TLS_TICKET_SECRET || randomBytes(32).toString('hex');
+export const TICKET_SECRET = process.env.OPENSLB_TLS_TICKET_SECRET || randomBytes(32).toString('hex');
 
 /** The 48 bytes of session-ticket keys (name, HMAC and AES keys) of one listener. */
 export function ticketKeysFor(listenerId: string, secret = TICKET_SECRET): Buffer {

@@ -8,10 +8,11 @@
 // - Publishes health to the workers; gathers what they observe: binds (a listener is bound while
 //   some worker has it bound), counters (summed; a dead worker's totals are kept) and fault firings.
 import cluster, { type Worker } from 'node:cluster';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DataPlane, guardedObserver, type DataPlaneObserver, type DataPlaneView, type ListenerObservedState, type ListenerStateRow, type ObservedEvent, type ServerHealthRow } from '../reconciler.js';
 import { l7Handlers } from '../http/index.js';
+import { STICKY_SECRET } from '../http/sticky.js';
+import { TICKET_SECRET } from '../https/listener.js';
 import { HealthFeed, poolKey } from '../health/feed.js';
 import { memberKey } from '../pool.js';
 import { AccessLogRotator, type AccessLogOptions } from '../access-log.js';
@@ -130,9 +131,6 @@ export class WorkerPool implements DataPlaneView {
   private readonly watchdog: NodeJS.Timeout;
   private readonly log: WorkerPoolLog;
   private readonly observer: DataPlaneObserver;
-  private readonly secret = process.env['OPENSLB_STICKY_SECRET'] || randomBytes(32).toString('hex');
-  /** session-ticket keys of HTTPS listeners derive from it: a ticket from one worker resumes on another */
-  private readonly ticketSecret = process.env['OPENSLB_TLS_TICKET_SECRET'] || randomBytes(32).toString('hex');
   /** worker deaths since start (openslb_dataplane_worker_restarts_total) */
   restartsTotal = 0;
 
@@ -321,7 +319,8 @@ export class WorkerPool implements DataPlaneView {
       countersMs: this.opts.countersMs ?? 1000,
       bindConcurrency: this.opts.bindConcurrency,
     };
-    const w = cluster.fork({ OPENSLB_WORKER: JSON.stringify(settings), OPENSLB_STICKY_SECRET: this.secret, OPENSLB_TLS_TICKET_SECRET: this.ticketSecret });
+    // every worker gets this process's cookie and TLS-ticket secrets (from the environment, else random)
+    const w = cluster.fork({ OPENSLB_WORKER: JSON.stringify(settings), OPENSLB_STICKY_SECRET: STICKY_SECRET, OPENSLB_TLS_TICKET_SECRET: TICKET_SECRET });
     s.worker = w;
     s.state = 'starting';
     s.version = 0;
