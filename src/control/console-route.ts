@@ -42,7 +42,7 @@ function collect(dir: string, prefix: string, into: Map<string, ConsoleFile>): v
   }
 }
 
-export function consoleFiles(root = ROOT): Map<string, ConsoleFile> {
+function consoleFiles(root = ROOT): Map<string, ConsoleFile> {
   const files = new Map<string, ConsoleFile>();
   collect(join(root, 'static'), '', files);
   collect(join(root, 'dist'), 'js/', files);

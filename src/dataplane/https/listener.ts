@@ -34,8 +34,8 @@ const FAST_DEFAULT = process.env.OPENSLB_HTTP_FASTPATH !== '0';
 export const TICKET_SECRET = process.env.OPENSLB_TLS_TICKET_SECRET || randomBytes(32).toString('hex');
 
 /** The 48 bytes of session-ticket keys (name, HMAC and AES keys) of one listener. */
-export function ticketKeysFor(listenerId: string, secret = TICKET_SECRET): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, listenerId, 'openslb tls session tickets', 48));
+function ticketKeysFor(listenerId: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', TICKET_SECRET, listenerId, 'openslb tls session tickets', 48));
 }
 type Marked = { [kDenied]?: boolean; _parent?: { [kDenied]?: boolean } };
 function noop() {}
