@@ -18,6 +18,7 @@ import type { FaultRules } from '../faults/rules.js';
 import { productByVersion } from '../products/index.js';
 import type { Dependencies } from '../faults/dependencies.js';
 import type { ServerMetrics } from '../metrics/registry.js';
+import { WriteTurns } from './turns.js';
 
 export const API_VERSION = '2014-05-15';
 
@@ -84,6 +85,9 @@ interface Identity {
   caller: Caller;
 }
 
+/** Describe… and List… actions change nothing (every product here) */
+const isRead = (action: string): boolean => action.startsWith('Describe') || action.startsWith('List');
+
 const header = (h: RawRequest['headers'], n: string): string | undefined => {
   const v = h[n];
   return Array.isArray(v) ? v[0] : v;
@@ -94,6 +98,8 @@ export class Gateway {
   private userBuckets?: TokenBuckets;
   private apiBuckets?: TokenBuckets;
   private inflight = 0;
+  /** writes are admitted one per event-loop turn: reads never queue behind them (turns.ts) */
+  private writeTurns = new WriteTurns();
   /** see GatewayOptions.maxInflight; changed at run time by the operator API */
   maxInflight: number;
 
@@ -207,9 +213,10 @@ export class Gateway {
         if (product.unavailable) deps.useProduct(product.code, product.unavailable);
         if (product.code === 'slb') {
           deps.use('service-registry');
-          if (!/^(Describe|List)/.test(action)) deps.use('internal-invoke');
+          if (!isRead(action)) deps.use('internal-invoke');
         }
       }
+      if (!isRead(action)) await this.writeTurns.next();
       const ctx: Ctx = {
         caller: admitted.caller,
         requestId,
