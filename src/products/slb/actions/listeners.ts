@@ -90,8 +90,8 @@ async function createListener(ctx: Ctx, protocol: Protocol, p: P): Promise<Resul
   const now = ctx.clock.now();
   await ctx.store.write(async (tx) => {
     const { scope, lb } = await loadBalancerFor(tx, ctx.caller.accountId, p.LoadBalancerId, p.RegionId, true);
-    await checkPortFree(tx, scope, lb.LoadBalancerId, p.ListenerPort, protocol);
-    if (p['Bandwidth'] !== undefined) checkBandwidth(num(p['Bandwidth']), lb, await listenersOf(tx, scope, lb.LoadBalancerId));
+    const siblings = await checkPortFree(tx, scope, lb.LoadBalancerId, p.ListenerPort, protocol);
+    if (p['Bandwidth'] !== undefined) checkBandwidth(num(p['Bandwidth']), lb, siblings);
     const l = newListener(lb.LoadBalancerId, p.ListenerPort, protocol, now);
     const forward = protocol === 'http' && p['ListenerForward'] === 'on';
     const given = { ...p };

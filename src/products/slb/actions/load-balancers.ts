@@ -21,6 +21,7 @@ import {
 import { scopeOf } from '../services/scope.js';
 import type { Scope, Tx } from '../../../state/store.js';
 import { getTagsOf, idsWithTag, tagCondition } from '../services/tags.js';
+import { instancesById } from '../services/server-groups.js';
 import { findRegion } from '../../../world/regions.js';
 import { checkStock, findResourceGroup, getSettings, moveStock, putSettings, releaseLease, SPECS } from '../../../world/world.js';
 import { defineAction, type Ctx } from '../registry.js';
@@ -151,11 +152,7 @@ defineAction({
       const listeners = (await tx.query<ListenerDoc>(KINDS.listener, scope, { where: { LoadBalancerId: lb.LoadBalancerId } }))
         .map((r) => r.doc)
         .sort((a, b) => a.ListenerPort - b.ListenerPort || (a.ListenerProtocol < b.ListenerProtocol ? -1 : 1));
-      const instances = new Map<string, InstanceDoc>();
-      for (const s of lb.BackendServers) {
-        const inst = instances.has(s.ServerId) ? undefined : await tx.get<InstanceDoc>(KINDS.instance, scope, s.ServerId);
-        if (inst) instances.set(s.ServerId, inst);
-      }
+      const instances = await instancesById(tx, scope, lb.BackendServers.map((s) => s.ServerId));
       return {
         ...baseView(lb),
         ...(lb.PayType === 'PayOnDemand' ? ON_DEMAND_END : await commerceHooks.view(tx, lb, ctx.caller.accountId)),

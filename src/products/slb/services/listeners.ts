@@ -53,13 +53,10 @@ export function byIdentity(a: ListenerDoc, b: ListenerDoc): number {
   return PROTOCOLS.indexOf(a.ListenerProtocol) - PROTOCOLS.indexOf(b.ListenerProtocol);
 }
 
+/** The listeners on one port (one per protocol at most), in PROTOCOLS order: one lookup by ids. */
 async function onPort(tx: Tx, scope: Scope, lbId: string, port: number): Promise<ListenerDoc[]> {
-  const found: ListenerDoc[] = [];
-  for (const p of PROTOCOLS) {
-    const l = await tx.get<ListenerDoc>(KINDS.listener, scope, listenerId(lbId, p, port));
-    if (l) found.push(l);
-  }
-  return found;
+  const found = await tx.query<ListenerDoc>(KINDS.listener, scope, { ids: PROTOCOLS.map((p) => listenerId(lbId, p, port)) });
+  return found.map((x) => x.doc).sort(byIdentity);
 }
 
 /**
@@ -92,11 +89,14 @@ export async function listenerOfProtocol(tx: Tx, scope: Scope, lbId: string, por
   fail('InvalidParameter', 'The specified resource does not exist.');
 }
 
-/** A new listener may take the port: ListenerAlreadyExists on the same transport, then the quota. */
-export async function checkPortFree(tx: Tx, scope: Scope, lbId: string, port: number, protocol: Protocol): Promise<void> {
-  const clash = (await onPort(tx, scope, lbId, port)).some((o) => transport(o.ListenerProtocol) === transport(protocol));
-  if (clash) fail('ListenerAlreadyExists');
-  if ((await listenersOf(tx, scope, lbId)).length >= LISTENER_QUOTA) fail('ListenerNumberOverLimit');
+/** A new listener may take the port: ListenerAlreadyExists on the same transport, then the quota.
+ *  Returns the load balancer's listeners (as listenersOf). */
+export async function checkPortFree(tx: Tx, scope: Scope, lbId: string, port: number, protocol: Protocol): Promise<ListenerDoc[]> {
+  // one lookup: the load balancer's listeners answer both questions
+  const all = await listenersOf(tx, scope, lbId);
+  if (all.some((o) => o.ListenerPort === port && transport(o.ListenerProtocol) === transport(protocol))) fail('ListenerAlreadyExists');
+  if (all.length >= LISTENER_QUOTA) fail('ListenerNumberOverLimit');
+  return all;
 }
 
 /**
