@@ -15,7 +15,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { noteChange, type Change, type ChangedResource, type DocSelector, type IndexValue, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx } from './store.js';
+import { noteChange, type Change, type ChangedResource, type DocRef, type DocSelector, type IndexValue, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx } from './store.js';
 import { countedField, INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
 import { selectorSql } from './bulk-sql.js';
@@ -316,6 +316,12 @@ export class PostgresStore implements Store {
       counts: `${quoteIdent(schema)}.resource_counts`,
       channel: `openslb_changes_${tag}`,
       get: { name: `oslb_get_${tag}`, text: `SELECT doc::text AS doc FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 AND id=$4` },
+      // several documents by address in one statement (Tx.prefetch); i = the position asked
+      getMany: {
+        name: `oslb_getmany_${tag}`,
+        text: `SELECT k.i AS i, r.doc::text AS doc FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS k(kind, account, region, id, i)
+               JOIN ${t} r ON r.kind = k.kind AND r.account = k.account AND r.region = k.region AND r.id = k.id`,
+      },
       list: { name: `oslb_list_${tag}`, text: `SELECT doc FROM ${t} WHERE kind=$1 AND account=$2 AND region=$3 ORDER BY seq` },
       listAccount: { name: `oslb_lacc_${tag}`, text: `SELECT region, doc FROM ${t} WHERE kind=$1 AND account=$2 ORDER BY seq` },
       find: { name: `oslb_find_${tag}`, text: `SELECT region, doc FROM ${t} WHERE kind=$1 AND account=$2 AND id=$3 ORDER BY seq LIMIT 1` },
@@ -432,6 +438,22 @@ export class PostgresStore implements Store {
           live.seen.set(key, (json = r.rows.length ? r.rows[0]!.doc : null));
         }
         return json === null ? undefined : (JSON.parse(json) as T);
+      },
+      prefetch: async (refs: readonly DocRef[]) => {
+        if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
+        // what get() would ask the database for: not buffered, not seen, addressable
+        const want = new Map<string, DocRef>();
+        for (const r of refs) {
+          if (hasNul(r.kind, r.scope.account, r.scope.region, r.id)) continue;
+          const key = docKey(r.kind, r.scope.account, r.scope.region, r.id);
+          if (!live.pending.has(key) && !live.seen.has(key)) want.set(key, r);
+        }
+        if (want.size < 2) return; // get() asks for one as cheaply
+        const keys = [...want.keys()];
+        const refsOf = [...want.values()];
+        const rows = await q<{ i: string; doc: string }>(s.getMany, [refsOf.map((r) => r.kind), refsOf.map((r) => r.scope.account), refsOf.map((r) => r.scope.region), refsOf.map((r) => r.id)]);
+        const found = new Map(rows.rows.map((r) => [Number(r.i) - 1, r.doc] as const));
+        keys.forEach((key, i) => live.seen.set(key, found.get(i) ?? null));
       },
       list: async <T>(kind: string, scope: Scope) => {
         await flushKind(kind);

@@ -246,6 +246,8 @@ export class SqliteStore implements Store {
         const row = this.prepare(db, 'SELECT doc FROM resources WHERE kind=? AND account=? AND region=? AND id=?').get(kind, scope.account, scope.region, id);
         return row ? parse<T>(row) : undefined;
       },
+      // a get here is a local B-tree lookup: nothing to save
+      prefetch: async () => check(),
       list: async <T>(kind: string, scope: Scope) => {
         check();
         return this.prepare(db, 'SELECT doc FROM resources WHERE kind=? AND account=? AND region=? ORDER BY seq').all(kind, scope.account, scope.region).map((r) => parse<T>(r));

@@ -74,8 +74,21 @@ export interface StoredDocument {
   doc: unknown;
 }
 
+/** One document's address. */
+export interface DocRef {
+  kind: string;
+  scope: Scope;
+  id: string;
+}
+
 export interface Tx {
   get<T>(kind: string, scope: Scope, id: string): Promise<T | undefined>;
+  /**
+   * A hint that this transaction will get() these documents: a store that pays a round trip per
+   * statement (PostgreSQL) reads them all in one now and answers those get()s from it; SQLite does
+   * nothing. Never changes what get() returns (puts and deletes made since still count).
+   */
+  prefetch(refs: readonly DocRef[]): Promise<void>;
   /** All documents of a kind in one scope, in insertion order. */
   list<T>(kind: string, scope: Scope): Promise<T[]>;
   /** Documents that meet `q`, through the indexes, paged by the database. */

@@ -3,7 +3,7 @@
 // store transaction; the operator API, the world file and the SLB actions all go through them.
 // Defaults (docs/world.md): loopback everywhere, so every address the API reports is reachable.
 import { createHash } from 'node:crypto';
-import { GLOBAL, type Scope, type Tx } from '../state/store.js';
+import { GLOBAL, type DocRef, type Scope, type Tx } from '../state/store.js';
 import { cidrOverlaps, cidrSize, cidrWithin, formatIp, inCidr, mappedV6, parseAnyIp, parseCidr, parseIp, type Cidr } from './ipv4.js';
 import { findRegion, type RegionInfo } from './regions.js';
 import { releaseHostBlock, toHostAddress } from './host-addresses.js';
@@ -217,6 +217,15 @@ export class WorldError extends Error {
 const bad = (code: string, msg: string) => new WorldError(400, code, msg);
 
 const SETTINGS_ID = 'settings';
+
+/** The addresses of the world documents a create reads first (Tx.prefetch): the account's default
+ *  resource group, the region's set-up mark, the settings, and the resource group named. */
+export const createReadsOf = (scope: Scope, resourceGroupId: string): DocRef[] => [
+  { kind: 'resourceGroup', scope: { account: scope.account, region: '' }, id: defaultResourceGroupId(scope.account) },
+  { kind: 'worldRegion', scope, id: 'init' },
+  { kind: 'worldSettings', scope: GLOBAL, id: SETTINGS_ID },
+  { kind: 'resourceGroup', scope: { account: scope.account, region: '' }, id: resourceGroupId },
+];
 
 export async function getSettings(tx: Tx): Promise<WorldSettings> {
   const s = await tx.get<Partial<WorldSettings>>('worldSettings', GLOBAL, SETTINGS_ID);

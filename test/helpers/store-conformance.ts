@@ -404,6 +404,67 @@ export function storeConformance(h: StoreHarness): void {
       });
     }));
 
+  test(`${h.name}: prefetch never changes what get answers: missing, other scopes, own puts and deletes, odd ids`, () =>
+    withStore(async (s) => {
+      await s.write(async (tx) => {
+        await tx.put('lb', A, 'lb-1', { Name: 'one' });
+        await tx.put('lb', A2, 'lb-1', { Name: 'other region' });
+        await tx.put('listener', A, 'l-1', { Name: 'listener' });
+      });
+      const refs = [
+        { kind: 'lb', scope: A, id: 'lb-1' },
+        { kind: 'lb', scope: A2, id: 'lb-1' },
+        { kind: 'listener', scope: A, id: 'l-1' },
+        { kind: 'lb', scope: A, id: 'missing' },
+        { kind: 'lb', scope: A, id: 'lb-1' }, // twice
+        { kind: 'lb', scope: A, id: 'nul\u0000id' },
+        { kind: 'lb', scope: A, id: "quote ' and $1" },
+      ];
+      await s.read(async (tx) => {
+        await tx.prefetch(refs);
+        await tx.prefetch([]);
+        assert.deepEqual(await tx.get('lb', A, 'lb-1'), { Name: 'one' });
+        assert.deepEqual(await tx.get('lb', A2, 'lb-1'), { Name: 'other region' });
+        assert.deepEqual(await tx.get('listener', A, 'l-1'), { Name: 'listener' });
+        assert.equal(await tx.get('lb', A, 'missing'), undefined);
+        assert.equal(await tx.get('lb', A, 'nul\u0000id'), undefined);
+        assert.equal(await tx.get('lb', A, "quote ' and $1"), undefined);
+        // answers are copies
+        const got = (await tx.get<Doc>('lb', A, 'lb-1'))!;
+        got.Name = 'mutated';
+        assert.deepEqual(await tx.get('lb', A, 'lb-1'), { Name: 'one' });
+      });
+      await s.write(async (tx) => {
+        // the first statement of the transaction (it carries the BEGIN on PostgreSQL)
+        await tx.prefetch(refs);
+        await tx.put('lb', A, 'lb-1', { Name: 'renamed' });
+        await tx.put('lb', A, 'missing', { Name: 'now here' });
+        assert.equal(await tx.delete('listener', A, 'l-1'), true);
+        // prefetched after the puts: the puts still win
+        await tx.prefetch(refs);
+        assert.deepEqual(await tx.get('lb', A, 'lb-1'), { Name: 'renamed' });
+        assert.deepEqual(await tx.get('lb', A, 'missing'), { Name: 'now here' });
+        assert.equal(await tx.get('listener', A, 'l-1'), undefined);
+        assert.deepEqual(await tx.get('lb', A2, 'lb-1'), { Name: 'other region' });
+      });
+      await s.read(async (tx) => {
+        await tx.prefetch(refs);
+        assert.deepEqual(await tx.get('lb', A, 'lb-1'), { Name: 'renamed' });
+        assert.deepEqual(await tx.get('lb', A, 'missing'), { Name: 'now here' });
+        assert.equal(await tx.get('listener', A, 'l-1'), undefined);
+      });
+      // a prefetch inside a write that then fails stores nothing
+      await assert.rejects(
+        s.write(async (tx) => {
+          await tx.prefetch(refs);
+          await tx.put('lb', A, 'lb-1', { Name: 'lost' });
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      assert.deepEqual(await s.read((tx) => tx.get('lb', A, 'lb-1')), { Name: 'renamed' });
+    }));
+
   test(`${h.name}: a failed write discards what it put, even after reads that saw it: nothing stored, indexed, counted or announced`, () =>
     withStore(async (s) => {
       await s.write((tx) => tx.put('loadBalancer', A, 'lb-1', lb(1)));

@@ -11,6 +11,7 @@ import type { Change, Scope, Store } from '../../src/state/store.js';
 import { storeConformance } from '../helpers/store-conformance.js';
 import { PG_URL, PG_SKIP, PG_REQUIRED, PG_MISSING, freshSchema, dropSchema, createSchema, urlWithSchema } from '../helpers/postgres.js';
 import { startTestServer } from '../helpers/server.js';
+import { putInstances, REGION } from '../helpers/fixtures-servers.js';
 
 const A: Scope = { account: '1000000000000001', region: 'cn-hangzhou' };
 
@@ -322,22 +323,34 @@ if (!PG_URL) {
     }
   });
 
-  test('PostgresStore: CreateLoadBalancer costs a counted number of round trips (a regression guard)', async () => {
+  test('PostgresStore: the calls of a load balancer setup cost a counted number of round trips (a regression guard)', async () => {
     const schema = freshSchema();
     await createSchema(schema);
     const srv = await startTestServer({ storeUrl: urlWithSchema(url, schema), dataPlane: false });
     try {
       const store = srv.store as PostgresStore;
-      const per: number[] = [];
-      for (let i = 0; i < 3; i++) {
+      const insts = await putInstances(srv, 10);
+      const servers = JSON.stringify(insts.map((i) => ({ ServerId: i.InstanceId, Weight: '100', Type: 'ecs' })));
+      const per: Record<string, number[]> = {};
+      const counted = async (action: string, params: Record<string, unknown>) => {
         const before = store.roundTrips;
-        await srv.call('CreateLoadBalancer', { RegionId: 'cn-hangzhou', LoadBalancerName: `rt-${i}` });
-        per.push(store.roundTrips - before);
+        const r = await srv.call(action, params);
+        (per[action] ??= []).push(store.roundTrips - before);
+        return r;
+      };
+      for (let i = 0; i < 3; i++) {
+        const { LoadBalancerId } = (await counted('CreateLoadBalancer', { RegionId: REGION, LoadBalancerName: `rt-${i}` })) as { LoadBalancerId: string };
+        await counted('AddBackendServers', { RegionId: REGION, LoadBalancerId, BackendServers: servers });
+        await counted('CreateLoadBalancerTCPListener', { RegionId: REGION, LoadBalancerId, ListenerPort: 80, BackendServerPort: 8080, Bandwidth: -1 });
+        await counted('DescribeLoadBalancerAttribute', { RegionId: REGION, LoadBalancerId });
       }
-      // 10 reads of the create path (each its own round trip; the first with the BEGIN) and one
-      // for the puts, notifications and COMMIT; 19 before the puts were buffered (one write of
-      // the first call also sets up the account's region)
-      assert.ok(per.slice(1).every((n) => n <= 11), `round trips per CreateLoadBalancer: ${per.join(', ')}`);
+      // (the first create also sets up the account's region.) CreateLoadBalancer: 19 before the
+      // puts were buffered, 11 before the reads every create makes went in one prefetch: now the
+      // prefetch, counts, address, and one round trip for the puts, notifications and COMMIT.
+      // The ten instances are one lookup (AddBackendServers was 15, the attribute read 14), the
+      // listener's port check one (8 before).
+      const most = { CreateLoadBalancer: 7, AddBackendServers: 6, CreateLoadBalancerTCPListener: 3, DescribeLoadBalancerAttribute: 5 };
+      for (const [action, n] of Object.entries(most)) assert.ok(per[action]!.slice(1).every((x) => x <= n), `round trips per ${action}: ${per[action]!.join(', ')} (at most ${n})`);
     } finally {
       await srv.stop();
       await dropSchema(schema);

@@ -2,7 +2,7 @@
 // protections and locks. Pure: no HTTP. Errors are catalog errors (see docs/load-balancers.md).
 import { createHash } from 'node:crypto';
 import { fail } from '../../../errors/catalog.js';
-import type { Scope, Tx } from '../../../state/store.js';
+import type { DocRef, Scope, Tx } from '../../../state/store.js';
 import { isoSeconds } from '../../../util/clock.js';
 import { findRegion, type RegionInfo } from '../../../world/regions.js';
 import {
@@ -10,6 +10,7 @@ import {
   allocateInVSwitch,
   leaseKeyOf,
   checkStock,
+  createReadsOf,
   defaultResourceGroupId,
   ensureRegion,
   findResourceGroup,
@@ -98,6 +99,8 @@ export interface CommerceHooks {
   payAsYouGoChange(tx: Tx, lb: LoadBalancerDoc, account: string, action: string): Promise<void>;
   /** DescribeLoadBalancerAttribute fields of a subscription (EndTime, EndTimeStamp, RenewalStatus) */
   view(tx: Tx, lb: LoadBalancerDoc, account: string): Promise<Record<string, unknown>>;
+  /** the documents onDemand reads for this account (a Tx.prefetch hint) */
+  onDemandReads(account: string): DocRef[];
 }
 export const commerceHooks: CommerceHooks = {
   onDemand: async () => {},
@@ -105,6 +108,7 @@ export const commerceHooks: CommerceHooks = {
   release: async () => {},
   view: async () => ({}),
   payAsYouGoChange: async () => {},
+  onDemandReads: () => [],
 };
 export function setCommerceHooks(h: Partial<CommerceHooks>): void {
   Object.assign(commerceHooks, h);
@@ -212,6 +216,14 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
   // tags are checked like TagResources checks them, before anything is written
   const tags = readCreateTags(p.Tag);
   const nowIso = isoSeconds(env.now);
+  const rgId = p.ResourceGroupId || defaultResourceGroupId(env.account);
+  // What every create reads, asked for at once: on PostgreSQL one round trip instead of one each
+  // (docs/storage.md, "Round trips"); the gets below then answer from it, in their own order.
+  await tx.prefetch([
+    ...createReadsOf(scope, rgId),
+    ...(p.VSwitchId ? [{ kind: KINDS.vswitch, scope, id: p.VSwitchId }] : []),
+    ...(p.PayType === 'PrePay' ? [] : commerceHooks.onDemandReads(env.account)),
+  ]);
   await ensureRegion(tx, scope, nowIso);
   const settings = await getSettings(tx);
 
@@ -222,7 +234,6 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
   if (reason) checkProtectionReason(reason);
 
   // resource group
-  const rgId = p.ResourceGroupId || defaultResourceGroupId(env.account);
   if (!(await findResourceGroup(tx, env.account, rgId))) fail('InvalidParameter', 'The specified resource does not exist.');
 
   // network

@@ -7,7 +7,7 @@ import { isoSeconds } from '../../../../util/clock.js';
 import { getSettings, moveStock, putSettings, releaseLease } from '../../../../world/world.js';
 import { CLCU_SPEC, commerceHooks, deleteLoadBalancerCascade, setCommerceHooks, setPrePayHandler, type PricedOrder } from '../load-balancers.js';
 import { KINDS, type LoadBalancerDoc } from '../model.js';
-import { getCommerceAccount, getCommerceSettings, money, putCommerceAccount, putCommerceSettings, type CommerceAccount, type Fault } from './account.js';
+import { COMMERCE_ACCOUNT, COMMERCE_SETTINGS, getCommerceAccount, getCommerceSettings, money, putCommerceAccount, putCommerceSettings, type CommerceAccount, type Fault } from './account.js';
 import { getPricing, monthlyWithTax, putPricing, quote } from './pricing.js';
 
 export const COMMERCE_ORDER = 'commerceOrder';
@@ -577,5 +577,15 @@ export async function subscriptionView(tx: Tx, lb: LoadBalancerDoc, account: str
 /** Plugs commerce into the load balancer family (every server start does; idempotent). */
 export function installCommerce(): void {
   setPrePayHandler(placeSubscriptionOrder);
-  setCommerceHooks({ onDemand: checkOnDemandPurchase, change: placeChangeOrder, release: releaseSubscription, view: subscriptionView, payAsYouGoChange: checkPayAsYouGoChange });
+  setCommerceHooks({
+    onDemand: checkOnDemandPurchase,
+    change: placeChangeOrder,
+    release: releaseSubscription,
+    view: subscriptionView,
+    payAsYouGoChange: checkPayAsYouGoChange,
+    onDemandReads: (account) => [
+      { kind: COMMERCE_SETTINGS, scope: GLOBAL, id: 'settings' },
+      { kind: COMMERCE_ACCOUNT, scope: GLOBAL, id: account },
+    ],
+  });
 }
