@@ -249,7 +249,7 @@ function inlineValues(text: string, values: readonly unknown[]): string {
 }
 
 const RETRYABLE = new Set(['40001', '40P01']);
-/** changed documents after which a node first runs ANALYZE (then a tenth of the table); see noteChanged */
+/** changed documents after which a node first runs ANALYZE (then a quarter of the table); see noteChanged */
 const ANALYZE_MIN_CHANGES = 200;
 const NOTIFY_LIMIT = 7000; // bytes; PostgreSQL refuses payloads of 8000 and more
 
@@ -845,7 +845,8 @@ export class PostgresStore implements Store {
    * region) — a cost that grows with the number of documents (seen in bench:scale: 1–4 ms per
    * lookup at 1 500 load balancers, cached in prepared statements' plans). Autovacuum's ANALYZE
    * comes only after its nap (a minute) and 10 % growth; this node runs one itself after
-   * ANALYZE_MIN_CHANGES changed documents, then after a tenth of the table's rows, one at a time,
+   * ANALYZE_MIN_CHANGES changed documents, then after a quarter of the table's rows (at least
+   * 2 000), one at a time,
    * off every transaction. ANALYZE also drops the cached plans, so they are planned again.
    */
   private noteChanged(n: number): void {
@@ -859,7 +860,8 @@ export class PostgresStore implements Store {
     try {
       await this.pool.query(`ANALYZE ${this.sql.resources}, ${this.sql.index}, ${this.sql.counts}`);
       const r = await this.pool.query<{ n: number }>('SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass', [this.sql.resources]);
-      this.analyzeDue = Math.max(ANALYZE_MIN_CHANGES, Math.round((r.rows[0]?.n ?? 0) / 10));
+      // (each costs tens of ms once the table outgrows ANALYZE's sample: not too often)
+      this.analyzeDue = Math.max(ANALYZE_MIN_CHANGES, 2000, Math.round((r.rows[0]?.n ?? 0) / 4));
       this.analyzed++;
     } catch (e) {
       if (!this.closing) this.onError(e as Error);
