@@ -91,6 +91,9 @@ export function buildQuery(spec: IndexSpec, kind: string, scope: QueryScope, q: 
   }
   if (q.ids && driver) conds.push(inList('r.id', [...new Set(q.ids)]));
   const whereSql = conds.join(' AND ');
+  // a count by one indexed condition alone (a list field: not in resource_counts) counts index
+  // rows: one per matching document, so the documents need not be looked up
+  if (count && driver && driver.values.length === 1 && !rest.length && !q.ids && !Object.keys(q.match ?? {}).length) return { sql: `SELECT COUNT(*) AS n FROM ${I} i0 WHERE ${whereSql}`, params };
   if (count) return { sql: `SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`, params };
   let sql = `SELECT r.region AS region, r.doc AS doc FROM ${from} WHERE ${whereSql} ORDER BY ${seq} ${q.order === 'desc' ? 'DESC' : 'ASC'}`;
   if (q.limit !== undefined || q.offset !== undefined) {
