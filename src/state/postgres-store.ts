@@ -846,8 +846,8 @@ export class PostgresStore implements Store {
    * lookup at 1 500 load balancers, cached in prepared statements' plans). Autovacuum's ANALYZE
    * comes only after its nap (a minute) and 10 % growth; this node runs one itself after
    * ANALYZE_MIN_CHANGES changed documents, then after a quarter of the table's rows (at least
-   * 2 000), one at a time,
-   * off every transaction. ANALYZE also drops the cached plans, so they are planned again.
+   * 2 000), one at a time, off every transaction. ANALYZE also drops the cached plans, so they are
+   * planned again.
    */
   private noteChanged(n: number): void {
     this.changedSinceAnalyze += n;
