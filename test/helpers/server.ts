@@ -31,7 +31,15 @@ export async function startTestServer(cfg: Partial<ServerConfig> & { dataDir?: s
   const pgSchema = process.env['OPENSLB_TEST_ALL_ON_PG'] === '1' && PG_URL && !cfg.storeUrl ? schemaFor(dataDir) : undefined;
   if (pgSchema) await createSchema(pgSchema);
   const storeUrl = pgSchema ? urlWithSchema(PG_URL!, pgSchema) : cfg.storeUrl;
-  const s = await startServer({ listen: { host: '127.0.0.1', port: 0 }, accessKey: AK, logLevel: 'silent', ...cfg, storeUrl, dataDir });
+  let s: RunningServer;
+  try {
+    s = await startServer({ listen: { host: '127.0.0.1', port: 0 }, accessKey: AK, logLevel: 'silent', ...cfg, storeUrl, dataDir });
+  } catch (e) {
+    // a server that failed to start (tests of refused configurations) leaves no temp dir behind
+    if (!cfg.keepDir && !cfg.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (pgSchema && !cfg.keepDir) await dropSchema(pgSchema).catch(() => undefined);
+    throw e;
+  }
   const port = Number(new URL(s.url).port);
   const pop = (o: { accessKeyId?: string; accessKeySecret?: string } = {}) =>
     new RPCClient({ accessKeyId: o.accessKeyId ?? AK.id, accessKeySecret: o.accessKeySecret ?? AK.secret, endpoint: s.url, apiVersion: '2014-05-15', opts: { timeout: 30_000 } });
