@@ -320,8 +320,7 @@ export class PostgresStore implements Store {
   private changedSinceAnalyze = 0;
   private analyzeDue = ANALYZE_MIN_CHANGES;
   private analyzing: Promise<void> | undefined;
-  /** ANALYZEs this store ran (tests) */
-  analyzed = 0;
+  private analyzes = 0;
   private readonly maxAttempts: number;
   private readonly onError: (e: Error) => void;
   private readonly sql;
@@ -641,6 +640,10 @@ export class PostgresStore implements Store {
     return this.trips;
   }
   private trips = 0;
+  /** ANALYZEs this store ran (noteChanged), since open. */
+  get analyzed(): number {
+    return this.analyzes;
+  }
   /** Write attempts rolled back by a serialization failure or deadlock and run again, since open. */
   get retries(): number {
     return this.retried;
@@ -862,7 +865,7 @@ export class PostgresStore implements Store {
       const r = await this.pool.query<{ n: number }>('SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass', [this.sql.resources]);
       // (each costs tens of ms once the table outgrows ANALYZE's sample: not too often)
       this.analyzeDue = Math.max(ANALYZE_MIN_CHANGES, 2000, Math.round((r.rows[0]?.n ?? 0) / 4));
-      this.analyzed++;
+      this.analyzes++;
     } catch (e) {
       if (!this.closing) this.onError(e as Error);
     }

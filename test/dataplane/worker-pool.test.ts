@@ -8,6 +8,7 @@ import { WorkerPool } from '../../src/dataplane/worker/pool.js';
 import type { Snapshot } from '../../src/dataplane/snapshot.js';
 import type { ObservedEvent } from '../../src/dataplane/reconciler.js';
 import { ask, freePort, snapshot, TcpBackend, tcpListener, udpAsk, UdpBackend, udpListener, waitFor } from './helpers.js';
+import { isAlive } from '../helpers/serve-process.js';
 
 const HOST = '127.0.0.1';
 const backend = new TcpBackend('127.0.0.2', 'a');
@@ -25,14 +26,6 @@ after(async () => {
   await echo.stop();
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('every worker acknowledges each version; a hung worker is killed and replaced, its UDP listener moves to the other; close() stops them all', async () => {
   await backend.start();
@@ -59,7 +52,7 @@ test('every worker acknowledges each version; a hung worker is killed and replac
     const w = pool.workers()[0]!;
     return w.State === 'running' && w.Pid !== victim!.Pid && w.Restarts === 1;
   }, 15_000, 'the hung worker replaced');
-  assert.equal(alive(victim!.Pid!), false);
+  assert.equal(isAlive(victim!.Pid!), false);
   assert.ok(logged.some((m) => m.includes(`data-plane worker 0 (pid ${victim!.Pid}) has not answered`)));
   assert.ok(logged.some((m) => m.includes(`data-plane worker 0 (pid ${victim!.Pid}) died (SIGKILL); restarting in`)));
   assert.equal(pool.workers()[1]!.Pid, other!.Pid);
@@ -84,7 +77,7 @@ test('every worker acknowledges each version; a hung worker is killed and replac
   const pids = pool.workers().map((w) => w.Pid!);
   await pool.close();
   assert.deepEqual(pool.workers().map((w) => w.State), ['exited', 'exited']);
-  assert.ok(pids.every((p) => !alive(p)));
+  assert.ok(pids.every((p) => !isAlive(p)));
   assert.equal((await ask(HOST, port)).error, 'ECONNREFUSED');
 });
 

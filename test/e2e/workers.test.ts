@@ -18,6 +18,7 @@ import { createCA, issueLeaf } from '../../src/util/pki.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { putLogStores } from '../helpers/fixtures-rules.js';
 import { opOk } from '../helpers/operator.js';
+import { isAlive } from '../helpers/serve-process.js';
 import { freePort, healthOf, HttpBackend, IPS, listenerStatus, REGION, registerInstances, runningHttpLb, TcpBackend, udpAsk, UdpBackend, waitFor } from './helpers.js';
 
 interface WorkerRow {
@@ -352,15 +353,7 @@ describe('data-plane workers', () => {
       const pids = dp.Workers.map((w) => w.Pid!);
       assert.equal(pids.length, 2);
       child.kill('SIGKILL');
-      const alive = (pid: number) => {
-        try {
-          process.kill(pid, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      };
-      await waitFor(() => !pids.some(alive), 10_000, 'the workers exited');
+      await waitFor(() => !pids.some(isAlive), 10_000, 'the workers exited');
     } finally {
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
