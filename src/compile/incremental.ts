@@ -22,10 +22,10 @@
 // Unchanged load balancers keep their snapshot objects, which lets the data plane skip them.
 import { openKey, type CACertificateDoc, type ServerCertificateDoc } from '../products/slb/services/certificates.js';
 import type { AclDoc } from '../products/slb/services/acls.js';
-import { KINDS, type InstanceDoc, type ListenerDoc, type LoadBalancerDoc, type MasterSlaveServerGroupDoc, type VServerGroupDoc } from '../products/slb/services/model.js';
+import { KINDS, listenerId, type InstanceDoc, type ListenerDoc, type LoadBalancerDoc, type MasterSlaveServerGroupDoc, type VServerGroupDoc } from '../products/slb/services/model.js';
 import type { DomainExtensionDoc, RuleDoc } from '../products/slb/services/rules.js';
 import type { TLSCipherPolicyDoc } from '../products/slb/services/tls-cipher-policies.js';
-import { GLOBAL, type ChangedResource, type Store, type Tx } from '../state/store.js';
+import { GLOBAL, type ChangedResource, type Query, type Store, type Tx } from '../state/store.js';
 import { ACCOUNT } from '../world/accounts.js';
 import {
   freezeSnapshot,
@@ -577,9 +577,15 @@ export function compileSharedDoc(store: Store, tag: SharedTag, doc: unknown): Sh
  * drain), so the data plane's size and work follow the serving load balancers, not all of them.
  */
 const serving = (listeners: readonly ListenerDoc[]): boolean => listeners.some((l) => l.Status !== 'stopped' || l.Pending !== undefined);
+/** every listener status but 'stopped' (ListenerDoc.Status) */
+const ACTIVE_STATUSES = ['running', 'starting', 'stopping', 'configuring'] as const;
+/** ids per statement when the documents of the serving load balancers are read by id */
+const ID_CHUNK = 2000;
 
 /** Every document of one account the compiler reads, each once (listAccount per kind). */
-export async function readAccount(tx: Tx, store: Store, account: string): Promise<AccountData> {
+export type ServingReads = 'auto' | 'index' | 'scan';
+
+export async function readAccount(tx: Tx, store: Store, account: string, how: ServingReads = 'auto'): Promise<AccountData> {
   const shared: SharedDoc[] = [];
   const sharedOf = async (kind: string, tag: SharedTag) => {
     for (const { region, doc } of await tx.listAccount<Record<string, unknown>>(kind, account)) {
@@ -591,9 +597,9 @@ export async function readAccount(tx: Tx, store: Store, account: string): Promis
   await sharedOf(KINDS.serverCertificate, 'cert');
   await sharedOf(KINDS.caCertificate, 'ca');
   await sharedOf(KINDS.tlsCipherPolicy, 'tls');
-  const byLb = async <T extends { LoadBalancerId: string }>(kind: string) => {
+  const group = <T extends { LoadBalancerId: string }>(rows: { region: string; doc: T }[]) => {
     const m = new Map<string, T[]>();
-    for (const { region, doc } of await tx.listAccount<T>(kind, account)) {
+    for (const { region, doc } of rows) {
       const k = `${region}\u0000${doc.LoadBalancerId}`;
       const list = m.get(k);
       if (list) list.push(doc);
@@ -601,27 +607,59 @@ export async function readAccount(tx: Tx, store: Store, account: string): Promis
     }
     return m;
   };
-  const listeners = await byLb<ListenerDoc>(KINDS.listener);
-  const live = [...listeners].filter(([, ls]) => serving(ls)).map(([k]) => k);
-  if (!live.length) return { account, lbs: [], shared };
-  // the serving load balancers by id when they are few (a large account mostly stopped), else in one pass
-  let lbs: { region: string; doc: LoadBalancerDoc }[];
-  if (live.length * 4 < (await tx.count(KINDS.loadBalancer, { account }))) {
-    lbs = [];
-    for (const k of live) {
-      const [region, id] = k.split('\u0000') as [string, string];
-      const doc = await tx.get<LoadBalancerDoc>(KINDS.loadBalancer, { account, region }, id);
-      if (doc) lbs.push({ region, doc });
+  const total = how === 'auto' ? await tx.count(KINDS.loadBalancer, { account }) : 0;
+  // The serving listeners through the Status / PendingTarget index when they are few (a large
+  // account mostly stopped: 5 000 of 50 000), so a start reads what it serves, not every listener;
+  // every listener of the account in one pass otherwise, or when a status outside the model is
+  // stored (the index lookup would miss it). Counts by one value are a row of resource_counts each.
+  let servingRows: Map<string, ListenerDoc[]> | undefined;
+  const byStatus = async (status: string) => tx.count(KINDS.listener, { account }, { where: { Status: status } });
+  let active = 0;
+  if (how !== 'scan') for (const st of ACTIVE_STATUSES) active += await byStatus(st);
+  if (how !== 'scan' && (how === 'index' || active * 4 < total) && active + (await byStatus('stopped')) === (await tx.count(KINDS.listener, { account }))) {
+    const seen = new Set<string>();
+    const rows: { region: string; doc: ListenerDoc }[] = [];
+    for (const r of [
+      ...(await tx.query<ListenerDoc>(KINDS.listener, { account }, { where: { Status: [...ACTIVE_STATUSES] } })),
+      ...(await tx.query<ListenerDoc>(KINDS.listener, { account }, { where: { PendingTarget: ['running', 'stopped'] } })),
+    ]) {
+      const k = `${r.region}\u0000${listenerId(r.doc.LoadBalancerId, r.doc.ListenerProtocol, r.doc.ListenerPort)}`;
+      if (!seen.has(k)) rows.push(r);
+      seen.add(k);
     }
-  } else {
-    const keep = new Set(live);
+    servingRows = group(rows);
+  }
+  const live = servingRows ? [...servingRows.keys()] : undefined;
+  if (live && !live.length) return { account, lbs: [], shared };
+  // a few serving load balancers: their documents by id and by LoadBalancerId, a statement per
+  // kind and region (and per ID_CHUNK ids); else every document of each kind in one pass
+  const byRegion = new Map<string, string[]>();
+  for (const k of live ?? []) {
+    const [region, id] = k.split('\u0000') as [string, string];
+    const ids = byRegion.get(region);
+    if (ids) ids.push(id);
+    else byRegion.set(region, [id]);
+  }
+  const ofLive = async <T>(kind: string, q: (ids: string[]) => Query): Promise<{ region: string; doc: T }[]> => {
+    const out: { region: string; doc: T }[] = [];
+    for (const [region, ids] of byRegion) for (let i = 0; i < ids.length; i += ID_CHUNK) out.push(...(await tx.query<T>(kind, { account, region }, q(ids.slice(i, i + ID_CHUNK)))));
+    return out;
+  };
+  const byLb = async <T extends { LoadBalancerId: string }>(kind: string) => group(live ? await ofLive<T>(kind, (ids) => ({ where: { LoadBalancerId: ids } })) : await tx.listAccount<T>(kind, account));
+  const listeners = live ? await byLb<ListenerDoc>(KINDS.listener) : group(await tx.listAccount<ListenerDoc>(KINDS.listener, account));
+  const keys = live ?? [...listeners].filter(([, ls]) => serving(ls)).map(([k]) => k);
+  if (!keys.length) return { account, lbs: [], shared };
+  let lbs: { region: string; doc: LoadBalancerDoc }[];
+  if (live) lbs = await ofLive<LoadBalancerDoc>(KINDS.loadBalancer, (ids) => ({ ids }));
+  else {
+    const keep = new Set(keys);
     lbs = (await tx.listAccount<LoadBalancerDoc>(KINDS.loadBalancer, account)).filter(({ region, doc }) => keep.has(`${region}\u0000${doc.LoadBalancerId}`));
   }
   const vGroups = await byLb<VServerGroupDoc>(KINDS.vServerGroup);
   const msGroups = await byLb<MasterSlaveServerGroupDoc>(KINDS.masterSlaveServerGroup);
   const rules = await byLb<RuleDoc>(KINDS.rule);
   const domainExtensions = await byLb<DomainExtensionDoc>(KINDS.domainExtension);
-  const accessLogs = await byLb<AccessLogDoc>(KINDS.accessLogsDownload);
+  const accessLogs = live ? group(await ofLive<AccessLogDoc>(KINDS.accessLogsDownload, (ids) => ({ ids }))) : await byLb<AccessLogDoc>(KINDS.accessLogsDownload);
   const instances = new Map<string, InstanceDoc>();
   for (const { region, doc } of await tx.listAccount<InstanceDoc>(KINDS.instance, account)) instances.set(`${region}\u0000${doc.InstanceId}`, doc);
   return {
@@ -659,6 +697,10 @@ export interface SnapshotCompilerOptions {
   /** read a whole account instead of load balancer by load balancer above this many affected ones
    *  (and above a tenth of the account's load balancers) */
   wholeAccountAbove?: number;
+  /** how a full read finds the serving load balancers: 'auto' (default) through the listener status
+   *  index when under a quarter of the account's load balancers serve, else one pass over every
+   *  listener; 'index' / 'scan' force one way (tests compare them) */
+  servingReads?: ServingReads;
 }
 
 /**
@@ -670,12 +712,14 @@ export class SnapshotCompiler {
   private readonly core = new CompilerCore();
   private needFull = true;
   private readonly wholeAccountAbove: number;
+  private readonly servingReads: ServingReads;
 
   constructor(
     private readonly store: Store,
     opts: SnapshotCompilerOptions = {},
   ) {
     this.wholeAccountAbove = opts.wholeAccountAbove ?? 64;
+    this.servingReads = opts.servingReads ?? 'auto';
   }
 
   /** `changes` undefined: a full compile. */
@@ -686,7 +730,7 @@ export class SnapshotCompiler {
       if (plan === 'full') {
         const accounts = await this.store.read(async (tx) => {
           const out: AccountData[] = [];
-          for (const a of await tx.list<{ AccountId: string }>(ACCOUNT, GLOBAL)) out.push(await readAccount(tx, this.store, a.AccountId));
+          for (const a of await tx.list<{ AccountId: string }>(ACCOUNT, GLOBAL)) out.push(await readAccount(tx, this.store, a.AccountId, this.servingReads));
           return out;
         });
         this.core.reset(accounts);
@@ -814,7 +858,7 @@ export class SnapshotCompiler {
     // which copy of a duplicated id wins depends on every account: re-decide it over everything
     if (core.hasDuplicates() && (loading.size || plan.removeAccounts.length)) return 'full';
     for (const a of loading) {
-      const data = await readAccount(tx, this.store, a);
+      const data = await readAccount(tx, this.store, a, this.servingReads);
       // an id another account has too: which one wins depends on the order of all accounts
       for (const d of data.lbs) {
         const other = core.scopeOf(d.lb.LoadBalancerId);

@@ -34,6 +34,9 @@ export const INDEXES: IndexSpec = {
     ServerCertificateId: 'ServerCertificateId',
     CACertificateId: 'CACertificateId',
     TLSCipherPolicy: 'TLSCipherPolicy',
+    // the data plane's start reads the serving listeners (src/compile/incremental.ts readAccount)
+    Status: 'Status',
+    PendingTarget: 'Pending.target',
   },
   vServerGroup: { LoadBalancerId: 'LoadBalancerId', ServerId: 'BackendServers[].ServerId' },
   masterSlaveServerGroup: { LoadBalancerId: 'LoadBalancerId', ServerId: 'MasterSlaveBackendServers[].ServerId' },
