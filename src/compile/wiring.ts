@@ -42,12 +42,10 @@ export async function startDataPlane(store: Store, log?: ControlLoopLog, opts: S
   const closeGraceMs = opts.closeGraceMs ?? 5000;
   let workers: WorkerPool | undefined;
   let plane: DataPlane | WorkerPool;
-  let booting: Promise<void> | undefined;
   if (opts.workers !== undefined) {
+    // not started here: the first apply() forks the workers with the listening sockets of the
+    // first snapshot (src/dataplane/worker/held.ts) and validates it while they boot
     plane = workers = new WorkerPool({ workers: opts.workers, log: log as WorkerPoolLog | undefined, observer, clock: opts.clock, closeGraceMs, accessLogs: opts.accessLogs });
-    // not awaited: the workers boot (about a second each) while the loop compiles the store and
-    // the pool validates the first snapshot; its apply() waits for them before it sends
-    booting = workers.start();
   } else plane = new DataPlane({ handlers: [...l7Handlers], closeGraceMs, clock: opts.clock, accessLogs: opts.accessLogs, observer });
   const { clock: _clock, accessLogs: _accessLogs, workers: _workers, ...loopOpts } = opts;
   const loop = (sink.loop = new ControlLoop(store, plane, { ...loopOpts, log }));
@@ -55,7 +53,8 @@ export async function startDataPlane(store: Store, log?: ControlLoopLog, opts: S
   installHooks(observeOnce);
   try {
     await loop.start();
-    await booting;
+    // the workers are forked by now, unless the first compile failed (retried later): fork them bare
+    await workers?.start();
   } catch (e) {
     await loop.close(); // closes the pool too
     uninstallHooksIfIdle();

@@ -21,7 +21,7 @@ export function registerDataPlaneApi(app: FastifyInstance, o: { token: string; a
       // full vs incremental compiles and the load balancers they recompiled
       Compiles: dp.loop.compiles,
       // the worker processes (absent: the data plane runs in the API's process)
-      ...(dp.workers ? { Workers: dp.workers.workers(), WorkerRestarts: dp.workers.restartsTotal } : {}),
+      ...(dp.workers ? { Workers: dp.workers.workers(), WorkerRestarts: dp.workers.restartsTotal, HeldSockets: dp.workers.heldSockets } : {}),
     };
   });
 }

@@ -1,7 +1,7 @@
 // The plug-in point for protocols. The reconciler owns lifecycles (bind, update, drain, close);
 // a ProtocolHandler only knows how to run one listener of its protocol. tcp and udp are built in;
 // http/https register theirs with `DataPlane.register()` (or the `handlers` option).
-import { createServer, type Server } from 'node:net';
+import { createServer, Socket, type Server } from 'node:net';
 import type { AccessLogSink } from './access-log.js';
 import type { AclMatcher } from './acl.js';
 import type { DataPlaneClock } from './clock.js';
@@ -32,14 +32,50 @@ export interface ListenerContext<L extends ListenerSnapshot = ListenerSnapshot> 
   readonly accessLog?: AccessLogSink;
 }
 
+/**
+ * The sockets a data-plane worker was forked with (src/dataplane/worker/held.ts): `fds` by
+ * `${address}|${port}` until used, `held` every key the control process held at the fork, `ask`
+ * gets a held socket again over IPC (undefined: no longer held).
+ */
+interface HeldSocketSource {
+  fds: Map<string, number>;
+  held: Set<string>;
+  ask: (key: string) => Promise<object | undefined>;
+}
+let heldSockets: HeldSocketSource | undefined;
+
+/** In a data-plane worker: binds of these addresses and ports listen on the inherited sockets. */
+export function useHeldSockets(fds: readonly [string, number][], ask: HeldSocketSource['ask']): void {
+  heldSockets = { fds: new Map(fds), held: new Set(fds.map(([k]) => k)), ask };
+}
+
+/** The held socket for this address and port (inherited, else asked for), or undefined: bind it. */
+async function heldSocket(host: string, port: number): Promise<object | undefined> {
+  const src = heldSockets;
+  const key = `${host}|${port}`;
+  if (!src?.held.has(key)) return undefined;
+  const fd = src.fds.get(key);
+  if (fd !== undefined) {
+    src.fds.delete(key);
+    return new Socket({ fd, readable: false, writable: false });
+  }
+  const h = await src.ask(key);
+  if (!h) src.held.delete(key);
+  return h;
+}
+
 /** Binds `server` to one address and the listener's port; a bind failure (EADDRINUSE…) rejects. */
-function bindOne(server: Server, host: string, port: number): Promise<void> {
+async function bindOne(server: Server, host: string, port: number): Promise<void> {
+  const held = await heldSocket(host, port);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host, port, backlog: 4096 }, () => {
+    const done = () => {
       server.off('error', reject);
       resolve();
-    });
+    };
+    // a handle is listened on here, not through node:cluster (it is this process's own descriptor)
+    if (held) server.listen(held, 4096, done);
+    else server.listen({ host, port, backlog: 4096 }, done);
   });
 }
 

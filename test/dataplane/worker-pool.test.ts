@@ -112,3 +112,71 @@ test('apply() before start() resolves: sent once the workers are ready; binds go
     await own.stop();
   }
 });
+
+test('the first snapshot, applied before start(): its TCP sockets are bound here and inherited by the workers, asked for again on a new bind, kept for a replacement, closed once unused', async () => {
+  const p = new WorkerPool({ workers: 2, closeGraceMs: 200, log: { info() {}, warn() {}, error() {} } });
+  const own = await new TcpBackend('127.0.0.2', 'h').start();
+  const squatter = net.createServer();
+  try {
+    const ports = new Set<number>();
+    while (ports.size < 4) ports.add(await freePort(HOST));
+    const [taken, p1, p2, p3] = [...ports] as [number, number, number, number];
+    await new Promise<void>((r) => squatter.listen(taken, HOST, () => r()));
+    const lbOf = (s: Snapshot, extra?: string[]) => ({ ...s, loadBalancers: s.loadBalancers.map((lb) => ({ ...lb, ...(extra ? { extraAddresses: extra } : {}) })) });
+    const snap = (list: number[], extra?: string[]) => lbOf(snapshot({ address: HOST, listeners: list.map((x) => tcpListener(x)), servers: [own.member()] }), extra);
+    const served = async (port: number, host = HOST) => {
+      for (let i = 0; i < 4; i++) assert.equal((await ask(host, port)).name, 'h', `${host}:${port} served`);
+    };
+
+    // no start(): the first apply binds the sockets of p1..p3 here (the taken port fails here and
+    // then in the workers, reported as before) and forks the workers with them
+    let r = await p.apply(snap([taken, p1, p2, p3]));
+    assert.deepEqual(r.bound.sort(), [p1, p2, p3].map((x) => `lb-test_tcp_${x}`).sort());
+    assert.deepEqual(r.failed, [{ listenerId: `lb-test_tcp_${taken}`, error: 'EADDRINUSE' }]);
+    assert.equal(p.heldSockets, 3);
+    assert.deepEqual(p.workers().map((w) => w.State), ['running', 'running']);
+    for (const x of [p1, p2, p3]) await served(x);
+
+    // an EIP on the load balancer binds its listeners anew: the workers ask for the held sockets
+    r = await p.apply(snap([p1, p2, p3], ['127.0.0.9']));
+    assert.deepEqual(r.failed, []);
+    assert.equal(p.heldSockets, 3);
+    for (const x of [p1, p2, p3]) {
+      await served(x);
+      await served(x, '127.0.0.9');
+    }
+
+    // p3 stops: its socket is closed here and in the workers; started again, it is bound through
+    // node:cluster (held no more)
+    r = await p.apply(snap([p1, p2], ['127.0.0.9']));
+    assert.equal(p.heldSockets, 2);
+    assert.equal((await ask(HOST, p3)).error, 'ECONNREFUSED');
+    r = await p.apply(snap([p1, p2, p3], ['127.0.0.9']));
+    assert.deepEqual(r.bound, [`lb-test_tcp_${p3}`]);
+    assert.equal(p.heldSockets, 2);
+    await served(p3);
+
+    // each worker listens on the inherited sockets: with worker 0 killed, worker 1 serves them; its
+    // replacement is forked with the sockets still held and serves them once worker 1 is killed too
+    const [w0, w1] = p.workers().map((w) => w.Pid!) as [number, number];
+    process.kill(w0, 'SIGKILL');
+    await waitFor(() => !isAlive(w0), 10_000, 'worker 0 gone');
+    for (const x of [p1, p2, p3]) await served(x);
+    await waitFor(() => {
+      const w = p.workers()[0]!;
+      return w.State === 'running' && w.Pid !== w0 && w.SnapshotVersion === p.version;
+    }, 15_000, 'worker 0 replaced');
+    process.kill(w1, 'SIGKILL');
+    await waitFor(() => !isAlive(w1), 10_000, 'worker 1 gone');
+    for (const x of [p1, p2, p3]) await served(x);
+    await served(p1, '127.0.0.9');
+
+    await p.close();
+    assert.equal(p.heldSockets, 0);
+    for (const x of [p1, p2, p3]) assert.equal((await ask(HOST, x)).error, 'ECONNREFUSED');
+  } finally {
+    squatter.close();
+    await p.close();
+    await own.stop();
+  }
+});

@@ -17,8 +17,11 @@ import type { LoadBalancerSnapshot, Snapshot } from '../snapshot.js';
 export type HealthEntry = [string, string, HealthState];
 
 export type ToWorker =
-  /** first message: the health and fault rules the control process holds now */
-  | { t: 'init'; health: HealthEntry[]; faults: DataPlaneFaultRule[] }
+  /** first message: the health and fault rules the control process holds now, and the listening
+   *  sockets the worker was forked with ([address|port, descriptor]: src/dataplane/worker/held.ts) */
+  | { t: 'init'; health: HealthEntry[]; faults: DataPlaneFaultRule[]; sockets?: [string, number][] }
+  /** the answer to a `socket` request: the held socket comes with it as its handle (ok), or it is no longer held */
+  | { t: 'socket'; id: number; ok: boolean }
   | { t: 'snapshot'; snapshot: Snapshot }
   | { t: 'delta'; delta: SnapshotDelta }
   | { t: 'health'; changes: HealthEntry[] }
@@ -34,6 +37,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { t: 'ready' }
+  /** the held socket of this address|port again (a listener bound anew on it) */
+  | { t: 'socket'; id: number; key: string }
   | { t: 'applied'; version: number; bound: string[]; failed: { listenerId: string; error: string }[]; error?: string }
   /** binds, failures and closes in the order they happened (those of one event-loop turn together:
    *  5 000 binds are not 5 000 messages), always before the `applied` that follows them */

@@ -6,6 +6,7 @@
 import cluster from 'node:cluster';
 import { DataPlane, type ListenerStateRow } from '../reconciler.js';
 import { l7Handlers } from '../http/index.js';
+import { useHeldSockets } from '../handler.js';
 import { HealthFeed } from '../health/feed.js';
 import { SnapshotAssembler, type FromWorker, type ToWorker } from './ipc.js';
 import type { Snapshot } from '../snapshot.js';
@@ -103,13 +104,30 @@ function apply(s: Snapshot) {
   );
 }
 
+/** held sockets asked for and not answered yet (a listener bound anew: src/dataplane/handler.ts) */
+const asked = new Map<number, (handle: object | undefined) => void>();
+let askIds = 0;
+const askSocket = (key: string) =>
+  new Promise<object | undefined>((resolve) => {
+    const id = ++askIds;
+    asked.set(id, resolve);
+    send({ t: 'socket', id, key });
+  });
+
 let closing = false;
-process.on('message', (m: ToWorker) => {
+process.on('message', (m: ToWorker, handle?: object) => {
   switch (m.t) {
     case 'init':
       for (const [p, k, st] of m.health) feed.set(p, k, st);
       plane.faults.set(m.faults);
+      if (m.sockets?.length) useHeldSockets(m.sockets, askSocket);
       return;
+    case 'socket': {
+      const done = asked.get(m.id);
+      asked.delete(m.id);
+      done?.(m.ok ? handle : undefined);
+      return;
+    }
     case 'snapshot':
       return apply(assembler.full(m.snapshot));
     case 'delta': {

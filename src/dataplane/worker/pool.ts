@@ -8,6 +8,7 @@
 // - Publishes health to the workers; gathers what they observe: binds (a listener is bound while
 //   some worker has it bound), counters (summed; a dead worker's totals are kept) and fault firings.
 import cluster, { type Worker } from 'node:cluster';
+import type net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DataPlane, guardedObserver, type DataPlaneObserver, type DataPlaneView, type ListenerObservedState, type ListenerStateRow, type ObservedEvent, type ServerHealthRow } from '../reconciler.js';
 import { l7Handlers } from '../http/index.js';
@@ -22,6 +23,7 @@ import type { DataPlaneFaultRule } from '../faults.js';
 import type { HealthCheckSnapshot, Snapshot } from '../snapshot.js';
 import type { Prober } from '../health/types.js';
 import { addCounters, snapshotDelta, type FromWorker, type HealthEntry, type ToWorker } from './ipc.js';
+import { HeldSockets } from './held.js';
 import type { WorkerSettings } from './main.js';
 
 export interface WorkerPoolLog {
@@ -84,6 +86,8 @@ interface Slot {
   delay: number;
   /** when the worker last sent anything (performance.now()) */
   lastHeard: number;
+  /** the held sockets it was forked with: [address|port, its descriptor there] */
+  sockets: [string, number][];
 }
 
 const ENTRY = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -103,11 +107,20 @@ function setupPrimary() {
   cluster.setupPrimary({ exec: ENTRY, execArgv: ['--import', TSX], silent: false });
 }
 
+/** Forks a cluster worker with these descriptors as its 4, 5, … (after stdin, stdout, stderr and the IPC channel). */
+function forkWith(env: Record<string, string>, fds: number[]): Worker {
+  setupPrimary();
+  cluster.setupPrimary({ stdio: ['inherit', 'inherit', 'inherit', 'ipc', ...fds] });
+  return cluster.fork(env);
+}
+
 const silentLog: WorkerPoolLog = { info() {}, warn() {}, error() {} };
 
 export class WorkerPool implements DataPlaneView {
   /** the headless plane: validation, pools and health checks, no socket */
   private readonly health: DataPlane;
+  /** listening sockets bound here for the workers (held.ts): the first snapshot's, while they are used */
+  private readonly held = new HeldSockets();
   /** the health this process published, for workers that start later */
   private readonly published = new HealthFeed();
   private pendingHealth: HealthEntry[] = [];
@@ -158,7 +171,12 @@ export class WorkerPool implements DataPlaneView {
       else this.checkHung(hangMs);
     }, every);
     this.watchdog.unref();
-    for (let id = 0; id < opts.workers; id++) this.slots.push({ id, state: 'exited', version: 0, restarts: 0, listeners: new Map(), counters: new Map(), fired: new Map(), waiters: [], delay: opts.restartDelayMs ?? 100, lastHeard: 0 });
+    for (let id = 0; id < opts.workers; id++) this.slots.push({ id, state: 'exited', version: 0, restarts: 0, listeners: new Map(), counters: new Map(), fired: new Map(), waiters: [], delay: opts.restartDelayMs ?? 100, lastHeard: 0, sockets: [] });
+  }
+
+  /** sockets bound here for the workers (GET /_openslb/dataplane) */
+  get heldSockets(): number {
+    return this.held.size;
   }
 
   /**
@@ -261,6 +279,12 @@ export class WorkerPool implements DataPlaneView {
 
   async apply(s: Snapshot): Promise<{ version: number; bound: string[]; failed: { listenerId: string; error: string }[] }> {
     if (this.closed) throw new Error('data plane is closed');
+    if (!this.starting) {
+      // the first snapshot before any worker: its TCP listeners' sockets are bound here and the
+      // workers forked with them, so no socket crosses the IPC channel; they boot meanwhile
+      this.held.hold(s);
+      void this.start();
+    }
     // validation (SnapshotRejectedError), pools and health checks; nothing bound here
     const local = await this.health.apply(s);
     if (local.version !== s.version) return local;
@@ -268,6 +292,8 @@ export class WorkerPool implements DataPlaneView {
     if (this.starting) await this.starting;
     if (this.closed) throw new Error('data plane is closed');
     this.flushHealth();
+    // sockets no listener uses any more close here; the workers close theirs as they apply `s`
+    this.held.retain(s);
     const msg: ToWorker = this.current ? { t: 'delta', delta: snapshotDelta(this.current, s) } : { t: 'snapshot', snapshot: s };
     this.current = s;
     const acks = await Promise.all(this.slots.filter((x) => x.state === 'running').map((x) => this.sendAndWait(x, msg, s.version)));
@@ -303,6 +329,7 @@ export class WorkerPool implements DataPlaneView {
           clearTimeout(timer);
         }),
       );
+      this.held.close();
       await this.health.close();
     })();
     return this.closing;
@@ -320,7 +347,10 @@ export class WorkerPool implements DataPlaneView {
       bindConcurrency: this.opts.bindConcurrency,
     };
     // every worker gets this process's cookie and TLS-ticket secrets (from the environment, else random)
-    const w = cluster.fork({ OPENSLB_WORKER: JSON.stringify(settings), OPENSLB_STICKY_SECRET: STICKY_SECRET, OPENSLB_TLS_TICKET_SECRET: TICKET_SECRET });
+    // the held sockets become its descriptors 4, 5, … (told in `init`)
+    const held = this.held.entries();
+    const w = forkWith({ OPENSLB_WORKER: JSON.stringify(settings), OPENSLB_STICKY_SECRET: STICKY_SECRET, OPENSLB_TLS_TICKET_SECRET: TICKET_SECRET }, held.map(([, h]) => h.fd));
+    s.sockets = held.map(([key], i) => [key, 4 + i]);
     s.worker = w;
     s.state = 'starting';
     s.version = 0;
@@ -348,7 +378,7 @@ export class WorkerPool implements DataPlaneView {
           this.send(s, { t: 'close' });
           return ready();
         }
-        this.send(s, { t: 'init', health: this.published.entries(), faults: this.faultRules });
+        this.send(s, { t: 'init', health: this.published.entries(), faults: this.faultRules, ...(s.sockets.length ? { sockets: s.sockets } : {}) });
         s.state = 'running';
         const cur = this.current;
         if (cur) {
@@ -377,6 +407,17 @@ export class WorkerPool implements DataPlaneView {
         return;
       case 'log':
         return this.log[m.level](m.obj ?? { worker: s.id }, m.msg);
+      case 'socket': {
+        // a held socket again (its listener is bound anew): passed as a handle, still held here
+        const h = this.held.get(m.key);
+        try {
+          if (h) w.send({ t: 'socket', id: m.id, ok: true } satisfies ToWorker, h as unknown as net.Server);
+          else w.send({ t: 'socket', id: m.id, ok: false } satisfies ToWorker);
+        } catch {
+          /* it is dying: 'exit' follows */
+        }
+        return;
+      }
     }
   }
 
