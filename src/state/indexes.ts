@@ -57,7 +57,38 @@ export const INDEXES: IndexSpec = {
 /** A tag's key and value as one index value (the `Tag` field of kind 'tags'). */
 export const tagPair = (key: string, value: string) => JSON.stringify([key, value]);
 
+/** The version of a whole index table: what stores recorded before they kept one per kind. */
 export const indexVersion = (spec: IndexSpec) => createHash('sha1').update(JSON.stringify(spec)).update('v2').digest('hex').slice(0, 16);
+
+/** Each kind's index version: a store records them (store_meta 'index_versions') and, when the
+ *  table changes, rebuilds the index of the kinds whose entry changed only. */
+export function kindIndexVersions(spec: IndexSpec): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [kind, fields] of Object.entries(spec)) out[kind] = createHash('sha1').update(kind).update('\u0000').update(JSON.stringify(fields)).update('v2').digest('hex').slice(0, 16);
+  return out;
+}
+
+/**
+ * Whole-table versions data dirs recorded before per-kind versions, with the kinds whose entry
+ * has changed since in the default table: such a data dir rebuilds those kinds only. (8301…: the
+ * table before listener Status / PendingTarget, which a start reads the serving listeners by.)
+ */
+const LEGACY_DEFAULT: Readonly<Record<string, readonly string[]>> = { '8301c538fe5c66b2': ['listener'] };
+
+/**
+ * The kinds whose index a store must rebuild for `spec`, from what it recorded: per-kind versions,
+ * else the whole-table version of older data dirs; 'all' when nothing tells (every row goes).
+ * Kinds recorded but gone from `spec` are in the list too: their rows go, none come back.
+ */
+export function staleKinds(spec: IndexSpec, recorded: { versions?: Record<string, string>; legacy?: string }): string[] | 'all' {
+  const want = kindIndexVersions(spec);
+  const had = recorded.versions;
+  if (had) return [...new Set([...Object.keys(want), ...Object.keys(had)])].filter((k) => want[k] !== had[k]).sort();
+  if (recorded.legacy === undefined) return 'all';
+  if (recorded.legacy === indexVersion(spec)) return [];
+  const known = spec === INDEXES ? LEGACY_DEFAULT[recorded.legacy] : undefined;
+  return known ? [...known] : 'all';
+}
 
 export const indexText = (v: IndexValue) => (typeof v === 'string' ? v : String(v));
 

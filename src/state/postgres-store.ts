@@ -16,7 +16,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { noteChange, type Change, type ChangedResource, type DocRef, type DocSelector, type IndexValue, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx } from './store.js';
-import { countedField, INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
+import { countedField, INDEXES, indexRows, kindIndexVersions, staleKinds, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
 import { selectorSql } from './bulk-sql.js';
 
@@ -941,15 +941,17 @@ async function migrate(pool: pg.Pool, schema: string, create: boolean, indexes: 
   }
 }
 
-/** Rebuilds the lookup index when it was built for another index table (or never); under the migration lock. */
+/** Rebuilds the lookup index of the kinds whose entry in the index table changed (all of it when unknown); under the migration lock. */
 async function reindexIfStale(client: pg.PoolClient, t: string, indexes: IndexSpec): Promise<void> {
-  const want = indexVersion(indexes);
-  const have = (await client.query<{ value: string }>(`SELECT value FROM ${t}store_meta WHERE key = 'index_version'`)).rows[0]?.value;
-  if (have === want) return;
+  const meta = async (key: string) => (await client.query<{ value: string }>(`SELECT value FROM ${t}store_meta WHERE key = $1`, [key])).rows[0]?.value;
+  const versions = await meta('index_versions');
+  const stale = staleKinds(indexes, { versions: versions ? (JSON.parse(versions) as Record<string, string>) : undefined, legacy: await meta('index_version') });
+  if (stale !== 'all' && !stale.length && versions) return;
   await client.query('BEGIN');
   try {
-    await client.query(`DELETE FROM ${t}resource_index`);
-    const kinds = Object.keys(indexes);
+    const kinds = stale === 'all' ? Object.keys(indexes) : stale.filter((k) => k in indexes);
+    if (stale === 'all') await client.query(`DELETE FROM ${t}resource_index`);
+    else await client.query(`DELETE FROM ${t}resource_index WHERE kind = ANY($1::text[])`, [stale]);
     const docs = await client.query<{ kind: string; account: string; region: string; id: string; seq: string; doc: unknown }>(
       `SELECT kind, account, region, id, seq, doc FROM ${t}resources WHERE kind = ANY($1::text[])`,
       [kinds],
@@ -966,7 +968,8 @@ async function reindexIfStale(client: pg.PoolClient, t: string, indexes: IndexSp
         part,
       );
     }
-    await client.query(`INSERT INTO ${t}store_meta (key, value) VALUES ('index_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [want]);
+    await client.query(`INSERT INTO ${t}store_meta (key, value) VALUES ('index_versions', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [JSON.stringify(kindIndexVersions(indexes))]);
+    await client.query(`DELETE FROM ${t}store_meta WHERE key = 'index_version'`);
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { noteChange, type Change, type ChangedResource, type DocSelector, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx } from './store.js';
-import { countedField, diffRows, INDEXES, indexRows, indexVersion, type IndexSpec } from './indexes.js';
+import { countedField, diffRows, INDEXES, indexRows, kindIndexVersions, staleKinds, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
 import { selectorSql } from './bulk-sql.js';
 
@@ -186,23 +186,26 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Rebuilds the lookup index when it was built for another index table (or never). */
+  /** Rebuilds the lookup index of the kinds whose entry in the index table changed (all of it when unknown). */
   private reindexIfStale(): void {
-    const want = indexVersion(this.indexes);
-    const have = (this.db.prepare("SELECT value FROM store_meta WHERE key='index_version'").get() as { value: string } | undefined)?.value;
-    if (have === want) return;
+    const meta = (key: string) => (this.db.prepare('SELECT value FROM store_meta WHERE key=?').get(key) as { value: string } | undefined)?.value;
+    const versions = meta('index_versions');
+    const stale = staleKinds(this.indexes, { versions: versions ? (JSON.parse(versions) as Record<string, string>) : undefined, legacy: meta('index_version') });
+    if (stale !== 'all' && !stale.length && versions) return;
     this.db.transaction(() => {
-      this.db.exec('DELETE FROM resource_index');
-      const kinds = Object.keys(this.indexes);
+      const kinds = stale === 'all' ? Object.keys(this.indexes) : stale.filter((k) => k in this.indexes);
+      if (stale === 'all') this.db.exec('DELETE FROM resource_index');
+      else this.db.prepare('DELETE FROM resource_index WHERE kind IN (SELECT value FROM json_each(?))').run(JSON.stringify(stale));
       // in pages by seq: a statement cannot insert while another one on the connection iterates
       const page = this.db.prepare(`SELECT kind, account, region, id, seq, doc FROM resources WHERE kind IN (SELECT value FROM json_each(?)) AND seq > ? ORDER BY seq LIMIT 2000`);
-      for (let after = 0; ; ) {
+      for (let after = 0; kinds.length; ) {
         const rows = page.all(JSON.stringify(kinds), after) as { kind: string; account: string; region: string; id: string; seq: number; doc: string }[];
         if (!rows.length) break;
         for (const r of rows) for (const [field, value] of indexRows(this.indexes, r.kind, JSON.parse(r.doc))) this.stmts.addIndex.run(r.kind, r.account, r.region, r.id, field, value, r.seq, this.counted(r.kind, field));
         after = rows[rows.length - 1]!.seq;
       }
-      this.db.prepare("INSERT INTO store_meta (key, value) VALUES ('index_version', ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value").run(want);
+      this.db.prepare("INSERT INTO store_meta (key, value) VALUES ('index_versions', ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value").run(JSON.stringify(kindIndexVersions(this.indexes)));
+      this.db.prepare("DELETE FROM store_meta WHERE key='index_version'").run();
     })();
   }
 
