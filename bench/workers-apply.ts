@@ -2,6 +2,8 @@
 // control process (headless plane) + WORKERS workers (default 2) applying LISTENERS TCP listeners
 // (default 5 000, 50 per load balancer on 127.10.x.y), then one changed load balancer, then
 // one added. Prints the time until every worker acknowledged each version (WORKERS=0: one process). BIND_CONCURRENCY: binds each worker keeps in flight (0: all at once).
+// HELD=1: no start() first, as a server starts: the first apply binds the sockets in the control
+// process and forks the workers with them (src/dataplane/worker/held.ts; its time includes their boot).
 import { WorkerPool } from '../src/dataplane/worker/pool.js';
 import { DataPlane } from '../src/dataplane/reconciler.js';
 import type { ListenerSnapshot, LoadBalancerSnapshot, Snapshot } from '../src/dataplane/snapshot.js';
@@ -26,15 +28,18 @@ const snap = (version: number, lbs: LoadBalancerSnapshot[]): Snapshot => ({ vers
 const BIND_CONCURRENCY = process.env.BIND_CONCURRENCY ? Number(process.env.BIND_CONCURRENCY) : undefined;
 const pool = WORKERS > 0 ? new WorkerPool({ workers: WORKERS, closeGraceMs: 100, bindConcurrency: BIND_CONCURRENCY }) : new DataPlane({ closeGraceMs: 100 });
 let t = performance.now();
-if (pool instanceof WorkerPool) await pool.start();
-console.log(`${WORKERS} workers ready in ${Math.round(performance.now() - t)} ms`);
+const HELD = process.env.HELD === '1';
+if (pool instanceof WorkerPool && !HELD) {
+  await pool.start();
+  console.log(`${WORKERS} workers ready in ${Math.round(performance.now() - t)} ms`);
+}
 const lbs = Array.from({ length: Math.ceil(LISTENERS / PER_LB) }, (_, i) => lb(i));
 const step = async (what: string, s: Snapshot) => {
   t = performance.now();
   const r = await pool.apply(s);
   console.log(`${what}: ${Math.round(performance.now() - t)} ms (${r.bound.length} bound, ${r.failed.length} failed)`);
 };
-await step(`v1, ${LISTENERS} listeners bound by every worker`, snap(1, lbs));
+await step(`v1, ${LISTENERS} listeners bound by every worker${HELD && WORKERS > 0 ? ' (workers forked with the sockets, boot included)' : ''}`, snap(1, lbs));
 const changed = [...lbs];
 changed[7] = lb(7, 50);
 await step('v2, one load balancer changed', snap(2, changed));

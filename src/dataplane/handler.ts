@@ -1,6 +1,7 @@
 // The plug-in point for protocols. The reconciler owns lifecycles (bind, update, drain, close);
 // a ProtocolHandler only knows how to run one listener of its protocol. tcp and udp are built in;
 // http/https register theirs with `DataPlane.register()` (or the `handlers` option).
+import { closeSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import type { AccessLogSink } from './access-log.js';
 import type { AclMatcher } from './acl.js';
@@ -47,6 +48,23 @@ let heldSockets: HeldSocketSource | undefined;
 /** In a data-plane worker: binds of these addresses and ports listen on the inherited sockets. */
 export function useHeldSockets(fds: readonly [string, number][], ask: HeldSocketSource['ask']): void {
   heldSockets = { fds: new Map(fds), held: new Set(fds.map(([k]) => k)), ask };
+}
+
+/** The control process closed these held sockets: binds of them go through node:cluster now; an inherited descriptor not used yet is closed. */
+export function releaseHeldSockets(keys: readonly string[]): void {
+  const src = heldSockets;
+  if (!src) return;
+  for (const key of keys) {
+    src.held.delete(key);
+    const fd = src.fds.get(key);
+    if (fd === undefined) continue;
+    src.fds.delete(key);
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
+  }
 }
 
 /** The held socket for this address and port (inherited, else asked for), or undefined: bind it. */

@@ -23,7 +23,8 @@ export type ToWorker =
   /** the answer to a `socket` request: the held socket comes with it as its handle (ok), or it is no longer held */
   | { t: 'socket'; id: number; ok: boolean }
   | { t: 'snapshot'; snapshot: Snapshot }
-  | { t: 'delta'; delta: SnapshotDelta }
+  /** `released`: held sockets the control process closed with this version (the worker closes its copies) */
+  | { t: 'delta'; delta: SnapshotDelta; released?: string[] }
   | { t: 'health'; changes: HealthEntry[] }
   /** the control process's checker of this listener stopped: its states are void */
   | { t: 'forget'; listenerId: string }

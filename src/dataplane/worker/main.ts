@@ -6,7 +6,7 @@
 import cluster from 'node:cluster';
 import { DataPlane, type ListenerStateRow } from '../reconciler.js';
 import { l7Handlers } from '../http/index.js';
-import { useHeldSockets } from '../handler.js';
+import { releaseHeldSockets, useHeldSockets } from '../handler.js';
 import { HealthFeed } from '../health/feed.js';
 import { SnapshotAssembler, type FromWorker, type ToWorker } from './ipc.js';
 import type { Snapshot } from '../snapshot.js';
@@ -139,6 +139,7 @@ process.on('message', (m: ToWorker, handle?: object) => {
         send({ t: 'log', level: 'error', msg: `data-plane worker ${settings.id}: ${(e as Error).message}` });
         process.exit(70);
       }
+      if (m.released) releaseHeldSockets(m.released);
       return apply(s);
     }
     case 'health':

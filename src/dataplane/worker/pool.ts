@@ -292,9 +292,19 @@ export class WorkerPool implements DataPlaneView {
     if (this.starting) await this.starting;
     if (this.closed) throw new Error('data plane is closed');
     this.flushHealth();
-    // sockets no listener uses any more close here; the workers close theirs as they apply `s`
-    this.held.retain(s);
-    const msg: ToWorker = this.current ? { t: 'delta', delta: snapshotDelta(this.current, s) } : { t: 'snapshot', snapshot: s };
+    let msg: ToWorker = { t: 'snapshot', snapshot: s };
+    if (this.current) {
+      const delta = snapshotDelta(this.current, s);
+      // held sockets their load balancers no longer use close here; the workers close theirs as
+      // they apply this delta (and stop asking for them)
+      let released: string[] = [];
+      if (this.held.size) {
+        const now = delta.order ? new Set(delta.order) : undefined;
+        const gone = now ? this.current.loadBalancers.filter((lb) => !now.has(lb.loadBalancerId)).map((lb) => [lb.loadBalancerId, undefined] as const) : [];
+        released = this.held.release([...delta.changed.map((lb) => [lb.loadBalancerId, lb] as const), ...gone]);
+      }
+      msg = { t: 'delta', delta, ...(released.length ? { released } : {}) };
+    }
     this.current = s;
     const acks = await Promise.all(this.slots.filter((x) => x.state === 'running').map((x) => this.sendAndWait(x, msg, s.version)));
     const bound = new Set<string>();
