@@ -815,7 +815,9 @@ export class SnapshotCompiler {
         const scope = { account, region };
         const docs: Omit<LbDocs, 'instance'>[] = [];
         const serverIds = new Set<string>();
-        // documents by id are read with get: a query by an id list walks the whole scope on SQLite
+        // documents by id are read with get (on PostgreSQL the load balancers and their access-log
+        // settings in one statement first: Tx.prefetch)
+        await tx.prefetch(ids.flatMap((id) => [{ kind: KINDS.loadBalancer, scope, id }, { kind: KINDS.accessLogsDownload, scope, id }]));
         for (const id of ids) {
           const lb = await tx.get<LoadBalancerDoc>(KINDS.loadBalancer, scope, id);
           if (!lb) {
@@ -848,6 +850,7 @@ export class SnapshotCompiler {
           docs.push(d);
         }
         const instances = new Map<string, InstanceDoc>();
+        await tx.prefetch([...serverIds].map((id) => ({ kind: KINDS.instance, scope, id })));
         for (const sid of serverIds) {
           const doc = await tx.get<InstanceDoc>(KINDS.instance, scope, sid);
           if (doc) instances.set(sid, doc);
