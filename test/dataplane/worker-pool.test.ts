@@ -113,7 +113,7 @@ test('apply() before start() resolves: sent once the workers are ready; binds go
   }
 });
 
-test('the first snapshot, applied before start(): its TCP sockets are bound here and inherited by the workers, asked for again on a new bind, kept for a replacement, closed once unused', async () => {
+test('the first snapshot, applied before start(): its TCP sockets are bound here and inherited by the workers, asked for again on a new bind, kept for a replacement, closed once unused (also in a replacement still booting)', async () => {
   const p = new WorkerPool({ workers: 2, closeGraceMs: 200, log: { info() {}, warn() {}, error() {} } });
   const own = await new TcpBackend('127.0.0.2', 'h').start();
   const squatter = net.createServer();
@@ -170,6 +170,17 @@ test('the first snapshot, applied before start(): its TCP sockets are bound here
     await waitFor(() => !isAlive(w1), 10_000, 'worker 1 gone');
     for (const x of [p1, p2, p3]) await served(x);
     await served(p1, '127.0.0.9');
+
+    // a socket closed here while a replacement boots: the replacement, forked with it, closes its
+    // copy when told at init, so the port refuses (nobody left holding it)
+    const w2 = p.workers()[0]!.Pid!;
+    process.kill(w2, 'SIGKILL');
+    await waitFor(() => p.workers()[0]!.State === 'starting' && p.workers()[0]!.Pid !== w2, 10_000, 'worker 0 forked again');
+    r = await p.apply(snap([p1, p3], ['127.0.0.9']));
+    assert.equal(p.heldSockets, 1);
+    await waitFor(() => p.workers()[0]!.State === 'running' && p.workers()[0]!.SnapshotVersion === p.version, 15_000, 'the replacement runs the current version');
+    assert.equal((await ask(HOST, p2)).error, 'ECONNREFUSED');
+    await served(p1);
 
     await p.close();
     assert.equal(p.heldSockets, 0);

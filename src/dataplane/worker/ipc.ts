@@ -18,8 +18,9 @@ export type HealthEntry = [string, string, HealthState];
 
 export type ToWorker =
   /** first message: the health and fault rules the control process holds now, and the listening
-   *  sockets the worker was forked with ([address|port, descriptor]: src/dataplane/worker/held.ts) */
-  | { t: 'init'; health: HealthEntry[]; faults: DataPlaneFaultRule[]; sockets?: [string, number][] }
+   *  sockets the worker was forked with ([address|port, descriptor]: src/dataplane/worker/held.ts),
+   *  `released` those of them closed while it booted */
+  | { t: 'init'; health: HealthEntry[]; faults: DataPlaneFaultRule[]; sockets?: [string, number][]; released?: string[] }
   /** the answer to a `socket` request: the held socket comes with it as its handle (ok), or it is no longer held */
   | { t: 'socket'; id: number; ok: boolean }
   | { t: 'snapshot'; snapshot: Snapshot }

@@ -121,6 +121,7 @@ process.on('message', (m: ToWorker, handle?: object) => {
       for (const [p, k, st] of m.health) feed.set(p, k, st);
       plane.faults.set(m.faults);
       if (m.sockets?.length) useHeldSockets(m.sockets, askSocket);
+      if (m.released) releaseHeldSockets(m.released);
       return;
     case 'socket': {
       const done = asked.get(m.id);

@@ -388,7 +388,9 @@ export class WorkerPool implements DataPlaneView {
           this.send(s, { t: 'close' });
           return ready();
         }
-        this.send(s, { t: 'init', health: this.published.entries(), faults: this.faultRules, ...(s.sockets.length ? { sockets: s.sockets } : {}) });
+        // the sockets it was forked with, and those closed here while it booted (it closes its copies)
+        const released = s.sockets.filter(([key]) => !this.held.get(key)).map(([key]) => key);
+        this.send(s, { t: 'init', health: this.published.entries(), faults: this.faultRules, ...(s.sockets.length ? { sockets: s.sockets } : {}), ...(released.length ? { released } : {}) });
         s.state = 'running';
         const cur = this.current;
         if (cur) {
