@@ -43,7 +43,6 @@ export function tcpBinds(lb: LoadBalancerSnapshot): Map<string, { host: string; 
 }
 
 export class HeldSockets {
-  static readonly supported = typeof createServerHandle === 'function';
   private readonly held = new Map<string, HeldHandle>();
   /** load balancer id → the keys of its listeners' held sockets */
   private readonly byLb = new Map<string, Set<string>>();
