@@ -22,7 +22,7 @@
 // Unchanged load balancers keep their snapshot objects, which lets the data plane skip them.
 import { openKey, type CACertificateDoc, type ServerCertificateDoc } from '../products/slb/services/certificates.js';
 import type { AclDoc } from '../products/slb/services/acls.js';
-import { KINDS, listenerId, type InstanceDoc, type ListenerDoc, type LoadBalancerDoc, type MasterSlaveServerGroupDoc, type VServerGroupDoc } from '../products/slb/services/model.js';
+import { KINDS, type InstanceDoc, type ListenerDoc, type LoadBalancerDoc, type MasterSlaveServerGroupDoc, type VServerGroupDoc } from '../products/slb/services/model.js';
 import type { DomainExtensionDoc, RuleDoc } from '../products/slb/services/rules.js';
 import type { TLSCipherPolicyDoc } from '../products/slb/services/tls-cipher-policies.js';
 import { GLOBAL, type ChangedResource, type Query, type Store, type Tx } from '../state/store.js';
@@ -612,25 +612,18 @@ export async function readAccount(tx: Tx, store: Store, account: string, how: Se
   // account mostly stopped: 5 000 of 50 000), so a start reads what it serves, not every listener;
   // every listener of the account in one pass otherwise, or when a status outside the model is
   // stored (the index lookup would miss it). Counts by one value are a row of resource_counts each.
-  let servingRows: Map<string, ListenerDoc[]> | undefined;
+  let live: string[] | undefined;
   const byStatus = async (status: string) => tx.count(KINDS.listener, { account }, { where: { Status: status } });
   let active = 0;
   if (how !== 'scan') for (const st of ACTIVE_STATUSES) active += await byStatus(st);
   if (how !== 'scan' && (how === 'index' || active * 4 < total) && active + (await byStatus('stopped')) === (await tx.count(KINDS.listener, { account }))) {
-    const seen = new Set<string>();
-    const rows: { region: string; doc: ListenerDoc }[] = [];
-    for (const r of [
-      ...(await tx.query<ListenerDoc>(KINDS.listener, { account }, { where: { Status: [...ACTIVE_STATUSES] } })),
-      ...(await tx.query<ListenerDoc>(KINDS.listener, { account }, { where: { PendingTarget: ['running', 'stopped'] } })),
-    ]) {
-      const k = `${r.region}\u0000${listenerId(r.doc.LoadBalancerId, r.doc.ListenerProtocol, r.doc.ListenerPort)}`;
-      if (!seen.has(k)) rows.push(r);
-      seen.add(k);
+    const found = new Set<string>();
+    for (const where of [{ Status: [...ACTIVE_STATUSES] }, { PendingTarget: ['running', 'stopped'] }] as Record<string, string[]>[]) {
+      for (const { region, doc } of await tx.query<ListenerDoc>(KINDS.listener, { account }, { where })) found.add(`${region}\u0000${doc.LoadBalancerId}`);
     }
-    servingRows = group(rows);
+    if (!found.size) return { account, lbs: [], shared };
+    live = [...found];
   }
-  const live = servingRows ? [...servingRows.keys()] : undefined;
-  if (live && !live.length) return { account, lbs: [], shared };
   // a few serving load balancers: their documents by id and by LoadBalancerId, a statement per
   // kind and region (and per ID_CHUNK ids); else every document of each kind in one pass
   const byRegion = new Map<string, string[]>();
@@ -646,7 +639,7 @@ export async function readAccount(tx: Tx, store: Store, account: string, how: Se
     return out;
   };
   const byLb = async <T extends { LoadBalancerId: string }>(kind: string) => group(live ? await ofLive<T>(kind, (ids) => ({ where: { LoadBalancerId: ids } })) : await tx.listAccount<T>(kind, account));
-  const listeners = live ? await byLb<ListenerDoc>(KINDS.listener) : group(await tx.listAccount<ListenerDoc>(KINDS.listener, account));
+  const listeners = await byLb<ListenerDoc>(KINDS.listener);
   const keys = live ?? [...listeners].filter(([, ls]) => serving(ls)).map(([k]) => k);
   if (!keys.length) return { account, lbs: [], shared };
   let lbs: { region: string; doc: LoadBalancerDoc }[];

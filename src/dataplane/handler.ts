@@ -4,6 +4,7 @@
 import { closeSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import type { AccessLogSink } from './access-log.js';
+import { heldKey } from './worker/held.js';
 import type { AclMatcher } from './acl.js';
 import type { DataPlaneClock } from './clock.js';
 import type { ListenerCounters } from './counters.js';
@@ -35,7 +36,7 @@ export interface ListenerContext<L extends ListenerSnapshot = ListenerSnapshot> 
 
 /**
  * The sockets a data-plane worker was forked with (src/dataplane/worker/held.ts): `fds` by
- * `${address}|${port}` until used, `held` every key the control process held at the fork, `ask`
+ * heldKey(address, port) until used, `held` every key the control process held at the fork, `ask`
  * gets a held socket again over IPC (undefined: no longer held).
  */
 interface HeldSocketSource {
@@ -70,7 +71,7 @@ export function releaseHeldSockets(keys: readonly string[]): void {
 /** The held socket for this address and port (inherited, else asked for), or undefined: bind it. */
 async function heldSocket(host: string, port: number): Promise<object | undefined> {
   const src = heldSockets;
-  const key = `${host}|${port}`;
+  const key = heldKey(host, port);
   if (!src?.held.has(key)) return undefined;
   const fd = src.fds.get(key);
   if (fd !== undefined) {

@@ -15,8 +15,9 @@
 // again (an EIP associated: the listener is bound anew) asks for it over IPC, and a replacement
 // worker is forked with every socket still held. Once its load balancer no longer uses it, it is
 // closed here and the snapshot that says so tells the workers (`released`): they close their copies
-// as they apply it, and a later bind of that address goes through node:cluster. Sockets are only added at the first fork: a listener created later is bound
-// through node:cluster, which keeps its shared handle for replacement workers itself.
+// as they apply it, and a later bind of that address goes through node:cluster. Sockets are only
+// added at the first fork: a listener created later is bound through node:cluster, which keeps its
+// shared handle for replacement workers itself.
 import net from 'node:net';
 import { isForwarding, type LoadBalancerSnapshot, type Snapshot } from '../snapshot.js';
 import { addTo, removeFrom } from '../../util/multimap.js';
