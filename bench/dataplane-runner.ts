@@ -182,7 +182,9 @@ async function runPlane() {
   let dp: DataPlane | WorkerPool;
   if (WORKERS > 0) {
     const pool = new WorkerPool({ workers: WORKERS, closeGraceMs: 1000, log: { info() {}, warn: (o, m) => console.error(m), error: (o, m) => console.error(m) } });
-    await pool.start();
+    // HELD=1: no start() first, as `openslb serve` restarts: the first apply forks the workers with
+    // the listening sockets bound for them (src/dataplane/worker/held.ts) instead of passing them over IPC
+    if (process.env['HELD'] !== '1') await pool.start();
     dp = pool;
   } else dp = new DataPlane({ handlers });
   const r = await dp.apply(buildSnapshot(!!http, false));

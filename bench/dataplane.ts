@@ -5,7 +5,7 @@
 // against the peers with WORKERS_MULTI, and prints ratios per size.
 // Env: ROUNDS (2), DUR (10), WARM (2), IPERF_T (8), TESTS ("big iperf", + http when an HTTP
 // handler exists), WORKERS_MULTI (2; 0 = skip), BENCH_HTTP=0 (no HTTP listener), KEEP=1 keeps the
-// temp dir.
+// temp dir, HELD=1 starts the worker pool as `openslb serve` restarts (sockets inherited at fork).
 // HTTPS round (tests `https` and `tlshs`, in the default TESTS): one certificate made here
 // (TLS_CERT_KIND=rsa (2048-bit, default) or ecc (P-256)) serves both nginx (18110) and OpenSLB's
 // HTTPS listener (PORT_BASE+2), with the suites and versions of TLS_POLICY
