@@ -141,6 +141,40 @@ const MIGRATIONS: ((t: string) => string)[] = [
      SELECT count(pg_notify($13, p)) INTO notified FROM unnest($14) AS p;
      RETURN notified;
    END $$;`,
+  // The count trigger fires for counted index rows only: most rows are not counted, and calling
+  // the PL/pgSQL function to return at once cost about 10 µs a row (20 rows for ten backends).
+  (t) => `DROP TRIGGER resource_index_counted ON ${t}resource_index;
+   CREATE TRIGGER resource_index_counted_ins AFTER INSERT ON ${t}resource_index FOR EACH ROW WHEN (NEW.counted) EXECUTE FUNCTION ${t}count_index_row();
+   CREATE TRIGGER resource_index_counted_del AFTER DELETE ON ${t}resource_index FOR EACH ROW WHEN (OLD.counted) EXECUTE FUNCTION ${t}count_index_row();`,
+  // flush_puts with the index diff worked out by the store when it knows a document's stored
+  // version (the transaction read it): $6 known per document; for a known one, $7–$13 are the rows
+  // to add and $14–$19 the rows to drop; for the others, as flush_puts (every row; the database
+  // drops what the document lost). flush_puts stays for nodes of the previous version.
+  (t) => `CREATE FUNCTION ${t}flush_docs(text[], text[], text[], text[], text[], boolean[], text[], text[], text[], text[], text[], text[], boolean[], text[], text[], text[], text[], text[], text[], text, text[])
+   RETURNS bigint LANGUAGE plpgsql AS $$
+   DECLARE
+     notified bigint;
+   BEGIN
+     WITH up AS (INSERT INTO ${t}resources (kind, account, region, id, doc)
+            SELECT x.kind, x.account, x.region, x.id, x.doc::json FROM unnest($1, $2, $3, $4, $5) WITH ORDINALITY AS x(kind, account, region, id, doc, ord)
+            ORDER BY x.ord
+            ON CONFLICT (kind, account, region, id) DO UPDATE SET doc = excluded.doc RETURNING kind, account, region, id, seq),
+          unknown AS (SELECT u.* FROM up u JOIN unnest($1, $2, $3, $4, $6) AS d(kind, account, region, id, known)
+            ON d.kind = u.kind AND d.account = u.account AND d.region = u.region AND d.id = u.id WHERE NOT d.known),
+          nr AS (SELECT * FROM unnest($7, $8, $9, $10, $11, $12, $13) AS n(kind, account, region, id, field, value, counted)),
+          gone AS (DELETE FROM ${t}resource_index i USING unknown u
+            WHERE i.kind = u.kind AND i.account = u.account AND i.region = u.region AND i.seq = u.seq
+              AND (i.kind, i.account, i.region, i.id, i.field, i.value) NOT IN (SELECT nr.kind, nr.account, nr.region, nr.id, nr.field, nr.value FROM nr)),
+          dropped AS (DELETE FROM ${t}resource_index i USING up u, unnest($14, $15, $16, $17, $18, $19) AS x(kind, account, region, id, field, value)
+            WHERE x.kind = u.kind AND x.account = u.account AND x.region = u.region AND x.id = u.id
+              AND i.kind = x.kind AND i.account = x.account AND i.field = x.field AND i.value = x.value AND i.region = x.region AND i.seq = u.seq),
+          added AS (INSERT INTO ${t}resource_index (kind, account, region, id, field, value, seq, counted)
+            SELECT nr.kind, nr.account, nr.region, nr.id, nr.field, nr.value, u.seq, nr.counted
+            FROM nr JOIN up u ON u.kind = nr.kind AND u.account = nr.account AND u.region = nr.region AND u.id = nr.id
+            ON CONFLICT DO NOTHING)
+     SELECT count(pg_notify($20, p)) INTO notified FROM unnest($21) AS p;
+     RETURN notified;
+   END $$;`,
 ];
 
 /** A put waiting for the end of its write (or a read that must see it). */
@@ -167,8 +201,16 @@ interface Live {
   pendingKinds: Map<string, number>;
   /** documents this transaction read with get (JSON text; null: none), by docKey */
   seen: Map<string, string | null>;
+  /** statements asked for and not sent yet: they go together (see send in tx) */
+  queue: Queued[];
 }
-const newLive = (begin: string): Live => ({ open: true, begin, begun: false, pending: new Map(), pendingKinds: new Map(), seen: new Map() });
+interface Queued {
+  stmt: { name?: string; text: string };
+  values: unknown[];
+  resolve: (r: pg.QueryResult) => void;
+  reject: (e: unknown) => void;
+}
+const newLive = (begin: string): Live => ({ open: true, begin, begun: false, pending: new Map(), pendingKinds: new Map(), seen: new Map(), queue: [] });
 const hasNul = (...parts: string[]) => parts.some((p) => p.includes('\u0000'));
 /**
  * `q` without the values no stored text can equal (PostgreSQL text cannot hold U+0000); undefined
@@ -195,17 +237,36 @@ function withoutNul(kind: string, scope: QueryScope, q: Query): Query | undefine
 }
 const docKey = (kind: string, account: string, region: string, id: string) => `${kind}\u0000${account}\u0000${region}\u0000${id}`;
 
-/** The parameters of the flush statement: the documents, their index rows, the notifications. */
-function flushValues(pending: Map<string, Pending>, channel: string, payloads: string[]): unknown[] {
-  const d: string[][] = [[], [], [], [], []];
+/**
+ * The parameters of the flush statement (flush_docs): the documents, their index rows, the
+ * notifications. A document this transaction read (`seen`: its stored JSON, or null when it did
+ * not exist) has its index diff worked out here, so the database adds and drops only the rows that
+ * changed; for the others it gets every row and works out what went.
+ */
+function flushValues(pending: Map<string, Pending>, seen: ReadonlyMap<string, string | null>, indexes: IndexSpec, channel: string, payloads: string[]): unknown[] {
+  const d: [string[], string[], string[], string[], string[], boolean[]] = [[], [], [], [], [], []];
   const r: [string[], string[], string[], string[], string[], string[], boolean[]] = [[], [], [], [], [], [], []];
-  for (const p of pending.values()) {
-    d[0]!.push(p.kind);
-    d[1]!.push(p.account);
-    d[2]!.push(p.region);
-    d[3]!.push(p.id);
-    d[4]!.push(p.json);
-    for (const [field, value, counted] of p.rows) {
+  const x: string[][] = [[], [], [], [], [], []];
+  for (const [key, p] of pending) {
+    const was = seen.get(key);
+    d[0].push(p.kind);
+    d[1].push(p.account);
+    d[2].push(p.region);
+    d[3].push(p.id);
+    d[4].push(p.json);
+    d[5].push(was !== undefined);
+    let add = p.rows;
+    if (was !== undefined && was !== null && indexes[p.kind]) {
+      const rowKey = (field: string, value: string) => `${field}\u0000${value}`;
+      const old = new Map(indexRows(indexes, p.kind, JSON.parse(was)).map(([f, v]) => [rowKey(f, v), [f, v] as const]));
+      const now = new Set(p.rows.map(([f, v]) => rowKey(f, v)));
+      add = p.rows.filter(([f, v]) => !old.has(rowKey(f, v)));
+      for (const [k, [f, v]] of old) {
+        if (now.has(k)) continue;
+        for (const [i, val] of [p.kind, p.account, p.region, p.id, f, v].entries()) x[i]!.push(val);
+      }
+    }
+    for (const [field, value, counted] of add) {
       r[0].push(p.kind);
       r[1].push(p.account);
       r[2].push(p.region);
@@ -215,7 +276,7 @@ function flushValues(pending: Map<string, Pending>, channel: string, payloads: s
       r[6].push(counted);
     }
   }
-  return [...d, ...r, channel, payloads];
+  return [...d, ...r, ...x, channel, payloads];
 }
 
 /** A value as an SQL literal (text through pg's own escaping, right under either standard_conforming_strings). */
@@ -246,6 +307,43 @@ function inlineValues(text: string, values: readonly unknown[]): string {
     if (i >= values.length) throw new Error(`PostgreSQL store: no value for $${n}`);
     return literal(values[i]);
   });
+}
+
+/**
+ * What one connection has prepared, by statement name: the name to EXECUTE (the statement's own
+ * once the driver ran it in the extended protocol; `<name>_s` once this store prepared it with
+ * PREPARE in a batch, a name of its own so the driver never meets it), or null when a PREPARE sent
+ * in a batch that failed may or may not have run (that statement is then written out in full).
+ */
+type Prepared = Map<string, string | null>;
+
+/**
+ * The statements of one simple-protocol query: each named statement as EXECUTE of its prepared
+ * form (planned once per connection, as in the extended protocol; planning the store's lookups
+ * again on every call cost more than the round trip saved), preceded by its PREPARE the first time
+ * on this connection; unnamed ones as their text with the values written in. EXECUTE coerces each
+ * literal to the parameter's type as a bound value is. `at[i]`: where statement i's result is;
+ * `preparing`: the names this query prepares (recorded once it succeeded).
+ */
+function inlineBatch(stmts: readonly { stmt: { name?: string; text: string }; values: readonly unknown[] }[], prepared: Prepared): { parts: string[]; at: number[]; preparing: string[] } {
+  const parts: string[] = [];
+  const at: number[] = [];
+  const preparing: string[] = [];
+  for (const { stmt, values } of stmts) {
+    let exec = stmt.name ? prepared.get(stmt.name) : null;
+    if (stmt.name && exec === undefined) {
+      exec = preparing.includes(stmt.name) ? `${stmt.name}_s` : undefined;
+      if (!exec) {
+        exec = `${stmt.name}_s`;
+        parts.push(`PREPARE ${exec} AS ${stmt.text}`);
+        preparing.push(stmt.name);
+      }
+    }
+    at.push(parts.length);
+    if (exec) parts.push(values.length ? `EXECUTE ${exec}(${values.map(literal).join(', ')})` : `EXECUTE ${exec}`);
+    else parts.push(inlineValues(stmt.text, values));
+  }
+  return { parts, at, preparing };
 }
 
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -364,7 +462,7 @@ export class PostgresStore implements Store {
       // (a function since migration 6: planned once per connection, not on every write)
       flush: {
         name: `oslb_flush_${tag}`,
-        text: `SELECT ${quoteIdent(schema)}.flush_puts($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::boolean[], $13::text, $14::text[])`,
+        text: `SELECT ${quoteIdent(schema)}.flush_docs($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text, $21::text[])`,
       },
       // a document and its index rows, in one statement; n: whether it existed
       del: {
@@ -405,23 +503,62 @@ export class PostgresStore implements Store {
 
   private tx(client: pg.PoolClient, touched: Map<string, ChangedResource> | null, live: Live): Tx {
     const s = this.sql;
-    const q = async <R extends pg.QueryResultRow>(stmt: { name?: string; text: string }, values: unknown[]) => {
-      if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
-      try {
-        this.trips++;
-        if (!live.begun) {
-          // the transaction's first statement travels with its BEGIN: one round trip (the simple
-          // protocol, so the values are written into the text as literals)
-          live.begun = true;
-          const rs = (await client.query(`${live.begin};\n${inlineValues(stmt.text, values)}`)) as unknown as pg.QueryResult<R>[];
-          return rs[rs.length - 1]!;
-        }
-        return await client.query<R>({ ...stmt, values });
-      } catch (e) {
-        // the transaction is aborted now: remember why, so the write is retried or fails even if fn swallows it
-        live.failure ??= e;
-        throw e;
+    // Statements asked for together go in one round trip: a statement waits until the work that is
+    // ready to run has run (process.nextTick from a promise continuation runs once the microtask
+    // queue is empty), so reads a callback starts at once (Promise.all) travel together. One
+    // statement after the BEGIN uses its prepared form; several, or the first of the transaction
+    // (which carries the BEGIN), go as one simple-protocol query with the values as literals.
+    const prepared = this.preparedOn(client);
+    const send = () => {
+      const batch = live.queue;
+      live.queue = [];
+      if (!batch.length) return;
+      if (!live.open) {
+        for (const b of batch) b.reject(new Error('transaction already finished: use the tx only inside its callback'));
+        return;
       }
+      // the transaction is aborted once one fails: remember why, so the write is retried or fails even if fn swallows it
+      const fail = (e: unknown) => {
+        live.failure ??= e;
+        for (const b of batch) b.reject(e);
+      };
+      this.trips++;
+      if (batch.length === 1 && live.begun) {
+        const b = batch[0]!;
+        client.query({ ...b.stmt, values: b.values }).then((r) => {
+          // the driver prepared it under its own name (and keeps it): usable by EXECUTE from now on
+          if (b.stmt.name && !prepared.get(b.stmt.name)) prepared.set(b.stmt.name, b.stmt.name);
+          b.resolve(r);
+        }, fail);
+        return;
+      }
+      let sent: ReturnType<typeof inlineBatch>;
+      try {
+        sent = inlineBatch(batch, prepared);
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      const skip = live.begun ? 0 : 1;
+      const text = [...(live.begun ? [] : [live.begin]), ...sent.parts].join(';\n');
+      live.begun = true;
+      (client.query(text) as unknown as Promise<pg.QueryResult | pg.QueryResult[]>).then(
+        (r) => {
+          for (const name of sent.preparing) prepared.set(name, `${name}_s`);
+          const rs = Array.isArray(r) ? r : [r];
+          batch.forEach((b, i) => b.resolve(rs[skip + sent.at[i]!]!));
+        },
+        (e: unknown) => {
+          for (const name of sent.preparing) prepared.set(name, null);
+          fail(e);
+        },
+      );
+    };
+    const q = <R extends pg.QueryResultRow>(stmt: { name?: string; text: string }, values: unknown[]): Promise<pg.QueryResult<R>> => {
+      if (!live.open) return Promise.reject(new Error('transaction already finished: use the tx only inside its callback'));
+      return new Promise<pg.QueryResult<R>>((resolve, reject) => {
+        if (live.queue.push({ stmt, values, resolve: resolve as (r: pg.QueryResult) => void, reject }) === 1) process.nextTick(send);
+      });
     };
     const writable = () => {
       if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
@@ -433,13 +570,22 @@ export class PostgresStore implements Store {
     // statement that could be affected by them (delete of a buffered document, bulk operations).
     const flush = async () => {
       if (!live.pending.size) return;
-      const values = flushValues(live.pending, this.sql.channel, []);
+      const values = flushValues(live.pending, live.seen, this.indexes, this.sql.channel, []);
       for (const [key, p] of live.pending) live.seen.set(key, p.json);
       live.pending = new Map();
       live.pendingKinds.clear();
       await q(s.flush, values);
     };
     const flushKind = (kind: string) => (live.pendingKinds.has(kind) ? flush() : undefined);
+    // a read of a kind with buffered puts: the puts are applied first, in the same round trip (the
+    // statements run in order, and a failed one fails the rest)
+    const read = <R extends pg.QueryResultRow>(kind: string, stmt: { name?: string; text: string }, values: unknown[]): Promise<pg.QueryResult<R>> => {
+      const applied = flushKind(kind);
+      const r = q<R>(stmt, values);
+      if (!applied) return r;
+      r.catch(() => undefined); // (its failure is the flush's, reported below)
+      return applied.then(() => r);
+    };
     return {
       get: async <T>(kind: string, scope: Scope, id: string) => {
         if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
@@ -475,18 +621,15 @@ export class PostgresStore implements Store {
         keys.forEach((key, i) => live.seen.set(key, found.get(i) ?? null));
       },
       list: async <T>(kind: string, scope: Scope) => {
-        await flushKind(kind);
-        return (await q<{ doc: T }>(s.list, [kind, scope.account, scope.region])).rows.map((r) => r.doc);
+        return (await read<{ doc: T }>(kind, s.list, [kind, scope.account, scope.region])).rows.map((r) => r.doc);
       },
       listAccount: async <T>(kind: string, account: string) => {
-        await flushKind(kind);
-        return (await q<{ region: string; doc: T }>(s.listAccount, [kind, account])).rows.map((r) => ({ region: r.region, doc: r.doc }));
+        return (await read<{ region: string; doc: T }>(kind, s.listAccount, [kind, account])).rows.map((r) => ({ region: r.region, doc: r.doc }));
       },
       find: async <T>(kind: string, account: string, id: string) => {
         if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
         if (hasNul(kind, account, id)) return undefined;
-        await flushKind(kind);
-        const r = await q<{ region: string; doc: T }>(s.find, [kind, account, id]);
+        const r = await read<{ region: string; doc: T }>(kind, s.find, [kind, account, id]);
         return r.rows.length ? { region: r.rows[0]!.region, doc: r.rows[0]!.doc } : undefined;
       },
       query: async <T>(kind: string, scope: QueryScope, query: Query = {}) => {
@@ -495,8 +638,7 @@ export class PostgresStore implements Store {
         if (!nul) return [];
         query = nul;
         const b = buildQuery(this.indexes, kind, scope, query, false, { dialect: 'postgres', resources: s.resources, index: s.index });
-        await flushKind(kind);
-        return (await q<{ region: string; doc: T }>(this.named(b.sql), b.params)).rows.map((r) => ({ region: r.region, doc: r.doc }));
+        return (await read<{ region: string; doc: T }>(kind, this.named(b.sql), b.params)).rows.map((r) => ({ region: r.region, doc: r.doc }));
       },
       count: async (kind: string, scope: QueryScope, query: Query = {}) => {
         if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
@@ -504,8 +646,7 @@ export class PostgresStore implements Store {
         if (!nul) return 0;
         query = nul;
         const b = buildQuery(this.indexes, kind, scope, query, true, { dialect: 'postgres', resources: s.resources, index: s.index, counts: s.counts });
-        await flushKind(kind);
-        return Number((await q<{ n: string }>(this.named(b.sql), b.params)).rows[0]!.n);
+        return Number((await read<{ n: string }>(kind, this.named(b.sql), b.params)).rows[0]!.n);
       },
       put: async <T>(kind: string, scope: Scope, id: string, doc: T) => {
         const t = writable();
@@ -627,6 +768,14 @@ export class PostgresStore implements Store {
     };
   }
 
+  /** The names of the statements each connection has prepared (after one ran in the extended protocol). */
+  private prepared = new WeakMap<pg.PoolClient, Prepared>();
+  private preparedOn(client: pg.PoolClient): Prepared {
+    let names = this.prepared.get(client);
+    if (!names) this.prepared.set(client, (names = new Map()));
+    return names;
+  }
+
   /** A named (prepared per connection) statement for generated query SQL. */
   private namedCache = new Map<string, { name: string; text: string }>();
   private named(text: string): { name: string; text: string } {
@@ -708,7 +857,7 @@ export class PostgresStore implements Store {
             // leaving the transaction aborted for the ROLLBACK below)
             const payloads = notifications(this.node, [...touched.values()], live.bulk);
             const parts: string[] = [];
-            if (live.pending.size || payloads.length) parts.push(inlineValues(this.sql.flush.text, flushValues(live.pending, this.sql.channel, payloads)));
+            if (live.pending.size || payloads.length) parts.push(inlineValues(this.sql.flush.text, flushValues(live.pending, live.seen, this.indexes, this.sql.channel, payloads)));
             if (parts.length || live.begun) {
               const text = [...(live.begun ? [] : [live.begin]), ...parts, 'COMMIT'].join(';\n');
               live.begun = true;

@@ -512,10 +512,17 @@ async function hintFor(tx: Tx, key: string, first: number, last: number): Promis
  */
 async function firstFree(tx: Tx, key: string, first: number, last: number, used: (ip: number) => Promise<boolean>): Promise<number | undefined> {
   const h = await hintFor(tx, key, first, last);
-  for (let ip = Math.max(first, h.Next); ip <= last; ip++) {
-    if (await used(ip)) continue;
-    if (ip !== h.Next) await tx.put<AllocHint>(ALLOC_HINT, GLOBAL, key, { ...h, Next: ip });
-    return ip;
+  // Candidates are looked up a few at a time, together (one round trip on PostgreSQL): the hint
+  // usually names the last address taken, so the answer is most often its neighbour. The window
+  // doubles while everything in it is taken.
+  for (let ip = Math.max(first, h.Next), n = 2; ip <= last; ip += n, n = Math.min(n * 2, 16)) {
+    const window = Array.from({ length: Math.min(n, last - ip + 1) }, (_, i) => ip + i);
+    const taken = await Promise.all(window.map(used));
+    const i = taken.indexOf(false);
+    if (i < 0) continue;
+    const found = window[i]!;
+    if (found !== h.Next) await tx.put<AllocHint>(ALLOC_HINT, GLOBAL, key, { ...h, Next: found });
+    return found;
   }
   if (h.Next <= last) await tx.put<AllocHint>(ALLOC_HINT, GLOBAL, key, { ...h, Next: last + 1 });
   return undefined;
@@ -582,8 +589,11 @@ export async function allocateInVSwitch(tx: Tx, scope: Scope, vsw: VSwitchDoc, r
   const r = usableRange(c);
   // a lease of any load balancer (by the address it takes on this machine: its host address when
   // the vSwitch maps private addresses), or an instance of this account's VPC
-  const used = async (ip: number) =>
-    (await leased(tx, leaseKeyOf(formatIp(ip), vsw))) || (await tx.count('instance', scope, { where: { PrivateIpAddress: formatIp(ip) }, match: { VpcId: vsw.VpcId } })) > 0;
+  const used = async (ip: number) => {
+    // both asked at once (one round trip on PostgreSQL)
+    const [lease, insts] = await Promise.all([leased(tx, leaseKeyOf(formatIp(ip), vsw)), tx.count('instance', scope, { where: { PrivateIpAddress: formatIp(ip) }, match: { VpcId: vsw.VpcId } })]);
+    return lease || insts > 0;
+  };
   if (requested !== undefined) {
     const ip = parseIp(requested);
     if (ip === undefined || ip < r.first || ip > r.last) return { ok: false, reason: 'outside' };

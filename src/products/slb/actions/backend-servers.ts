@@ -36,7 +36,12 @@ function listed(servers: BackendServerDoc[]) {
   };
 }
 
-/** Runs a change of the default group in one transaction; an absent or empty list changes nothing. */
+/**
+ * Runs a change of the default group in one transaction; an absent or empty list changes nothing.
+ * `change` only reads and computes (it writes nothing): it runs beside the listeners' busy check,
+ * so their reads travel together (one round trip on PostgreSQL), and the busy answer still comes
+ * first.
+ */
 async function changeDefaultGroup(
   ctx: Ctx,
   p: { LoadBalancerId: string; RegionId?: string; BackendServers?: JsonList },
@@ -47,10 +52,12 @@ async function changeDefaultGroup(
     const current = lb.BackendServers ?? [];
     if (!p.BackendServers || p.BackendServers.length === 0) return { LoadBalancerId: lb.LoadBalancerId, BackendServers: listed(current) };
     assertUnlocked(lb);
+    const [busy, changed] = await Promise.allSettled([groupBusy(tx, scope, lb, {}, ctx.clock.now()), change(lb, tx, scope)]);
+    if (busy.status === 'rejected') throw busy.reason;
     // returned, not thrown, so that the listeners' observation is committed (see groupBusy)
-    const busy = await groupBusy(tx, scope, lb, {}, ctx.clock.now());
-    if (busy) return busy;
-    const next = await change(lb, tx, scope);
+    if (busy.value) return busy.value;
+    if (changed.status === 'rejected') throw changed.reason;
+    const next = changed.value;
     await tx.put(KINDS.loadBalancer, scope, lb.LoadBalancerId, { ...lb, BackendServers: next });
     return { LoadBalancerId: lb.LoadBalancerId, BackendServers: listed(next) };
   });

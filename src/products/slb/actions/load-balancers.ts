@@ -126,8 +126,10 @@ defineAction({
       const exact = { AddressIPVersion: p.AddressIPVersion, AddressType: p.AddressType, InternetChargeType: p.InternetChargeType, LoadBalancerStatus: p.LoadBalancerStatus, MasterZoneId: p.MasterZoneId, SlaveZoneId: p.SlaveZoneId, NetworkType: p.NetworkType?.toLowerCase(), PayType: p.PayType };
       for (const [k, v] of Object.entries(exact)) if (v) match[k] = v;
       const q = { where, match, ...(only ? { ids: [...(only as Set<string>)] } : {}) };
-      const total = await tx.count(KINDS.loadBalancer, scope, q);
-      const page = await tx.query<LoadBalancerDoc>(KINDS.loadBalancer, scope, { ...q, order: 'desc', limit: pageSize, offset: (pageNumber - 1) * pageSize });
+      const [total, page] = await Promise.all([
+        tx.count(KINDS.loadBalancer, scope, q),
+        tx.query<LoadBalancerDoc>(KINDS.loadBalancer, scope, { ...q, order: 'desc', limit: pageSize, offset: (pageNumber - 1) * pageSize }),
+      ]);
       const tags = await getTagsOf(tx, scope, 'instance', page.map((r) => r.doc.LoadBalancerId));
       const LoadBalancer = page.map(({ doc: lb }) => ({ ...baseView(lb), InternetChargeTypeAlias: lb.InternetChargeType, Tags: tagView(tags.get(lb.LoadBalancerId) ?? []) }));
       return { PageNumber: pageNumber, PageSize: pageSize, TotalCount: total, LoadBalancers: { LoadBalancer } };
@@ -149,13 +151,17 @@ defineAction({
   async handler(ctx, p) {
     return ctx.store.read(async (tx) => {
       const { scope, lb } = await requireLoadBalancer(tx, ctx.caller.accountId, p.LoadBalancerId, optionalRegion(p.RegionId));
-      const listeners = (await tx.query<ListenerDoc>(KINDS.listener, scope, { where: { LoadBalancerId: lb.LoadBalancerId } }))
-        .map((r) => r.doc)
-        .sort((a, b) => a.ListenerPort - b.ListenerPort || (a.ListenerProtocol < b.ListenerProtocol ? -1 : 1));
-      const instances = await instancesById(tx, scope, lb.BackendServers.map((s) => s.ServerId));
+      // everything else the answer needs, asked for at once (one round trip on PostgreSQL)
+      const [found, instances, commerce, tags] = await Promise.all([
+        tx.query<ListenerDoc>(KINDS.listener, scope, { where: { LoadBalancerId: lb.LoadBalancerId } }),
+        instancesById(tx, scope, lb.BackendServers.map((s) => s.ServerId)),
+        lb.PayType === 'PayOnDemand' ? ON_DEMAND_END : commerceHooks.view(tx, lb, ctx.caller.accountId),
+        lbTags(tx, scope, lb.LoadBalancerId),
+      ]);
+      const listeners = found.map((r) => r.doc).sort((a, b) => a.ListenerPort - b.ListenerPort || (a.ListenerProtocol < b.ListenerProtocol ? -1 : 1));
       return {
         ...baseView(lb),
-        ...(lb.PayType === 'PayOnDemand' ? ON_DEMAND_END : await commerceHooks.view(tx, lb, ctx.caller.accountId)),
+        ...commerce,
         ListenerPorts: { ListenerPort: [...new Set(listeners.map((l) => l.ListenerPort))] },
         ListenerPortsAndProtocal: { ListenerPortAndProtocal: listeners.map((l) => ({ ListenerPort: l.ListenerPort, ListenerProtocal: l.ListenerProtocol })) },
         ListenerPortsAndProtocol: {
@@ -180,7 +186,7 @@ defineAction({
             };
           }),
         },
-        Tags: tagView(await lbTags(tx, scope, lb.LoadBalancerId)),
+        Tags: tagView(tags),
       };
     });
   },

@@ -195,7 +195,8 @@ function checkVpcStatus(vpc: VpcDoc, vsw: VSwitchDoc, now: number): void {
 
 /** The account's load balancers in one region and in all, counted by the store. */
 export async function countAccountLbs(tx: Tx, account: string, region: string): Promise<{ region: number; total: number }> {
-  return { region: await tx.count(KINDS.loadBalancer, { account, region }), total: await tx.count(KINDS.loadBalancer, { account }) };
+  const [inRegion, total] = await Promise.all([tx.count(KINDS.loadBalancer, { account, region }), tx.count(KINDS.loadBalancer, { account })]);
+  return { region: inRegion, total };
 }
 
 export function checkBandwidth(s: WorldSettings, account: string, bandwidth: number): void {
@@ -219,10 +220,14 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
   const rgId = p.ResourceGroupId || defaultResourceGroupId(env.account);
   // What every create reads, asked for at once: on PostgreSQL one round trip instead of one each
   // (docs/storage.md, "Round trips"); the gets below then answer from it, in their own order.
-  await tx.prefetch([
-    ...createReadsOf(scope, rgId),
-    ...(p.VSwitchId ? [{ kind: KINDS.vswitch, scope, id: p.VSwitchId }] : []),
-    ...(p.PayType === 'PrePay' ? [] : commerceHooks.onDemandReads(env.account)),
+  // The quota counts go with them; they are judged below, in their place among the checks.
+  const [, counts] = await Promise.all([
+    tx.prefetch([
+      ...createReadsOf(scope, rgId),
+      ...(p.VSwitchId ? [{ kind: KINDS.vswitch, scope, id: p.VSwitchId }] : []),
+      ...(p.PayType === 'PrePay' ? [] : commerceHooks.onDemandReads(env.account)),
+    ]),
+    countAccountLbs(tx, env.account, region.RegionId),
   ]);
   await ensureRegion(tx, scope, nowIso);
   const settings = await getSettings(tx);
@@ -291,7 +296,6 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
 
   // quotas
   const q = quotasFor(settings, env.account);
-  const counts = await countAccountLbs(tx, env.account, region.RegionId);
   if (counts.region >= q.LoadBalancersPerRegion) fail('OverQuota', 'Instance num exceeded Quota.');
   if (counts.total >= q.LoadBalancersPerAccount) fail('ORDER.QUANTITY_INVALID', 'The maximum number of SLB instances is exceeded.');
 

@@ -188,8 +188,9 @@ export async function masterSlaveGroupsOf(tx: Tx, scope: Scope, lbId: string): P
 /** Every backend entry of a load balancer (default group, vServer groups, master-slave groups). */
 export async function attachedServers(tx: Tx, scope: Scope, lb: LoadBalancerDoc): Promise<AttachedServer[]> {
   const out: AttachedServer[] = [...(lb.BackendServers ?? [])];
-  for (const g of await vServerGroupsOf(tx, scope, lb.LoadBalancerId)) out.push(...g.BackendServers);
-  for (const g of await masterSlaveGroupsOf(tx, scope, lb.LoadBalancerId)) out.push(...g.MasterSlaveBackendServers);
+  const [vsgs, msgs] = await Promise.all([vServerGroupsOf(tx, scope, lb.LoadBalancerId), masterSlaveGroupsOf(tx, scope, lb.LoadBalancerId)]);
+  for (const g of vsgs) out.push(...g.BackendServers);
+  for (const g of msgs) out.push(...g.MasterSlaveBackendServers);
   return out;
 }
 
@@ -223,7 +224,9 @@ export async function resolveForAttach(
   leaving: { ServerId: string }[] = [],
 ): Promise<Map<string, string>> {
   const ips = new Map<string, string>();
-  const found = await instancesById(tx, scope, servers.map((s) => s.ServerId));
+  // the instances and what the load balancer has attached, read at once (one round trip on
+  // PostgreSQL); the checks below keep their order
+  const [found, attachedAll] = await Promise.all([instancesById(tx, scope, servers.map((s) => s.ServerId)), attachedServers(tx, scope, lb)]);
   const instances = new Map<string, InstanceDoc>();
   for (const s of servers) {
     const inst = found.get(s.ServerId);
@@ -246,7 +249,7 @@ export async function resolveForAttach(
   }
   // One network for every backend of the load balancer: its own VPC for a VPC instance.
   const leavingIds = new Set(leaving.map((l) => l.ServerId));
-  const attached = (await attachedServers(tx, scope, lb)).filter((a) => !leavingIds.has(a.ServerId));
+  const attached = attachedAll.filter((a) => !leavingIds.has(a.ServerId));
   const keys = new Set<string>();
   if (lb.NetworkType === 'vpc') keys.add(`vpc:${lb.VpcId}`);
   for (const inst of instances.values()) keys.add(networkKey(inst));
