@@ -31,7 +31,7 @@
 //
 // PostgreSQL: env OPENSLB_BENCH_PG_URL or OPENSLB_TEST_PG_URL names a database the bench may create
 // schemas in; without either, the bench re-runs itself under scripts/with-postgres.sh (a throwaway
-// cluster). Every phase is bounded in count and time; children are stopped and temp dirs removed on
+// cluster, reached through its Unix socket). Every phase is bounded in count and time; children are stopped and temp dirs removed on
 // exit and on SIGINT.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -133,7 +133,14 @@ if (opt.commerce !== undefined && opt.commerce !== 'on' && opt.commerce !== 'off
 
 // -- PostgreSQL: a URL, or re-run under scripts/with-postgres.sh ----------------------------------
 
-const PG_URL = process.env['OPENSLB_BENCH_PG_URL'] || process.env['OPENSLB_TEST_PG_URL'] || undefined;
+// Under the wrapper the server reaches its co-located cluster through the Unix socket, as a
+// PostgreSQL on the same machine is best reached (a round trip costs less than over loopback TCP).
+const PG_URL =
+  process.env['OPENSLB_BENCH_PG_URL'] ||
+  (process.env['OPENSLB_BENCH_REEXEC'] === '1' ? process.env['OPENSLB_TEST_PG_SOCKET_URL'] : undefined) ||
+  process.env['OPENSLB_TEST_PG_URL'] ||
+  undefined;
+const pgTransport = (url: string) => (new URL(url).searchParams.get('host')?.startsWith('/') ? 'a Unix socket' : `TCP (${new URL(url).hostname})`);
 // -- the scenario -------------------------------------------------------------------------------
 
 const KEY = { id: 'LTAIbenchScaleKey0001', secret: 'benchScaleSecret0001' };
@@ -837,7 +844,8 @@ async function main(): Promise<void> {
       `Reads: ${READS} calls per figure, ${READERS} concurrent, random LBs; write storm: ${STORM_WRITERS} writers (SetLoadBalancerName / SetLoadBalancerTCPListenerAttribute). ` +
       `Data plane: min(N, ${RUNNING_CAP}) running listeners; listener change: ${CHANGES} stop/start pairs after a first one (reported on its own rows: the first change after the restart runs cold code), from the API call to a loopback TCP connect seeing it. ` +
       `Latencies are client-side (V1-signed POSTs over keep-alive) and include queueing behind the other concurrent calls: the DescribeRegions row (no state) is the floor on this machine. `+
-      `Verdicts: the absolute target at the biggest N and ≤ 1.3× from the smallest N. Commerce ${opt.commerce ?? 'as the server defaults (on)'}. Quotas raised to ${SIZES.at(-1)! + 1000} LBs per region/account.`,
+      `Verdicts: the absolute target at the biggest N and ≤ 1.3× from the smallest N. Commerce ${opt.commerce ?? 'as the server defaults (on)'}. Quotas raised to ${SIZES.at(-1)! + 1000} LBs per region/account.` +
+      (STORES.includes('postgres') && PG_URL ? ` The server reached PostgreSQL through ${pgTransport(PG_URL)}.` : ''),
     '',
     `Machine: ${machine}. Run: ${minutes.toFixed(1)} min. Bench client CPU during reads (max per size): ${cpuNote} of one core.`,
     ...(notes.length ? ['', 'Notes:', ...notes.map((n) => `- ${n}`)] : []),

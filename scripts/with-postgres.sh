@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs a command with OPENSLB_TEST_PG_URL pointing at a throwaway PostgreSQL cluster:
+# Runs a command with OPENSLB_TEST_PG_URL pointing at a throwaway PostgreSQL cluster (over TCP;
+# OPENSLB_TEST_PG_SOCKET_URL: the same over its Unix socket):
 #   scripts/with-postgres.sh npm test
 #   scripts/with-postgres.sh node --import tsx --test test/unit/postgres-store.test.ts
 # If OPENSLB_TEST_PG_URL is already set, the command runs against that database unchanged.
@@ -72,6 +73,8 @@ if [ -z "$started" ]; then
 fi
 as_pg "$PGBIN/createdb" -h "$DIR" -p "$PORT" -U postgres openslb_test
 export OPENSLB_TEST_PG_URL="postgres://postgres@127.0.0.1:$PORT/openslb_test"
+# the same database through the cluster's Unix socket (cheaper round trips: bench:scale uses it)
+export OPENSLB_TEST_PG_SOCKET_URL="postgres://postgres@localhost:$PORT/openslb_test?host=$DIR"
 echo "== PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') at $OPENSLB_TEST_PG_URL" >&2
 
 set +e
