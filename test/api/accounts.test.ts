@@ -3,8 +3,6 @@
 // every implemented action (docs/accounts-and-ram.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import '../../src/products/slb/actions/index.js';
 import { implementedActions } from '../../src/products/slb/registry.js';
 import { type ParamSpec } from '../../src/api/spec.js';
@@ -241,13 +239,11 @@ function paramsFor(action: string, w: WorldA): Record<string, unknown> {
   return p;
 }
 
-function accountRows(s: TestServer, accountId: string): string[] {
-  const db = new Database(join(s.dataDir, 'openslb.db'), { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare('SELECT kind, region, id, doc FROM resources WHERE account = ? ORDER BY kind, region, id').all(accountId) as { kind: string; region: string; id: string; doc: string }[]).map((r) => `${r.kind}|${r.region}|${r.id}|${r.doc}`);
-  } finally {
-    db.close();
-  }
+/** Every stored document of an account, through the store (either one), in a stable order. */
+async function accountRows(s: TestServer, accountId: string): Promise<string[]> {
+  const rows: string[] = [];
+  await s.store.read((tx) => tx.forEach({ account: accountId }, (d) => void rows.push(`${d.kind}|${d.region}|${d.id}|${JSON.stringify(d.doc)}`)));
+  return rows.sort();
 }
 
 test('isolation: account B never sees nor changes account A\'s resources, on every implemented action', async (t) => {
@@ -257,7 +253,7 @@ test('isolation: account B never sees nor changes account A\'s resources, on eve
   const b = await createTenant(s, 'tenant-isolated');
   // B also has a sub-user allowed everything: RAM grants never reach across accounts
   const bSub = await createSubUser(s, b.accountId, 'b-admin', [{ Version: '1', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }]);
-  const before = accountRows(s, s.rootAccountId);
+  const before = await accountRows(s, s.rootAccountId);
   assert.ok(before.length >= 10, 'A has a world to protect');
   const actions = implementedActions();
   assert.ok(actions.length >= 80, `${actions.length} actions implemented`);
@@ -293,7 +289,7 @@ test('isolation: account B never sees nor changes account A\'s resources, on eve
   assert.ok(refused > actions.length, `${refused} refusals`);
   assert.ok(aSees >= 20, `A's own reads named A's resources ${aSees} times`);
   // nothing of A changed, and nothing of B's refers to A's resources
-  assert.deepEqual(accountRows(s, s.rootAccountId), before);
-  const bRows = accountRows(s, b.accountId).join('\n');
+  assert.deepEqual(await accountRows(s, s.rootAccountId), before);
+  const bRows = (await accountRows(s, b.accountId)).join('\n');
   for (const id of w.secretIds) assert.ok(!bRows.includes(id), `B's state refers to ${id}`);
 });
