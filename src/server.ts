@@ -15,7 +15,8 @@ import { Gateway, type GatewayResponse } from './gateway/gateway.js';
 import { loadOrCreateKey, registerSecrets, SecretBox } from './state/secrets.js';
 import { SqliteStore } from './state/sqlite-store.js';
 import { openStore, sharedNonces } from './state/open-store.js';
-import { GLOBAL, type Store } from './state/store.js';
+import { GLOBAL, hasWriteTelemetry, type Store } from './state/store.js';
+import { PostgresStore } from './state/postgres-store.js';
 import { isoSeconds, systemClock, type Clock } from './util/clock.js';
 import { randomIds, type IdGenerator } from './util/ids.js';
 import { createCA, issueLeaf } from './util/pki.js';
@@ -28,7 +29,7 @@ import { registerFaultsApi } from './control/faults-api.js';
 import { registerMetricsRoute } from './control/metrics-api.js';
 import { FaultRules } from './faults/rules.js';
 import { Dependencies } from './faults/dependencies.js';
-import { ServerMetrics } from './metrics/registry.js';
+import { registerPostgresCounts, ServerMetrics } from './metrics/registry.js';
 import { registerDataPlaneMetrics } from './metrics/dataplane.js';
 import { openServerClock, registerClockApi } from './control/clock-api.js';
 import { openSeededIds } from './util/seeded-ids.js';
@@ -228,6 +229,14 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const logLevel = cfg.logLevel ?? 'info';
   const apps: FastifyInstance[] = [];
   const metrics = new ServerMetrics();
+  if (hasWriteTelemetry(store)) {
+    const kind = store.storeKind;
+    store.observeWrites((wait, hold) => {
+      metrics.storeWriteWait.observe({ store: kind }, wait);
+      metrics.storeWriteHold.observe({ store: kind }, hold);
+    });
+  }
+  if (store instanceof PostgresStore) registerPostgresCounts(metrics.registry, store);
   // data-plane rules reach the data plane once it runs (it starts after the gateway exists)
   const dp: { running?: RunningDataPlane } = {};
   registerDataPlaneMetrics(metrics.registry, () => dp.running?.plane, () => dp.running?.workers);

@@ -33,10 +33,46 @@ export class ServerMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly storeWriteWait = new Histogram({
+    name: 'openslb_store_write_wait_seconds',
+    help: 'time a write transaction waited for its turn (one write at a time per process: the SQLite write lock, the PostgreSQL write gate), by store',
+    labelNames: ['store'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly storeWriteHold = new Histogram({
+    name: 'openslb_store_write_seconds',
+    help: 'time a write transaction ran once its turn came (its reads, its statements, the commit, retries included), by store',
+    labelNames: ['store'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly dependencyFailures = new Counter({
     name: 'openslb_dependency_failures_total',
     help: 'uses of a dependency that failed because it was set down or flaky',
     labelNames: ['dependency'] as const,
     registers: [this.registry],
   });
+}
+
+/** What the PostgreSQL store counts since it opened (round trips, retried write attempts). */
+export interface PostgresCounts {
+  readonly roundTrips: number;
+  readonly retries: number;
+}
+
+/** Counters read from the PostgreSQL store at each scrape. */
+export function registerPostgresCounts(registry: Registry, store: PostgresCounts): void {
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  counter('openslb_store_round_trips_total', "round trips of this process's transactions to PostgreSQL (a batch of statements sent together is one)", () => store.roundTrips);
+  counter('openslb_store_write_retries_total', 'write attempts rolled back by a serialization failure or deadlock and run again', () => store.retries);
 }

@@ -839,62 +839,79 @@ export class PostgresStore implements Store {
   async write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     await this.nesting.admit();
     const ended = deferred();
+    const asked = performance.now();
     try {
       return await this.gate.run(async () => {
-        for (let attempt = 1; ; attempt++) {
-          const touched = new Map<string, ChangedResource>();
-          const live = newLive('BEGIN ISOLATION LEVEL SERIALIZABLE');
-          const client = await this.pool.connect();
-          let broken: Error | undefined;
-          let out: T;
-          try {
-            out = await this.nesting.call(() => fn(this.tx(client, touched, live)), ended.promise);
-            live.open = false;
-            // fn may have swallowed a statement's error; PostgreSQL would turn the COMMIT into a ROLLBACK
-            if (live.failure !== undefined) throw live.failure;
-            // The end in one round trip: [BEGIN;] the buffered puts and the notifications; COMMIT
-            // (the simple protocol runs the statements in order and stops at the first error,
-            // leaving the transaction aborted for the ROLLBACK below)
-            const payloads = notifications(this.node, [...touched.values()], live.bulk);
-            const parts: string[] = [];
-            if (live.pending.size || payloads.length) parts.push(inlineValues(this.sql.flush.text, flushValues(live.pending, live.seen, this.indexes, this.sql.channel, payloads)));
-            if (parts.length || live.begun) {
-              const text = [...(live.begun ? [] : [live.begin]), ...parts, 'COMMIT'].join(';\n');
-              live.begun = true;
-              this.trips++;
-              const r = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
-              const done = Array.isArray(r) ? r[r.length - 1]! : r;
-              if (done.command !== 'COMMIT') throw new Error(`PostgreSQL store: the transaction was rolled back (${done.command})`);
-            }
-          } catch (e) {
-            live.open = false;
-            if (live.begun) {
-              this.trips++;
-              await client.query('ROLLBACK').catch((re: Error) => (broken = re));
-            }
-            client.release(broken);
-            const cause = RETRYABLE.has(sqlState(live.failure) ?? '') ? live.failure : e;
-            if (RETRYABLE.has(sqlState(cause) ?? '') && attempt < this.maxAttempts) {
-              this.retried++;
-              // full jitter, 2 ms doubling up to 250 ms
-              await sleep(Math.random() * Math.min(250, 2 * 2 ** attempt));
-              continue;
-            }
-            throw cause;
-          }
-          client.release();
-          if (touched.size || live.bulk) {
-            this.noteChanged(live.bulk ? this.analyzeDue : touched.size);
-            const resources = [...touched.values()];
-            // a bulk delete names no documents: anything of its kinds may have changed
-            if (live.bulk) this.emit(new Set([...resources.map((r) => r.kind), ...live.bulk]));
-            else this.emit(new Set(resources.map((r) => r.kind)), resources);
-          }
-          return out;
+        const began = performance.now();
+        try {
+          return await this.writeNow(fn, ended.promise);
+        } finally {
+          this.writeObserver?.((began - asked) / 1000, (performance.now() - began) / 1000);
         }
       });
     } finally {
       ended.resolve();
+    }
+  }
+
+  readonly storeKind = 'postgres' as const;
+  private writeObserver: ((wait: number, hold: number) => void) | undefined;
+  observeWrites(fn: (wait: number, hold: number) => void): void {
+    this.writeObserver = fn;
+  }
+
+  /** A write inside the gate: its attempts (serialization failures and deadlocks are retried). */
+  private async writeNow<T>(fn: (tx: Tx) => Promise<T>, ended: Promise<void>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const touched = new Map<string, ChangedResource>();
+      const live = newLive('BEGIN ISOLATION LEVEL SERIALIZABLE');
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      let out: T;
+      try {
+        out = await this.nesting.call(() => fn(this.tx(client, touched, live)), ended);
+        live.open = false;
+        // fn may have swallowed a statement's error; PostgreSQL would turn the COMMIT into a ROLLBACK
+        if (live.failure !== undefined) throw live.failure;
+        // The end in one round trip: [BEGIN;] the buffered puts and the notifications; COMMIT
+        // (the simple protocol runs the statements in order and stops at the first error,
+        // leaving the transaction aborted for the ROLLBACK below)
+        const payloads = notifications(this.node, [...touched.values()], live.bulk);
+        const parts: string[] = [];
+        if (live.pending.size || payloads.length) parts.push(inlineValues(this.sql.flush.text, flushValues(live.pending, live.seen, this.indexes, this.sql.channel, payloads)));
+        if (parts.length || live.begun) {
+          const text = [...(live.begun ? [] : [live.begin]), ...parts, 'COMMIT'].join(';\n');
+          live.begun = true;
+          this.trips++;
+          const r = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+          const done = Array.isArray(r) ? r[r.length - 1]! : r;
+          if (done.command !== 'COMMIT') throw new Error(`PostgreSQL store: the transaction was rolled back (${done.command})`);
+        }
+      } catch (e) {
+        live.open = false;
+        if (live.begun) {
+          this.trips++;
+          await client.query('ROLLBACK').catch((re: Error) => (broken = re));
+        }
+        client.release(broken);
+        const cause = RETRYABLE.has(sqlState(live.failure) ?? '') ? live.failure : e;
+        if (RETRYABLE.has(sqlState(cause) ?? '') && attempt < this.maxAttempts) {
+          this.retried++;
+          // full jitter, 2 ms doubling up to 250 ms
+          await sleep(Math.random() * Math.min(250, 2 * 2 ** attempt));
+          continue;
+        }
+        throw cause;
+      }
+      client.release();
+      if (touched.size || live.bulk) {
+        this.noteChanged(live.bulk ? this.analyzeDue : touched.size);
+        const resources = [...touched.values()];
+        // a bulk delete names no documents: anything of its kinds may have changed
+        if (live.bulk) this.emit(new Set([...resources.map((r) => r.kind), ...live.bulk]));
+        else this.emit(new Set(resources.map((r) => r.kind)), resources);
+      }
+      return out;
     }
   }
 

@@ -404,46 +404,63 @@ export class SqliteStore implements Store {
 
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.inRead.getStore()?.active) return Promise.reject(new Error('nested transaction: read/write called inside another read/write of the same store'));
+    const asked = performance.now();
     return this.mutex.run(async () => {
-      const touched = new Map<string, ChangedResource>();
-      if (this.restartWanted) await this.restartWal();
-      const seqBefore = this.seq;
-      const live: { open: boolean; bulk?: Set<string> } = { open: true };
-      this.db.exec('BEGIN IMMEDIATE');
-      let out: T;
+      const began = performance.now();
       try {
-        out = await fn(this.tx(this.db, touched, live));
-        live.open = false;
-        const t0 = performance.now();
-        this.db.exec('COMMIT');
-        const ms = performance.now() - t0;
-        const ws = this.walStats;
-        ws.commits++;
-        if (ms > 50) ws.commitsOver50ms++;
-        if (ms > ws.commitMaxMs) ws.commitMaxMs = ms;
-      } catch (e) {
-        live.open = false;
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        this.seq = seqBefore;
-        throw e;
+        return await this.writeNow(fn);
+      } finally {
+        this.writeObserver?.((began - asked) / 1000, (performance.now() - began) / 1000);
       }
-      // after the commit only; a failing listener neither undoes the write nor hides it from others
-      if (touched.size || live.bulk) {
-        const resources = [...touched.values()];
-        const kinds = new Set([...resources.map((r) => r.kind), ...(live.bulk ?? [])]);
-        for (const l of [...this.listeners]) {
-          try {
-            // a bulk delete names no documents: anything of its kinds may have changed
-            const change: Change = live.bulk ? { kinds: new Set(kinds) } : { kinds: new Set(kinds), resources: resources.map((r) => ({ ...r })) };
-            // outside the transaction's context, so a listener may start its own read/write
-            this.mutex.outside(() => this.inRead.exit(() => l(change)));
-          } catch {
-            // listeners are notifications; their failures are theirs
-          }
+    });
+  }
+
+  readonly storeKind = 'sqlite' as const;
+  private writeObserver: ((wait: number, hold: number) => void) | undefined;
+  observeWrites(fn: (wait: number, hold: number) => void): void {
+    this.writeObserver = fn;
+  }
+
+  /** A write inside the mutex. */
+  private async writeNow<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const touched = new Map<string, ChangedResource>();
+    if (this.restartWanted) await this.restartWal();
+    const seqBefore = this.seq;
+    const live: { open: boolean; bulk?: Set<string> } = { open: true };
+    this.db.exec('BEGIN IMMEDIATE');
+    let out: T;
+    try {
+      out = await fn(this.tx(this.db, touched, live));
+      live.open = false;
+      const t0 = performance.now();
+      this.db.exec('COMMIT');
+      const ms = performance.now() - t0;
+      const ws = this.walStats;
+      ws.commits++;
+      if (ms > 50) ws.commitsOver50ms++;
+      if (ms > ws.commitMaxMs) ws.commitMaxMs = ms;
+    } catch (e) {
+      live.open = false;
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.seq = seqBefore;
+      throw e;
+    }
+    // after the commit only; a failing listener neither undoes the write nor hides it from others
+    if (touched.size || live.bulk) {
+      const resources = [...touched.values()];
+      const kinds = new Set([...resources.map((r) => r.kind), ...(live.bulk ?? [])]);
+      for (const l of [...this.listeners]) {
+        try {
+          // a bulk delete names no documents: anything of its kinds may have changed
+          const change: Change = live.bulk ? { kinds: new Set(kinds) } : { kinds: new Set(kinds), resources: resources.map((r) => ({ ...r })) };
+          // outside the transaction's context, so a listener may start its own read/write
+          this.mutex.outside(() => this.inRead.exit(() => l(change)));
+        } catch {
+          // listeners are notifications; their failures are theirs
         }
       }
-      return out;
-    });
+    }
+    return out;
   }
 
   /**

@@ -147,3 +147,17 @@ export interface Store {
   onChange(listener: (c: Change) => void): () => void;
   close(): Promise<void>;
 }
+
+/**
+ * What a store reports about its writes, for the server's metrics (docs/metrics.md). Both stores
+ * run one write at a time per process (SQLite's write mutex, PostgreSQL's write gate): `wait` is
+ * how long a write waited for its turn, `hold` how long it then ran (its reads, its statements,
+ * the commit, retries included), in seconds.
+ */
+export interface WriteTelemetry {
+  readonly storeKind: 'sqlite' | 'postgres';
+  /** `fn` is called after every write, committed or not; one observer (a later call replaces it) */
+  observeWrites(fn: (wait: number, hold: number) => void): void;
+}
+
+export const hasWriteTelemetry = (s: object): s is WriteTelemetry => 'observeWrites' in s && typeof (s as { observeWrites: unknown }).observeWrites === 'function';

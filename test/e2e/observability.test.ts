@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { putLogStores, putServerCertificate } from '../helpers/fixtures-rules.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { PostgresStore } from '../../src/state/postgres-store.js';
 import { get, healthOf, HttpBackend, IPS, REGION, registerInstances, runningHttpLb, waitFor } from './helpers.js';
 
 const WINDOW_MS = 15_000;
@@ -74,6 +75,16 @@ describe('GET /metrics', () => {
     await waitFor(async () => sample(await scrape(), 'openslb_listener_active_connections', L) === 0, 5000, 'connections closed');
     // API calls by action and code (already there before the data plane's)
     assert.ok(sample(m, 'openslb_api_requests_total', { action: 'CreateLoadBalancerHTTPListener', code: 'Success' })! >= 1);
+    // the store's writes: how long each waited for its turn and then ran (the setup above wrote)
+    const store = { store: s.store instanceof PostgresStore ? 'postgres' : 'sqlite' };
+    const writes = sample(m, 'openslb_store_write_seconds_count', store)!;
+    assert.ok(writes >= 5, `${writes} writes observed`);
+    assert.equal(sample(m, 'openslb_store_write_wait_seconds_count', store), writes);
+    assert.equal(sample(m, 'openslb_store_write_seconds_bucket', { ...store, le: '+Inf' }), writes);
+    assert.ok(sample(m, 'openslb_store_write_seconds_sum', store)! > 0);
+    const trips = /^openslb_store_round_trips_total (\d+)$/m.exec(m)?.[1];
+    if (s.store instanceof PostgresStore) assert.ok(Number(trips) >= writes && Number(trips) <= s.store.roundTrips, `${trips} round trips`);
+    else assert.equal(trips, undefined, 'PostgreSQL only');
 
     await waitFor(async () => Object.values(await healthOf(s, lb.id, lb.port, 'http')).every((x) => x === 'normal'), WINDOW_MS, 'both normal');
     const up = await scrape();
