@@ -2,6 +2,9 @@
 // several servers in one process (tests) do not share counters.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** seconds: a write's wait for its turn and its run, from under a millisecond to seconds */
+const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly apiRequests = new Counter({
@@ -37,14 +40,14 @@ export class ServerMetrics {
     name: 'openslb_store_write_wait_seconds',
     help: 'time a write transaction waited for its turn (one write at a time per process: the SQLite write lock, the PostgreSQL write gate), by store',
     labelNames: ['store'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    buckets: STORE_BUCKETS,
     registers: [this.registry],
   });
   readonly storeWriteHold = new Histogram({
     name: 'openslb_store_write_seconds',
     help: 'time a write transaction ran once its turn came (its reads, its statements, the commit, retries included), by store',
     labelNames: ['store'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    buckets: STORE_BUCKETS,
     registers: [this.registry],
   });
   readonly dependencyFailures = new Counter({
