@@ -15,7 +15,7 @@ import { Gateway, type GatewayResponse } from './gateway/gateway.js';
 import { loadOrCreateKey, registerSecrets, SecretBox } from './state/secrets.js';
 import { SqliteStore } from './state/sqlite-store.js';
 import { openStore, sharedNonces } from './state/open-store.js';
-import { GLOBAL, hasWriteTelemetry, type Store } from './state/store.js';
+import { GLOBAL, type Store } from './state/store.js';
 import { PostgresStore } from './state/postgres-store.js';
 import { isoSeconds, systemClock, type Clock } from './util/clock.js';
 import { randomIds, type IdGenerator } from './util/ids.js';
@@ -229,7 +229,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const logLevel = cfg.logLevel ?? 'info';
   const apps: FastifyInstance[] = [];
   const metrics = new ServerMetrics();
-  if (hasWriteTelemetry(store)) {
+  if (store instanceof SqliteStore || store instanceof PostgresStore) {
     const kind = store.storeKind;
     store.observeWrites((wait, hold) => {
       metrics.storeWriteWait.observe({ store: kind }, wait);

@@ -15,8 +15,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { noteChange, type Change, type ChangedResource, type DocRef, type DocSelector, type IndexValue, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx } from './store.js';
-import { countedField, INDEXES, indexRows, kindIndexVersions, staleKinds, type IndexSpec } from './indexes.js';
+import { noteChange, type Change, type ChangedResource, type DocRef, type DocSelector, type IndexValue, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx, type WriteTelemetry } from './store.js';
+import { countedField, diffRows, INDEXES, indexRows, kindIndexVersions, staleKinds, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
 import { selectorSql } from './bulk-sql.js';
 
@@ -256,15 +256,10 @@ function flushValues(pending: Map<string, Pending>, seen: ReadonlyMap<string, st
     d[4].push(p.json);
     d[5].push(was !== undefined);
     let add = p.rows;
-    if (was !== undefined && was !== null && indexes[p.kind]) {
-      const rowKey = (field: string, value: string) => `${field}\u0000${value}`;
-      const old = new Map(indexRows(indexes, p.kind, JSON.parse(was)).map(([f, v]) => [rowKey(f, v), [f, v] as const]));
-      const now = new Set(p.rows.map(([f, v]) => rowKey(f, v)));
-      add = p.rows.filter(([f, v]) => !old.has(rowKey(f, v)));
-      for (const [k, [f, v]] of old) {
-        if (now.has(k)) continue;
-        for (const [i, val] of [p.kind, p.account, p.region, p.id, f, v].entries()) x[i]!.push(val);
-      }
+    if (was !== undefined && indexes[p.kind]) {
+      const { gone, added } = diffRows(indexRows(indexes, p.kind, was === null ? undefined : JSON.parse(was)), p.rows.map(([f, v]): [string, string] => [f, v]));
+      add = added.map(([f, v]): PendingRow => [f, v, countedField(indexes, p.kind, f)]);
+      for (const [f, v] of gone) for (const [i, val] of [p.kind, p.account, p.region, p.id, f, v].entries()) x[i]!.push(val);
     }
     for (const [field, value, counted] of add) {
       r[0].push(p.kind);
@@ -332,9 +327,9 @@ function inlineBatch(stmts: readonly { stmt: { name?: string; text: string }; va
   for (const { stmt, values } of stmts) {
     let exec = stmt.name ? prepared.get(stmt.name) : null;
     if (stmt.name && exec === undefined) {
-      exec = preparing.includes(stmt.name) ? `${stmt.name}_s` : undefined;
-      if (!exec) {
-        exec = `${stmt.name}_s`;
+      exec = `${stmt.name}_s`;
+      // (prepared once per query, by its first occurrence)
+      if (!preparing.includes(stmt.name)) {
         parts.push(`PREPARE ${exec} AS ${stmt.text}`);
         preparing.push(stmt.name);
       }
@@ -406,7 +401,7 @@ class Gate {
   }
 }
 
-export class PostgresStore implements Store {
+export class PostgresStore implements Store, WriteTelemetry {
   private listeners = new Set<(c: Change) => void>();
   private nesting = new Nesting();
   private gate: Gate;

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { noteChange, type Change, type ChangedResource, type DocSelector, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx } from './store.js';
+import { noteChange, type Change, type ChangedResource, type DocSelector, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx, type WriteTelemetry } from './store.js';
 import { countedField, diffRows, INDEXES, indexRows, kindIndexVersions, staleKinds, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
 import { selectorSql } from './bulk-sql.js';
@@ -88,7 +88,7 @@ export interface SqliteStoreOptions {
   walCapPages?: number;
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, WriteTelemetry {
   private db: Database.Database;
   private mutex = new Mutex();
   private listeners = new Set<(c: Change) => void>();

@@ -159,5 +159,3 @@ export interface WriteTelemetry {
   /** `fn` is called after every write, committed or not; one observer (a later call replaces it) */
   observeWrites(fn: (wait: number, hold: number) => void): void;
 }
-
-export const hasWriteTelemetry = (s: object): s is WriteTelemetry => 'observeWrites' in s && typeof (s as { observeWrites: unknown }).observeWrites === 'function';
