@@ -11,7 +11,9 @@
 //
 // Round trips (docs/storage.md#round-trips-postgresql): a transaction's BEGIN travels with its
 // first statement; puts wait in the transaction (reads see them) and are applied by one statement,
-// which the COMMIT and the notifications share, so a write costs its reads plus one round trip.
+// which the COMMIT and the notifications share, so a write costs its reads plus one round trip;
+// with one write at a time, writes run on one pipelined connection and that last round trip
+// travels with the next write's first (see writeNow).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -25,7 +27,7 @@ export interface PostgresStoreOptions {
   connectionString: string;
   /** schema holding the tables, created when missing; default: the connection's current schema (normally public) */
   schema?: string;
-  /** connections in the pool (default 10); one more is kept for LISTEN */
+  /** connections in the pool (default 10); one more is kept for LISTEN, and one for writes when writeConcurrency is 1 */
   poolSize?: number;
   /** write transactions run at the same time by this process (default 1) */
   writeConcurrency?: number;
@@ -385,26 +387,45 @@ class Nesting {
 class Gate {
   private free: number;
   private waiting: (() => void)[] = [];
+  readonly size: number;
   constructor(size: number) {
-    this.free = Math.max(1, Math.floor(size));
+    this.size = this.free = Math.max(1, Math.floor(size));
   }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  async acquire(): Promise<void> {
     if (this.free > 0) this.free--;
     else await new Promise<void>((r) => this.waiting.push(r));
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    }
+  }
+  /** hands the slot to the longest waiter, if any */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+  get waiters(): number {
+    return this.waiting.length;
   }
 }
+
+/** A write's first statements did not run: the write before it on the connection failed after handing over. */
+class PredecessorFailed extends Error {
+  readonly code = '40001'; // retried like a serialization failure: the write had not begun
+  constructor(cause: unknown) {
+    super(`the previous write on this connection failed, this one did not begin: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+/**
+ * A statement sent with a write's BEGIN refused with 25P02 (in failed SQL transaction): the BEGIN
+ * met the aborted transaction of the write before it on the connection (see writeNow), not one of
+ * this write's own statements.
+ */
+const predecessorAborted = (e: unknown) => (sqlState(e) === '25P02' ? new PredecessorFailed(e) : e);
 
 export class PostgresStore implements Store, WriteTelemetry {
   private listeners = new Set<(c: Change) => void>();
   private nesting = new Nesting();
   private gate: Gate;
+  /** with one write at a time: the connection writes run on, in pipeline mode (see writeNow) */
+  private readonly writerPool: pg.Pool | undefined;
   private readonly node = randomUUID();
   private listener: pg.Client | undefined;
   private closing = false;
@@ -426,6 +447,11 @@ export class PostgresStore implements Store, WriteTelemetry {
     readonly schema: string,
   ) {
     this.gate = new Gate(opts.writeConcurrency ?? 1);
+    if (this.gate.size === 1) {
+      // (pg's pipeline option: a query goes on the wire at once, not after the answer to the one before)
+      this.writerPool = new pg.Pool({ connectionString: opts.connectionString, max: 1, pipeline: true } as pg.PoolConfig);
+      this.writerPool.on('error', (e) => this.onError(e));
+    }
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? 12);
     this.onError = opts.onError ?? (() => undefined);
     this.indexes = opts.indexes ?? INDEXES;
@@ -545,7 +571,7 @@ export class PostgresStore implements Store, WriteTelemetry {
         },
         (e: unknown) => {
           for (const name of sent.preparing) prepared.set(name, null);
-          fail(e);
+          fail(skip ? predecessorAborted(e) : e);
         },
       );
     };
@@ -834,16 +860,8 @@ export class PostgresStore implements Store, WriteTelemetry {
   async write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     await this.nesting.admit();
     const ended = deferred();
-    const asked = performance.now();
     try {
-      return await this.gate.run(async () => {
-        const began = performance.now();
-        try {
-          return await this.writeNow(fn, ended.promise);
-        } finally {
-          this.writeObserver?.((began - asked) / 1000, (performance.now() - began) / 1000);
-        }
-      });
+      return await this.writeNow(fn, ended.promise);
     } finally {
       ended.resolve();
     }
@@ -855,16 +873,39 @@ export class PostgresStore implements Store, WriteTelemetry {
     this.writeObserver = fn;
   }
 
-  /** A write inside the gate: its attempts (serialization failures and deadlocks are retried). */
+  /**
+   * A write's attempts (serialization failures and deadlocks are retried), each in the gate. With
+   * one write at a time (the default) they run on one connection in pipeline mode, and a write
+   * leaves the gate as soon as its last round trip (`[BEGIN;] puts; COMMIT`) is on the wire: the
+   * next write's first statements follow it on the same connection, so PostgreSQL runs them after
+   * that COMMIT (they see what it committed), and the two answers come back together. The write
+   * then waits for its COMMIT's answer outside the gate. If that last round trip failed, the
+   * connection is left in the aborted transaction, and the next write's BEGIN is refused with
+   * 25P02: that write rolls back and runs again (it had not begun).
+   */
   private async writeNow<T>(fn: (tx: Tx) => Promise<T>, ended: Promise<void>): Promise<T> {
+    let kept: { asked: number; began: number } | undefined;
     for (let attempt = 1; ; attempt++) {
+      const asked = kept?.asked ?? performance.now();
+      if (!kept) await this.gate.acquire();
+      const began = kept?.began ?? performance.now();
+      kept = undefined;
+      let inGate = true;
+      const leaveGate = () => {
+        if (!inGate) return;
+        inGate = false;
+        this.gate.release();
+        this.writeObserver?.((began - asked) / 1000, (performance.now() - began) / 1000);
+      };
       const touched = new Map<string, ChangedResource>();
       const live = newLive('BEGIN ISOLATION LEVEL SERIALIZABLE');
-      const client = await this.pool.connect();
+      let client: pg.PoolClient | undefined;
+      let handedOver = false;
       let broken: Error | undefined;
       let out: T;
       try {
-        out = await this.nesting.call(() => fn(this.tx(client, touched, live)), ended);
+        client = await (this.writerPool ?? this.pool).connect();
+        out = await this.nesting.call(() => fn(this.tx(client!, touched, live)), ended);
         live.open = false;
         // fn may have swallowed a statement's error; PostgreSQL would turn the COMMIT into a ROLLBACK
         if (live.failure !== undefined) throw live.failure;
@@ -875,30 +916,53 @@ export class PostgresStore implements Store, WriteTelemetry {
         const parts: string[] = [];
         if (live.pending.size || payloads.length) parts.push(inlineValues(this.sql.flush.text, flushValues(live.pending, live.seen, this.indexes, this.sql.channel, payloads)));
         if (parts.length || live.begun) {
-          const text = [...(live.begun ? [] : [live.begin]), ...parts, 'COMMIT'].join(';\n');
+          const withBegin = !live.begun;
+          const text = [...(withBegin ? [live.begin] : []), ...parts, 'COMMIT'].join(';\n');
           live.begun = true;
           this.trips++;
-          const r = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+          const sent = client.query(text) as unknown as Promise<pg.QueryResult | pg.QueryResult[]>;
+          if (this.writerPool) {
+            // on the wire (pipeline mode): the connection and the gate go to the next write
+            handedOver = true;
+            client.release();
+            leaveGate();
+          }
+          let r: pg.QueryResult | pg.QueryResult[];
+          try {
+            r = await sent;
+          } catch (e) {
+            throw withBegin ? predecessorAborted(e) : e;
+          }
           const done = Array.isArray(r) ? r[r.length - 1]! : r;
           if (done.command !== 'COMMIT') throw new Error(`PostgreSQL store: the transaction was rolled back (${done.command})`);
         }
       } catch (e) {
         live.open = false;
-        if (live.begun) {
-          this.trips++;
-          await client.query('ROLLBACK').catch((re: Error) => (broken = re));
+        if (client && !handedOver) {
+          if (live.begun) {
+            this.trips++;
+            await client.query('ROLLBACK').catch((re: Error) => (broken = re));
+          }
+          client.release(broken);
         }
-        client.release(broken);
         const cause = RETRYABLE.has(sqlState(live.failure) ?? '') ? live.failure : e;
+        if (cause instanceof PredecessorFailed && !handedOver && !broken && attempt < this.maxAttempts) {
+          // the ROLLBACK above ended the aborted transaction: again at once, keeping the turn
+          this.retried++;
+          kept = { asked, began };
+          continue;
+        }
+        leaveGate();
         if (RETRYABLE.has(sqlState(cause) ?? '') && attempt < this.maxAttempts) {
           this.retried++;
-          // full jitter, 2 ms doubling up to 250 ms
+          // full jitter, 2 ms doubling up to 250 ms (outside the gate)
           await sleep(Math.random() * Math.min(250, 2 * 2 ** attempt));
           continue;
         }
         throw cause;
       }
-      client.release();
+      if (!handedOver) client.release();
+      leaveGate();
       if (touched.size || live.bulk) {
         this.noteChanged(live.bulk ? this.analyzeDue : touched.size);
         const resources = [...touched.values()];
@@ -1037,6 +1101,7 @@ export class PostgresStore implements Store, WriteTelemetry {
       this.closing = true;
       await this.analyzing;
       await this.listener?.end().catch(() => undefined);
+      await this.writerPool?.end();
       await this.pool.end(); // waits for transactions in flight to give their connections back
     })();
     return this.closed;

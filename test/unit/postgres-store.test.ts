@@ -203,6 +203,56 @@ if (!PG_URL) {
     }
   });
 
+  test('PostgresStore: a write leaves the gate once its COMMIT is on the wire; when that COMMIT fails, the writes queued behind it still run', async () => {
+    const schema = freshSchema();
+    const s = await PostgresStore.open({ connectionString: url, schema });
+    const seen: Change[] = [];
+    s.onChange((c) => seen.push(c));
+    const lb = (id: string, name: string) => ({ LoadBalancerId: id, LoadBalancerName: name, BackendServers: [] });
+    const huge = randomBytes(6000).toString('base64'); // an index value PostgreSQL refuses (see above)
+    try {
+      await s.write((tx) => tx.put('loadBalancer', A, 'n', lb('n', '0')));
+      // pipelined: the next write starts its callback before the one ahead has its COMMIT's answer
+      const order: string[] = [];
+      const first = s.write((tx) => tx.put('loadBalancer', A, 'a', lb('a', 'a'))).then(() => order.push('first committed'));
+      const second = s.write(async (tx) => {
+        order.push('second began');
+        assert.deepEqual(await tx.get('loadBalancer', A, 'a'), lb('a', 'a'), 'the second write sees what the first committed');
+      });
+      await Promise.all([first, second]);
+      assert.deepEqual(order, ['second began', 'first committed']);
+      for (const readFirst of [false, true]) {
+        const retries = s.retries;
+        seen.length = 0;
+        // the failing write's last round trip carries its BEGIN (puts only), or it read first
+        const failing = s.write(async (tx) => {
+          if (readFirst) await tx.get('loadBalancer', A, 'n');
+          await tx.put('loadBalancer', A, 'bad', lb('bad', huge));
+        });
+        // three writes queued behind it: each reads what the one before it wrote
+        const counters = [1, 2, 3].map(() =>
+          s.write(async (tx) => {
+            const n = (await tx.get<{ LoadBalancerName: string }>('loadBalancer', A, 'n'))!;
+            const next = String(Number(n.LoadBalancerName) + 1);
+            await tx.put('loadBalancer', A, 'n', lb('n', next));
+            return next;
+          }),
+        );
+        await assert.rejects(failing, /index row/);
+        const base = readFirst ? 3 : 0;
+        assert.deepEqual(await Promise.all(counters), [base + 1, base + 2, base + 3].map(String));
+        assert.ok(s.retries > retries, 'the write behind the failed one met its aborted transaction and ran again');
+        assert.equal(await s.read((tx) => tx.get('loadBalancer', A, 'bad')), undefined);
+        assert.equal(seen.length, 3, 'the failed write announced nothing');
+      }
+      await s.write((tx) => tx.put('loadBalancer', A, 'after', lb('after', 'x')));
+      assert.equal(await s.read((tx) => tx.count('loadBalancer', A)), 3); // n, a, after
+    } finally {
+      await s.close();
+      await dropSchema(schema);
+    }
+  });
+
   test('PostgresStore: a database from before migration 5 carries forward: the index by document is built and writes keep index and counts right', async () => {
     const schema = freshSchema();
     const lb = (id: string, name: string, servers: string[]) => ({ LoadBalancerId: id, LoadBalancerName: name, VpcId: 'vpc-1', BackendServers: servers.map((ServerId) => ({ ServerId })) });
