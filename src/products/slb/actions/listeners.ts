@@ -89,8 +89,12 @@ async function createListener(ctx: Ctx, protocol: Protocol, p: P): Promise<Resul
   const tags = readCreateTags(p['Tag'] as never);
   const now = ctx.clock.now();
   await ctx.store.write(async (tx) => {
+    // with the region given, the load balancer's listeners are asked for with it (one round trip
+    // on PostgreSQL): a load balancer found is then in that scope, and a missing one fails the call
+    const asked = p.RegionId && p.LoadBalancerId ? listenersOf(tx, { account: ctx.caller.accountId, region: p.RegionId }, p.LoadBalancerId) : undefined;
+    asked?.catch(() => undefined); // (when the load balancer check fails first)
     const { scope, lb } = await loadBalancerFor(tx, ctx.caller.accountId, p.LoadBalancerId, p.RegionId, true);
-    const siblings = await checkPortFree(tx, scope, lb.LoadBalancerId, p.ListenerPort, protocol);
+    const siblings = await checkPortFree(tx, scope, lb.LoadBalancerId, p.ListenerPort, protocol, asked);
     if (p['Bandwidth'] !== undefined) checkBandwidth(num(p['Bandwidth']), lb, siblings);
     const l = newListener(lb.LoadBalancerId, p.ListenerPort, protocol, now);
     const forward = protocol === 'http' && p['ListenerForward'] === 'on';

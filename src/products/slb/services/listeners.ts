@@ -91,9 +91,9 @@ export async function listenerOfProtocol(tx: Tx, scope: Scope, lbId: string, por
 
 /** A new listener may take the port: ListenerAlreadyExists on the same transport, then the quota.
  *  Returns the load balancer's listeners (as listenersOf). */
-export async function checkPortFree(tx: Tx, scope: Scope, lbId: string, port: number, protocol: Protocol): Promise<ListenerDoc[]> {
-  // one lookup: the load balancer's listeners answer both questions
-  const all = await listenersOf(tx, scope, lbId);
+export async function checkPortFree(tx: Tx, scope: Scope, lbId: string, port: number, protocol: Protocol, asked?: Promise<ListenerDoc[]>): Promise<ListenerDoc[]> {
+  // one lookup: the load balancer's listeners answer both questions (`asked`: already on its way)
+  const all = await (asked ?? listenersOf(tx, scope, lbId));
   if (all.some((o) => o.ListenerPort === port && transport(o.ListenerProtocol) === transport(protocol))) fail('ListenerAlreadyExists');
   if (all.length >= LISTENER_QUOTA) fail('ListenerNumberOverLimit');
   return all;
