@@ -131,7 +131,12 @@ defineAction({
         tx.query<LoadBalancerDoc>(KINDS.loadBalancer, scope, { ...q, order: 'desc', limit: pageSize, offset: (pageNumber - 1) * pageSize }),
       ]);
       const tags = await getTagsOf(tx, scope, 'instance', page.map((r) => r.doc.LoadBalancerId));
-      const LoadBalancer = page.map(({ doc: lb }) => ({ ...baseView(lb), InternetChargeTypeAlias: lb.InternetChargeType, Tags: tagView(tags.get(lb.LoadBalancerId) ?? []) }));
+      const LoadBalancer = page.map(({ doc: lb }) => {
+        const view = baseView(lb); // (a fresh object: extended, not copied)
+        view['InternetChargeTypeAlias'] = lb.InternetChargeType;
+        view['Tags'] = tagView(tags.get(lb.LoadBalancerId) ?? []);
+        return view;
+      });
       return { PageNumber: pageNumber, PageSize: pageSize, TotalCount: total, LoadBalancers: { LoadBalancer } };
     });
   },
