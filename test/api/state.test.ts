@@ -222,6 +222,29 @@ test('export, reset, import on PostgreSQL', { skip: PG_URL ? false : 'set OPENSL
   assert.equal(await total(root(s).call), 3);
 });
 
+test('import of a state exported before load balancers carried their tags: DescribeLoadBalancers shows and filters them', async (t) => {
+  const s = await startTestServer();
+  t.after(() => s.stop());
+  const a = (await s.call('CreateLoadBalancer', { RegionId: R, LoadBalancerName: 'tagged', 'Tag.1.Key': 'team', 'Tag.1.Value': 'red' }))['LoadBalancerId'] as string;
+  const b = (await s.call('CreateLoadBalancer', { RegionId: R, LoadBalancerName: 'plain' }))['LoadBalancerId'] as string;
+  await s.call('TagResources', { RegionId: R, ResourceType: 'instance', 'ResourceId.1': b, 'Tag.1.Key': 'env', 'Tag.1.Value': 'prod' });
+  type Lbs = { LoadBalancers: { LoadBalancer: { LoadBalancerId: string; Tags: { Tag: { TagKey: string; TagValue: string }[] } }[] } };
+  const shown = async (p: Record<string, string> = {}) =>
+    Object.fromEntries(((await s.call('DescribeLoadBalancers', { RegionId: R, ...p })) as Lbs).LoadBalancers.LoadBalancer.map((l) => [l.LoadBalancerId, l.Tags.Tag.map((x) => `${x.TagKey}=${x.TagValue}`)]));
+  const before = await shown();
+  assert.deepEqual(before, { [a]: ['team=red'], [b]: ['env=prod'] });
+  // the export as an older server wrote it: no TagSet on the load balancers, no migration marker
+  const state = JSON.parse(await exportState(s)) as { Documents: { Kind: string; Id: string; Doc: Record<string, unknown> }[] };
+  state.Documents = state.Documents.filter((d) => !(d.Kind === 'migration' && d.Id === 'lb-tagset'));
+  for (const d of state.Documents) if (d.Kind === 'loadBalancer') delete d.Doc['TagSet'];
+  const r = await importState(s, JSON.stringify(state));
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.deepEqual(await shown(), before);
+  assert.deepEqual(Object.keys(await shown({ 'Tag.1.Key': 'env', 'Tag.1.Value': 'prod' })), [b]);
+  await s.call('UntagResources', { RegionId: R, ResourceType: 'instance', 'ResourceId.1': a, 'TagKey.1': 'team' });
+  assert.deepEqual(await shown(), { [a]: [], [b]: ['env=prod'] });
+});
+
 test('import: a malformed, foreign or wrong-version document changes nothing', async (t) => {
   const s = await startTestServer();
   t.after(() => s.stop());

@@ -20,7 +20,7 @@ import {
 } from '../services/load-balancers.js';
 import { scopeOf } from '../services/scope.js';
 import type { Scope, Tx } from '../../../state/store.js';
-import { getTagsOf, idsWithTag, tagCondition } from '../services/tags.js';
+import { idsWithTag, tagCondition } from '../services/tags.js';
 import { instancesById } from '../services/server-groups.js';
 import { findRegion } from '../../../world/regions.js';
 import { checkStock, findResourceGroup, getSettings, moveStock, putSettings, releaseLease, SPECS } from '../../../world/world.js';
@@ -130,11 +130,11 @@ defineAction({
         tx.count(KINDS.loadBalancer, scope, q),
         tx.query<LoadBalancerDoc>(KINDS.loadBalancer, scope, { ...q, order: 'desc', limit: pageSize, offset: (pageNumber - 1) * pageSize }),
       ]);
-      const tags = await getTagsOf(tx, scope, 'instance', page.map((r) => r.doc.LoadBalancerId));
+      // the tags from the documents' own copy (TagSet, kept by putTags): no second lookup
       const LoadBalancer = page.map(({ doc: lb }) => {
         const view = baseView(lb); // (a fresh object: extended, not copied)
         view['InternetChargeTypeAlias'] = lb.InternetChargeType;
-        view['Tags'] = tagView(tags.get(lb.LoadBalancerId) ?? []);
+        view['Tags'] = tagView(lb.TagSet ?? []);
         return view;
       });
       return { PageNumber: pageNumber, PageSize: pageSize, TotalCount: total, LoadBalancers: { LoadBalancer } };

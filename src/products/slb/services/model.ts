@@ -12,7 +12,8 @@ export interface LoadBalancerDoc {
   EipAddress?: string;
   /** a copy of the load balancer's tags (the 'tags' document is the source), kept so that the
    *  store can index them on the load balancer itself: DescribeLoadBalancers by tag then pages
-   *  through the index like by any other field (src/products/slb/services/tags.ts putTags keeps it) */
+   *  through the index like by any other field, and shows them from it (src/products/slb/services/tags.ts
+   *  putTags keeps it; a state imported without it gets it like an older data dir, backfillLoadBalancerTagSets) */
   TagSet?: { Key: string; Value: string }[];
   LoadBalancerName: string;
   RegionId: string;

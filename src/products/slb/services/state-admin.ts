@@ -19,6 +19,7 @@ import { applyWorld, type WorldFile } from '../../../world/world-file.js';
 import { getSettings, moveStock, putSettings, WorldError } from '../../../world/world.js';
 import { COMMERCE_ACCOUNT, getCommerceSettings, putCommerceSettings } from './commerce/account.js';
 import { KINDS, type LoadBalancerDoc } from './model.js';
+import { backfillLoadBalancerTagSets } from './tags.js';
 
 /** What a reset keeps: the identities, and the store's own one-off migration markers. */
 // the server clock and the seeded ids' generation belong to the server, like its operator token
@@ -194,5 +195,8 @@ export function checkStateFits(p: ParsedState, rootAccountId: string, box: Secre
 export async function importState(tx: Tx, p: ParsedState): Promise<{ Deleted: number; Imported: number }> {
   const deleted = await tx.deleteWhere({});
   await tx.insertMany(p.documents);
+  // a state exported before load balancer documents carried their tags gets them now, as an older
+  // data dir does at start-up (DescribeLoadBalancers filters and shows tags from that copy)
+  await backfillLoadBalancerTagSets(tx, (await tx.list<Account>(ACCOUNT, GLOBAL)).map((a) => a.AccountId));
   return { Deleted: deleted, Imported: p.documents.length };
 }
