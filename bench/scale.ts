@@ -18,7 +18,8 @@
 //     CreateLoadBalancerTCPListener (port 80, health check off); 1 % tagged env=bench, at least 200
 //     so that the by-tag page of 100 is full at every size (TagResources);
 //  3. idle reads (--reads calls each, --readers concurrent): DescribeLoadBalancers page of 100,
-//     by name / address / VpcId / tag; DescribeLoadBalancerAttribute; the TCP listener attribute;
+//     by name / address / VpcId / tag; DescribeLoadBalancerAttribute; the TCP listener attribute
+//     (sent and timed by bench/read-client.ts, a process of its own, after 200 untimed calls);
 //  4. DescribeLoadBalancerAttribute again during a write storm (--storm-writers writers looping
 //     SetLoadBalancerName / SetLoadBalancerTCPListenerAttribute);
 //  5. min(N, --running) listeners started, then restart to ready: API only (spawn → ready line →
@@ -228,6 +229,25 @@ async function pool(concurrency: number, count: number, deadline: number, task: 
   return done;
 }
 
+/** Runs one read phase's calls in bench/read-client.ts (see readPhase) and returns its answer. */
+async function readClient(url: string, calls: [string, Record<string, string | number>][], deadlineMs: number): Promise<{ ms: number[]; results: { ok: boolean; status: number; code?: string; message?: string; total?: number; listed?: number }[]; cpuMs: number; wallMs: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'openslb-bench-reads-'));
+  const done = trackTempDir(dir);
+  try {
+    const file = join(dir, 'job.json');
+    writeFileSync(file, JSON.stringify({ url, key: KEY, readers: READERS, deadlineMs, calls }));
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'read-client.ts'), file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (c: string) => (text += c));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    if (code !== 0) throw new Error(`bench/read-client.ts exited with ${code}`);
+    return JSON.parse(text) as Awaited<ReturnType<typeof readClient>>;
+  } finally {
+    done();
+  }
+}
+
 function tcpProbe(host: string, port: number, timeoutMs = 1000): Promise<'open' | 'refused' | string> {
   return new Promise((resolve) => {
     const s = net.createConnection({ host, port });
@@ -426,25 +446,28 @@ async function runSize(run: SizeRun): Promise<void> {
     F['rssApiMiB'] = rssBytes(srv.pid) / 2 ** 20;
 
     // -- 3. idle reads
+    // The calls of a read phase are drawn here and sent by bench/read-client.ts, a process of its
+    // own: this one's heap (every load balancer, the earlier figures) and its collections stay out
+    // of the read latencies. A check sees the answer's TotalCount and the length of its
+    // LoadBalancers list.
     const readPhase = async (key: string, label: string, params: () => [string, Record<string, string | number>], check?: (r: RpcResult) => string | undefined, count = READS): Promise<Summary> => {
       const err = errorsOf(run.errors, key);
-      const ms: number[] = [];
-      const cpu0 = process.cpuUsage();
-      const w0 = performance.now();
-      await pool(READERS, count, performance.now() + PHASE_MS, async () => {
-        const [action, p] = params();
-        const r = await api.call(action, p);
-        ms.push(r.ms);
-        if (!r.ok) return err(r, action);
+      const calls = Array.from({ length: count }, () => params());
+      const out = await readClient(srv.url, calls, PHASE_MS);
+      if (crashed()) throw new Error(`openslb exited unexpectedly during ${label}`);
+      const ms = out.ms;
+      out.results.forEach((x, i) => {
+        const action = calls[i]![0];
+        if (!x.ok) return err(x, action);
+        const r: RpcResult = { ok: true, ms: ms[i]!, status: x.status, body: { TotalCount: x.total, LoadBalancers: { LoadBalancer: new Array<unknown>(x.listed ?? 0) } } };
         const bad = check?.(r);
         if (bad) err({ code: 'WrongAnswer', message: bad }, action);
       });
-      const cpu = process.cpuUsage(cpu0);
       const s = summarize(ms);
       S[key] = s;
       F[`${key}P99`] = s.p99;
       F[`${key}P50`] = s.p50;
-      F[`${key}ClientCpu`] = ((cpu.user + cpu.system) / 1000 / (performance.now() - w0)) * 100;
+      F[`${key}ClientCpu`] = (out.cpuMs / out.wallMs) * 100;
       log(`${tag} ${label}: ${s.count} calls, p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, client CPU ${F[`${key}ClientCpu`]!.toFixed(0)} %${run.errors[key]?.count ? `, ${run.errors[key].count} errors` : ''}`);
       return s;
     };
@@ -843,7 +866,7 @@ async function main(): Promise<void> {
     `Setup (after a warm-up on ${WARMUP} throwaway LBs): ${WRITERS} closed-loop writers, 3 calls per LB (CreateLoadBalancer — half VPC intranet, half internet —, AddBackendServers ×10 instances, CreateLoadBalancerTCPListener port ${LISTENER_PORT}, health check off), 1 % tagged env=bench (at least 200: the by-tag page of 100 is full at every size). ` +
       `Reads: ${READS} calls per figure, ${READERS} concurrent, random LBs; write storm: ${STORM_WRITERS} writers (SetLoadBalancerName / SetLoadBalancerTCPListenerAttribute). ` +
       `Data plane: min(N, ${RUNNING_CAP}) running listeners; listener change: ${CHANGES} stop/start pairs after a first one (reported on its own rows: the first change after the restart runs cold code), from the API call to a loopback TCP connect seeing it. ` +
-      `Latencies are client-side (V1-signed POSTs over keep-alive) and include queueing behind the other concurrent calls: the DescribeRegions row (no state) is the floor on this machine. `+
+      `Latencies are client-side (V1-signed POSTs over keep-alive) and include queueing behind the other concurrent calls: the DescribeRegions row (no state) is the floor on this machine. The read figures are timed by a reader process of their own (bench/read-client.ts, 200 untimed calls first), so the harness's heap and collections stay out of them. `+
       `Verdicts: the absolute target at the biggest N and ≤ 1.3× from the smallest N. Commerce ${opt.commerce ?? 'as the server defaults (on)'}. Quotas raised to ${SIZES.at(-1)! + 1000} LBs per region/account.` +
       (STORES.includes('postgres') && PG_URL ? ` The server reached PostgreSQL through ${pgTransport(PG_URL)}.` : ''),
     '',
