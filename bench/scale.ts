@@ -19,7 +19,7 @@
 //     so that the by-tag page of 100 is full at every size (TagResources);
 //  3. idle reads (--reads calls each, --readers concurrent): DescribeLoadBalancers page of 100,
 //     by name / address / VpcId / tag; DescribeLoadBalancerAttribute; the TCP listener attribute
-//     (sent and timed by bench/read-client.ts, a process of its own, after 200 untimed calls);
+//     (sent and timed by bench/read-client.ts, a process of its own, after untimed warm-up calls);
 //  4. DescribeLoadBalancerAttribute again during a write storm (--storm-writers writers looping
 //     SetLoadBalancerName / SetLoadBalancerTCPListenerAttribute);
 //  5. min(N, --running) listeners started, then restart to ready: API only (spawn → ready line →
@@ -866,7 +866,7 @@ async function main(): Promise<void> {
     `Setup (after a warm-up on ${WARMUP} throwaway LBs): ${WRITERS} closed-loop writers, 3 calls per LB (CreateLoadBalancer — half VPC intranet, half internet —, AddBackendServers ×10 instances, CreateLoadBalancerTCPListener port ${LISTENER_PORT}, health check off), 1 % tagged env=bench (at least 200: the by-tag page of 100 is full at every size). ` +
       `Reads: ${READS} calls per figure, ${READERS} concurrent, random LBs; write storm: ${STORM_WRITERS} writers (SetLoadBalancerName / SetLoadBalancerTCPListenerAttribute). ` +
       `Data plane: min(N, ${RUNNING_CAP}) running listeners; listener change: ${CHANGES} stop/start pairs after a first one (reported on its own rows: the first change after the restart runs cold code), from the API call to a loopback TCP connect seeing it. ` +
-      `Latencies are client-side (V1-signed POSTs over keep-alive) and include queueing behind the other concurrent calls: the DescribeRegions row (no state) is the floor on this machine. The read figures are timed by a reader process of their own (bench/read-client.ts, 200 untimed calls first), so the harness's heap and collections stay out of them. `+
+      `Latencies are client-side (V1-signed POSTs over keep-alive) and include queueing behind the other concurrent calls: the DescribeRegions row (no state) is the floor on this machine. The read figures are timed by a reader process of their own (bench/read-client.ts, after 2 000 untimed DescribeRegions and 200 of its own calls), so the harness's heap and collections stay out of them. `+
       `Verdicts: the absolute target at the biggest N and ≤ 1.3× from the smallest N. Commerce ${opt.commerce ?? 'as the server defaults (on)'}. Quotas raised to ${SIZES.at(-1)! + 1000} LBs per region/account.` +
       (STORES.includes('postgres') && PG_URL ? ` The server reached PostgreSQL through ${pgTransport(PG_URL)}.` : ''),
     '',
