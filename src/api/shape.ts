@@ -99,8 +99,7 @@ function shapeObject(fields: ResponseNode[], v: unknown): unknown {
 }
 
 export function shapeResponse(fields: ResponseNode[], result: Record<string, unknown>): Record<string, unknown> {
-  const shaped = shapeObject(fields, result) as Record<string, unknown>;
-  let out = shaped;
+  let out = shapeObject(fields, result) as Record<string, unknown>;
   for (const f of fields) {
     // Fields only the old SDK's merged structs carry are not part of this action's real answer.
     if (f.inV2Model === false) continue;

@@ -405,9 +405,6 @@ class Gate {
     if (next) next();
     else this.free++;
   }
-  get waiters(): number {
-    return this.waiting.length;
-  }
 }
 
 /** A write's first statements did not run: the write before it on the connection failed after handing over. */
