@@ -12,7 +12,7 @@
 // Authentication and authorization never depend on these (they run first, on the store directly),
 // and the data plane keeps serving: an outage is a control-plane event, as in the real service.
 import { apiError, type ApiError } from '../errors/catalog.js';
-import type { Change, DocRef, DocSelector, Query, QueryScope, Scope, Store, StoredDocument, Tx } from '../state/store.js';
+import type { Change, DocRef, DocSelector, QueryRef, Query, QueryScope, Scope, Store, StoredDocument, Tx } from '../state/store.js';
 import { FaultInputError } from './rules.js';
 
 export const DEPENDENCIES = ['vpc', 'ecs', 'order', 'service-registry', 'internal-invoke', 'store'] as const;
@@ -207,7 +207,7 @@ export class Dependencies {
       return {
         get: <T>(kind: string, scope: Scope, id: string) => (need(kind), tx.get<T>(kind, scope, id)),
         // only a hint: documents of a kind behind a dependency are left to their get(), which decides
-        prefetch: (refs: readonly DocRef[]) => tx.prefetch(refs.filter((r) => !KIND_DEPENDENCY[r.kind])),
+        prefetch: (refs: readonly (DocRef | QueryRef)[]) => tx.prefetch(refs.filter((r) => !KIND_DEPENDENCY[r.kind])),
         list: <T>(kind: string, scope: Scope) => (need(kind), tx.list<T>(kind, scope)),
         query: <T>(kind: string, scope: QueryScope, q?: Query) => (need(kind), tx.query<T>(kind, scope, q)),
         count: (kind: string, scope: QueryScope, q?: Query) => (need(kind), tx.count(kind, scope, q)),

@@ -17,7 +17,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { noteChange, type Change, type ChangedResource, type DocRef, type DocSelector, type IndexValue, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx, type WriteTelemetry } from './store.js';
+import { noteChange, type Change, type ChangedResource, type DocRef, type DocSelector, type QueryRef, type IndexValue, type Query, type QueryScope, type Scope, type StoredDocument, type Store, type Tx, type WriteTelemetry } from './store.js';
 import { countedField, diffRows, INDEXES, indexRows, kindIndexVersions, staleKinds, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
 import { selectorSql } from './bulk-sql.js';
@@ -205,6 +205,8 @@ interface Live {
   seen: Map<string, string | null>;
   /** statements asked for and not sent yet: they go together (see send in tx) */
   queue: Queued[];
+  /** prefetched queries (Tx.prefetch) not answered yet, by aheadKey */
+  ahead: Map<string, Promise<unknown>>;
 }
 interface Queued {
   stmt: { name?: string; text: string };
@@ -212,7 +214,7 @@ interface Queued {
   resolve: (r: pg.QueryResult) => void;
   reject: (e: unknown) => void;
 }
-const newLive = (begin: string): Live => ({ open: true, begin, begun: false, pending: new Map(), pendingKinds: new Map(), seen: new Map(), queue: [] });
+const newLive = (begin: string): Live => ({ open: true, begin, begun: false, pending: new Map(), pendingKinds: new Map(), seen: new Map(), queue: [], ahead: new Map() });
 const hasNul = (...parts: string[]) => parts.some((p) => p.includes('\u0000'));
 /**
  * `q` without the values no stored text can equal (PostgreSQL text cannot hold U+0000); undefined
@@ -237,6 +239,8 @@ function withoutNul(kind: string, scope: QueryScope, q: Query): Query | undefine
   if (ids) out.ids = q.ids!.filter((x) => !text(x));
   return out;
 }
+/** A query's identity for Tx.prefetch: kind first (so a write of the kind finds its entries). */
+const aheadKey = (kind: string, scope: QueryScope, query: Query, count = false) => `${JSON.stringify(kind)},${JSON.stringify([scope.account, scope.region ?? null, query, count])}`;
 const docKey = (kind: string, account: string, region: string, id: string) => `${kind}\u0000${account}\u0000${region}\u0000${id}`;
 
 /**
@@ -608,6 +612,24 @@ export class PostgresStore implements Store, WriteTelemetry {
       r.catch(() => undefined); // (its failure is the flush's, reported below)
       return applied.then(() => r);
     };
+    const runQuery = async <T>(kind: string, scope: QueryScope, query: Query): Promise<{ region: string; doc: T }[]> => {
+      const nul = withoutNul(kind, scope, query);
+      if (!nul) return [];
+      const b = buildQuery(this.indexes, kind, scope, nul, false, { dialect: 'postgres', resources: s.resources, index: s.index });
+      return (await read<{ region: string; doc: T }>(kind, this.named(b.sql), b.params)).rows.map((r) => ({ region: r.region, doc: r.doc }));
+    };
+    const runCount = async (kind: string, scope: QueryScope, query: Query): Promise<number> => {
+      const nul = withoutNul(kind, scope, query);
+      if (!nul) return 0;
+      const b = buildQuery(this.indexes, kind, scope, nul, true, { dialect: 'postgres', resources: s.resources, index: s.index, counts: s.counts });
+      return Number((await read<{ n: string }>(kind, this.named(b.sql), b.params)).rows[0]!.n);
+    };
+    // a prefetched query is answered only if nothing of its kind was written since it was asked
+    const wrote = (kind?: string) => {
+      if (!live.ahead.size) return;
+      if (kind === undefined) live.ahead.clear();
+      else for (const key of live.ahead.keys()) if (key.startsWith(`${JSON.stringify(kind)},`)) live.ahead.delete(key);
+    };
     return {
       get: async <T>(kind: string, scope: Scope, id: string) => {
         if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
@@ -626,21 +648,40 @@ export class PostgresStore implements Store, WriteTelemetry {
         }
         return json === null ? undefined : (JSON.parse(json) as T);
       },
-      prefetch: async (refs: readonly DocRef[]) => {
+      prefetch: async (refs: readonly (DocRef | QueryRef)[]) => {
         if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
         // what get() would ask the database for: not buffered, not seen, addressable
         const want = new Map<string, DocRef>();
         for (const r of refs) {
+          if ('query' in r) {
+            // asked now (in the round trip of whatever else is asked at once), answered to the first
+            // query() equal to it (see aheadKey)
+            const key = aheadKey(r.kind, r.scope, r.query, r.count);
+            if (live.ahead.has(key)) continue;
+            const p: Promise<unknown> = r.count ? runCount(r.kind, r.scope, r.query) : runQuery(r.kind, r.scope, r.query);
+            p.catch(() => undefined); // (a failure is the transaction's, and the query()'s that takes it)
+            live.ahead.set(key, p);
+            continue;
+          }
           if (hasNul(r.kind, r.scope.account, r.scope.region, r.id)) continue;
           const key = docKey(r.kind, r.scope.account, r.scope.region, r.id);
           if (!live.pending.has(key) && !live.seen.has(key)) want.set(key, r);
         }
-        if (want.size < 2) return; // get() asks for one as cheaply
+        if (!want.size) return;
         const keys = [...want.keys()];
         const refsOf = [...want.values()];
+        if (keys.length === 1) {
+          const [r] = refsOf as [DocRef];
+          const one = await q<{ doc: string }>(s.get, [r.kind, r.scope.account, r.scope.region, r.id]);
+          if (!live.seen.has(keys[0]!)) live.seen.set(keys[0]!, one.rows.length ? one.rows[0]!.doc : null);
+          return;
+        }
         const rows = await q<{ i: string; doc: string }>(s.getMany, [refsOf.map((r) => r.kind), refsOf.map((r) => r.scope.account), refsOf.map((r) => r.scope.region), refsOf.map((r) => r.id)]);
         const found = new Map(rows.rows.map((r) => [Number(r.i) - 1, r.doc] as const));
-        keys.forEach((key, i) => live.seen.set(key, found.get(i) ?? null));
+        keys.forEach((key, i) => {
+          // (a put or delete made meanwhile is what get() answers now)
+          if (!live.seen.has(key)) live.seen.set(key, found.get(i) ?? null);
+        });
       },
       list: async <T>(kind: string, scope: Scope) => {
         return (await read<{ doc: T }>(kind, s.list, [kind, scope.account, scope.region])).rows.map((r) => r.doc);
@@ -656,22 +697,31 @@ export class PostgresStore implements Store, WriteTelemetry {
       },
       query: async <T>(kind: string, scope: QueryScope, query: Query = {}) => {
         if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
-        const nul = withoutNul(kind, scope, query);
-        if (!nul) return [];
-        query = nul;
-        const b = buildQuery(this.indexes, kind, scope, query, false, { dialect: 'postgres', resources: s.resources, index: s.index });
-        return (await read<{ region: string; doc: T }>(kind, this.named(b.sql), b.params)).rows.map((r) => ({ region: r.region, doc: r.doc }));
+        if (live.ahead.size) {
+          const key = aheadKey(kind, scope, query, false);
+          const asked = live.ahead.get(key);
+          if (asked) {
+            live.ahead.delete(key);
+            return (await asked) as { region: string; doc: T }[];
+          }
+        }
+        return runQuery<T>(kind, scope, query);
       },
       count: async (kind: string, scope: QueryScope, query: Query = {}) => {
         if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
-        const nul = withoutNul(kind, scope, query);
-        if (!nul) return 0;
-        query = nul;
-        const b = buildQuery(this.indexes, kind, scope, query, true, { dialect: 'postgres', resources: s.resources, index: s.index, counts: s.counts });
-        return Number((await read<{ n: string }>(kind, this.named(b.sql), b.params)).rows[0]!.n);
+        if (live.ahead.size) {
+          const key = aheadKey(kind, scope, query, true);
+          const asked = live.ahead.get(key);
+          if (asked) {
+            live.ahead.delete(key);
+            return (await asked) as number;
+          }
+        }
+        return runCount(kind, scope, query);
       },
       put: async <T>(kind: string, scope: Scope, id: string, doc: T) => {
         const t = writable();
+        wrote(kind);
         const json = JSON.stringify(doc);
         if (json === undefined) throw new TypeError(`cannot store ${typeof doc} as a document`);
         const key = docKey(kind, scope.account, scope.region, id);
@@ -690,6 +740,7 @@ export class PostgresStore implements Store, WriteTelemetry {
       },
       delete: async (kind: string, scope: Scope, id: string) => {
         const t = writable();
+        wrote(kind);
         if (hasNul(kind, scope.account, scope.region, id)) return false;
         // a buffered put of this document must land first: the delete then removes it (and a
         // later put inserts it anew, at the end of the insertion order)
@@ -701,6 +752,7 @@ export class PostgresStore implements Store, WriteTelemetry {
       },
       deleteWhere: async (sel: DocSelector) => {
         writable();
+        wrote();
         await flush();
         live.seen.clear();
         const w = selectorSql(sel, 'postgres');
@@ -727,6 +779,7 @@ export class PostgresStore implements Store, WriteTelemetry {
       },
       insertMany: async (docs: readonly StoredDocument[]) => {
         const t = writable();
+        wrote();
         await flush();
         live.seen.clear();
         const jsons = docs.map((d) => {
@@ -892,6 +945,7 @@ export class PostgresStore implements Store, WriteTelemetry {
       const began = kept?.began ?? performance.now();
       kept = undefined;
       let inGate = true;
+      const live = newLive('BEGIN ISOLATION LEVEL SERIALIZABLE');
       const leaveGate = () => {
         if (!inGate) return;
         inGate = false;
@@ -899,7 +953,6 @@ export class PostgresStore implements Store, WriteTelemetry {
         this.writeObserver?.((began - asked) / 1000, (performance.now() - began) / 1000);
       };
       const touched = new Map<string, ChangedResource>();
-      const live = newLive('BEGIN ISOLATION LEVEL SERIALIZABLE');
       let client: pg.PoolClient | undefined;
       let handedOver = false;
       let broken: Error | undefined;

@@ -81,14 +81,24 @@ export interface DocRef {
   id: string;
 }
 
+/** A query (or with `count`, a count) a transaction will make (Tx.prefetch): the same kind, scope and query as it will pass. */
+export interface QueryRef {
+  kind: string;
+  scope: QueryScope;
+  query: Query;
+  count?: boolean;
+}
+
 export interface Tx {
   get<T>(kind: string, scope: Scope, id: string): Promise<T | undefined>;
   /**
-   * A hint that this transaction will get() these documents: a store that pays a round trip per
-   * statement (PostgreSQL) reads them all in one now and answers those get()s from it; SQLite does
-   * nothing. Never changes what get() returns (puts and deletes made since still count).
+   * A hint that this transaction will get() these documents and make these queries: a store that
+   * pays a round trip per statement (PostgreSQL) asks for them all now, together with whatever else
+   * is asked at the same time, and answers those get()s and the first query() (count()) equal to
+   * each (same kind, scope and query, compared as JSON) from it; SQLite does nothing. Never changes
+   * what get(), query() or count() return: a put or delete of a kind since the hint still counts.
    */
-  prefetch(refs: readonly DocRef[]): Promise<void>;
+  prefetch(refs: readonly (DocRef | QueryRef)[]): Promise<void>;
   /** All documents of a kind in one scope, in insertion order. */
   list<T>(kind: string, scope: Scope): Promise<T[]>;
   /** Documents that meet `q`, through the indexes, paged by the database. */

@@ -465,6 +465,41 @@ export function storeConformance(h: StoreHarness): void {
       assert.deepEqual(await s.read((tx) => tx.get('lb', A, 'lb-1')), { Name: 'renamed' });
     }));
 
+  test(`${h.name}: a prefetched query never changes what query answers: writes of its kind since, own buffered puts, other queries`, () =>
+    withStore(async (s) => {
+      await s.write(async (tx) => {
+        await tx.put('loadBalancer', A, 'lb-1', lb(1));
+        await tx.put('loadBalancer', A, 'lb-2', lb(2));
+      });
+      const byName = (n: number) => ({ kind: 'loadBalancer', scope: A, query: { where: { LoadBalancerName: `name-${n}` } } });
+      await s.read(async (tx) => {
+        await tx.prefetch([byName(1), { kind: 'loadBalancer', scope: A, id: 'lb-2' }, byName(1)]);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } })), ['lb-1']);
+        // asked again: still the same answer (from the database this time)
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } })), ['lb-1']);
+        // another query is not answered by it
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { LoadBalancerName: 'name-2' } })), ['lb-2']);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A2, { where: { LoadBalancerName: 'name-1' } })), []);
+      });
+      await s.write(async (tx) => {
+        // buffered puts of the kind before the prefetch: it sees them
+        await tx.put('loadBalancer', A, 'lb-3', lb(1, { LoadBalancerId: 'lb-3' }));
+        await tx.prefetch([byName(1), byName(2)]);
+        // a put and a delete of the kind after it: the queries see those too
+        await tx.put('loadBalancer', A, 'lb-4', lb(4));
+        assert.equal(await tx.delete('loadBalancer', A, 'lb-2'), true);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } })).sort(), ['lb-1', 'lb-3', 'lb-4']);
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { LoadBalancerName: 'name-2' } })), []);
+        // a write of another kind leaves a prefetched query standing: still the right answer
+        await tx.prefetch([byName(1)]);
+        await tx.put('listener', A, 'l-1', { LoadBalancerId: 'lb-1' });
+        assert.deepEqual(ids(await tx.query<Lb>('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } })).sort(), ['lb-1', 'lb-3', 'lb-4']);
+        // one never asked for is harmless
+        await tx.prefetch([byName(9)]);
+      });
+      assert.deepEqual(ids(await s.read((tx) => tx.query<Lb>('loadBalancer', A, { where: { LoadBalancerName: 'name-1' } }))).sort(), ['lb-1', 'lb-3', 'lb-4']);
+    }));
+
   test(`${h.name}: a failed write discards what it put, even after reads that saw it: nothing stored, indexed, counted or announced`, () =>
     withStore(async (s) => {
       await s.write((tx) => tx.put('loadBalancer', A, 'lb-1', lb(1)));

@@ -13,6 +13,8 @@ import { storeConformance } from '../helpers/store-conformance.js';
 import { PG_URL, PG_SKIP, PG_REQUIRED, PG_MISSING, freshSchema, dropSchema, createSchema, urlWithSchema } from '../helpers/postgres.js';
 import { startTestServer } from '../helpers/server.js';
 import { putInstances, REGION } from '../helpers/fixtures-servers.js';
+import { allocateFromPools, allocateInVSwitch, createReadsOf, createVpc, lease, poolAllocReads, releaseLease, vswitchAllocReads, type VSwitchDoc } from '../../src/world/world.js';
+import { formatIp, parseIp } from '../../src/world/ipv4.js';
 
 const A: Scope = { account: '1000000000000001', region: 'cn-hangzhou' };
 
@@ -369,6 +371,29 @@ if (!PG_URL) {
       assert.equal(await trips(() => s.write(async () => 'nothing')), 0);
       // reads: BEGIN with the first statement, then COMMIT
       assert.equal(await trips(() => s.read((tx) => tx.query('loadBalancer', A, { where: { VpcId: 'vpc-1' }, limit: 5 }))), 2);
+      // a query prefetched beside a get travels with it (one round trip, then the COMMIT), and is then
+      // answered without asking again; one asked for twice after that asks again
+      const byVpc = { where: { VpcId: 'vpc-1' }, limit: 5 };
+      assert.equal(
+        await trips(() =>
+          s.read(async (tx) => {
+            tx.prefetch([{ kind: 'loadBalancer', scope: A, query: byVpc }]).catch(() => undefined);
+            assert.ok(await tx.get('loadBalancer', A, 'lb-1'));
+            assert.equal((await tx.query('loadBalancer', A, byVpc)).length, 5);
+          }),
+        ),
+        2,
+      );
+      assert.equal(
+        await trips(() =>
+          s.read(async (tx) => {
+            await tx.prefetch([{ kind: 'loadBalancer', scope: A, query: byVpc }]);
+            assert.equal((await tx.query('loadBalancer', A, byVpc)).length, 5);
+            assert.equal((await tx.query('loadBalancer', A, byVpc)).length, 5);
+          }),
+        ),
+        3,
+      );
     } finally {
       await s.close();
       await dropSchema(schema);
@@ -397,17 +422,71 @@ if (!PG_URL) {
         await counted('DescribeLoadBalancerAttribute', { RegionId: REGION, LoadBalancerId });
       }
       // (the first create also sets up the account's region.) CreateLoadBalancer: 19 before the
-      // puts were buffered, 11 before the reads every create makes went in one prefetch: now the
-      // prefetch, counts, address, and one round trip for the puts, notifications and COMMIT.
-      // The ten instances are one lookup (AddBackendServers was 15, the attribute read 14), the
-      // listener's port check one (8 before). Reads asked for at once share a round trip (7, 6 and
-      // 5 before): the create's prefetch and quota counts, two address candidates; the listeners,
-      // instances and groups AddBackendServers checks; everything the attribute read shows; a new
-      // listener's load balancer and its listeners (3 before).
-      const most = { CreateLoadBalancer: 4, AddBackendServers: 3, CreateLoadBalancerTCPListener: 2, DescribeLoadBalancerAttribute: 3 };
+      // puts were buffered, 11 before the reads every create makes went in one prefetch, 4 before
+      // that prefetch also asked for the address allocation as last left (hint and candidates):
+      // now the prefetch with the quota counts, and one round trip for the puts, notifications and
+      // COMMIT. The ten instances are one lookup (AddBackendServers was 15, the attribute read
+      // 14), the listener's port check one (8 before). Reads asked for at once share a round trip
+      // (7, 6 and 5 before): everything the attribute read shows; a load balancer to change and
+      // what the change reads next (its listeners; for AddBackendServers also the instances and
+      // groups), 3 before for both.
+      const most = { CreateLoadBalancer: 2, AddBackendServers: 2, CreateLoadBalancerTCPListener: 2, DescribeLoadBalancerAttribute: 3 };
       for (const [action, n] of Object.entries(most)) assert.ok(per[action]!.slice(1).every((x) => x <= n), `round trips per ${action}: ${per[action]!.join(', ')} (at most ${n})`);
     } finally {
       await srv.stop();
+      await dropSchema(schema);
+    }
+  });
+
+  test('PostgresStore: the allocation asked for with a create\'s first reads (as last left here) never changes the address: stale after a release, a failed write, a pool', async () => {
+    const schema = freshSchema();
+    const s = await PostgresStore.open({ connectionString: url, schema });
+    try {
+      const scope = { account: '1000000000000001', region: 'cn-qingdao' };
+      let n = 0;
+      await s.write((tx) => createVpc(tx, scope.account, { RegionId: scope.region, CidrBlock: '10.9.0.0/16', VpcId: 'vpc-g', VSwitches: [{ VSwitchId: 'vsw-g', ZoneId: 'cn-qingdao-b', CidrBlock: '10.9.0.0/24' }] }, 'now', (p) => `${p}g${++n}`));
+      const vsw = (await s.read((tx) => tx.get<VSwitchDoc>('vswitch', scope, 'vsw-g')))!;
+      // what createLoadBalancer does: the guessed reads first, then allocate and lease in one write
+      const take = (lb: string, fail = false) =>
+        s.write(async (tx) => {
+          await tx.prefetch(vswitchAllocReads(scope, vsw, false));
+          const a = await allocateInVSwitch(tx, scope, vsw);
+          assert.ok(a.ok);
+          await lease(tx, { Address: a.address, AccountId: scope.account, RegionId: scope.region, LoadBalancerId: lb, VSwitchId: vsw.VSwitchId });
+          if (fail) throw new Error('the create failed later');
+          return a.address;
+        });
+      assert.deepEqual([await take('lb-1'), await take('lb-2')], ['10.9.0.1', '10.9.0.2']);
+      // the guess is right: the hint and the candidates come with the first reads (one round trip, then the end)
+      let before = s.roundTrips;
+      assert.equal(await take('lb-3'), '10.9.0.3');
+      assert.equal(s.roundTrips - before, 2);
+      // a release below the hint: the guess is stale, the freed address still comes first
+      await s.write((tx) => releaseLease(tx, '10.9.0.2', 'lb-2'));
+      assert.equal(await take('lb-4'), '10.9.0.2');
+      // a write that found an address and failed: guessed past it, found again
+      await assert.rejects(take('lb-x', true), /failed later/);
+      assert.equal(await take('lb-5'), '10.9.0.4');
+      assert.equal(await take('lb-6'), '10.9.0.5');
+      // pools the same way
+      const fromPool = () =>
+        s.write(async (tx) => {
+          // (with the settings, which name the pools: a create asks for them among its first reads too)
+          await tx.prefetch([...createReadsOf(scope, 'rg-g'), ...poolAllocReads('internet', scope.region)]);
+          const a = await allocateFromPools(tx, 'internet', scope.region);
+          assert.ok(a.ok);
+          await lease(tx, { Address: a.address, AccountId: scope.account, RegionId: scope.region, LoadBalancerId: `lb-p${++n}` });
+          return a.address;
+        });
+      const [p1, p2] = [await fromPool(), await fromPool()];
+      before = s.roundTrips;
+      const p3 = await fromPool();
+      assert.equal(s.roundTrips - before, 2);
+      await s.write((tx) => releaseLease(tx, p2, `lb-p${n - 1}`));
+      assert.deepEqual([await fromPool(), await fromPool()], [p2, formatIp(parseIp(p3)! + 1)]);
+      assert.equal(parseIp(p2)! - parseIp(p1)!, 1);
+    } finally {
+      await s.close();
       await dropSchema(schema);
     }
   });

@@ -9,6 +9,7 @@ import { KINDS, requireLoadBalancer, type BackendServerDoc, type ListenerDoc, ty
 import {
   assertUnlocked,
   backendServersMalformed,
+  defaultGroupReads,
   groupBusy,
   listenersOf,
   notAMember,
@@ -46,8 +47,14 @@ async function changeDefaultGroup(
   ctx: Ctx,
   p: { LoadBalancerId: string; RegionId?: string; BackendServers?: JsonList },
   change: (lb: LoadBalancerDoc, tx: Tx, scope: Scope) => Promise<BackendServerDoc[]>,
+  attaching: readonly string[] = [],
 ) {
   const out = await ctx.store.write(async (tx) => {
+    // with the region given, what the change reads next is asked for with the load balancer (one
+    // round trip on PostgreSQL); a load balancer found is then in that scope
+    if (p.RegionId && p.LoadBalancerId && p.BackendServers?.length) {
+      tx.prefetch(defaultGroupReads({ account: ctx.caller.accountId, region: p.RegionId }, p.LoadBalancerId, attaching)).catch(() => undefined);
+    }
     const { scope, lb } = await requireLoadBalancer(tx, ctx.caller.accountId, p.LoadBalancerId, p.RegionId);
     const current = lb.BackendServers ?? [];
     if (!p.BackendServers || p.BackendServers.length === 0) return { LoadBalancerId: lb.LoadBalancerId, BackendServers: listed(current) };
@@ -81,7 +88,7 @@ defineAction({
         else next.push(doc);
       }
       return next;
-    });
+    }, input.map((s) => s.ServerId));
   },
 });
 

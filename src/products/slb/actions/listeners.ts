@@ -7,7 +7,7 @@ import { begin, busyError, type ListenerOp } from '../services/listener-lifecycl
 import {
   applyParams, attributeView, badBandwidth, badPort, badProtocol, badValue, byIdentity, checkAcl, checkBandwidth,
   checkCACertificate, checkCookie, checkHealthStrings, checkMasterSlaveGroup, checkPortFree, checkServerCertificate,
-  checkSticky, checkTlsPolicy, checkVServerGroup, listenerOfProtocol, listenersOf, listItemView, loadBalancerFor, missing,
+  checkSticky, checkTlsPolicy, checkVServerGroup, listenerOfProtocol, listenersOf, listenersRead, listItemView, loadBalancerFor, missing,
   newListener, observeAll, parseProtocol, parseSourceItems, resolveListener, saveListener, SOURCE_ITEMS_QUOTA, type Protocol,
 } from '../services/listeners.js';
 import { KINDS, listenerId, type ListenerDoc, type LoadBalancerDoc } from '../services/model.js';
@@ -91,10 +91,9 @@ async function createListener(ctx: Ctx, protocol: Protocol, p: P): Promise<Resul
   await ctx.store.write(async (tx) => {
     // with the region given, the load balancer's listeners are asked for with it (one round trip
     // on PostgreSQL): a load balancer found is then in that scope, and a missing one fails the call
-    const asked = p.RegionId && p.LoadBalancerId ? listenersOf(tx, { account: ctx.caller.accountId, region: p.RegionId }, p.LoadBalancerId) : undefined;
-    asked?.catch(() => undefined); // (when the load balancer check fails first)
+    if (p.RegionId && p.LoadBalancerId) tx.prefetch([listenersRead({ account: ctx.caller.accountId, region: p.RegionId }, p.LoadBalancerId)]).catch(() => undefined);
     const { scope, lb } = await loadBalancerFor(tx, ctx.caller.accountId, p.LoadBalancerId, p.RegionId, true);
-    const siblings = await checkPortFree(tx, scope, lb.LoadBalancerId, p.ListenerPort, protocol, asked);
+    const siblings = await checkPortFree(tx, scope, lb.LoadBalancerId, p.ListenerPort, protocol);
     if (p['Bandwidth'] !== undefined) checkBandwidth(num(p['Bandwidth']), lb, siblings);
     const l = newListener(lb.LoadBalancerId, p.ListenerPort, protocol, now);
     const forward = protocol === 'http' && p['ListenerForward'] === 'on';

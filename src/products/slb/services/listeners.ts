@@ -2,7 +2,7 @@
 // checks that need more than the spec, references to other resources, and the response views.
 // Pure: no HTTP. The actions live in src/products/slb/actions/listeners.ts.
 import { apiError, fail, type ApiError } from '../../../errors/catalog.js';
-import type { Scope, Tx } from '../../../state/store.js';
+import type { QueryRef, Scope, Tx } from '../../../state/store.js';
 import { isoSeconds } from '../../../util/clock.js';
 import { isBuiltinTlsPolicy } from '../../../util/tls-suites.js';
 import { observe } from './listener-lifecycle.js';
@@ -42,8 +42,12 @@ export async function loadBalancerFor(tx: Tx, account: string, id: string, regio
   return r;
 }
 
+/** The query for a load balancer's listeners (as Tx.prefetch takes it). */
+export const listenersRead = (scope: Scope, lbId: string): QueryRef => ({ kind: KINDS.listener, scope, query: { where: { LoadBalancerId: lbId } } });
+
 export async function listenersOf(tx: Tx, scope: Scope, lbId: string): Promise<ListenerDoc[]> {
-  const found = await tx.query<ListenerDoc>(KINDS.listener, scope, { where: { LoadBalancerId: lbId } });
+  const r = listenersRead(scope, lbId);
+  const found = await tx.query<ListenerDoc>(r.kind, scope, r.query);
   return found.map((x) => x.doc).sort(byIdentity);
 }
 
@@ -91,9 +95,9 @@ export async function listenerOfProtocol(tx: Tx, scope: Scope, lbId: string, por
 
 /** A new listener may take the port: ListenerAlreadyExists on the same transport, then the quota.
  *  Returns the load balancer's listeners (as listenersOf). */
-export async function checkPortFree(tx: Tx, scope: Scope, lbId: string, port: number, protocol: Protocol, asked?: Promise<ListenerDoc[]>): Promise<ListenerDoc[]> {
-  // one lookup: the load balancer's listeners answer both questions (`asked`: already on its way)
-  const all = await (asked ?? listenersOf(tx, scope, lbId));
+export async function checkPortFree(tx: Tx, scope: Scope, lbId: string, port: number, protocol: Protocol): Promise<ListenerDoc[]> {
+  // one lookup: the load balancer's listeners answer both questions
+  const all = await listenersOf(tx, scope, lbId);
   if (all.some((o) => o.ListenerPort === port && transport(o.ListenerProtocol) === transport(protocol))) fail('ListenerAlreadyExists');
   if (all.length >= LISTENER_QUOTA) fail('ListenerNumberOverLimit');
   return all;

@@ -11,6 +11,9 @@ import {
   leaseKeyOf,
   checkStock,
   createReadsOf,
+  vswitchAllocReads,
+  poolAllocReads,
+  type PoolKind,
   defaultResourceGroupId,
   ensureRegion,
   findResourceGroup,
@@ -221,10 +224,12 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
   // What every create reads, asked for at once: on PostgreSQL one round trip instead of one each
   // (docs/storage.md, "Round trips"); the gets below then answer from it, in their own order.
   // The quota counts go with them; they are judged below, in their place among the checks.
+  // (and, without a vSwitch, the address pool's allocation as last left here: see poolAllocReads)
+  const poolKind: PoolKind = (p.AddressType ?? 'internet') === 'internet' ? ((p.AddressIPVersion ?? 'ipv4') === 'ipv6' ? 'internet-ipv6' : 'internet') : 'classic-intranet';
   const [, counts] = await Promise.all([
     tx.prefetch([
       ...createReadsOf(scope, rgId),
-      ...(p.VSwitchId ? [{ kind: KINDS.vswitch, scope, id: p.VSwitchId }] : []),
+      ...(p.VSwitchId ? [{ kind: KINDS.vswitch, scope, id: p.VSwitchId }] : p.Address ? [] : poolAllocReads(poolKind, region.RegionId)),
       ...(p.PayType === 'PrePay' ? [] : commerceHooks.onDemandReads(env.account)),
     ]),
     countAccountLbs(tx, env.account, region.RegionId),
@@ -258,6 +263,8 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
         if (await tx.get<VpcDoc>(KINDS.vpc, scope, p.VpcId)) fail('NetworkConflict', 'there are network conflicts in specified parameter.');
         fail('ServiceUnavailable', 'The vpc subnet is not exist.');
       }
+      // the VPC with what the address allocation reads first (one round trip on PostgreSQL)
+      await tx.prefetch([{ kind: KINDS.vpc, scope, id: vsw.VpcId }, ...vswitchAllocReads(scope, vsw, !!p.Address)]);
       const vpc = await tx.get<VpcDoc>(KINDS.vpc, scope, vsw.VpcId);
       if (!vpc) fail('ServiceUnavailable', 'The vpc subnet is not exist.');
       checkVpcStatus(vpc, vsw, env.now);
@@ -316,7 +323,7 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
   const requested = p.Address || undefined;
   let alloc: AllocResult;
   if (vsw) alloc = await allocateInVSwitch(tx, scope, vsw, requested);
-  else alloc = await allocateFromPools(tx, addressType === 'internet' ? (ipVersion === 'ipv6' ? 'internet-ipv6' : 'internet') : 'classic-intranet', region.RegionId, requested);
+  else alloc = await allocateFromPools(tx, poolKind, region.RegionId, requested);
   if (!alloc.ok) allocFail(alloc, !!vsw);
 
   // subscriptions go through commerce (priced order); pay-as-you-go needs no order

@@ -2,9 +2,9 @@
 // (LoadBalancerDoc.BackendServers), vServer groups and master-slave groups. Pure: no HTTP.
 // Decisions where the real service is not documented are in docs/server-groups.md.
 import { apiError, fail, type ApiError } from '../../../errors/catalog.js';
-import { observeAll } from './listeners.js';
+import { listenersRead, observeAll } from './listeners.js';
 import { intField, strField, type JsonList, type JsonScalar } from '../../../util/json-param.js';
-import type { Scope, Tx } from '../../../state/store.js';
+import type { Query, QueryRef, Scope, Tx } from '../../../state/store.js';
 import { parseAnyIp } from '../../../world/ipv4.js';
 import {
   KINDS,
@@ -129,12 +129,16 @@ interface RuleLike {
   VServerGroupId?: string;
 }
 
+/** The query for what hangs off a load balancer (its listeners, rules, groups). */
+const ofLoadBalancer = (lbId: string): Query => ({ where: { LoadBalancerId: lbId } });
+
 export async function listenersOf(tx: Tx, scope: Scope, lbId: string): Promise<ListenerDoc[]> {
-  return (await tx.query<ListenerDoc>(KINDS.listener, scope, { where: { LoadBalancerId: lbId } })).map((x) => x.doc);
+  const r = listenersRead(scope, lbId);
+  return (await tx.query<ListenerDoc>(r.kind, scope, r.query)).map((x) => x.doc);
 }
 
 export async function rulesOf(tx: Tx, scope: Scope, lbId: string): Promise<RuleLike[]> {
-  return (await tx.query<RuleLike>(KINDS.rule, scope, { where: { LoadBalancerId: lbId } })).map((x) => x.doc);
+  return (await tx.query<RuleLike>(KINDS.rule, scope, ofLoadBalancer(lbId))).map((x) => x.doc);
 }
 
 const usesDefaultGroup = (l: ListenerDoc) => !l.VServerGroupId && !l.MasterSlaveServerGroupId;
@@ -178,11 +182,11 @@ export interface AttachedServer {
 }
 
 export async function vServerGroupsOf(tx: Tx, scope: Scope, lbId: string): Promise<VServerGroupDoc[]> {
-  return (await tx.query<VServerGroupDoc>(KINDS.vServerGroup, scope, { where: { LoadBalancerId: lbId } })).map((x) => x.doc);
+  return (await tx.query<VServerGroupDoc>(KINDS.vServerGroup, scope, ofLoadBalancer(lbId))).map((x) => x.doc);
 }
 
 export async function masterSlaveGroupsOf(tx: Tx, scope: Scope, lbId: string): Promise<MasterSlaveServerGroupDoc[]> {
-  return (await tx.query<MasterSlaveServerGroupDoc>(KINDS.masterSlaveServerGroup, scope, { where: { LoadBalancerId: lbId } })).map((x) => x.doc);
+  return (await tx.query<MasterSlaveServerGroupDoc>(KINDS.masterSlaveServerGroup, scope, ofLoadBalancer(lbId))).map((x) => x.doc);
 }
 
 /** Every backend entry of a load balancer (default group, vServer groups, master-slave groups). */
@@ -202,6 +206,23 @@ export async function instancesById(tx: Tx, scope: Scope, ids: readonly string[]
   const out = new Map<string, InstanceDoc>();
   if (!ids.length) return out;
   for (const { doc } of await tx.query<InstanceDoc>(KINDS.instance, scope, { ids })) out.set(doc.InstanceId, doc);
+  return out;
+}
+
+/**
+ * What a change of a load balancer's default group reads once it has the load balancer (for
+ * Tx.prefetch, beside its get): the listeners (groupBusy) and, for servers to attach, the
+ * instances and the groups (resolveForAttach).
+ */
+export function defaultGroupReads(scope: Scope, lbId: string, attaching: readonly string[]): QueryRef[] {
+  const out = [listenersRead(scope, lbId)];
+  if (attaching.length) {
+    out.push(
+      { kind: KINDS.instance, scope, query: { ids: attaching } },
+      { kind: KINDS.vServerGroup, scope, query: ofLoadBalancer(lbId) },
+      { kind: KINDS.masterSlaveServerGroup, scope, query: ofLoadBalancer(lbId) },
+    );
+  }
   return out;
 }
 
