@@ -627,8 +627,17 @@ export class PostgresStore implements Store, WriteTelemetry {
     // a prefetched query is answered only if nothing of its kind was written since it was asked
     const wrote = (kind?: string) => {
       if (!live.ahead.size) return;
-      if (kind === undefined) live.ahead.clear();
-      else for (const key of live.ahead.keys()) if (key.startsWith(`${JSON.stringify(kind)},`)) live.ahead.delete(key);
+      if (kind === undefined) return live.ahead.clear();
+      const prefix = `${JSON.stringify(kind)},`;
+      for (const key of live.ahead.keys()) if (key.startsWith(prefix)) live.ahead.delete(key);
+    };
+    /** The prefetched answer to this query (once), or undefined. */
+    const takeAhead = (key: () => string): Promise<unknown> | undefined => {
+      if (!live.ahead.size) return undefined;
+      const k = key();
+      const asked = live.ahead.get(k);
+      live.ahead.delete(k);
+      return asked;
     };
     return {
       get: async <T>(kind: string, scope: Scope, id: string) => {
@@ -697,27 +706,13 @@ export class PostgresStore implements Store, WriteTelemetry {
       },
       query: async <T>(kind: string, scope: QueryScope, query: Query = {}) => {
         if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
-        if (live.ahead.size) {
-          const key = aheadKey(kind, scope, query, false);
-          const asked = live.ahead.get(key);
-          if (asked) {
-            live.ahead.delete(key);
-            return (await asked) as { region: string; doc: T }[];
-          }
-        }
-        return runQuery<T>(kind, scope, query);
+        const asked = takeAhead(() => aheadKey(kind, scope, query, false));
+        return asked ? ((await asked) as { region: string; doc: T }[]) : runQuery<T>(kind, scope, query);
       },
       count: async (kind: string, scope: QueryScope, query: Query = {}) => {
         if (!live.open) throw new Error('transaction already finished: use the tx only inside its callback');
-        if (live.ahead.size) {
-          const key = aheadKey(kind, scope, query, true);
-          const asked = live.ahead.get(key);
-          if (asked) {
-            live.ahead.delete(key);
-            return (await asked) as number;
-          }
-        }
-        return runCount(kind, scope, query);
+        const asked = takeAhead(() => aheadKey(kind, scope, query, true));
+        return asked ? ((await asked) as number) : runCount(kind, scope, query);
       },
       put: async <T>(kind: string, scope: Scope, id: string, doc: T) => {
         const t = writable();

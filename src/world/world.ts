@@ -609,7 +609,6 @@ export async function vswitchAvailableIps(tx: Tx, scope: Scope, vsw: VSwitchDoc)
 
 export type AllocResult = { ok: true; address: string } | { ok: false; reason: 'taken' | 'outside' | 'exhausted' };
 
-/** An address inside a vSwitch: the requested one, or the first free one. */
 const vswitchHintKey = (scope: Scope, vsw: VSwitchDoc) => `vsw|${vsw.CidrBlock}|${scope.account}|${vsw.VpcId}`;
 
 /** What deciding whether an address of a vSwitch is taken reads: its lease, the VPC's instances with it. */
@@ -623,11 +622,12 @@ const vswitchAddressReads = (scope: Scope, vsw: VSwitchDoc, ip: number): [DocRef
  * address is asked for, the first candidates after it as this process last left it.
  */
 export const vswitchAllocReads = (scope: Scope, vsw: VSwitchDoc, requested: boolean): (DocRef | QueryRef)[] => {
-  const key = vswitchHintKey(scope, vsw);
   if (requested) return [];
+  const key = vswitchHintKey(scope, vsw);
   return [{ kind: ALLOC_HINT, scope: GLOBAL, id: key }, ...guessedReads(key, (ip) => vswitchAddressReads(scope, vsw, ip))];
 };
 
+/** An address inside a vSwitch: the requested one, or the first free one. */
 export async function allocateInVSwitch(tx: Tx, scope: Scope, vsw: VSwitchDoc, requested?: string): Promise<AllocResult> {
   const c = parseCidr(vsw.CidrBlock)!;
   const r = usableRange(c);
@@ -636,8 +636,8 @@ export async function allocateInVSwitch(tx: Tx, scope: Scope, vsw: VSwitchDoc, r
   const used = async (ip: number) => {
     // both asked at once (one round trip on PostgreSQL)
     const [leaseRef, instRef] = vswitchAddressReads(scope, vsw, ip);
-    const [lease, insts] = await Promise.all([tx.get(leaseRef.kind, leaseRef.scope, leaseRef.id), tx.count(instRef.kind, instRef.scope, instRef.query)]);
-    return lease !== undefined || insts > 0;
+    const [lease, insts] = await Promise.all([leased(tx, leaseRef.id), tx.count(instRef.kind, instRef.scope, instRef.query)]);
+    return lease || insts > 0;
   };
   if (requested !== undefined) {
     const ip = parseIp(requested);

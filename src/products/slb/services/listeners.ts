@@ -2,7 +2,7 @@
 // checks that need more than the spec, references to other resources, and the response views.
 // Pure: no HTTP. The actions live in src/products/slb/actions/listeners.ts.
 import { apiError, fail, type ApiError } from '../../../errors/catalog.js';
-import type { QueryRef, Scope, Tx } from '../../../state/store.js';
+import type { Query, QueryRef, Scope, Tx } from '../../../state/store.js';
 import { isoSeconds } from '../../../util/clock.js';
 import { isBuiltinTlsPolicy } from '../../../util/tls-suites.js';
 import { observe } from './listener-lifecycle.js';
@@ -42,8 +42,11 @@ export async function loadBalancerFor(tx: Tx, account: string, id: string, regio
   return r;
 }
 
+/** The query for what hangs off a load balancer (its listeners, rules, groups). */
+export const ofLoadBalancer = (lbId: string): Query => ({ where: { LoadBalancerId: lbId } });
+
 /** The query for a load balancer's listeners (as Tx.prefetch takes it). */
-export const listenersRead = (scope: Scope, lbId: string): QueryRef => ({ kind: KINDS.listener, scope, query: { where: { LoadBalancerId: lbId } } });
+export const listenersRead = (scope: Scope, lbId: string): QueryRef => ({ kind: KINDS.listener, scope, query: ofLoadBalancer(lbId) });
 
 export async function listenersOf(tx: Tx, scope: Scope, lbId: string): Promise<ListenerDoc[]> {
   const r = listenersRead(scope, lbId);

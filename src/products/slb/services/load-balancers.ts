@@ -225,7 +225,9 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
   // (docs/storage.md, "Round trips"); the gets below then answer from it, in their own order.
   // The quota counts go with them; they are judged below, in their place among the checks.
   // (and, without a vSwitch, the address pool's allocation as last left here: see poolAllocReads)
-  const poolKind: PoolKind = (p.AddressType ?? 'internet') === 'internet' ? ((p.AddressIPVersion ?? 'ipv4') === 'ipv6' ? 'internet-ipv6' : 'internet') : 'classic-intranet';
+  const addressType = p.AddressType ?? 'internet';
+  const ipVersion = p.AddressIPVersion ?? 'ipv4';
+  const poolKind: PoolKind = addressType === 'internet' ? (ipVersion === 'ipv6' ? 'internet-ipv6' : 'internet') : 'classic-intranet';
   const [, counts] = await Promise.all([
     tx.prefetch([
       ...createReadsOf(scope, rgId),
@@ -246,9 +248,7 @@ export async function createLoadBalancer(tx: Tx, env: CreateEnv, p: CreateInput)
   // resource group
   if (!(await findResourceGroup(tx, env.account, rgId))) fail('InvalidParameter', 'The specified resource does not exist.');
 
-  // network
-  const addressType = p.AddressType ?? 'internet';
-  const ipVersion = p.AddressIPVersion ?? 'ipv4';
+  // network (addressType, ipVersion above)
   let vsw: VSwitchDoc | undefined;
   if (addressType === 'internet') {
     if (p.VpcId || p.VSwitchId) fail('InvalidParameter', 'the special internet EIP donot support the VPC network type.');

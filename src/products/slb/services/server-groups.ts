@@ -2,9 +2,9 @@
 // (LoadBalancerDoc.BackendServers), vServer groups and master-slave groups. Pure: no HTTP.
 // Decisions where the real service is not documented are in docs/server-groups.md.
 import { apiError, fail, type ApiError } from '../../../errors/catalog.js';
-import { listenersRead, observeAll } from './listeners.js';
+import { listenersRead, observeAll, ofLoadBalancer } from './listeners.js';
 import { intField, strField, type JsonList, type JsonScalar } from '../../../util/json-param.js';
-import type { Query, QueryRef, Scope, Tx } from '../../../state/store.js';
+import type { QueryRef, Scope, Tx } from '../../../state/store.js';
 import { parseAnyIp } from '../../../world/ipv4.js';
 import {
   KINDS,
@@ -128,9 +128,6 @@ interface RuleLike {
   ListenerProtocol?: string;
   VServerGroupId?: string;
 }
-
-/** The query for what hangs off a load balancer (its listeners, rules, groups). */
-const ofLoadBalancer = (lbId: string): Query => ({ where: { LoadBalancerId: lbId } });
 
 export async function listenersOf(tx: Tx, scope: Scope, lbId: string): Promise<ListenerDoc[]> {
   const r = listenersRead(scope, lbId);
