@@ -2,7 +2,9 @@
 // Starts `openslb serve` as a child process (BENCH_INPROCESS=1: in this process instead) on a
 // fresh data dir, warms up, then drives it with BENCH_CLIENTS (32) closed-loop clients for
 // BENCH_SECONDS (10). Every request is a V1-signed GET with a fresh nonce and timestamp, as
-// pop-core sends it. Prints a table: requests/s, p50, p99, max, errors.
+// pop-core sends it. Prints a table: requests/s, p50, p99, max, errors. BENCH_STORE_URL=postgres://…
+// runs the server on that PostgreSQL database (each signed request then checks its nonce there;
+// give a fresh schema with `?options=-c%20search_path%3D<schema>`) instead of SQLite.
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -14,15 +16,16 @@ const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 32);
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 300);
 const INPROCESS = process.env['BENCH_INPROCESS'] === '1';
 const KEY = { id: 'LTAIbenchAccessKey01', secret: 'benchSecretValue01' };
+const STORE_URL = process.env['BENCH_STORE_URL'] || undefined;
 
 async function startChild(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const s = await startServerChild({ dataDir, key: KEY });
+  const s = await startServerChild({ dataDir, key: KEY, args: STORE_URL ? ['--store', STORE_URL] : [] });
   return { url: s.url, stop: async () => void (await s.stop()) };
 }
 
 async function startInProcess(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const { startServer } = await import('../src/server.js');
-  const s = await startServer({ listen: { host: '127.0.0.1', port: 0 }, dataDir, accessKey: KEY, logLevel: 'silent' });
+  const s = await startServer({ listen: { host: '127.0.0.1', port: 0 }, dataDir, accessKey: KEY, logLevel: 'silent', ...(STORE_URL ? { storeUrl: STORE_URL } : {}) });
   return { url: s.url, stop: () => s.close() };
 }
 
@@ -77,6 +80,7 @@ async function main() {
     const rows: [string, string][] = [
       ['action', 'DescribeRegions (V1, GET, fresh nonce)'],
       ['server', INPROCESS ? 'in-process' : 'child process (openslb serve)'],
+      ['store', STORE_URL ? 'PostgreSQL' : 'SQLite'],
       ['clients', String(CLIENTS)],
       ['duration s', elapsed.toFixed(1)],
       ['requests', String(latencies.length)],

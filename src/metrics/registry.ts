@@ -58,10 +58,12 @@ export class ServerMetrics {
   });
 }
 
-/** What the PostgreSQL store counts since it opened (round trips, retried write attempts). */
+/** What the PostgreSQL store counts since it opened (round trips, retried write attempts, signature nonces). */
 export interface PostgresCounts {
   readonly roundTrips: number;
   readonly retries: number;
+  readonly nonceUses: number;
+  readonly nonceStatements: number;
 }
 
 /** Counters read from the PostgreSQL store at each scrape. */
@@ -78,4 +80,6 @@ export function registerPostgresCounts(registry: Registry, store: PostgresCounts
     });
   counter('openslb_store_round_trips_total', "round trips of this process's transactions to PostgreSQL (a batch of statements sent together is one)", () => store.roundTrips);
   counter('openslb_store_write_retries_total', 'write attempts rolled back by a serialization failure or deadlock and run again', () => store.retries);
+  counter('openslb_store_nonce_uses_total', 'signature nonces checked against the database (one per signed request)', () => store.nonceUses);
+  counter('openslb_store_nonce_statements_total', 'statements that recorded them: the nonces of requests that arrive together go in one', () => store.nonceStatements);
 }

@@ -83,8 +83,17 @@ describe('GET /metrics', () => {
     assert.equal(sample(m, 'openslb_store_write_seconds_bucket', { ...store, le: '+Inf' }), writes);
     assert.ok(sample(m, 'openslb_store_write_seconds_sum', store)! > 0);
     const trips = /^openslb_store_round_trips_total (\d+)$/m.exec(m)?.[1];
-    if (s.store instanceof PostgresStore) assert.ok(Number(trips) >= writes && Number(trips) <= s.store.roundTrips, `${trips} round trips`);
-    else assert.equal(trips, undefined, 'PostgreSQL only');
+    const nonces = /^openslb_store_nonce_uses_total (\d+)$/m.exec(m)?.[1];
+    const nonceStatements = /^openslb_store_nonce_statements_total (\d+)$/m.exec(m)?.[1];
+    if (s.store instanceof PostgresStore) {
+      assert.ok(Number(trips) >= writes && Number(trips) <= s.store.roundTrips, `${trips} round trips`);
+      // every signed call checked its nonce with the database, in at most one statement each
+      assert.ok(Number(nonces) >= 5 && Number(nonceStatements) >= 1 && Number(nonceStatements) <= Number(nonces), `${nonces} nonces in ${nonceStatements} statements`);
+    } else {
+      assert.equal(trips, undefined, 'PostgreSQL only');
+      assert.equal(nonces, undefined, 'PostgreSQL only');
+      assert.equal(nonceStatements, undefined, 'PostgreSQL only');
+    }
 
     await waitFor(async () => Object.values(await healthOf(s, lb.id, lb.port, 'http')).every((x) => x === 'normal'), WINDOW_MS, 'both normal');
     const up = await scrape();

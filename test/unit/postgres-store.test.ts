@@ -715,6 +715,54 @@ if (PG_URL) {
       await dropSchema(schema);
     }
   });
+
+  test('PostgresStore: signature nonces used together go to the database in one statement, each decided as if alone and in order', async () => {
+    const schema = freshSchema();
+    const s = await PostgresStore.open({ connectionString: url, schema });
+    try {
+      const W = 15 * 60_000;
+      const t0 = 1_900_000_000_000;
+      const uses0 = s.nonceUses;
+      const statements0 = s.nonceStatements;
+      // twenty requests arriving together: one statement records them all
+      const fresh = await Promise.all(Array.from({ length: 20 }, (_, i) => s.useNonce('LTAIkey', `n-${i}`, t0, W)));
+      assert.deepEqual(fresh, Array(20).fill(true));
+      assert.equal(s.nonceUses - uses0, 20);
+      assert.equal(s.nonceStatements - statements0, 1);
+      // a batch mixing fresh and replayed pairs answers each on its own
+      assert.deepEqual(await Promise.all([s.useNonce('LTAIkey', 'n-3', t0 + 5, W), s.useNonce('LTAIkey', 'new', t0 + 5, W), s.useNonce('LTAIother', 'n-3', t0 + 5, W)]), [false, true, true]);
+      // the same pair twice in one batch: the second is decided after the first, with its own time
+      // (inside the window: used; a window later: fresh again), like two statements one after another
+      assert.deepEqual(await Promise.all([s.useNonce('LTAIkey', 'twice', t0, W), s.useNonce('LTAIkey', 'twice', t0 + 1, W)]), [true, false]);
+      assert.deepEqual(await Promise.all([s.useNonce('LTAIkey', 'later', t0, W), s.useNonce('LTAIkey', 'later', t0 + W, W), s.useNonce('LTAIkey', 'later', t0 + W, W)]), [true, true, false]);
+      // one after another (nothing to batch with): a statement each, as before
+      const before = s.nonceStatements;
+      assert.equal(await s.useNonce('LTAIkey', 'alone-1', t0, W), true);
+      assert.equal(await s.useNonce('LTAIkey', 'alone-2', t0, W), true);
+      assert.equal(s.nonceStatements - before, 2);
+    } finally {
+      await s.close();
+      await dropSchema(schema);
+    }
+  });
+
+  test('PostgresStore: a nonce batch the database refuses fails each of its uses (the requests answer an error, none passes)', async () => {
+    const schema = freshSchema();
+    const s = await PostgresStore.open({ connectionString: url, schema });
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(`ALTER TABLE "${schema}".signature_nonces RENAME TO signature_nonces_gone`);
+      const uses = await Promise.allSettled([s.useNonce('LTAIkey', 'a', 1, 1000), s.useNonce('LTAIkey', 'b', 1, 1000), s.useNonce('LTAIkey', 'a', 2, 1000)]);
+      assert.deepEqual(uses.map((u) => u.status), ['rejected', 'rejected', 'rejected']);
+      await c.query(`ALTER TABLE "${schema}".signature_nonces_gone RENAME TO signature_nonces`);
+      assert.equal(await s.useNonce('LTAIkey', 'a', 3, 1000), true, 'nothing was recorded by the failed batch');
+    } finally {
+      await c.end();
+      await s.close();
+      await dropSchema(schema);
+    }
+  });
 }
 
 if (PG_URL) {
