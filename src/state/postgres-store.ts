@@ -354,6 +354,8 @@ function inlineBatch(stmts: readonly { stmt: { name?: string; text: string }; va
 const RETRYABLE = new Set(['40001', '40P01']);
 /** changed documents after which a node first runs ANALYZE (then a quarter of the table); see noteChanged */
 const ANALYZE_MIN_CHANGES = 200;
+/** nonce statements one node has on their way at once (PostgresStore.useNonce) */
+const NONCE_STATEMENTS_IN_FLIGHT = 2;
 const NOTIFY_LIMIT = 7000; // bytes; PostgreSQL refuses payloads of 8000 and more
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -505,6 +507,12 @@ export class PostgresStore implements Store, WriteTelemetry {
                SELECT count(*)::int AS n FROM d`,
       },
       kinds: `SELECT DISTINCT kind FROM ${t}`,
+      // one nonce: fresh (a row returned) when new, or when its last use is at or before $3
+      nonce: {
+        name: `oslb_nonce_${tag}`,
+        text: `INSERT INTO ${quoteIdent(schema)}.signature_nonces AS n (h, at) VALUES ($1, $2)
+               ON CONFLICT (h) DO UPDATE SET at = excluded.at WHERE n.at <= $3 RETURNING h`,
+      },
       // the nonces of one batch (distinct hashes), each with the time of its use; $3 the window:
       // a hash is fresh (returned) when new, or when its last use is a window or more before this one
       nonces: {
@@ -1040,16 +1048,22 @@ export class PostgresStore implements Store, WriteTelemetry {
   // -- replay protection shared by the nodes
 
   private lastNonceSweep = 0;
-  /** nonce uses waiting for their batch, by window, then by hash (in the order they came) */
-  private nonceBatches = new Map<number, Map<string, NonceUse[]>>();
+  /** nonce uses not sent yet, by window, then by hash (in the order they came) */
+  private nonceQueue = new Map<number, Map<string, NonceUse[]>>();
+  /** the pairs of the statements on their way (by window and hash), with the uses of the same pair that came since */
+  private nonceSent = new Map<string, NonceUse[]>();
+  private noncesInFlight = 0;
   private nonceUseCount = 0;
   private nonceStatementCount = 0;
 
   /**
    * Records that `accessKeyId` signed with `nonce` at `now` (ms); false when any node saw that pair
-   * less than `windowMs` before. Outside the write gate, in batches: the uses asked for while the
-   * event loop handles what has arrived go together, in one autocommit statement, once it has (a
-   * statement per request cost the server a socket write and PostgreSQL a statement each).
+   * less than `windowMs` before. Autocommit statements outside the write gate, at most two on
+   * their way at a time: a use goes at once when fewer are, and otherwise waits for one to come
+   * back and goes with every use that queued meanwhile, in one statement (a statement per request
+   * cost the server a socket write and PostgreSQL a statement each, which under load was a tenth
+   * of the server's time). Each use is answered as if it ran alone; a pair used again while its
+   * first use is on its way is decided after it, with its own time.
    */
   useNonce(accessKeyId: string, nonce: string, now: number, windowMs: number): Promise<boolean> {
     const h = createHash('sha256').update(`${accessKeyId}\u0000${nonce}`).digest('base64');
@@ -1068,41 +1082,56 @@ export class PostgresStore implements Store, WriteTelemetry {
   }
 
   private queueNonce(h: string, use: NonceUse, windowMs: number): void {
-    let batch = this.nonceBatches.get(windowMs);
+    const sent = this.nonceSent.get(`${windowMs} ${h}`);
+    if (sent) {
+      sent.push(use);
+      return;
+    }
+    let batch = this.nonceQueue.get(windowMs);
     if (!batch) {
       batch = new Map();
-      this.nonceBatches.set(windowMs, batch);
-      setImmediate(() => this.sendNonces(windowMs));
+      this.nonceQueue.set(windowMs, batch);
     }
     const uses = batch.get(h);
     if (uses) uses.push(use);
     else batch.set(h, [use]);
+    this.sendNonces();
   }
 
-  private sendNonces(windowMs: number): void {
-    const batch = this.nonceBatches.get(windowMs);
-    this.nonceBatches.delete(windowMs);
-    if (!batch) return;
-    const hs = [...batch.keys()];
-    const ats = hs.map((h) => batch.get(h)![0]!.now);
-    this.nonceStatementCount++;
-    this.pool.query<{ h: string }>({ ...this.sql.nonces, values: [hs, ats, windowMs] }).then(
-      (r) => {
-        const fresh = new Set(r.rows.map((x) => x.h));
-        for (const [h, [first, ...again]] of batch) {
-          first!.resolve(fresh.has(h));
-          // the same pair used again before this batch went: decided after it, as if it came next
+  private sendNonces(): void {
+    while (this.noncesInFlight < NONCE_STATEMENTS_IN_FLIGHT) {
+      const next = this.nonceQueue.entries().next();
+      if (next.done) return;
+      const [windowMs, batch] = next.value;
+      this.nonceQueue.delete(windowMs);
+      const hs = [...batch.keys()];
+      const ats = hs.map((h) => batch.get(h)![0]!.now);
+      for (const [h, [, ...again]] of batch) this.nonceSent.set(`${windowMs} ${h}`, again);
+      this.noncesInFlight++;
+      this.nonceStatementCount++;
+      const settle = (fresh: Set<string> | undefined, e?: unknown) => {
+        this.noncesInFlight--;
+        for (const [h, [first]] of batch) {
+          const key = `${windowMs} ${h}`;
+          const again = this.nonceSent.get(key)!;
+          this.nonceSent.delete(key);
+          if (fresh) first!.resolve(fresh.has(h));
+          else first!.reject(e);
+          // the same pair used again since it went: decided after it, as if it came next
           for (const use of again) this.queueNonce(h, use, windowMs);
         }
-      },
-      (e: unknown) => {
-        for (const uses of batch.values()) for (const use of uses) use.reject(e);
-      },
-    );
-    const now = ats.reduce((a, b) => Math.max(a, b));
-    if (now - this.lastNonceSweep > 60_000) {
-      this.lastNonceSweep = now;
-      this.pool.query(this.sql.nonceSweep, [now - windowMs]).catch((e: Error) => this.onError(e));
+        this.sendNonces();
+      };
+      const q = hs.length === 1 ? { ...this.sql.nonce, values: [hs[0], ats[0], ats[0]! - windowMs] } : { ...this.sql.nonces, values: [hs, ats, windowMs] };
+      this.pool.query<{ h: string }>(q).then(
+        (r) => settle(new Set(r.rows.map((x) => x.h))),
+        (e: unknown) => settle(undefined, e),
+      );
+      const now = ats.reduce((a, b) => Math.max(a, b));
+      if (now - this.lastNonceSweep > 60_000) {
+        this.lastNonceSweep = now;
+        this.pool.query(this.sql.nonceSweep, [now - windowMs]).catch((e: Error) => this.onError(e));
+      }
     }
   }
 
