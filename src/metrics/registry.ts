@@ -81,5 +81,5 @@ export function registerPostgresCounts(registry: Registry, store: PostgresCounts
   counter('openslb_store_round_trips_total', "round trips of this process's transactions to PostgreSQL (a batch of statements sent together is one)", () => store.roundTrips);
   counter('openslb_store_write_retries_total', 'write attempts rolled back by a serialization failure or deadlock and run again', () => store.retries);
   counter('openslb_store_nonce_uses_total', 'signature nonces checked against the database (one per signed request)', () => store.nonceUses);
-  counter('openslb_store_nonce_statements_total', 'statements that recorded them: the nonces of requests that arrive together go in one', () => store.nonceStatements);
+  counter('openslb_store_nonce_statements_total', 'statements that recorded them: nonces that queue while two statements are on their way share the next one', () => store.nonceStatements);
 }
