@@ -507,13 +507,8 @@ export class PostgresStore implements Store, WriteTelemetry {
                SELECT count(*)::int AS n FROM d`,
       },
       kinds: `SELECT DISTINCT kind FROM ${t}`,
-      // a nonce's hash and the time of its use ($3: the window): fresh (returned) when new, or when
-      // its last use is a window or more before this one; `nonces`: a batch of them (distinct hashes)
-      nonce: {
-        name: `oslb_nonce_${tag}`,
-        text: `INSERT INTO ${quoteIdent(schema)}.signature_nonces AS n (h, at) VALUES ($1, $2)
-               ON CONFLICT (h) DO UPDATE SET at = excluded.at WHERE n.at <= excluded.at - $3::bigint RETURNING h`,
-      },
+      // nonces' hashes (distinct) and the times of their uses ($3: the window): each returned (fresh)
+      // when new, or when its last use is a window or more before this one
       nonces: {
         name: `oslb_nonces_${tag}`,
         text: `INSERT INTO ${quoteIdent(schema)}.signature_nonces AS n (h, at) SELECT * FROM unnest($1::text[], $2::bigint[])
@@ -1121,9 +1116,7 @@ export class PostgresStore implements Store, WriteTelemetry {
         }
         this.sendNonces();
       };
-      // (one alone goes as a single row, as it did before batches)
-      const q = hs.length === 1 ? { ...this.sql.nonce, values: [hs[0], ats[0], windowMs] } : { ...this.sql.nonces, values: [hs, ats, windowMs] };
-      this.pool.query<{ h: string }>(q).then(
+      this.pool.query<{ h: string }>({ ...this.sql.nonces, values: [hs, ats, windowMs] }).then(
         (r) => settle(new Set(r.rows.map((x) => x.h))),
         (e: unknown) => settle(undefined, e),
       );
