@@ -17,6 +17,8 @@ for (const r of roots) walk(r);
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 // --test-force-exit: a file whose tests have all finished exits even when a handle leaked (a timer,
 // a socket) instead of holding the run until CI's limit; --test-timeout bounds any single test that
-// set no deadline of its own.
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-timeout=300000', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// set no deadline of its own. scripts/test-child-stdout.mjs keeps force-exit from losing the last
+// results of a file on their way to this process (nodejs/node#64833).
+const preload = new URL('./test-child-stdout.mjs', import.meta.url).href;
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', preload, '--test', '--test-force-exit', '--test-timeout=300000', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
