@@ -1,10 +1,10 @@
 // Replay protection and optional throttling for the gateway.
 import type { Clock } from '../util/clock.js';
 
-import { WINDOW_MS, type NonceGuard } from '../util/replay.js';
+import { WINDOW_MS, nonceKey, type NonceGuard } from '../util/replay.js';
 export { WINDOW_MS, type NonceGuard };
 
-/** Remembers (AccessKeyId, nonce) pairs for the 15-minute timestamp window. */
+/** Remembers (AccessKeyId, nonce) pairs for the 15-minute timestamp window, by their digest. */
 export class NonceCache implements NonceGuard {
   private seen = new Map<string, number>();
   private lastSweep = 0;
@@ -13,7 +13,7 @@ export class NonceCache implements NonceGuard {
   use(accessKeyId: string, nonce: string): boolean {
     const now = this.clock.now();
     if (now - this.lastSweep > 60_000 || this.seen.size > 1_000_000) this.sweep(now);
-    const k = `${accessKeyId}\u0000${nonce}`;
+    const k = nonceKey(accessKeyId, nonce);
     const at = this.seen.get(k);
     if (at !== undefined && now - at < WINDOW_MS) return false;
     this.seen.set(k, now);

@@ -21,6 +21,7 @@ import { noteChange, type Change, type ChangedResource, type DocRef, type DocSel
 import { countedField, diffRows, INDEXES, indexRows, kindIndexVersions, staleKinds, type IndexSpec } from './indexes.js';
 import { buildQuery } from './query-sql.js';
 import { selectorSql } from './bulk-sql.js';
+import { nonceKey } from '../util/replay.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database?… (anything `pg` accepts) */
@@ -1060,7 +1061,7 @@ export class PostgresStore implements Store, WriteTelemetry {
    * first use is on its way is decided after it, with its own time.
    */
   useNonce(accessKeyId: string, nonce: string, now: number, windowMs: number): Promise<boolean> {
-    const h = createHash('sha256').update(`${accessKeyId}\u0000${nonce}`).digest('base64');
+    const h = nonceKey(accessKeyId, nonce);
     this.nonceUseCount++;
     return new Promise((resolve, reject) => this.queueNonce(h, { now, resolve, reject }, windowMs));
   }
