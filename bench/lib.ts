@@ -4,7 +4,7 @@
 // stopped when the process exits (also on SIGINT/SIGTERM when the caller uses onInterrupt).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -202,6 +202,48 @@ export function rssBytes(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * RSS of a process and every process below it (the data plane's worker processes are the server's
+ * children), summed. Pages the processes share (the node binary, copy-on-write heap of a fork) are
+ * counted once per process, so the sum is an upper bound; differences between two sizes cancel
+ * that per-process part.
+ */
+export function rssTreeBytes(pid: number): number {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return NaN;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      // the command name (field 2) is in parentheses and may hold spaces: the parent pid follows the last ')'
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(e));
+      children.set(ppid, list);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  const todo = [pid];
+  while (todo.length) {
+    const p = todo.pop()!;
+    const r = rssBytes(p);
+    if (Number.isNaN(r)) {
+      if (p === pid) return NaN;
+      continue;
+    }
+    total += r;
+    todo.push(...(children.get(p) ?? []));
+  }
+  return total;
 }
 
 // -- signing ------------------------------------------------------------------------------------

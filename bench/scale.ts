@@ -28,7 +28,8 @@
 //  6. a listener change visible to traffic: Stop → the port refuses a TCP connect, Start → it
 //     accepts (--changes times each, after a first pair reported on its own rows: the first change
 //     after the restart runs cold code);
-//  7. RSS of the server after setup (API only) and with the data plane serving the listeners.
+//  7. RSS of the server after setup (API only) and with the data plane serving the listeners (the
+//     server process alone, and with its worker processes).
 //
 // PostgreSQL: env OPENSLB_BENCH_PG_URL or OPENSLB_TEST_PG_URL names a database the bench may create
 // schemas in; without either, the bench re-runs itself under scripts/with-postgres.sh (a throwaway
@@ -50,6 +51,7 @@ import {
   ROOT,
   RpcClient,
   rssBytes,
+  rssTreeBytes,
   sleep,
   startChild,
   summarize,
@@ -606,6 +608,7 @@ async function runSize(run: SizeRun): Promise<void> {
     log(`${tag} restart (data plane, ${run.running} running listeners): ready line ${F['restartDpReadyLineMs'].toFixed(0)} ms, first answer ${F['restartDpFirstAnswerMs'].toFixed(0)} ms, all bound ${F['restartDpAllBoundMs'].toFixed(0)} ms`);
     await sleep(1000);
     F['rssDpMiB'] = rssBytes(srv.pid) / 2 ** 20;
+    F['rssDpTreeMiB'] = rssTreeBytes(srv.pid) / 2 ** 20;
 
     // -- 6. a listener change visible to traffic
     {
@@ -741,9 +744,11 @@ const ROWS: Row[] = [
   { label: 'the first change after the restart (cold code): stop → refuses, ms', key: 'changeFirstStop', target: '—', scale: false, digits: 0 },
   { label: 'the first change after the restart (cold code): start → accepts, ms', key: 'changeFirstStart', target: '—', scale: false, digits: 0 },
   { label: 'RSS after setup, API only, MiB', key: 'rssApiMiB', target: 'stated', scale: false, digits: 0 },
-  { label: 'RSS with the data plane, MiB', key: 'rssDpMiB', target: 'stated', scale: false, digits: 0 },
+  { label: 'RSS with the data plane, server process, MiB', key: 'rssDpMiB', target: 'stated', scale: false, digits: 0 },
+  { label: 'RSS with the data plane, server and its worker processes, MiB', key: 'rssDpTreeMiB', target: 'stated', scale: false, digits: 0 },
   { label: 'RSS per LB, API only, KiB (Δ RSS / Δ N)', key: 'rssPerLbApiKiB', target: 'stated', scale: false, perStore: true },
-  { label: 'RSS per LB, data plane, KiB (Δ RSS / Δ N)', key: 'rssPerLbDpKiB', target: 'stated', scale: false, perStore: true },
+  { label: 'RSS per LB, data plane, server process, KiB (Δ RSS / Δ N)', key: 'rssPerLbDpKiB', target: 'stated', scale: false, perStore: true },
+  { label: 'RSS per LB, data plane, server and workers, KiB (Δ RSS / Δ N)', key: 'rssPerLbDpTreeKiB', target: 'stated', scale: false, perStore: true },
   { label: 'API errors (all phases)', key: 'apiErrors', target: '0', max: 0, scale: false, digits: 0, noRatio: true },
   { label: 'server log lines at warn (error)', key: 'serverWarnings', p50: 'serverErrors', target: '—', scale: false, digits: 0, noRatio: true },
 ];
@@ -766,6 +771,7 @@ function table(runs: SizeRun[]): string {
     if (a && b && b.created !== a.created) {
       perStore[s]['rssPerLbApiKiB'] = ((b.figures['rssApiMiB']! - a.figures['rssApiMiB']!) * 1024) / (b.created - a.created);
       perStore[s]['rssPerLbDpKiB'] = ((b.figures['rssDpMiB']! - a.figures['rssDpMiB']!) * 1024) / (b.created - a.created);
+      perStore[s]['rssPerLbDpTreeKiB'] = ((b.figures['rssDpTreeMiB']! - a.figures['rssDpTreeMiB']!) * 1024) / (b.created - a.created);
     }
   }
   const head = ['figure', 'target'];
