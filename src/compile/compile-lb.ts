@@ -5,6 +5,7 @@
 // the shared entries it references (validateSnapshot on a one-LB snapshot) and drops what does not
 // check out. Nothing here looks at another load balancer, so the compiler (incremental.ts) can
 // recompile exactly the load balancers a change touches.
+import { flatKey } from '../util/flat-key.js';
 import { formatIp, parseIp } from '../world/ipv4.js';
 import type { CACertificateDoc, ServerCertificateDoc } from '../products/slb/services/certificates.js';
 import { aclIdsOfListener, type AclDoc } from '../products/slb/services/acls.js';
@@ -78,11 +79,11 @@ type Report = (kind: string, id: string, message: string) => void;
 
 /** The shared tables of a snapshot, by the tag their reference keys use. */
 export type SharedTag = 'acl' | 'cert' | 'ca' | 'tls';
-export const sharedRef = (tag: SharedTag, id: string) => `${tag}:${id}`;
+export const sharedRef = (tag: SharedTag, id: string) => flatKey([tag, id], ':');
 /** An instance of the world inventory, in the scope of the load balancer that resolves it. */
-export const instanceRef = (account: string, region: string, instanceId: string) => `inst:${account}\u0000${region}\u0000${instanceId}`;
+export const instanceRef = (account: string, region: string, instanceId: string) => flatKey(['inst:', account, '\u0000', region, '\u0000', instanceId]);
 /** A child document (listener, server group, rule, domain extension) by kind, scope and id. */
-export const childKey = (kind: string, account: string, region: string, id: string) => `${kind}\u0000${account}\u0000${region}\u0000${id}`;
+export const childKey = (kind: string, account: string, region: string, id: string) => flatKey([kind, account, region, id], '\u0000');
 
 /** The load balancer a listener id names (`${lbId}_${protocol}_${port}`, model.ts listenerId). */
 export function loadBalancerOfListenerId(id: string): string | undefined {

@@ -11,6 +11,7 @@
 // - backend health for DescribeHealthStatus (HealthView), per (LB, listener port+protocol, server, port).
 // The data plane is reached only through `DataPlaneLink` (apply + close) and the events it reports,
 // so it could live in another process.
+import { flatKey } from '../util/flat-key.js';
 import type { ObservedEvent, Snapshot } from '../dataplane/index.js';
 import type { LoadBalancerSnapshot } from '../dataplane/snapshot.js';
 import type { HealthKey, HealthView, ServerHealthStatus } from '../products/slb/services/health-view.js';
@@ -387,7 +388,7 @@ export class ControlLoop {
   }
 }
 
-const healthKeyString = (k: HealthKey) => `${k.loadBalancerId}|${k.listenerPort}|${k.protocol.toLowerCase()}|${k.serverId}|${k.port}`;
+const healthKeyString = (k: HealthKey) => flatKey([k.loadBalancerId, k.listenerPort, k.protocol.toLowerCase(), k.serverId, k.port], '|');
 
 // ---------------------------------------------------------------------------------------------
 // Process-wide hooks. The lifecycle policy and the health view are process-wide settings, while

@@ -20,6 +20,7 @@
 // the same pipeline over every document (each read once, grouped by LoadBalancerId: O(N)), and an
 // incremental compile must give exactly what a full one gives (test/unit/incremental-compile.test.ts).
 // Unchanged load balancers keep their snapshot objects, which lets the data plane skip them.
+import { flatKey } from '../util/flat-key.js';
 import { openKey, type CACertificateDoc, type ServerCertificateDoc } from '../products/slb/services/certificates.js';
 import type { AclDoc } from '../products/slb/services/acls.js';
 import { KINDS, type InstanceDoc, type ListenerDoc, type LoadBalancerDoc, type MasterSlaveServerGroupDoc, type VServerGroupDoc } from '../products/slb/services/model.js';
@@ -541,7 +542,7 @@ export class CompilerCore {
   }
 }
 
-const bindKey = (lb: LoadBalancerSnapshot, l: { protocol: string; port: number }) => `${l.protocol === 'udp' ? 'udp' : 'tcp'}:${lb.bindAddress ?? lb.address}:${l.port}`;
+const bindKey = (lb: LoadBalancerSnapshot, l: { protocol: string; port: number }) => flatKey([l.protocol === 'udp' ? 'udp' : 'tcp', lb.bindAddress ?? lb.address, l.port], ':');
 
 // ---------------------------------------------------------------------------------------------
 // Reading.

@@ -2,6 +2,7 @@
 // forwarding rule), with their health, live connections, the scheduler and source-IP
 // persistence. `update()` swaps the configuration in place: members that stay keep their health
 // state, connections and sticky entries; only new connections see the change.
+import { flatKey } from '../util/flat-key.js';
 import type { DataPlaneClock, TimerHandle } from './clock.js';
 import { HealthChecker, type HealthChange, type MemberHealth, type MemberHealthFactory } from './health/checker.js';
 import { isRoutable, type HealthState, type Prober } from './health/types.js';
@@ -44,7 +45,7 @@ export interface PoolHealthEvent {
   reason?: string;
 }
 
-export const memberKey = (serverId: string, ip: string, port: number) => `${serverId}@${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
+export const memberKey = (serverId: string, ip: string, port: number) => flatKey(ip.includes(':') ? [serverId, '@[', ip, ']:', port] : [serverId, '@', ip, ':', port]);
 
 export class BackendPool {
   private membersById = new Map<string, PoolMember>();

@@ -7,6 +7,7 @@
 // checked again; a changed ACL / certificate / CA / TLS-policy entry (another object under its id)
 // updates only the listeners that reference it. What remains per apply is a walk over the
 // load-balancer list and over a shared table whose object changed, comparing references.
+import { flatKey } from '../util/flat-key.js';
 import { AccessLogs, AccessLogSink, type AccessLogOptions } from './access-log.js';
 import { compileAcl } from './acl.js';
 import { realClock, type DataPlaneClock } from './clock.js';
@@ -177,7 +178,7 @@ function sharedRefsOf(l: ListenerSnapshot): string[] {
 }
 
 /** validateSnapshot's port space: listeners of any status compete for it. */
-const portKey = (lb: LoadBalancerSnapshot, l: ListenerSnapshot) => `${l.protocol === 'udp' ? 'udp' : 'tcp'}:${lb.bindAddress ?? lb.address}:${l.port}`;
+const portKey = (lb: LoadBalancerSnapshot, l: ListenerSnapshot) => flatKey([l.protocol === 'udp' ? 'udp' : 'tcp', lb.bindAddress ?? lb.address, l.port], ':');
 
 /** What one snapshot changes against the applied one. */
 interface SnapshotDiff {

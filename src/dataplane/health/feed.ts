@@ -2,11 +2,12 @@
 // machine); it is told the state of each pool member and its pools read it from here. A pool is
 // named by its listener and rule (`poolKey`), a member by pool.ts's memberKey, as in the health
 // events the control process's DataPlane reports.
+import { flatKey } from '../../util/flat-key.js';
 import type { CheckedMember, HealthChange, MemberHealth } from './checker.js';
 import type { HealthState } from './types.js';
 import type { HealthCheckSnapshot } from '../snapshot.js';
 
-export const poolKey = (listenerId: string, ruleId: string | null) => `${listenerId}|${ruleId ?? ''}`;
+export const poolKey = (listenerId: string, ruleId: string | null) => flatKey([listenerId, ruleId ?? ''], '|');
 // listener ids (`lb-…_http_80`) hold no '|'; rule ids come after it
 const listenerOf = (pool: string) => pool.slice(0, pool.indexOf('|'));
 

@@ -18,6 +18,7 @@
 // as they apply it, and a later bind of that address goes through node:cluster. Sockets are only
 // added at the first fork: a listener created later is bound through node:cluster, which keeps its
 // shared handle for replacement workers itself.
+import { flatKey } from '../../util/flat-key.js';
 import net from 'node:net';
 import { isForwarding, type LoadBalancerSnapshot, type Snapshot } from '../snapshot.js';
 import { addTo, removeFrom } from '../../util/multimap.js';
@@ -33,7 +34,7 @@ type CreateServerHandle = (address: string, port: number, addressType: number, f
 const createServerHandle = (net as unknown as { _createServerHandle?: CreateServerHandle })._createServerHandle;
 
 /** The key a worker looks a socket up by: the address and port it binds. */
-export const heldKey = (host: string, port: number) => `${host}|${port}`;
+export const heldKey = (host: string, port: number) => flatKey([host, port], '|');
 
 /** The addresses and ports of a load balancer's forwarding listeners that run on TCP (the UDP ones: one worker, bound there). */
 export function tcpBinds(lb: LoadBalancerSnapshot): Map<string, { host: string; port: number }> {
