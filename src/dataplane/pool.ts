@@ -23,7 +23,9 @@ export interface PoolMember extends Candidate {
   active: number;
   serverType?: 'Master' | 'Slave';
   health: HealthState;
-  readonly conns: Set<Tracked>;
+  /** live connections, made on the first (most members of a large configuration never have one
+   * in a given process: the control process probes, each worker serves only its share) */
+  conns?: Set<Tracked>;
   /** pending drain deadline */
   drainTimer?: TimerHandle;
 }
@@ -102,7 +104,7 @@ export class BackendPool {
         if (wasTakingTraffic && s.weight === 0) this.startDrain(m, false);
         if (s.weight > 0 && m.drainTimer && isRoutable(m.health)) this.cancelDrain(m);
       } else {
-        this.membersById.set(id, { id, serverId: s.serverId, ip: s.ip, port, weight: s.weight, active: 0, serverType: s.serverType, health: 'initial', conns: new Set() });
+        this.membersById.set(id, { id, serverId: s.serverId, ip: s.ip, port, weight: s.weight, active: 0, serverType: s.serverType, health: 'initial' });
       }
     }
     for (const [id, m] of this.membersById) {
@@ -172,13 +174,13 @@ export class BackendPool {
   /** Counts a live connection on a member; call the returned function once when it ends. */
   track(m: PoolMember, conn: Tracked): () => void {
     m.active++;
-    m.conns.add(conn);
+    (m.conns ??= new Set()).add(conn);
     let done = false;
     return () => {
       if (done) return;
       done = true;
       m.active--;
-      m.conns.delete(conn);
+      m.conns?.delete(conn);
     };
   }
 
@@ -186,7 +188,7 @@ export class BackendPool {
   private draining = new Set<PoolMember>();
 
   private startDrain(m: PoolMember, removed: boolean) {
-    if (m.conns.size === 0) return;
+    if (!m.conns?.size) return;
     const d = this.cfg.drain;
     if (d.enabled) {
       if (m.drainTimer) return;
@@ -194,7 +196,7 @@ export class BackendPool {
       m.drainTimer = this.clock.setTimeout(() => {
         m.drainTimer = undefined;
         this.draining.delete(m);
-        for (const c of [...m.conns]) c.destroy();
+        for (const c of [...(m.conns ?? [])]) c.destroy();
       }, d.timeoutMs);
     } else if (removed) {
       // no drain: a removed server's connections end with it
@@ -229,6 +231,6 @@ export class BackendPool {
 
   /** Ends every tracked connection now. */
   destroyAll(): void {
-    for (const m of [...this.membersById.values(), ...this.draining]) for (const c of [...m.conns]) c.destroy();
+    for (const m of [...this.membersById.values(), ...this.draining]) for (const c of [...(m.conns ?? [])]) c.destroy();
   }
 }
