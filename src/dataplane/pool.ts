@@ -47,6 +47,11 @@ export interface PoolHealthEvent {
   reason?: string;
 }
 
+/** Ends a member's live connections (over a copy: each one leaves the set as it ends). */
+function endConnections(m: PoolMember): void {
+  if (m.conns) for (const c of [...m.conns]) c.destroy();
+}
+
 export const memberKey = (serverId: string, ip: string, port: number) => flatKey(ip.includes(':') ? [serverId, '@[', ip, ']:', port] : [serverId, '@', ip, ':', port]);
 
 export class BackendPool {
@@ -196,11 +201,11 @@ export class BackendPool {
       m.drainTimer = this.clock.setTimeout(() => {
         m.drainTimer = undefined;
         this.draining.delete(m);
-        for (const c of [...(m.conns ?? [])]) c.destroy();
+        endConnections(m);
       }, d.timeoutMs);
     } else if (removed) {
       // no drain: a removed server's connections end with it
-      for (const c of [...m.conns]) c.destroy();
+      endConnections(m);
     }
     // no drain, weight 0 or abnormal: established connections stay (no new traffic)
   }
@@ -231,6 +236,6 @@ export class BackendPool {
 
   /** Ends every tracked connection now. */
   destroyAll(): void {
-    for (const m of [...this.membersById.values(), ...this.draining]) for (const c of [...(m.conns ?? [])]) c.destroy();
+    for (const m of [...this.membersById.values(), ...this.draining]) endConnections(m);
   }
 }

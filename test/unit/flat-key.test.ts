@@ -3,13 +3,12 @@
 // concatenated strings keeps alive as a map key.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { flatKey } from '../../src/util/flat-key.js';
 import { memberKey } from '../../src/dataplane/pool.js';
 import { poolKey } from '../../src/dataplane/health/feed.js';
 import { heldKey } from '../../src/dataplane/worker/held.js';
 import { childKey, instanceRef, sharedRef } from '../../src/compile/compile-lb.js';
+import { heapUsedAfterGc } from '../helpers/heap.js';
 
 test('the keys read as they did', () => {
   assert.equal(memberKey('i-abc', '10.0.0.1', 80), 'i-abc@10.0.0.1:80');
@@ -24,15 +23,11 @@ test('the keys read as they did', () => {
 });
 
 test('a flat key held in a map costs a fraction of a concatenated one', () => {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
   const perKey = (make: (lb: string, server: string) => string): number => {
     const m = new Map<string, number>();
-    gc();
-    const before = process.memoryUsage().heapUsed;
+    const before = heapUsedAfterGc();
     for (let i = 0; i < 100_000; i++) m.set(make(`lb-${(1_000_000 + Math.floor(i / 10)).toString(36)}abcdefgh`, `i-${i.toString(36)}xyzxyzxyz`), i);
-    gc();
-    const bytes = (process.memoryUsage().heapUsed - before) / m.size;
+    const bytes = (heapUsedAfterGc() - before) / m.size;
     assert.equal(m.size, 100_000);
     return bytes;
   };

@@ -1,10 +1,9 @@
 // Replay memory and token buckets of the gateway, on a manual clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { NonceCache, TokenBuckets, WINDOW_MS } from '../../src/gateway/guards.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { heapUsedAfterGc } from '../helpers/heap.js';
 
 test('NonceCache: a nonce is refused within the window, per AccessKeyId, and usable again after it', () => {
   const clock = new ManualClock(1_000_000);
@@ -21,18 +20,14 @@ test('NonceCache: a nonce is refused within the window, per AccessKeyId, and usa
 test('NonceCache: a remembered nonce does not keep the request it was parsed from alive', () => {
   // A nonce parsed from a form body is a slice of that body; remembering the slice kept the whole
   // body for the 15-minute window. 4 000 requests of 25 KB: about 100 MB if their bodies stay.
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
   const n = new NonceCache(new ManualClock(0));
-  gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = heapUsedAfterGc();
   for (let i = 0; i < 4000; i++) {
     const body = Buffer.from(`Action=DescribeRegions&SignatureNonce=${String(i).padStart(36, '0')}&Pad=${'x'.repeat(25_000)}`).toString('latin1');
     const at = body.indexOf('SignatureNonce=') + 'SignatureNonce='.length;
     assert.equal(n.use('AK1', body.slice(at, at + 36)), true);
   }
-  gc();
-  const grown = (process.memoryUsage().heapUsed - before) / 2 ** 20;
+  const grown = (heapUsedAfterGc() - before) / 2 ** 20;
   assert.ok(grown < 20, `the heap grew ${grown.toFixed(1)} MiB for 4 000 remembered nonces`);
   assert.equal(n.use('AK1', String(17).padStart(36, '0')), false, 'still remembered: a copy of the nonce is refused');
 });
